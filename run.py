@@ -1,0 +1,67 @@
+#!/usr/bin/env python3
+"""One entry point for the course kit; needs nothing but Python 3.10+ (with pip and venv).
+
+    python3 run.py lab        open the course in JupyterLab
+    python3 run.py test       run every test (unit, notebooks with nbval, worksheets, browser)
+    python3 run.py refresh    re-execute every lecture notebook in place (authors)
+    python3 run.py bench      run the benchmarks in benchmarks/
+
+The first call creates a virtual environment in .venv/ and installs the kit into
+it with the known-good versions of constraints.txt; later calls reuse it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("COURSEGRAD_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / ".coursegrad-installed"
+
+
+def ensure_env(extras: str) -> None:
+    """Create .venv and install the kit with the given extras, unless that was already done."""
+    wanted = f"{extras}\n{(ROOT / 'pyproject.toml').stat().st_mtime_ns}\n{(ROOT / 'constraints.txt').stat().st_mtime_ns}"
+    if STAMP.exists() and STAMP.read_text() == wanted:
+        return
+    if not PYTHON.exists():
+        print(f"creating a virtual environment in {VENV} ...", flush=True)
+        venv.create(VENV, with_pip=True)
+    print(f"installing coursegrad[{extras}] (first run only) ...", flush=True)
+    pip = [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-c", str(ROOT / "constraints.txt"), "-e", f"{ROOT}[{extras}]"], check=True)
+    STAMP.write_text(wanted)
+
+
+def run(*args: str) -> int:
+    env = dict(os.environ, PYTHONHASHSEED="0")
+    return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
+
+
+def main(argv: list[str]) -> int:
+    command, rest = (argv[0], argv[1:]) if argv else ("help", [])
+    if command == "lab":
+        ensure_env("course")
+        return run("-m", "jupyter", "lab", "lectures/01_computational_graphs.ipynb", *rest)
+    if command == "test":
+        ensure_env("course,test")
+        return run("-m", "pytest", *rest)
+    if command == "refresh":
+        ensure_env("course,test")
+        return run("-m", "coursegrad.notebooks", "refresh", *rest)
+    if command == "bench":
+        ensure_env("course,test,bench")
+        return run("benchmarks/run_all.py", *rest)
+    print(__doc__)
+    return 0 if command in ("help", "-h", "--help") else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
