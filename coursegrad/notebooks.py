@@ -1,0 +1,102 @@
+"""Tools for the course's own notebooks: execute them in place, and check they are stored executed.
+
+    python -m coursegrad.notebooks refresh [NOTEBOOK ...]   re-run lectures in place (authors)
+    python -m coursegrad.notebooks check   [NOTEBOOK ...]   fail if a notebook is stored unexecuted
+
+nbval validates a notebook by re-running it and comparing with the stored outputs,
+but it silently skips cells that were never executed: a stripped notebook would
+pass without being checked. `check` catches that.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LECTURES = ROOT / "lectures"
+
+
+def lecture_notebooks(folder: Path = LECTURES) -> list[Path]:
+    """The lecture notebooks in reading order (they are numbered: 01_..., 02_...)."""
+    return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("_"))
+
+
+def kernel_manager(**kwargs):
+    """A Jupyter kernel manager that runs *this* Python (never a `python3` kernelspec pointing elsewhere)."""
+    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    class ThisPython(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
+            return KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name="Python 3 (ipykernel)",
+                language="python",
+                resource_dir=str(ROOT),
+            )
+
+    return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython(), **kwargs)
+
+
+def execute(path: Path, timeout: int = 120, store: bool = True):
+    """Run a notebook top to bottom in a fresh kernel, in its own folder; write it back if `store`."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name="python3",
+        km=kernel_manager(),
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+    )
+    client.execute()
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    if store:
+        nbformat.write(nb, path)
+    return nb
+
+
+def problems(path: Path) -> list[str]:
+    """What is wrong with how a notebook is stored: unexecuted code cells, error outputs."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+    found = []
+    unrun = [i for i, c in enumerate(code) if c.get("execution_count") is None]
+    if unrun:
+        found.append(f"{path.name}: {len(unrun)} of {len(code)} code cells were never executed (nbval would skip them)")
+    counts = [c.execution_count for c in code if c.get("execution_count") is not None]
+    if counts and counts != list(range(1, len(counts) + 1)):
+        found.append(f"{path.name}: cells were not executed top to bottom in one fresh run (counts {counts[:8]}...)")
+    errors = [i for i, c in enumerate(code) if any(o.output_type == "error" for o in c.get("outputs", []))]
+    if errors:
+        found.append(f"{path.name}: code cells {errors} store an error output")
+    return found
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m coursegrad.notebooks", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["refresh", "check"])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in lectures/")
+    args = parser.parse_args(argv)
+    paths = args.notebooks or lecture_notebooks()
+    if args.command == "refresh":
+        for path in paths:
+            start = time.perf_counter()
+            execute(path)
+            print(f"executed {path.name} in {time.perf_counter() - start:.1f} s")
+        return 0
+    found = [p for path in paths for p in problems(path)]
+    print("\n".join(found) or f"{len(paths)} notebooks are stored executed, without errors")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
