@@ -152,6 +152,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads", "constant", "__weakref__")
+    __array_ufunc__ = None  # numpy_array * Value and numpy_array @ Value build nodes (numpy defers to Value)
 
     def __init__(self, data: Any, label: str = "", *, _inputs: tuple = (), _op: str = "", _local: tuple = ()):
         if not isinstance(label, str):
