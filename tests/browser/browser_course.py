@@ -1,0 +1,69 @@
+"""Which notebooks the browser tests open, found on disk when the tests are collected.
+
+New notebooks in `lectures/` or new student worksheets in `worksheets/` are covered
+without editing the tests.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+# Markers that only an instructor's source notebook (nbgrader format) contains.
+INSTRUCTOR_MARKERS = ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _code_sources(nb: dict) -> list[str]:
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in nb["cells"]]
+
+
+def lecture_notebooks() -> list[Path]:
+    """Every lecture a student opens (names starting with `_` are drafts, as for nbval)."""
+    return sorted(p for p in (REPO / "lectures").glob("*.ipynb") if not p.name.startswith("_"))
+
+
+def is_student_version(path: Path) -> bool:
+    """A worksheet notebook a student receives: nbgrader cells, but no solutions or hidden tests."""
+    nb = _load(path)
+    if any(marker in source for source in _code_sources(nb) for marker in INSTRUCTOR_MARKERS):
+        return False
+    return any("nbgrader" in cell.get("metadata", {}) for cell in nb["cells"]) or "student" in path.as_posix().lower()
+
+
+def student_worksheets() -> list[Path]:
+    folder = REPO / "worksheets"
+    found = [p for p in folder.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts]
+    return sorted(p for p in found if is_student_version(p))
+
+
+def course_notebooks() -> list[Path]:
+    return lecture_notebooks() + student_worksheets()
+
+
+def notebook_id(path: Path) -> str:
+    return path.relative_to(REPO).as_posix()
+
+
+def intended_errors(path: Path) -> dict[int, set[str]]:
+    """The errors an unanswered student version is meant to show, by cell index.
+
+    Answer cells (nbgrader `solution`) raise NotImplementedError; autograded check cells
+    (nbgrader `grade`) fail with AssertionError, or with the NotImplementedError of an
+    unanswered function they call. Any other error, or an error anywhere else, is a bug.
+    """
+    allowed: dict[int, set[str]] = {}
+    for index, cell in enumerate(_load(path)["cells"]):
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if cell["cell_type"] != "code" or not meta:
+            continue
+        if meta.get("solution"):
+            allowed[index] = {"NotImplementedError"}
+        elif meta.get("grade"):
+            allowed[index] = {"AssertionError", "NotImplementedError"}
+    return allowed

@@ -1,0 +1,549 @@
+"""End-to-end tests: the course the way a student sees it, in JupyterLab in Chromium.
+
+nbval proves that the notebooks re-run; only a browser proves that a student sees working
+sliders, because widgets live in the browser. These fixtures start one JupyterLab server
+and one headless Chromium for the whole test session:
+
+* `jupyter_lab`: JupyterLab on 127.0.0.1 with a free port and a random token, root dir =
+  the repository, settings/workspaces/runtime/config in a temporary folder (no news pop-up,
+  no autosave, no windowing, no stale state), and a `python3` kernelspec that runs the test
+  environment's own interpreter (`sys.executable`). Stopped by its PID at the end.
+* `browser`: Debian's Chromium (`/usr/bin/chromium`, or `$COURSEGRAD_CHROMIUM`) driven by
+  PyPI's playwright through `executable_path` -- never `playwright install`.
+* `lab`: opens notebooks (one page each), runs them, finds errors, takes screenshots.
+
+Without Chromium or playwright the tests skip with the reason; with `CI=true` that is a
+failure instead. Screenshots go to `$COURSEGRAD_ARTIFACTS` (else `test-artifacts/`); the
+path is printed in the terminal summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import suppress
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("COURSEGRAD_CHROMIUM", "/usr/bin/chromium"))
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+
+# Bounded waits (milliseconds for playwright, seconds for the server).
+SERVER_START_TIMEOUT = 60
+KERNEL_READY_MS = 60_000
+RUN_ALL_MS = 120_000  # a lecture notebook runs in < 20 s under nbval; the browser adds little
+WIDGET_UPDATE_MS = 15_000
+
+# What JupyterLab shows for widgets that failed (jupyterlab_widgets 3) and a renderer crash.
+WIDGET_ERRORS = ("Error displaying widget", "model not found", "Error rendering output item")
+
+
+# ---------------------------------------------------------------------------
+# pytest hooks: the marker and where the artifacts are
+# ---------------------------------------------------------------------------
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "browser: end-to-end test in JupyterLab + headless Chromium (deselect with -m 'not browser')"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    config._coursegrad_browser_tests = sum(1 for item in items if item.get_closest_marker("browser"))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if getattr(config, "_coursegrad_browser_tests", 0):
+        terminalreporter.write_sep("-", "browser test artifacts")
+        terminalreporter.write_line(f"screenshots of every notebook as a student sees it: {artifacts_dir()}")
+
+
+def artifacts_dir() -> Path:
+    path = Path(os.environ.get("COURSEGRAD_ARTIFACTS") or REPO / "test-artifacts").resolve() / "browser"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() == "true"
+
+
+def skip_or_fail(reason: str):
+    """Locally a missing browser skips the test; in CI (CI=true) it is a failure."""
+    if in_ci():
+        pytest.fail(f"{reason} (CI=true: the browser tests must run in CI; .ci/run installs chromium)", pytrace=False)
+    pytest.skip(reason)
+
+
+def browser_missing_reason() -> str | None:
+    if not CHROMIUM.exists():
+        return f"Chromium not found at {CHROMIUM}: install Debian's chromium (apt-get install chromium) to run browser tests"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the `playwright` Python package is missing: `pip install -e '.[test]'` (do not run `playwright install`)"
+    return None
+
+
+# ---------------------------------------------------------------------------
+# JupyterLab server
+# ---------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=1))
+
+
+class LabServer:
+    """A JupyterLab process on 127.0.0.1 with everything it writes kept in `home`."""
+
+    def __init__(self, home: Path, root: Path = REPO):
+        self.home, self.root = home, root
+        self.token = secrets.token_hex(24)
+        self.proc: subprocess.Popen | None = None
+        self.port = 0
+        self.log_path = home / "jupyterlab.log"
+        settings = home / "settings"
+        # No "Jupyter news?" pop-up (it appears late and steals clicks), no update check.
+        _write_json(
+            settings / "@jupyterlab/apputils-extension/notification.jupyterlab-settings",
+            {"fetchNews": "false", "checkForUpdates": False},
+        )
+        # Never write a course notebook back to disk while a test runs it.
+        _write_json(settings / "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings", {"autosave": False})
+        # Every cell in the DOM (no virtual scrolling), so selectors see the whole notebook.
+        _write_json(settings / "@jupyterlab/notebook-extension/tracker.jupyterlab-settings", {"windowingMode": "none"})
+        # Only what a student's JupyterLab has (the `course` extra): the test extra's nbgrader
+        # stays off.
+        off = [
+            "nbgrader.server_extensions.formgrader",
+            "nbgrader.server_extensions.validate_assignment",
+            "nbgrader.server_extensions.assignment_list",
+            "nbgrader.server_extensions.course_list",
+        ]
+        _write_json(home / "config/jupyter_server_config.json", {"ServerApp": {"jpserver_extensions": dict.fromkeys(off, False)}})
+        _write_json(home / "config/labconfig/page_config.json", {"disabledExtensions": {"@jupyter/nbgrader": True}})
+        # The kernel is this test environment's own Python, whatever the user's kernelspecs say.
+        _write_json(
+            home / "data/kernels/python3/kernel.json",
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+                "metadata": {"debugger": False},
+            },
+        )
+        self.env = dict(
+            os.environ,
+            JUPYTERLAB_SETTINGS_DIR=str(settings),
+            JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+            JUPYTER_RUNTIME_DIR=str(home / "runtime"),
+            JUPYTER_CONFIG_DIR=str(home / "config"),
+            JUPYTER_DATA_DIR=str(home / "data"),
+            JUPYTER_PATH=str(home / "data"),
+            IPYTHONDIR=str(home / "ipython"),
+            PYTHONHASHSEED="0",
+        )
+        self.env.pop("JUPYTER_TOKEN", None)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self, path: str, method: str = "GET"):
+        request = urllib.request.Request(f"{self.url}{path}", method=method, headers={"Authorization": f"token {self.token}"})
+        with urllib.request.urlopen(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else None
+
+    def start(self) -> None:
+        last_error = ""
+        for _attempt in range(3):  # another process may grab the free port before the server binds it
+            self.port = _free_port()
+            command = [
+                sys.executable, "-m", "jupyter", "lab",
+                "--no-browser",
+                "--ServerApp.ip=127.0.0.1",
+                f"--ServerApp.port={self.port}",
+                "--ServerApp.port_retries=0",
+                f"--IdentityProvider.token={self.token}",
+                f"--ServerApp.root_dir={self.root}",
+                f"--LabApp.workspaces_dir={self.home / 'workspaces'}",
+                f"--LabApp.user_settings_dir={self.home / 'settings'}",
+                "--LabApp.expose_app_in_browser=True",
+            ]  # fmt: skip
+            if hasattr(os, "geteuid") and os.geteuid() == 0:
+                command.append("--allow-root")  # CI containers run as root
+            log = open(self.log_path, "ab")  # noqa: SIM115 - closed by the process ending
+            self.proc = subprocess.Popen(command, env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.home)
+            log.close()
+            deadline = time.monotonic() + SERVER_START_TIMEOUT
+            while time.monotonic() < deadline and self.proc.poll() is None:
+                with suppress(OSError, urllib.error.URLError, ValueError):
+                    self.api("/api/status")
+                    return
+                time.sleep(0.2)
+            last_error = self.log_tail()
+            self.stop()
+        raise RuntimeError(f"JupyterLab did not answer /api/status; its log ends with:\n{last_error}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        with suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def shutdown_kernel(self, kernel_id: str) -> None:
+        with suppress(OSError, urllib.error.URLError):
+            self.api(f"/api/kernels/{kernel_id}", method="DELETE")
+
+    def stop(self) -> None:
+        """Shut the kernels down, then terminate the server by its PID (kill if it hangs)."""
+        if self.proc is None:
+            return
+        if self.proc.poll() is None:
+            with suppress(OSError, urllib.error.URLError, ValueError):
+                for kernel in self.api("/api/kernels") or []:
+                    self.shutdown_kernel(kernel["id"])
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+        self.proc = None
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory):
+    reason = browser_missing_reason()
+    if reason:
+        skip_or_fail(reason)
+    server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
+    server.start()
+    yield server
+    server.stop()
+    shutil.copy(server.log_path, artifacts_dir() / "jupyterlab.log")
+
+
+# ---------------------------------------------------------------------------
+# Chromium
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser(jupyter_lab):
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
+        except PlaywrightError as err:
+            skip_or_fail(f"Chromium at {CHROMIUM} did not start: {str(err).splitlines()[0]}")
+        yield chromium
+        chromium.close()
+
+
+# ---------------------------------------------------------------------------
+# Driving a notebook
+# ---------------------------------------------------------------------------
+
+# The state of every cell, read from JupyterLab's own models (the app is exposed in the page
+# by --LabApp.expose_app_in_browser) and from what each output area displays. Error outputs
+# are rendered with the stderr mime type, like warnings, so errors are read from the model.
+CELLS_JS = """
+(widgetErrors) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.content || !panel.content.widgets) return null;
+  return panel.content.widgets.map((cell, index) => {
+    const model = cell.model;
+    const info = {index, type: model.type, source: model.sharedModel.getSource(), executionCount: null,
+                  errors: [], stderr: [], widgetErrors: [], loading: 0};
+    if (model.type !== 'code') return info;
+    info.executionCount = model.executionCount;
+    for (let i = 0; i < model.outputs.length; i++) {
+      const out = model.outputs.get(i).toJSON();
+      if (out.output_type === 'error') info.errors.push({ename: out.ename, evalue: out.evalue});
+      if (out.output_type === 'stream' && out.name === 'stderr') info.stderr.push(String(out.text).slice(0, 300));
+    }
+    const text = cell.outputArea ? cell.outputArea.node.innerText : '';
+    info.widgetErrors = widgetErrors.filter(marker => text.includes(marker));
+    info.loading = (text.match(/Loading widget\\.\\.\\./g) || []).length;
+    return info;
+  });
+}
+"""
+
+# Done when no code cell is queued or running and the kernel is idle.
+RUN_DONE_JS = """
+() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  if (!panel || !panel.sessionContext || !panel.sessionContext.session) return false;
+  const kernel = panel.sessionContext.session.kernel;
+  if (!kernel || kernel.status !== 'idle') return false;
+  const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+  if (indicator && indicator.getAttribute('data-status') !== 'idle') return false;
+  return !panel.content.widgets.some(c => c.model.type === 'code' && c.promptNode &&
+                                          c.promptNode.textContent.includes('*'));
+}
+"""
+
+
+def _first_unrun_after_error(cells: list[dict]) -> tuple[int, int] | None:
+    """(the cell whose error stopped Run All, the first non-empty code cell after it that never ran)."""
+    last_error = None
+    for cell in cells:
+        if cell["type"] != "code":
+            continue
+        if cell["errors"]:
+            last_error = cell["index"]
+        elif cell["source"].strip() and cell["executionCount"] is None and last_error is not None:
+            return last_error, cell["index"]
+    return None
+
+
+def _first_line(source: str) -> str:
+    lines = [line for line in source.splitlines() if line.strip()]
+    return (lines[0][:60] + ("..." if len(lines[0]) > 60 else "")) if lines else ""
+
+
+class NotebookPage:
+    """One notebook open in its own JupyterLab page (own workspace, own kernel)."""
+
+    def __init__(self, server: LabServer, context, path: Path):
+        self.server, self.context, self.path = server, context, path
+        self.rel = path.resolve().relative_to(server.root).as_posix()
+        self.name = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.rel.removesuffix(".ipynb"))
+        self.page = context.new_page()
+        self.console: list[str] = []
+        self.page.on("console", lambda m: self.console.append(f"[{m.type}] {m.text}"))
+        self.page.on("pageerror", lambda e: self.console.append(f"[pageerror] {e}"))
+        self.shots: list[Path] = []
+
+    # -- opening and running ----------------------------------------------------------
+    def open(self) -> None:
+        from urllib.parse import quote
+
+        workspace = f"test-{secrets.token_hex(4)}"  # a fresh workspace: no tabs restored from another test
+        url = f"{self.server.url}/lab/workspaces/{workspace}/tree/{quote(self.rel)}?reset&token={self.server.token}"
+        self.page.goto(url, wait_until="domcontentloaded")
+        self.page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=KERNEL_READY_MS)
+        self.page.wait_for_function(
+            """() => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+                       return p && p.sessionContext && p.sessionContext.session && p.sessionContext.session.kernel &&
+                              p.sessionContext.session.kernel.status === 'idle'; }""",
+            timeout=KERNEL_READY_MS,
+        )
+        self.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=KERNEL_READY_MS)
+        self.page.evaluate("() => window.jupyterapp.shell.collapseLeft()")  # the notebook gets the width
+        self.dismiss_dialogs()
+
+    def dismiss_dialogs(self) -> None:
+        dialog = self.page.locator(".jp-Dialog")
+        if dialog.count():
+            text = dialog.first.inner_text()
+            raise AssertionError(f"JupyterLab shows a dialog a student would have to answer: {text!r}")
+
+    def kernel_id(self) -> str | None:
+        return self.page.evaluate(
+            "() => { const p = window.jupyterapp.shell.currentWidget;"
+            " const k = p && p.sessionContext.session && p.sessionContext.session.kernel; return k ? k.id : null; }"
+        )
+
+    def run_all(self) -> None:
+        """Run all cells the way a student does: menu Run -> Run All Cells."""
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        self.page.locator("li[data-command='runmenu:run-all']").click()
+        self.wait_until_done()
+
+    def run_from(self, index: int) -> None:
+        """Select cell `index` and run it and every cell below (Run -> Run Selected Cell and All Below)."""
+        self.page.evaluate(
+            "(i) => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i; nb.deselectAll(); }",
+            index,
+        )
+        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+        self.page.locator("li[data-command='notebook:run-all-below']").click()
+        self.wait_until_done()
+
+    def run_past_errors(self, allowed: dict[int, set[str]]) -> None:
+        """After Run All stopped at an allowed error, go on from the next cell, until every cell ran.
+
+        Stops at the first error that is not in `allowed` (cell index -> error names)."""
+        for _ in range(len(allowed) + 1):
+            cells = self.cells()
+            stopped = _first_unrun_after_error(cells)
+            if stopped is None:
+                return
+            error_cell, next_cell = stopped
+            if not all(e["ename"] in allowed.get(error_cell, set()) for e in cells[error_cell]["errors"]):
+                return
+            self.run_from(next_cell)
+
+    def wait_until_done(self) -> None:
+        # The kernel turns busy a moment after the click; wait for that first (bounded), then for idle.
+        with suppress(Exception):
+            self.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='busy']", timeout=3_000)
+        self.page.wait_for_function(RUN_DONE_JS, timeout=RUN_ALL_MS, polling=200)
+        # Widgets render asynchronously after the kernel is idle.
+        self.page.wait_for_function(
+            "() => !document.querySelector('.jp-NotebookPanel .jp-OutputArea').innerText.includes('Loading widget...')",
+            timeout=WIDGET_UPDATE_MS,
+        )
+        self.page.wait_for_timeout(150)  # let the last repaint land before screenshots
+
+    def cells(self) -> list[dict]:
+        return self.page.evaluate(CELLS_JS, list(WIDGET_ERRORS))
+
+    def problems(self, cells: list[dict] | None = None, allowed: dict[int, set[str]] | None = None) -> list[str]:
+        """What a student would see go wrong: errors (except `allowed[cell] = {ename, ...}`),
+        broken or never-loaded widgets, cells that did not run, a dialog."""
+        allowed = allowed or {}
+        found = []
+        for cell in cells if cells is not None else self.cells():
+            if cell["type"] != "code":
+                continue
+            where = f"cell {cell['index']} ({_first_line(cell['source'])!r})"
+            if cell["source"].strip() and cell["executionCount"] is None:
+                found.append(f"{where} did not run")
+            for error in cell["errors"]:
+                if error["ename"] not in allowed.get(cell["index"], set()):
+                    found.append(f"{where} shows {error['ename']}: {error['evalue']}")
+            for marker in cell["widgetErrors"]:
+                found.append(f"{where} shows {marker!r}")
+            if cell["loading"]:
+                found.append(f"{where} still shows 'Loading widget...'")
+        if self.page.locator(".jp-Dialog").count():
+            found.append(f"a dialog is open: {self.page.locator('.jp-Dialog').first.inner_text()!r}")
+        return found
+
+    # -- sliders ----------------------------------------------------------------------
+    def press_on_slider(self, slider, key: str = "ArrowRight", presses: int = 1) -> tuple[str, str]:
+        """Focus the slider's handle and press `key`, waiting after each press until its readout changes.
+
+        `slider` is a locator of one `.widget-hslider`; returns the readout text before and after."""
+        readout = slider.locator(".widget-readout")
+        first = readout.inner_text().strip()
+        handle = slider.locator(".noUi-handle")
+        handle.scroll_into_view_if_needed()
+        handle.focus()
+        for _ in range(presses):
+            before = readout.inner_text().strip()
+            handle.press(key)
+            try:
+                self.page.wait_for_function(
+                    "([el, before]) => el.innerText.trim() !== before",
+                    arg=[readout.element_handle(), before],
+                    timeout=WIDGET_UPDATE_MS,
+                    polling=50,
+                )
+            except Exception as err:
+                raise AssertionError(f"pressing {key} on a slider at {before!r} did not change its readout") from err
+        return first, readout.inner_text().strip()
+
+    def wait_for_change(self, locator, before: str, what: str = "innerHTML") -> str:
+        """Wait until the element's innerHTML (or innerText) differs from `before` (the kernel answered)."""
+        element = locator.element_handle()
+        self.page.wait_for_function(
+            f"([el, before]) => el.{what} !== before", arg=[element, before], timeout=WIDGET_UPDATE_MS, polling=50
+        )
+        return locator.evaluate(f"el => el.{what}")
+
+    # -- screenshots ------------------------------------------------------------------
+    def screenshot(self, label: str) -> list[Path]:
+        """The whole notebook, top to bottom, in as few images as Chromium allows."""
+        scroller = ".jp-NotebookPanel .jp-WindowedPanel-outer"
+        height = self.page.evaluate(f"() => document.querySelector('{scroller}').scrollHeight")
+        chrome = VIEWPORT["height"] - self.page.evaluate(f"() => document.querySelector('{scroller}').clientHeight")
+        part_height = 12_000
+        paths = []
+        try:
+            self.page.set_viewport_size({"width": VIEWPORT["width"], "height": min(height, part_height) + chrome})
+            parts = max(1, -(-height // part_height))
+            for part in range(parts):
+                self.page.evaluate(f"(y) => document.querySelector('{scroller}').scrollTop = y", part * part_height)
+                self.page.wait_for_timeout(100)
+                suffix = f"-part{part + 1}" if parts > 1 else ""
+                path = artifacts_dir() / f"{self.name}--{label}{suffix}.png"
+                self.page.screenshot(path=str(path))
+                paths.append(path)
+        finally:
+            self.page.set_viewport_size(VIEWPORT)
+        self.shots.extend(paths)
+        return paths
+
+    def close(self) -> None:
+        log = artifacts_dir() / f"{self.name}--console.log"
+        log.write_text("\n".join(self.console) + "\n")
+        kernel = None
+        with suppress(Exception):
+            kernel = self.kernel_id()
+        with suppress(Exception):
+            self.page.close()
+        if kernel:
+            self.server.shutdown_kernel(kernel)
+
+
+@pytest.fixture(scope="session")
+def browser_context(browser):
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(30_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def lab(jupyter_lab, browser_context):
+    """Opens and runs each notebook once per session; slider tests reuse the executed page."""
+    opened: dict[Path, NotebookPage] = {}
+
+    class Lab:
+        server = jupyter_lab
+
+        @staticmethod
+        def executed(path: Path) -> NotebookPage:
+            path = path.resolve()
+            if path not in opened:
+                notebook = NotebookPage(jupyter_lab, browser_context, path)
+                opened[path] = notebook
+                notebook.open()
+                notebook.run_all()
+            return opened[path]
+
+        @staticmethod
+        def close(path: Path) -> None:
+            notebook = opened.pop(path.resolve(), None)
+            if notebook:
+                notebook.close()
+
+    yield Lab
+    for notebook in opened.values():
+        notebook.close()
