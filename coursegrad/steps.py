@@ -1,0 +1,235 @@
+"""The backward pass one step at a time, as the engine takes it.
+
+    >>> from coursegrad import Value
+    >>> from coursegrad.steps import backward_steps
+    >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    >>> q = x + y
+    >>> f = q * z
+    >>> trace = backward_steps(f)
+    >>> len(trace)
+    2
+    >>> print(trace.describe(0))  # doctest: +ELLIPSIS
+    step 1 of 2 at ((x + y) × z) (out = -12): upstream gradient 1; local gradients ∂out/∂(x + y) = -4, ∂out/∂z = 3; ...
+    >>> print(trace.describe(1))
+    step 2 of 2 at (x + y) (out = 3): upstream gradient -4; local gradients ∂out/∂x = 1, ∂out/∂y = 1; sends -4 to x, -4 to y
+
+At each step the engine is at one node. Its upstream gradient ∂output/∂node is
+complete (every consumer of the node came earlier), and for each input it adds
+
+    contribution = local gradient × upstream gradient
+
+into that input's gradient. A node used by several gates (a *fork*) receives one
+contribution from each, and its gradient is their sum.
+
+`backward_steps` runs the engine's own `backprop(root, gradient, record=...)`: the
+numbers here are what the engine computed, not a second implementation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from coursegrad.engine import Step, Value, backprop, topological_order
+
+__all__ = ["backward_steps", "BackwardTrace", "TraceStep"]
+
+
+@dataclass(frozen=True)
+class TraceStep:
+    """One step of the backward pass: the engine's `Step` plus what a student wants to see beside it.
+
+    - `node`, `upstream`, `local_grads`, `contributions`: as recorded by the engine
+      (`contributions[i]` = local_grads[i] × upstream, summed back to input i's shape).
+    - `inputs`: the node's inputs; `forks[i]` is True if input i is used more than once in the graph
+      (its gradient is a sum of several contributions); `totals[i]` is input i's gradient after this step.
+    - `step`: the engine's `Step` itself.
+    """
+
+    index: int
+    node: Value
+    upstream: Any
+    local_grads: tuple
+    contributions: tuple
+    inputs: tuple
+    forks: tuple
+    totals: tuple
+    step: Step
+
+
+class BackwardTrace:
+    """The steps of one backward pass, a sequence: `len(trace)`, `trace[k]`, `for step in trace`.
+
+    Step k (0 ≤ k < len(trace)) is the engine at one node, output first. The moment *before*
+    step 0, when only the output's seed gradient (1 for a single number) is known, is k = -1
+    in `known_after`, `describe` and `draw`. So a slider runs over `trace.frames`,
+    which is `range(-1, len(trace))`. (`trace[-1]` is still the last step, as for any Python list.)
+    """
+
+    def __init__(self, root: Value, seed: Any, steps: list[Step]):
+        self.root = root
+        self.seed = seed
+        self.order = topological_order(root)
+        uses: dict[Value, int] = {}
+        for node in self.order:
+            for child in node.inputs:
+                uses[child] = uses.get(child, 0) + 1
+        self.uses = uses
+        totals: dict[Value, Any] = {root: seed}
+        self._steps: list[TraceStep] = []
+        for step in steps:
+            after = []
+            for child, contribution in zip(step.node.inputs, step.contributions, strict=True):
+                totals[child] = totals[child] + contribution if child in totals else contribution
+                after.append(totals[child])
+            forks = tuple(uses[child] > 1 for child in step.node.inputs)
+            self._steps.append(
+                TraceStep(step.index, step.node, step.upstream, step.local_grads, step.contributions,
+                          step.node.inputs, forks, tuple(after), step)
+            )  # fmt: skip
+
+    # -- a sequence of steps -------------------------------------------------
+
+    def __len__(self) -> int:
+        return len(self._steps)
+
+    def __getitem__(self, k):
+        return self._steps[k]
+
+    def __iter__(self):
+        return iter(self._steps)
+
+    @property
+    def frames(self) -> range:
+        """`range(-1, len(trace))`: -1 is "before the first step", then every step."""
+        return range(-1, len(self._steps))
+
+    def _check(self, k: int) -> None:
+        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -1 <= k < len(self._steps):
+            raise IndexError(
+                f"step {k!r} is out of range: use -1 (before the first step) up to {len(self._steps) - 1} (the last step)."
+            )
+
+    # -- what is known when ----------------------------------------------------
+
+    def known_after(self, k: int) -> dict:
+        """The gradient of every node that has one after steps 0..k (k = -1: only the output's seed).
+
+        Values are the sums of the contributions of this pass (a leaf shows this pass only,
+        not what earlier backward calls accumulated into its `.grad`).
+        """
+        self._check(k)
+        known: dict[Value, Any] = {self.root: self.seed}
+        for step in self._steps[: k + 1]:
+            for child, total in zip(step.inputs, step.totals, strict=True):
+                known[child] = total
+        return known
+
+    def _total_after(self, k: int, node: Value) -> Any:
+        for step in reversed(self._steps[: k + 1]):
+            for child, total in zip(reversed(step.inputs), reversed(step.totals), strict=True):
+                if child is node:
+                    return total
+        return self.seed if node is self.root else None
+
+    def sent_until(self, k: int) -> dict:
+        """(consumer node, input number) -> the gradient it sent into that input, for steps 0..k."""
+        self._check(k)
+        return {(step.node, i): c for step in self._steps[: k + 1] for i, c in enumerate(step.contributions)}
+
+    # -- for people ------------------------------------------------------------
+
+    def describe(self, k: int) -> str:
+        """One line saying what happens at step k (k = -1: the seed)."""
+        from coursegrad.draw import summary
+
+        self._check(k)
+        if k == -1:
+            root = self.root
+            return f"before step 1: the output {_name(root)} (= {summary(root.data)}) gets the seed gradient {summary(self.seed)}"
+        step = self._steps[k]
+        names = [_name(child) for child in step.inputs]
+        locals_ = ", ".join(f"∂out/∂{n} = {_local_text(g)}" for n, g in zip(names, step.local_grads, strict=True))
+        sends = ", ".join(f"{summary(c)} to {n}" for n, c in zip(names, step.contributions, strict=True))
+        text = (
+            f"step {k + 1} of {len(self)} at {_name(step.node)} (out = {summary(step.node.data)}): "
+            f"upstream gradient {summary(step.upstream)}; local gradients {locals_}; sends {sends}"
+        )
+        told = set()
+        for child, n, fork, total in zip(step.inputs, names, step.forks, step.totals, strict=True):
+            if fork and child not in told:
+                told.add(child)
+                total = self._total_after(k, child)
+                text += f"; {n} is used more than once, its gradients add up: {summary(total)} so far"
+        return text
+
+    def draw(self, k: int, **options):
+        """The graph at step k: the current node highlighted, gradients known so far shown, the rest blank.
+
+        k = -1 draws the graph before the first step (only the output's seed is known).
+        Other keyword options go to `coursegrad.draw.draw` (e.g. `title=`, `max_nodes=`).
+        """
+        from coursegrad.draw import draw
+
+        self._check(k)
+        highlight = self._steps[k].node if k >= 0 else None
+        if "title" not in options:  # titles of nearly equal length: the picture keeps its size from step to step
+            options["title"] = f"Backprop step {k + 1} of {len(self)}" if k >= 0 else f"Backprop: before step 1 of {len(self)}"
+        return draw(self.root, highlight=highlight, known=self.known_after(k), sent=self.sent_until(k), **options)
+
+    def __repr__(self) -> str:
+        return f"<BackwardTrace of {len(self)} steps from {_name(self.root)}>"
+
+
+def backward_steps(root: Value, gradient: Any = None) -> BackwardTrace:
+    """Run the backward pass from `root` and return its steps (a `BackwardTrace`).
+
+    This *is* `root.backward(gradient)`: the engine fills `.grad` of every node, and
+    leaves accumulate as always (call `zero_grad()` on them first to start from 0).
+    The trace's own numbers are this pass's only: they come from the engine's record.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps() needs a Value (the output of an expression), got {type(root).__name__}.")
+    steps: list[Step] = []
+    old = root.grad
+    backprop(root, gradient, record=steps)
+    seed = steps[0].upstream if steps else root.grad - old  # a lone leaf: what this pass added
+    return BackwardTrace(root, seed, steps)
+
+
+_INFIX = {"+": "+", "*": "×", "-": "−", "/": "/", "@": "@"}
+
+
+def _name(node: Value | None, depth: int = 3) -> str:
+    """A short name for a node: its label, its number (constants), or its expression, e.g. "(x + y)"."""
+    from coursegrad.draw import gate_symbol, summary
+
+    if node is None:
+        return ""
+    if node.label:
+        return node.label
+    if not node.inputs:
+        return summary(node.data) if node.constant else "input"
+    symbol = gate_symbol(node.op)
+    if depth > 0:
+        parts = [_name(child, depth - 1) for child in node.inputs]
+        if node.op in _INFIX and len(parts) == 2:
+            text = f"({parts[0]} {_INFIX[node.op]} {parts[1]})"
+        elif node.op == "neg":
+            text = f"(−{parts[0]})"
+        elif node.op.startswith("**"):
+            text = f"{parts[0]}{symbol[1:]}" if symbol.startswith("x") else f"{symbol}({parts[0]})"
+        else:
+            text = f"{symbol}({', '.join(parts)})"
+        if len(text) <= 24 and "[" not in text:
+            return text
+    return f"[{symbol}]"
+
+
+def _local_text(g: Any) -> str:
+    from coursegrad.draw import summary
+
+    formula = getattr(g, "formula", None)
+    return f"[{formula}]" if formula is not None else summary(g)

@@ -1,0 +1,225 @@
+"""Tests for coursegrad.draw: the right nodes, labels and numbers; constants, arrays, forks; same bytes; large graphs."""
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+import pytest
+
+import coursegrad
+from coursegrad import Value, numerical_grad
+from coursegrad.draw import GraphDrawing, draw, fmt, gate_symbol, summary
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def lecture_example():
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    f = (x + y) * z
+    f.backward()
+    return f, (x, y, z)
+
+
+def sigmoid_neuron(w=(2.0, -3.0, -3.0), x=(-1.0, -2.0)):
+    """f(w, x) = 1 / (1 + exp(-(w0·x0 + w1·x1 + w2))) as primitive gates (the lecture's example)."""
+    w0, w1, w2 = (Value(v, f"w{i}") for i, v in enumerate(w))
+    x0, x1 = (Value(v, f"x{i}") for i, v in enumerate(x))
+    f = 1 / (1 + (-(w0 * x0 + w1 * x1 + w2)).exp())
+    return f, (w0, w1, w2, x0, x1)
+
+
+def svg_texts(svg: str) -> list[str]:
+    root = ET.fromstring(svg)
+    return [t.text for t in root.iter(f"{SVG}text")]
+
+
+def test_fmt_is_compact_and_consistent():
+    assert [fmt(v) for v in (-12.0, 0.7310585, -0.19661193, 1.2e-05, 3.0, -0.0, 12345.0)] == [
+        "-12", "0.731", "-0.197", "1.2e-05", "3", "0", "1.23e+04",
+    ]  # fmt: skip
+    assert summary(np.array([2.0, -3.0])) == "[2, -3]"
+    assert summary(np.ones((3, 4)) * 0.5) == "(3, 4) mean 0.5"
+    assert gate_symbol("*") == "×" and gate_symbol("**2") == "x²" and gate_symbol("sum") == "Σ"
+
+
+def test_lecture_example_shows_values_gradients_and_labels():
+    f, (x, y, z) = lecture_example()
+    d = draw(f)
+    assert isinstance(d, GraphDrawing)
+    by_label = {n.label: n for n in d.nodes if n.label}
+    assert set(by_label) == {"x", "y", "z"}
+    assert (by_label["x"].value_text, by_label["x"].grad_text) == ("-2", "-4")
+    assert (by_label["y"].value_text, by_label["y"].grad_text) == ("5", "-4")
+    assert (by_label["z"].value_text, by_label["z"].grad_text) == ("-4", "3")
+    out = d.nodes[-1]
+    assert (out.text, out.value_text, out.grad_text) == ("×", "-12", "1")
+    plus = d.node("+")
+    assert (plus.kind, plus.value_text, plus.grad_text) == ("gate", "3", "-4")
+    texts = svg_texts(d.svg)
+    for t in ("x", "y", "z", "-12", "-4", "3", "+", "×"):
+        assert t in texts, t
+    assert texts.count("-4") == 4  # z's value and the gradients of x, y and x + y
+    # The gradients are in the gradient style (italic), the values upright.
+    root = ET.fromstring(d.svg)
+    italic = [t.text for t in root.iter(f"{SVG}text") if t.get("font-style") == "italic"]
+    upright = [t.text for t in root.iter(f"{SVG}text") if t.get("font-style") != "italic"]
+    assert sorted(italic[:5]) == sorted(["-4", "-4", "3", "-4", "1"])
+    assert "-12" in upright and "-12" not in italic
+    assert "gradient" in italic and "value" in upright  # the legend shows both styles
+
+
+def test_numbers_in_the_drawing_are_the_gradients_central_differences_give():
+    f, (x, y, z) = lecture_example()
+    d = draw(f)
+    numeric = numerical_grad(lambda a, b, c: (a + b) * c, -2.0, 5.0, -4.0)
+    for leaf, g in zip((x, y, z), numeric, strict=True):
+        assert d.node(leaf.label).grad_text == fmt(g)
+
+
+def test_sigmoid_neuron_drawing():
+    f, (w0, w1, w2, x0, x1) = sigmoid_neuron()
+    f.backward()
+    d = draw(f, title="sigmoid neuron")
+    assert d.nodes[-1].value_text == "0.731"
+    assert "0.731" in svg_texts(d.svg) and "sigmoid neuron" in svg_texts(d.svg)
+    numeric = numerical_grad(
+        lambda a, b, c, p, q: 1 / (1 + np.exp(-(a * p + b * q + c))), 2.0, -3.0, -3.0, -1.0, -2.0
+    )
+    for leaf, g in zip((w0, w1, w2, x0, x1), numeric, strict=True):
+        assert d.node(leaf.label).grad_text == fmt(g)
+    assert [d.node(n).grad_text for n in ("w0", "w1", "w2", "x0", "x1")] == ["-0.197", "-0.393", "0.197", "0.393", "-0.59"]
+    constants = [n for n in d.nodes if n.kind == "constant"]
+    assert [c.text for c in constants] == ["1", "1"]
+    assert all(c.value_text == "" and c.grad_text == "" for c in constants)  # the number is in the box
+    assert ET.fromstring(d.svg).find(f".//{SVG}rect[@stroke-dasharray]") is not None  # dashed boxes
+    gates = [n.text for n in d.nodes if n.kind == "gate"]
+    assert sorted(gates) == sorted(["×", "×", "+", "+", "−", "exp", "+", "÷"])
+    # Inputs are left of the gates, the output is rightmost.
+    assert max(n.x for n in d.nodes if n.kind == "input") < min(n.x for n in d.nodes if n.kind == "gate")
+    assert d.nodes[-1].x == max(n.x for n in d.nodes)
+
+
+def test_array_nodes_drawn_with_shape_and_summary():
+    rng = np.random.default_rng(0)
+    W, X, b = Value(rng.normal(size=(3, 4)), "W"), Value(rng.normal(size=(4, 5)), "X"), Value(rng.normal(size=(3, 1)), "b")
+    f = (W @ X + b).relu().sum()
+    f.backward()
+    d = draw(f)
+    assert d.node("W").value_text == f"(3, 4) mean {fmt(W.data.mean())}"
+    assert d.node("W").grad_text == f"mean {fmt(W.grad.mean())}"
+    assert d.node("X").value_text.startswith("(4, 5)")
+    assert d.node("@").value_text.startswith("(3, 5)")
+    assert d.node("Σ").value_text == fmt(f.data)
+    assert [n.text for n in d.nodes if n.kind == "gate"] == ["@", "+", "relu", "Σ"]
+    texts = svg_texts(d.svg)
+    assert any(t.startswith("(3, 4) mean") for t in texts)
+
+
+def test_fork_is_visible_and_its_gradient_written_as_a_sum():
+    x = Value(3.0, "x")
+    f = x * x + x
+    f.backward()
+    d = draw(f)
+    node = d.node("x")
+    assert node.fork and not d.node("×").fork
+    assert node.grad_text == "3 + 3 + 1 = 7" == f"3 + 3 + 1 = {fmt(x.grad)}"
+    assert 'r="3.5"' in d.svg  # the dot where the wire splits
+    assert sum(1 for w in d.wires if w.source == node.index) == 3
+
+
+def test_same_graph_same_bytes_and_valid_xml():
+    svgs = []
+    for _ in range(2):
+        f, _ = sigmoid_neuron()
+        f.backward()
+        svgs.append(draw(f, title="<neuron> & 'friends'").svg)
+    assert svgs[0] == svgs[1]
+    root = ET.fromstring(svgs[0])  # valid XML although the title needs escaping
+    assert root.tag == f"{SVG}svg"
+    assert "<neuron> & 'friends'" in svg_texts(svgs[0])
+    assert int(root.get("width")) > 0 and int(root.get("height")) > 0
+
+
+def test_labels_are_escaped():
+    a = Value(1.0, "a<b&c")
+    d = draw(a * 2)
+    ET.fromstring(d.svg)
+    assert "a<b&c" in svg_texts(d.svg)
+
+
+def test_without_backward_gradients_are_blank_and_the_legend_says_why():
+    x = Value(2.0, "x")
+    d = draw(x * 3)
+    assert all(n.grad_text == "" for n in d.nodes)
+    assert any("backward()" in t for t in d.texts)
+    d2 = draw(x * 3, show_grad=False)
+    assert "gradient" not in svg_texts(d2.svg)
+
+
+def test_known_overrides_grad_and_blanks_the_rest():
+    f, (x, y, z) = lecture_example()
+    d = draw(f, known={f: 1.0, z: 3.0})
+    assert d.node("z").grad_text == "3"
+    assert d.node("x").grad_text == "" and d.node("+").grad_text == ""
+
+
+def test_highlight_marks_one_node_not_by_colour_alone():
+    f, (x, y, z) = lecture_example()
+    plain = draw(f)
+    d = draw(f, highlight=z)
+    assert [n.label for n in d.nodes if n.highlighted] == ["z"]
+    assert 'stroke-width="3.5"' in d.svg and 'stroke-width="3.5"' not in plain.svg  # thick outline
+    assert d.svg.count("<polygon") == plain.svg.count("<polygon") + 1  # the ▼ marker
+    with pytest.raises(ValueError, match="highlight"):
+        draw(f, highlight=Value(1.0))
+
+
+def test_large_graph_is_drawn_compactly_with_a_message():
+    xs = [Value(float(i), f"x{i}") for i in range(100)]
+    f = xs[0]
+    for v in xs[1:]:
+        f = f + v * 0.5  # 100 leaves, 99 constants, 198 gates
+    f.backward()
+    d = draw(f)
+    assert len(d.nodes) == 60
+    assert "Large graph" in d.message and "397 nodes" in d.message
+    assert d.message in d.texts
+    assert "⋯" in svg_texts(d.svg)
+    ET.fromstring(d.svg)
+    assert d.width < 4000 and d.height < 2000
+    assert len(draw(f, max_nodes=400).nodes) == 397
+
+
+def test_deep_chain_does_not_recurse():
+    x = Value(0.5, "x")
+    f = x
+    for _ in range(5000):
+        f = f * 1.0
+    f.backward()
+    assert len(draw(f).nodes) == 60
+
+
+def test_bad_input_gives_clear_errors():
+    with pytest.raises(TypeError, match="needs a Value"):
+        draw(3.0)
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw(Value(1.0), max_nodes=0)
+
+
+def test_save_and_repr(tmp_path):
+    f, _ = lecture_example()
+    d = draw(f)
+    path = d.save(tmp_path / "f.svg")
+    assert path.read_text(encoding="utf-8") == d.svg
+    with pytest.raises(ValueError, match=".svg"):
+        d.save(tmp_path / "f.pdf")
+    assert d._repr_svg_() == d.svg
+    assert repr(d).startswith("<GraphDrawing of 5 nodes (inputs: x, y, z)")
+
+
+def test_reachable_as_coursegrad_draw():
+    f, _ = lecture_example()
+    assert coursegrad.draw(f).svg == draw(f).svg
+    assert coursegrad.draw(f).svg == draw(f).svg  # also once the submodule is imported
+    import coursegrad.draw as module
+
+    assert module.draw is draw
