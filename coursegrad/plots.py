@@ -1,0 +1,438 @@
+"""Plots for the lectures: the sigmoid's gradient, the multiplication effect, vanishing gradients.
+
+Every plot comes in two parts: a `..._data()` function that computes the numbers
+with the engine (so a notebook or a test can print and check them) and a
+`plot_...()` function that draws them and returns the matplotlib `Figure`.
+Each `plot_...` accepts `ax=` to draw into an existing axes instead.
+
+Figures are made with `matplotlib.figure.Figure` (not pyplot), with fixed sizes
+and seeded data, so the same call gives the same picture. In a notebook, call
+`setup_notebook()` once so figures display inline and re-run byte for byte;
+`figure_to_svg(fig)` renders a figure to a deterministic SVG string.
+
+matplotlib is imported here, never on `import coursegrad`.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from collections.abc import Sequence
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.figure import Figure
+
+from coursegrad import nn
+from coursegrad.engine import Value
+
+__all__ = [
+    "COLORS",
+    "GOOD_GAIN",
+    "SATURATION",
+    "setup_notebook",
+    "figure_to_svg",
+    "sigmoid_data",
+    "plot_sigmoid",
+    "linear_classifier_data",
+    "LOSSES",
+    "classifier_loss",
+    "weight_gradient",
+    "gradient_vs_scale_data",
+    "plot_gradient_vs_scale",
+    "train_linear_classifier",
+    "loss_curves_data",
+    "plot_loss_curves",
+    "deep_network",
+    "deep_gradient_norms",
+    "layer_gradient_norms_data",
+    "plot_layer_gradient_norms",
+]
+
+# The Okabe–Ito palette, which colour-blind readers can tell apart. Curves also
+# differ by line style or marker, so no distinction rests on colour alone.
+COLORS = {
+    "blue": "#0072B2",
+    "orange": "#E69F00",
+    "green": "#009E73",
+    "vermillion": "#D55E00",
+    "purple": "#CC79A7",
+    "sky": "#56B4E9",
+    "black": "#000000",
+    "grey": "#999999",
+}
+_CYCLE = [COLORS[c] for c in ("blue", "vermillion", "green", "orange", "purple", "sky")]
+_STYLES = ["-", "--", "-.", ":"]
+_MARKERS = ["o", "s", "^", "D", "v", "P"]
+
+SATURATION = 4.0  # |x| beyond which we call a sigmoid saturated: σ'(4) ≈ 0.018, under 1/14 of its peak
+GOOD_GAIN = {"sigmoid": 1.0, "tanh": 1.0, "relu": math.sqrt(2.0), "linear": 1.0}  # weight std = gain / √n_in
+DPI = 100
+SVG_SALT = "coursegrad"
+
+
+# ---------------------------------------------------------------------------
+# Deterministic output
+# ---------------------------------------------------------------------------
+
+
+def setup_notebook(figure_format: str = "png") -> None:
+    """Make notebook figures display inline and come out the same on every run.
+
+    Registers `figure_format` ("png" or "svg") as the inline display of a Figure,
+    fixes the SVG id salt and drops the SVG date, so nbval (which compares SVG
+    bytes and the text `<Figure size 640x360 with 1 Axes>`, not PNG pixels) sees
+    identical output when the notebook is re-run.
+    """
+    if figure_format not in ("png", "svg"):
+        raise ValueError(f"setup_notebook: figure_format must be 'png' or 'svg', got {figure_format!r}.")
+    mpl.rcParams["svg.hashsalt"] = SVG_SALT
+    mpl.rcParams["svg.fonttype"] = "path"
+    mpl.rcParams["figure.dpi"] = DPI
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # not in IPython / Jupyter: nothing to register
+        return
+    kwargs = {"metadata": {"Date": None}} if figure_format == "svg" else {}
+    set_matplotlib_formats(figure_format, **kwargs)
+
+
+def figure_to_svg(fig: Figure) -> str:
+    """The figure as an SVG string; the same figure always gives the same bytes (fixed ids, no date)."""
+    buf = io.StringIO()
+    with mpl.rc_context({"svg.hashsalt": SVG_SALT, "svg.fonttype": "path"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+def _new_axes(ax, figsize: tuple[float, float]):
+    """Draw into `ax` if given, else into one axes of a new fixed-size figure."""
+    if ax is not None:
+        return ax.figure, ax
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+# ---------------------------------------------------------------------------
+# The sigmoid and its derivative
+# ---------------------------------------------------------------------------
+
+
+def sigmoid_data(x: Sequence[float] | np.ndarray | None = None) -> dict:
+    """σ(x) = 1/(1 + e⁻ˣ) and its derivative σ'(x) = σ(x)(1 − σ(x)), both from the engine.
+
+    The derivative is the gradient backprop gives x (seeded with 1 at every point).
+    It peaks at 0.25 at x = 0: at most a quarter of the gradient flows back through
+    a sigmoid. Default grid: 401 points on [−10, 10] (x = 0 included).
+    """
+    x = np.linspace(-10.0, 10.0, 401) if x is None else np.asarray(x, dtype=np.float64)
+    xv = Value(x, "x")
+    s = xv.sigmoid()
+    s.backward(np.ones_like(x))
+    d = np.asarray(xv.grad)
+    peak = int(np.argmax(d))
+    return {"x": x, "sigmoid": s.data, "derivative": d, "peak_x": float(x[peak]), "peak": float(d[peak])}
+
+
+def plot_sigmoid(ax=None, *, saturation: float = SATURATION, figsize=(6.4, 3.6)) -> Figure:
+    """The sigmoid (solid) and its derivative (dashed), the maximum σ'(0) = 0.25 marked, saturation shaded.
+
+    Where |x| > `saturation` the curve is flat, σ'(x) ≈ 0, and almost no gradient flows back.
+    """
+    data = sigmoid_data()
+    fig, ax = _new_axes(ax, figsize)
+    x, s, d = data["x"], data["sigmoid"], data["derivative"]
+    lo, hi = float(x[0]), float(x[-1])
+    for a, b in ((lo, -saturation), (saturation, hi)):
+        ax.axvspan(a, b, facecolor=COLORS["grey"], alpha=0.18, hatch="//", edgecolor=COLORS["grey"], linewidth=0)
+    edge = float(np.interp(saturation, x, d))
+    ax.text(-(saturation + hi) / 2, 0.62, f"saturated\nσ′ < {edge:.3f}", ha="center", va="center", fontsize=9)
+    ax.text((saturation + hi) / 2, 0.38, f"saturated\nσ′ < {edge:.3f}", ha="center", va="center", fontsize=9)
+    ax.plot(x, s, color=COLORS["blue"], linestyle="-", linewidth=2, label="σ(x) = 1 / (1 + e⁻ˣ)")
+    ax.plot(x, d, color=COLORS["vermillion"], linestyle="--", linewidth=2, label="σ′(x) = σ(x)(1 − σ(x))")
+    ax.plot([data["peak_x"]], [data["peak"]], "o", color=COLORS["vermillion"], markersize=7, zorder=3)
+    ax.annotate(
+        f"max σ′({data['peak_x']:g}) = {data['peak']:g}",
+        xy=(data["peak_x"], data["peak"]),
+        xytext=(1.6, 0.40),
+        arrowprops={"arrowstyle": "->", "color": COLORS["black"]},
+        fontsize=9,
+    )
+    ax.axhline(data["peak"], color=COLORS["vermillion"], linewidth=0.8, linestyle=":")
+    ax.set_xlim(lo, hi)
+    ax.set_ylim(-0.05, 1.05)
+    ax.set_xticks(np.arange(lo, hi + 1, 2.5 if hi - lo <= 20 else 5))
+    ax.set_yticks([0, 0.25, 0.5, 0.75, 1.0])
+    ax.set_xlabel("x")
+    ax.set_ylabel("value")
+    ax.set_title("The sigmoid and its gradient")
+    ax.legend(loc="upper left", fontsize=9, framealpha=0.95)
+    ax.grid(True, linewidth=0.4, alpha=0.5)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# The multiplication effect: a linear classifier wᵀx
+# ---------------------------------------------------------------------------
+
+
+def linear_classifier_data(n: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The seeded data the multiplication lessons use: two Gaussian blobs in 2-D, labels 0/1."""
+    return nn.toy_dataset(n, "blobs", noise=0.1, seed=seed)
+
+
+LOSSES = ("logistic", "mse")
+DIVERGED = 1e30  # training stops once the loss passes this: it has blown up
+
+
+def classifier_loss(w: Value, X: np.ndarray, y: np.ndarray, loss: str = "logistic") -> Value:
+    """The loss of the linear classifier with scores wᵀxᵢ (no bias), labels y ∈ {0, 1}.
+
+    "logistic": mean(log(1 + e^(−sᵢ·scoreᵢ))) with sᵢ = 2yᵢ − 1;  "mse": mean((scoreᵢ − sᵢ)²).
+    """
+    scores = Value(X) @ w
+    if loss == "logistic":
+        return nn.logistic_loss(scores, y)
+    if loss == "mse":
+        return nn.mse_loss(scores, 2.0 * np.asarray(y) - 1.0)
+    raise ValueError(f"unknown loss {loss!r}; choose one of {LOSSES}.")
+
+
+def weight_gradient(X: np.ndarray, y: np.ndarray, w: np.ndarray | None = None, loss: str = "logistic") -> np.ndarray:
+    """∂loss/∂w of the linear classifier at weights `w` (default w = 0, where training starts), by backprop."""
+    w = Value(np.zeros(X.shape[1]) if w is None else np.asarray(w, dtype=np.float64), "w")
+    classifier_loss(w, X, y, loss).backward()
+    return np.asarray(w.grad)
+
+
+def gradient_vs_scale_data(
+    scales: Sequence[float] = (1, 3, 10, 30, 100, 300, 1000), loss: str = "logistic", n: int = 100, seed: int = 0
+) -> dict:
+    """|∂loss/∂w| of the linear classifier wᵀx when every input x is multiplied by `scale`.
+
+    The score is wᵀx, a multiply gate, so ∂score/∂w = x: the weight gradient is
+    proportional to the data. At w = 0 (the start of training) every score is 0
+    whatever the scale, so |∂loss/∂w| grows exactly like the scale: on log–log axes
+    a straight line of slope 1 (`slope`, fitted to the points).
+    """
+    X, y = linear_classifier_data(n, seed)
+    scales = np.asarray(scales, dtype=np.float64)
+    if scales.ndim != 1 or len(scales) < 2 or np.any(scales <= 0):
+        raise ValueError("gradient_vs_scale_data: give at least two positive scales, e.g. (1, 10, 100, 1000).")
+    norms = np.array([np.linalg.norm(weight_gradient(X * c, y, loss=loss)) for c in scales])
+    slope, intercept = np.polyfit(np.log10(scales), np.log10(norms), 1)
+    return {"scales": scales, "grad_norms": norms, "slope": float(slope), "intercept": float(intercept)}
+
+
+def plot_gradient_vs_scale(
+    ax=None, *, scales: Sequence[float] = (1, 3, 10, 30, 100, 300, 1000), loss: str = "logistic", figsize=(5.2, 3.6)
+) -> Figure:
+    """|∂loss/∂w| against the data scale on log–log axes: slope 1, so ×1000 data gives a ×1000 gradient."""
+    data = gradient_vs_scale_data(scales, loss)
+    fig, ax = _new_axes(ax, figsize)
+    s, g = data["scales"], data["grad_norms"]
+    ax.loglog(s, g, "o-", color=COLORS["blue"], linewidth=2, markersize=6, label="|∂loss/∂w| from backprop")
+    ax.loglog(s, g[0] * s / s[0], ":", color=COLORS["black"], linewidth=1, label="slope 1 (∝ scale)")
+    ax.set_xlabel("data scale c   (inputs xᵢ → c·xᵢ)")
+    ax.set_ylabel("|∂loss/∂w|   at w = 0")
+    ax.set_title(f"Weight gradient grows with the data (slope {data['slope']:.3f})")
+    ax.annotate(
+        f"×{s[-1] / s[0]:g} data → ×{g[-1] / g[0]:.4g} gradient",
+        xy=(s[-1], g[-1]),
+        xytext=(0.05, 0.85),
+        textcoords="axes fraction",
+        fontsize=9,
+        arrowprops={"arrowstyle": "->", "color": COLORS["black"]},
+    )
+    ax.legend(loc="lower right", fontsize=9)
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    return fig
+
+
+def train_linear_classifier(
+    X: np.ndarray, y: np.ndarray, learning_rate: float, steps: int = 50, loss: str = "logistic"
+) -> np.ndarray:
+    """Full-batch gradient descent on the linear classifier wᵀx from w = 0: the loss before each step and after the last.
+
+    Each step: loss of the scores X @ w, backward, w ← w − lr · ∂loss/∂w. Returns
+    `steps + 1` losses; if the loss blows up past 1e30 training stops there and the
+    remaining entries are NaN (plots leave them out).
+    """
+    if not (isinstance(steps, (int, np.integer)) and steps >= 0):
+        raise ValueError(f"train_linear_classifier: steps must be a whole number ≥ 0, got {steps!r}.")
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"train_linear_classifier: learning_rate must be a positive number, got {learning_rate!r}.")
+    w = Value(np.zeros(X.shape[1]), "w")
+    losses = np.full(steps + 1, np.nan)
+    for step in range(steps + 1):
+        w.zero_grad()
+        L = classifier_loss(w, X, y, loss)
+        losses[step] = L.item()
+        if step == steps or losses[step] > DIVERGED:
+            break
+        L.backward()
+        nn.sgd_step([w], learning_rate)
+    return losses
+
+
+def loss_curves_data(
+    learning_rates: Sequence[float] = (0.01, 0.1, 1.0),
+    scales: Sequence[float] = (1, 1000),
+    steps: int = 50,
+    loss: str = "logistic",
+    n: int = 100,
+    seed: int = 0,
+) -> dict:
+    """Training losses of the linear classifier for every (learning rate, data scale) pair.
+
+    Returns {"steps": 0…steps, "curves": {(lr, scale): losses}}. With data ×1000 the
+    gradient is ×1000 too, so a learning rate that works on the raw data throws the
+    weights far past the minimum: the loss shoots up instead of going down
+    (with "mse" it grows without bound until training stops at 1e30).
+    """
+    X, y = linear_classifier_data(n, seed)
+    curves = {(float(lr), float(c)): train_linear_classifier(X * c, y, lr, steps, loss) for c in scales for lr in learning_rates}
+    return {"steps": np.arange(steps + 1), "curves": curves}
+
+
+def plot_loss_curves(
+    ax=None,
+    *,
+    learning_rates: Sequence[float] = (0.01, 0.1, 1.0),
+    scales: Sequence[float] = (1, 1000),
+    steps: int = 50,
+    loss: str = "logistic",
+    figsize=(6.4, 3.8),
+) -> Figure:
+    """Loss against training step (log scale) for each learning rate (colour and marker) and data scale (line style)."""
+    data = loss_curves_data(learning_rates, scales, steps, loss)
+    fig, ax = _new_axes(ax, figsize)
+    for (lr, c), losses in data["curves"].items():
+        i, j = list(learning_rates).index(lr), list(scales).index(c)
+        ax.semilogy(
+            data["steps"],
+            losses,
+            color=_CYCLE[i % len(_CYCLE)],
+            linestyle=_STYLES[j % len(_STYLES)],
+            marker=_MARKERS[i % len(_MARKERS)],
+            markevery=max(1, steps // 10),
+            markersize=5,
+            linewidth=1.8,
+            label=f"lr = {lr:g}, data ×{c:g}",
+        )
+    everything = np.concatenate(list(data["curves"].values()))
+    low, high = np.nanmin(everything), np.nanmax(everything)
+    ax.set_ylim(low / 2, high * 10 ** (0.35 * np.log10(high / low) + 0.3))  # head room for the legend
+    ax.set_xlabel("training step")
+    ax.set_ylabel(f"{'logistic' if loss == 'logistic' else 'squared-error'} loss (log scale)")
+    ax.set_title("Linear classifier wᵀx: same learning rates, scaled data")
+    ax.set_xlim(0, steps)
+    ax.legend(fontsize=8, ncol=len(scales), loc="upper right")
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# Vanishing gradients in a deep network
+# ---------------------------------------------------------------------------
+
+
+def deep_network(
+    activation: str = "sigmoid", depth: int = 10, gain: float | None = None, width: int = 32, seed: int = 0
+) -> nn.MLP:
+    """An MLP 2 → width (× depth hidden layers) → 1, hidden weights ~ gain · N(0, 1) / √n_in.
+
+    gain None takes `GOOD_GAIN[activation]`: 1 for sigmoid and tanh (Xavier/LeCun),
+    √2 for relu (He), the usual choices that keep activations from shrinking or growing.
+    """
+    if not (isinstance(depth, (int, np.integer)) and depth >= 1):
+        raise ValueError(f"deep_network: depth must be a whole number ≥ 1, got {depth!r}.")
+    if activation not in GOOD_GAIN:
+        raise ValueError(f"deep_network: unknown activation {activation!r}; choose one of {sorted(GOOD_GAIN)}.")
+    gain = GOOD_GAIN[activation] if gain is None else float(gain)
+    if not (np.isfinite(gain) and gain > 0):
+        raise ValueError(f"deep_network: gain must be a positive number, got {gain!r}.")
+    model = nn.MLP([2] + [width] * depth + [1], activation=activation, seed=seed)
+    for layer in model.layers:
+        layer.W.data = layer.W.data * gain
+    return model
+
+
+def deep_gradient_norms(
+    activation: str = "sigmoid",
+    depth: int = 10,
+    gain: float | None = None,
+    width: int = 32,
+    input_scale: float = 1.0,
+    n: int = 64,
+    seed: int = 0,
+) -> np.ndarray:
+    """RMS size of ∂loss/∂W for each layer of `deep_network(...)` (first layer first), by one backward pass.
+
+    Backprop multiplies by a local gradient at every layer; for a sigmoid that is at
+    most 0.25, so the gradient reaching layer 1 of a deep sigmoid net is tiny.
+    """
+    X, y = nn.toy_dataset(n, "blobs", noise=0.1, seed=seed)
+    model = deep_network(activation, depth, gain, width, seed)
+    return np.array(nn.layer_gradient_norms(model, X * input_scale, y))
+
+
+def layer_gradient_norms_data(
+    activations: Sequence[str] = ("sigmoid", "tanh", "relu"),
+    gains: float | Sequence[float] | None = None,
+    depth: int = 10,
+    width: int = 32,
+    input_scale: float = 1.0,
+    seed: int = 0,
+) -> dict:
+    """Per-layer gradient norms for each activation (and each gain, if you give several).
+
+    Returns {"layers": 1…depth+1, "curves": {(activation, gain): norms}}; layer depth+1
+    is the linear output layer.
+    """
+    if isinstance(activations, str):
+        activations = (activations,)
+    if gains is None:
+        pairs = [(a, GOOD_GAIN.get(a, 1.0)) for a in activations]
+    elif isinstance(gains, (int, float)):
+        pairs = [(a, float(gains)) for a in activations]
+    else:
+        pairs = [(a, float(g)) for a in activations for g in gains]
+    curves = {(a, g): deep_gradient_norms(a, depth, g, width, input_scale, seed=seed) for a, g in pairs}
+    return {"layers": np.arange(1, depth + 2), "curves": curves}
+
+
+def plot_layer_gradient_norms(
+    ax=None,
+    *,
+    activations: Sequence[str] = ("sigmoid", "tanh", "relu"),
+    gains: float | Sequence[float] | None = None,
+    depth: int = 10,
+    width: int = 32,
+    input_scale: float = 1.0,
+    figsize=(6.4, 3.8),
+) -> Figure:
+    """The gradient reaching each layer (log scale), one line per activation / weight gain.
+
+    A line falling to the left means the gradient vanishes on its way back to the first layers.
+    """
+    data = layer_gradient_norms_data(activations, gains, depth, width, input_scale)
+    fig, ax = _new_axes(ax, figsize)
+    for i, ((a, g), norms) in enumerate(data["curves"].items()):
+        ax.semilogy(
+            data["layers"],
+            norms,
+            color=_CYCLE[i % len(_CYCLE)],
+            linestyle=_STYLES[i % len(_STYLES)],
+            marker=_MARKERS[i % len(_MARKERS)],
+            linewidth=1.8,
+            markersize=6,
+            label=f"{a}, gain {g:.3g}",
+        )
+    ax.set_xlabel("layer   (1 = next to the input, last = output layer)")
+    ax.set_ylabel("RMS of ∂loss/∂W (log scale)")
+    ax.set_title(f"Gradient reaching each layer of a {depth}-hidden-layer network")
+    ax.set_xticks(data["layers"])
+    ax.legend(fontsize=9, loc="lower right")
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    return fig

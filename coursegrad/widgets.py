@@ -1,0 +1,808 @@
+"""Slider explorers: move a slider, watch values and gradients change.
+
+Each function returns one widget for a notebook to display:
+
+- `graph_explorer(f, x=..., y=...)`   sliders for the inputs of any function of `Value`s;
+  redraws the computational graph with values and gradients.
+- `backprop_stepper(f_or_root)`       a slider and a play button over the steps of the backward pass.
+- `multiplication_explorer()`         f = a × b and its swapped gradients; the data scale of a
+  linear classifier against its weight gradient and its training loss.
+- `sigmoid_explorer()`                σ(x) and σ'(x) as points on their curves.
+- `deep_sigmoid_explorer()`           depth, weight scale, input scale and activation of a deep
+  network against the gradient reaching each layer.
+
+Every number shown is computed by the engine's backward pass. Pictures are SVG
+strings inside `ipywidgets.HTML` (no `Output` widget), so nothing is printed from a
+callback, the display keeps its size while sliders move, and a test can read what
+the student sees. Each explorer keeps its controls in `.sliders` (a dict; the
+activation dropdown and the play button are there too) and what it computed last in
+`.state` (a dict); setting `explorer.sliders["a"].value = 3` updates both at once.
+
+Stable CSS classes, for browser tests:
+
+    coursegrad-explorer              the top-level box of every explorer, plus one of
+    coursegrad-graph-explorer  coursegrad-backprop-stepper  coursegrad-multiplication-explorer
+    coursegrad-sigmoid-explorer  coursegrad-deep-sigmoid-explorer
+    coursegrad-slider-NAME           each slider; NAME is the input's name for graph_explorer,
+                                     else a, b, scale, lr, x, depth, gain, input-scale, step
+    coursegrad-dropdown-activation   the activation menu of deep_sigmoid_explorer
+    coursegrad-play                  the play button of backprop_stepper
+    coursegrad-readout               the HTML box with the numbers; each number is a
+                                     <span class="coursegrad-number" data-name="NAME" data-value="repr">
+    coursegrad-graph                 the HTML box holding a graph drawing (SVG)
+    coursegrad-plot                  the HTML box holding a plot (SVG)
+    coursegrad-error                 a message shown instead of numbers when the expression fails
+
+ipywidgets and matplotlib are imported here, never on `import coursegrad`.
+"""
+
+from __future__ import annotations
+
+import html
+import inspect
+import math
+import numbers
+import re
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as widgets
+import numpy as np
+
+from coursegrad import nn, plots
+from coursegrad.engine import Value
+
+__all__ = [
+    "Explorer",
+    "GraphExplorer",
+    "BackpropStepper",
+    "MultiplicationExplorer",
+    "SigmoidExplorer",
+    "DeepSigmoidExplorer",
+    "graph_explorer",
+    "backprop_stepper",
+    "multiplication_explorer",
+    "sigmoid_explorer",
+    "deep_sigmoid_explorer",
+]
+
+NUMERIC_ERRORS = (ValueError, ZeroDivisionError, FloatingPointError, OverflowError)
+
+
+# ---------------------------------------------------------------------------
+# Small building blocks
+# ---------------------------------------------------------------------------
+
+
+def fmt(x: float) -> str:
+    """A number as students read it: 4 significant digits, no trailing zeros (-4, 0.25, 6.93e-05)."""
+    x = float(x)
+    if x == 0:
+        return "0"
+    return f"{x:.4g}"
+
+
+def number(name: str, value: float) -> str:
+    """An HTML span holding one shown number, findable by tests as [data-name=NAME]."""
+    return f'<span class="coursegrad-number" data-name="{html.escape(name)}" data-value="{float(value)!r}">{fmt(value)}</span>'
+
+
+def inline_svg(svg: str) -> str:
+    """An SVG document as an element for an HTML page (drops the XML declaration and doctype)."""
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("inline_svg: the string holds no <svg> element.")
+    return svg[start:]
+
+
+def _svg_box_px(svg: str) -> tuple[int, int] | None:
+    """Width and height of an SVG in CSS pixels, from its width/height attributes (pt or px)."""
+    head = svg[svg.find("<svg") : svg.find(">", svg.find("<svg"))]
+    sizes = []
+    for attr in ("width", "height"):
+        m = re.search(rf'\b{attr}="([\d.]+)(pt|px)?"', head)
+        if not m:
+            return None
+        sizes.append(math.ceil(float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1)))
+    return sizes[0], sizes[1]
+
+
+def _slider(
+    key: str, description: str, value: float, lo: float, hi: float, step: float, *, log: bool = False, integer: bool = False
+):
+    common = {"description": description, "continuous_update": True, "style": {"description_width": "initial"}}
+    common["layout"] = widgets.Layout(width="320px")
+    if integer:
+        s = widgets.IntSlider(value=int(value), min=int(lo), max=int(hi), step=int(step), **common)
+    elif log:  # lo, hi and step are powers of ten
+        s = widgets.FloatLogSlider(value=value, base=10, min=lo, max=hi, step=step, readout_format=".3g", **common)
+    else:
+        s = widgets.FloatSlider(value=value, min=lo, max=hi, step=step, readout_format=".3g", **common)
+    s.add_class(f"coursegrad-slider-{key}")
+    return s
+
+
+def _html_box(css_class: str, width: int | None = None, height: int | None = None) -> widgets.HTML:
+    layout = widgets.Layout(width=f"{width}px" if width else None, height=f"{height}px" if height else None, overflow="auto")
+    box = widgets.HTML(layout=layout)
+    box.add_class(css_class)
+    return box
+
+
+def _plot_box(fig) -> widgets.HTML:
+    """An HTML box sized once to hold the figure's SVG (so it never changes size)."""
+    w, h = fig.get_size_inches() * 96  # CSS pixels: matplotlib's SVG is 72 pt per inch, 1 pt = 4/3 px
+    return _html_box("coursegrad-plot", math.ceil(w) + 4, math.ceil(h) + 4)
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value: float, _pos=None) -> str:
+    """Tick label 10⁻³ in plain text (matplotlib's math-text labels take far longer to lay out)."""
+    if value <= 0:
+        return ""
+    e = math.log10(value)
+    return "10" + str(round(e)).translate(_SUPERSCRIPT) if abs(e - round(e)) < 1e-9 else ""
+
+
+def _plain_log_ticks(ax) -> None:
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    for axis in (ax.xaxis, ax.yaxis):
+        if axis.get_scale() == "log":
+            axis.set_major_locator(LogLocator(base=10, numticks=8))
+            axis.set_major_formatter(FuncFormatter(_power_of_ten))
+            axis.set_minor_locator(NullLocator())
+
+
+def _decades(values: np.ndarray, step: int = 2, pad: float = 0.3) -> tuple[float, float]:
+    """Log-axis limits around the positive values, snapped to `step` decades (few distinct limits: cached backgrounds)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[np.isfinite(v) & (v > 0)]
+    if v.size == 0:
+        return 1e-2, 1e2
+    lo = step * math.floor((math.log10(v.min()) - pad) / step)
+    hi = step * math.ceil((math.log10(v.max()) + pad) / step)
+    return 10.0**lo, 10.0**hi
+
+
+class SvgFigure:
+    """A matplotlib figure drawn once to SVG, with the moving parts written on top as SVG shapes.
+
+    matplotlib takes 50–200 ms to redraw a figure, too slow for a slider. The axes,
+    ticks, labels and fixed curves do not change when a slider moves, so they are
+    rendered once per set of axis limits (`key`) and cached; the points and curves that
+    do move are placed with the axes' own transforms and added as <circle>, <rect>,
+    <path> and <polyline> elements (class "coursegrad-point" / "coursegrad-curve",
+    data-name=... so a browser test can find them).
+    """
+
+    def __init__(self, fig):
+        self.fig = fig
+        self._backgrounds: dict[Any, str] = {}
+
+    def xy(self, ax, x, y) -> tuple[np.ndarray, np.ndarray]:
+        """Data coordinates → SVG coordinates (pt, y downwards) of the figure's SVG."""
+        pts = ax.transData.transform(np.column_stack([np.ravel(x), np.ravel(y)]).astype(np.float64))
+        k = 72.0 / self.fig.dpi
+        return pts[:, 0] * k, self.fig.get_figheight() * 72.0 - pts[:, 1] * k
+
+    def _clip_id(self, ax) -> tuple[str, str]:
+        (x0, y0), (x1, y1) = ax.bbox.get_points() * (72.0 / self.fig.dpi)
+        top = self.fig.get_figheight() * 72.0 - y1
+        cid = f"coursegrad-clip-{x0:.0f}-{top:.0f}-{x1 - x0:.0f}-{y1 - y0:.0f}"
+        rect = f'<clipPath id="{cid}"><rect x="{x0:.2f}" y="{top:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}"/></clipPath>'
+        return cid, rect
+
+    def marker(self, ax, x: float, y: float, name: str, color: str, shape: str = "circle", size: float = 4.5) -> str:
+        """One point at (x, y); nothing if it lies outside the axes or is not finite."""
+        if not (np.isfinite(x) and np.isfinite(y)) or (ax.get_yscale() == "log" and y <= 0):
+            return ""
+        (px,), (py,) = self.xy(ax, [x], [y])
+        x0, x1 = sorted(ax.get_xlim())
+        y0, y1 = sorted(ax.get_ylim())
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            return ""
+        common = f'class="coursegrad-point" data-name="{name}" fill="{color}" stroke="#ffffff" stroke-width="1.2"'
+        if shape == "square":
+            return f'<rect {common} x="{px - size:.2f}" y="{py - size:.2f}" width="{2 * size:.2f}" height="{2 * size:.2f}"/>'
+        if shape == "diamond":
+            r = size * 1.3
+            return (
+                f'<path {common} d="M{px:.2f} {py - r:.2f}L{px + r:.2f} {py:.2f}L{px:.2f} {py + r:.2f}L{px - r:.2f} {py:.2f}Z"/>'
+            )
+        return f'<circle {common} cx="{px:.2f}" cy="{py:.2f}" r="{size:.2f}"/>'
+
+    def curve(self, ax, x, y, name: str, color: str, width: float = 2.0, dash: str | None = None) -> str:
+        """A polyline through the finite points (positive ones on a log axis), clipped to the axes."""
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        keep = np.isfinite(x) & np.isfinite(y) & ((y > 0) if ax.get_yscale() == "log" else True)
+        if keep.sum() < 1:
+            return ""
+        px, py = self.xy(ax, x[keep], y[keep])
+        points = " ".join(f"{a:.2f},{b:.2f}" for a, b in zip(px, py, strict=True))
+        cid, clip = self._clip_id(ax)
+        dashes = f' stroke-dasharray="{dash}"' if dash else ""
+        return (
+            f'{clip}<polyline class="coursegrad-curve" data-name="{name}" clip-path="url(#{cid})" points="{points}" '
+            f'fill="none" stroke="{color}" stroke-width="{width}"{dashes} stroke-linejoin="round"/>'
+        )
+
+    def vline(self, ax, x: float, name: str, color: str = "#000000") -> str:
+        """A vertical line across the axes at x."""
+        px, py = self.xy(ax, [x, x], list(ax.get_ylim()))
+        return (
+            f'<line class="coursegrad-curve" data-name="{name}" x1="{px[0]:.2f}" x2="{px[1]:.2f}" '
+            f'y1="{py[0]:.2f}" y2="{py[1]:.2f}" stroke="{color}" stroke-width="0.8"/>'
+        )
+
+    def render(self, shapes: list[str], key: Any = None) -> str:
+        """The cached background for `key` (drawn now if new, with the axes as they are) with `shapes` on top."""
+        if key not in self._backgrounds:
+            svg = inline_svg(plots.figure_to_svg(self.fig))
+            # matplotlib's stylesheet says `*{...}`, which inside an HTML page would restyle the whole page
+            self._backgrounds[key] = svg.replace("*{stroke-linejoin", ".coursegrad-plot svg *{stroke-linejoin", 1)
+        background = self._backgrounds[key]
+        end = background.rindex("</svg>")
+        return background[:end] + '<g class="coursegrad-overlay">' + "".join(shapes) + "</g>\n" + background[end:]
+
+
+def _error_html(err: Exception) -> str:
+    return f'<div class="coursegrad-error" style="color:#D55E00"><b>{type(err).__name__}:</b> {html.escape(str(err))}</div>'
+
+
+class Explorer(widgets.VBox):
+    """The common frame: controls in `.sliders`, results in `.state`, one `update()` per change.
+
+    Subclasses build their widgets, then call `_finish(kind, rows)`; `_recompute(changed)`
+    does the work for a change of the control named `changed` (None: everything).
+    """
+
+    def _finish(self, kind: str, rows: list) -> None:
+        super().__init__(children=rows)
+        self.add_class("coursegrad-explorer")
+        self.add_class(f"coursegrad-{kind}")
+        for name, control in self.sliders.items():
+            control.observe(lambda change, name=name: self.update(name), names="value")
+        self.update(None)
+
+    def update(self, changed: str | None = None) -> None:
+        """Recompute and redraw after the control `changed` moved (None: everything)."""
+        try:
+            self._recompute(changed)
+            self.state["error"] = None
+        except NUMERIC_ERRORS as err:  # e.g. log of a negative number: say so instead of crashing the callback
+            self.state["error"] = f"{type(err).__name__}: {err}"
+            self.readout.value = _error_html(err)
+
+    def _recompute(self, changed: str | None) -> None:  # pragma: no cover - every subclass defines it
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        settings = ", ".join(f"{k}={v.value!r}" for k, v in self.sliders.items() if not isinstance(v, widgets.Play))
+        return f"{type(self).__name__}({settings})"
+
+
+# ---------------------------------------------------------------------------
+# 1. Graph explorer
+# ---------------------------------------------------------------------------
+
+
+def _input_slider(name: str, spec: Any) -> widgets.ValueWidget:
+    """A slider for one input: spec is a number (start value), (value, min, max[, step]), or a slider."""
+    if isinstance(spec, (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider)):
+        spec.add_class(f"coursegrad-slider-{name}")
+        return spec
+    if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
+        value = float(spec)
+        r = max(5.0, 2 * abs(value))
+        lo, hi, step = -r, r, r / 100
+    elif isinstance(spec, (tuple, list)) and len(spec) in (3, 4) and all(isinstance(v, numbers.Real) for v in spec):
+        value, lo, hi = map(float, spec[:3])
+        step = float(spec[3]) if len(spec) == 4 else (hi - lo) / 200
+        if not lo <= value <= hi:
+            raise ValueError(
+                f"graph_explorer: {name}={spec!r}: the start value {value:g} must lie between min {lo:g} and max {hi:g}."
+            )
+    else:
+        raise TypeError(
+            f"graph_explorer: {name}={spec!r} is not understood. Give a start value (x=-2.0), "
+            f"a tuple (value, min, max) or (value, min, max, step), or an ipywidgets slider."
+        )
+    return _slider(name, name, value, lo, hi, step)
+
+
+def _fit_graph_box(box: widgets.HTML, drawing) -> None:
+    """Size the graph box to hold `drawing`; it only ever grows, so moving a slider never makes it jump back."""
+    pad = 12
+    for attr, size in (("width", drawing.width), ("height", drawing.height)):
+        current = getattr(box.layout, attr)
+        old = int(current[:-2]) if current and current.endswith("px") else 0
+        if size + pad > old:
+            setattr(box.layout, attr, f"{math.ceil(size) + pad}px")
+
+
+class GraphExplorer(Explorer):
+    """Sliders for the inputs of `f`; the graph of f at those inputs, with values and gradients.
+
+    `.state`: {"inputs": {name: value}, "output": f, "grads": {name: ∂f/∂name}, "error": None or text}.
+    `.drawing` is the last `GraphDrawing`.
+    """
+
+    def __init__(self, f: Callable[..., Value], inputs: dict[str, Any], title: str | None = None, **draw_options):
+        if not callable(f):
+            raise TypeError(f"graph_explorer: f must be a function of Values, e.g. lambda x, y: x * y; got {type(f).__name__}.")
+        self.f = f
+        self.title = title
+        self.draw_options = draw_options
+        names = _parameter_names(f)
+        unknown = sorted(set(inputs) - set(names))
+        if unknown:
+            raise TypeError(f"graph_explorer: {unknown} are not parameters of f; its parameters are {names}.")
+        defaults = _parameter_defaults(f)
+        self.sliders = {n: _input_slider(n, inputs.get(n, defaults.get(n, 1.0))) for n in names}
+        self.state = {"inputs": {}, "output": None, "grads": {}, "error": None}
+        self.drawing = None
+        self.readout = _html_box("coursegrad-readout", width=660, height=40)
+        self.graph = _html_box("coursegrad-graph")
+        sliders = list(self.sliders.values())
+        rows = [widgets.HBox(sliders[i : i + 2]) for i in range(0, len(sliders), 2)]
+        self._finish("graph-explorer", [*rows, self.readout, self.graph])
+
+    def update(self, changed: str | None = None) -> None:
+        try:
+            self._recompute(changed)
+            self.state["error"] = None
+        except Exception as err:  # noqa: BLE001 - f is the student's code: show what went wrong, keep the sliders alive
+            self.state.update(error=f"{type(err).__name__}: {err}", output=None, grads={})
+            self.readout.value = _error_html(err)
+            self.graph.value = ""
+
+    def _recompute(self, changed: str | None) -> None:
+        from coursegrad.draw import draw
+
+        xs = {n: Value(float(s.value), label=n) for n, s in self.sliders.items()}
+        self.state["inputs"] = {n: v.data for n, v in xs.items()}
+        out = self.f(*xs.values())
+        if not isinstance(out, Value):
+            raise TypeError(f"graph_explorer: f must return a Value built from its inputs, got {type(out).__name__}.")
+        if np.size(out.data) != 1:
+            raise ValueError(f"graph_explorer: f must return a single number, got shape {out.shape}; reduce it with .sum().")
+        out.backward()
+        name = out.label or "f"
+        self.state["output"] = out.item()
+        self.state["grads"] = {n: float(np.reshape(v.grad, ())) for n, v in xs.items()}
+        parts = [f"<b>{html.escape(name)}</b> = {number(name, out.item())}"]
+        parts += [f"∂{html.escape(name)}/∂{html.escape(n)} = {number('d' + n, g)}" for n, g in self.state["grads"].items()]
+        self.readout.value = '<div style="font-size:1.1em">' + " &nbsp;&nbsp; ".join(parts) + "</div>"
+        self.drawing = draw(out, title=self.title, **self.draw_options)
+        _fit_graph_box(self.graph, self.drawing)
+        self.graph.value = inline_svg(self.drawing.svg)
+
+
+def _parameter_names(f: Callable) -> list[str]:
+    try:
+        params = inspect.signature(f).parameters.values()
+    except (TypeError, ValueError):
+        raise TypeError("cannot read the parameters of f; pass a def or lambda with named parameters.") from None
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    names = [p.name for p in params if p.kind in kinds]
+    if not names or any(p.kind not in kinds for p in params if p.default is inspect.Parameter.empty):
+        raise TypeError("f needs named positional parameters, one per input, e.g. lambda x, y, z: (x + y) * z.")
+    return names
+
+
+def _parameter_defaults(f: Callable) -> dict[str, float]:
+    params = inspect.signature(f).parameters.values()
+    return {p.name: p.default for p in params if isinstance(p.default, numbers.Real) and not isinstance(p.default, bool)}
+
+
+def graph_explorer(f: Callable[..., Value], *, title: str | None = None, **inputs: Any) -> GraphExplorer:
+    """Sliders for the inputs of `f`, the graph of f with values and gradients, redrawn as they move.
+
+        graph_explorer(lambda x, y, z: (x + y) * z, x=-2.0, y=5.0, z=(-4.0, -10, 10))
+
+    Each input is a start value (the slider spans ±max(5, 2|value|)), a tuple
+    (value, min, max) or (value, min, max, step), or an ipywidgets slider. Inputs not
+    given start at f's default or 1.0. The sliders are `.sliders[name]`; the numbers
+    shown are in `.state`. If f fails at some input (say log of a negative number) the
+    message is shown instead of the graph.
+    """
+    return GraphExplorer(f, inputs, title=title)
+
+
+# ---------------------------------------------------------------------------
+# 2. Backprop stepper
+# ---------------------------------------------------------------------------
+
+
+class BackpropStepper(Explorer):
+    """A slider (with a play button) over the backward pass: step 0 is the seed, step j the engine's j-th node.
+
+    Step j shows `trace.draw(j - 1)` (the node being processed highlighted, the gradients
+    known so far written, the rest blank) and `trace.describe(j - 1)`.
+    `.state`: {"step": j, "steps": n, "description": text, "known": {node: gradient}, "highlight": node or None}.
+    """
+
+    def __init__(self, root: Value, gradient: Any = None, interval_ms: int = 1200):
+        from coursegrad.steps import backward_steps
+
+        if not isinstance(root, Value):
+            raise TypeError(f"backprop_stepper: expected a Value (an output) or a function of Values, got {type(root).__name__}.")
+        self.trace = backward_steps(root, gradient)
+        n = len(self.trace)
+        if n == 0:
+            raise ValueError("backprop_stepper: the output is an input itself (no operations), so backprop takes no steps.")
+        self._frames: dict[int, Any] = {}  # step → GraphDrawing, drawn on first visit
+        slider = _slider("step", "step", 0, 0, n, 1, integer=True)
+        self.play = widgets.Play(value=0, min=0, max=n, step=1, interval=interval_ms, description="play")
+        self.play.add_class("coursegrad-play")
+        widgets.link((self.play, "value"), (slider, "value"))  # kernel side, so a test moving either sees the other follow
+        self.sliders = {"step": slider, "play": self.play}
+        self.state = {"step": None, "steps": n, "description": "", "known": None, "highlight": None, "error": None}
+        self.readout = _html_box("coursegrad-readout", width=760, height=100)
+        self.graph = _html_box("coursegrad-graph")
+        for j in (0, n):  # the first and last pictures are the widest (blank / all gradients)
+            _fit_graph_box(self.graph, self._drawing(j))
+        self._finish("backprop-stepper", [widgets.HBox([self.play, slider]), self.readout, self.graph])
+
+    def _drawing(self, j: int):
+        if j not in self._frames:
+            self._frames[j] = self.trace.draw(j - 1)
+        return self._frames[j]
+
+    def _recompute(self, changed: str | None) -> None:
+        if changed == "play":  # the link has moved the step slider, whose own update does the work
+            return
+        j = int(self.sliders["step"].value)
+        k = j - 1
+        text = self.trace.describe(k)
+        self.state.update(
+            step=j, description=text, known=self.trace.known_after(k), highlight=self.trace[k].node if k >= 0 else None
+        )
+        self.readout.value = (
+            f"<div>step {number('step', j)} of {len(self.trace)}</div>"
+            '<div class="coursegrad-description" style="margin:4px 0;font-family:monospace;white-space:pre-wrap">'
+            f"{html.escape(text)}</div>"
+        )
+        drawing = self._drawing(j)
+        _fit_graph_box(self.graph, drawing)
+        self.graph.value = inline_svg(drawing.svg)
+
+
+def backprop_stepper(f_or_root: Value | Callable[..., Value], *, gradient: Any = None, **inputs: float) -> BackpropStepper:
+    """Step through the backward pass of an output `Value`, or of `f` at the given inputs.
+
+        backprop_stepper(f)                                          # f = (x + y) * z already built
+        backprop_stepper(lambda x, y, z: (x + y) * z, x=-2, y=5, z=-4)
+
+    Move the slider (`.sliders["step"]`) or press play: step 0 shows the seed gradient
+    at the output, step j the j-th node the engine visits, highlighted, with the gradients
+    known so far. This runs the engine's backward pass (leaves' `.grad` accumulate as usual).
+    """
+    if isinstance(f_or_root, Value):
+        if inputs:
+            raise TypeError("backprop_stepper: input values only make sense with a function; you passed a Value.")
+        return BackpropStepper(f_or_root, gradient)
+    if not callable(f_or_root):
+        raise TypeError(f"backprop_stepper: expected a Value or a function of Values, got {type(f_or_root).__name__}.")
+    names = _parameter_names(f_or_root)
+    defaults = _parameter_defaults(f_or_root)
+    unknown = sorted(set(inputs) - set(names))
+    if unknown:
+        raise TypeError(f"backprop_stepper: {unknown} are not parameters of f; its parameters are {names}.")
+    missing = [n for n in names if n not in inputs and n not in defaults]
+    if missing:
+        raise TypeError(f"backprop_stepper: give a value for {missing}, e.g. backprop_stepper(f, {missing[0]}=1.0).")
+    root = f_or_root(*(Value(float(inputs.get(n, defaults.get(n))), label=n) for n in names))
+    if not isinstance(root, Value):
+        raise TypeError(f"backprop_stepper: f must return a Value built from its inputs, got {type(root).__name__}.")
+    return BackpropStepper(root, gradient)
+
+
+# ---------------------------------------------------------------------------
+# 3. The multiplication effect
+# ---------------------------------------------------------------------------
+
+
+class MultiplicationExplorer(Explorer):
+    """f = a × b with its gradients, and a linear classifier wᵀx whose data is scaled.
+
+    `.state`: a, b, f, da, db (from backprop), scale, grad_w (the vector ∂loss/∂w at w = 0),
+    grad_norm = |∂loss/∂w|, grad_norm_unscaled (data ×1), lr, losses (the training curve at
+    this lr and scale), reference_losses (the same lr on unscaled data).
+    """
+
+    def __init__(
+        self,
+        a: float = 3.0,
+        b: float = -2.0,
+        scale: float = 1.0,
+        lr: float = 0.1,
+        steps: int = 50,
+        loss: str = "logistic",
+        graph: bool = True,
+    ):
+        if loss not in plots.LOSSES:
+            raise ValueError(f"multiplication_explorer: unknown loss {loss!r}; choose one of {plots.LOSSES}.")
+        self.steps, self.loss = steps, loss
+        self.X, self.y = plots.linear_classifier_data()
+        self._curves: dict[tuple[float, float], np.ndarray] = {}  # (lr, scale) → losses
+        self.sliders = {
+            "a": _slider("a", "a", a, -5, 5, 0.1),
+            "b": _slider("b", "b", b, -5, 5, 0.1),
+            "scale": _slider("scale", "data scale c (x → c·x)", scale, 0, 3, 0.1, log=True),
+            "lr": _slider("lr", "learning rate", lr, -7, 0, 0.1, log=True),
+        }
+        self.state: dict[str, Any] = {"error": None}
+        self.product = _html_box("coursegrad-readout", width=700, height=56)
+        self.readout = _html_box("coursegrad-readout", width=960, height=56)
+        self._build_figure()
+        self.plot = _plot_box(self.fig)
+        self.graph = _html_box("coursegrad-graph") if graph else None
+        rows = [
+            widgets.HBox([self.sliders["a"], self.sliders["b"]]),
+            self.product,
+            *([self.graph] if graph else []),
+            widgets.HBox([self.sliders["scale"], self.sliders["lr"]]),
+            self.readout,
+            self.plot,
+        ]
+        self._finish("multiplication-explorer", rows)
+
+    def _build_figure(self) -> None:
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+
+        self.fig = Figure(figsize=(9.6, 3.5), dpi=plots.DPI)
+        self.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
+        self.ax_grad, self.ax_loss = self.fig.subplots(1, 2)
+        data = plots.gradient_vs_scale_data(np.logspace(0, 3, 13), loss=self.loss)
+        self.grad_unscaled = float(data["grad_norms"][0])
+        plots.plot_gradient_vs_scale(ax=self.ax_grad, scales=data["scales"], loss=self.loss)
+        self.ax_grad.set_title("Weight gradient ∝ data scale (slope 1)", fontsize=10)
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_xlim(0, self.steps)
+        self.ax_loss.set_xlabel("training step")
+        self.ax_loss.set_ylabel(f"{self.loss} loss (log scale)")
+        self.ax_loss.set_title("Training wᵀx at the chosen learning rate", fontsize=10)
+        self.ax_loss.grid(True, which="major", linewidth=0.4, alpha=0.5)
+        handles = [
+            Line2D([], [], color=plots.COLORS["black"], linestyle=":", linewidth=1.5, label="data ×1"),
+            Line2D([], [], color=plots.COLORS["vermillion"], linewidth=2, label="data ×c"),
+        ]
+        self.ax_loss.legend(handles=handles, loc="upper right", fontsize=9)
+        for ax in (self.ax_grad, self.ax_loss):
+            _plain_log_ticks(ax)
+        self.canvas = SvgFigure(self.fig)
+
+    def _curve(self, lr: float, scale: float) -> np.ndarray:
+        key = (lr, scale)
+        if key not in self._curves:
+            self._curves[key] = plots.train_linear_classifier(self.X * scale, self.y, lr, self.steps, self.loss)
+        return self._curves[key]
+
+    def _recompute(self, changed: str | None) -> None:
+        if changed in (None, "a", "b"):
+            self._product()
+        if changed in (None, "scale", "lr"):
+            self._classifier()
+
+    def _product(self) -> None:
+        a, b = Value(float(self.sliders["a"].value), "a"), Value(float(self.sliders["b"].value), "b")
+        f = a * b
+        f.label = "f"
+        f.backward()
+        self.state.update(a=a.data, b=b.data, f=f.data, da=a.grad, db=b.grad)
+        self.product.value = (
+            f'<div style="font-size:1.1em">f = a × b = {number("f", f.data)} &nbsp;&nbsp; '
+            f"∂f/∂a = b = {number('da', a.grad)} &nbsp;&nbsp; ∂f/∂b = a = {number('db', b.grad)}</div>"
+            "<div>Multiply swaps: each input's gradient is the <i>other</i> input.</div>"
+        )
+        if self.graph is not None:
+            from coursegrad.draw import draw
+
+            drawing = draw(f)
+            _fit_graph_box(self.graph, drawing)
+            self.graph.value = inline_svg(drawing.svg)
+
+    def _classifier(self) -> None:
+        scale, lr = float(self.sliders["scale"].value), float(self.sliders["lr"].value)
+        grad_w = plots.weight_gradient(self.X * scale, self.y, loss=self.loss)
+        norm = float(np.linalg.norm(grad_w))
+        losses, reference = self._curve(lr, scale), self._curve(lr, 1.0)
+        ran = int(np.count_nonzero(~np.isnan(losses))) - 1
+        final = float(losses[ran])
+        self.state.update(
+            scale=scale,
+            lr=lr,
+            grad_w=grad_w,
+            grad_norm=norm,
+            grad_norm_unscaled=self.grad_unscaled,
+            losses=losses,
+            reference_losses=reference,
+        )
+        verdict = "it learns" if final < losses[0] else "it does not learn: the loss went up"
+        stopped = "" if ran == self.steps else f" (stopped after {ran} steps: the loss blew up)"
+        self.readout.value = (
+            f"<div>data ×{number('scale', scale)}: |∂loss/∂w| at w = 0 is {number('grad_norm', norm)}, "
+            f"{number('grad_ratio', norm / self.grad_unscaled)} × the unscaled "
+            f"{number('grad_norm_unscaled', self.grad_unscaled)}</div>"
+            f"<div>learning rate {number('lr', lr)}: "
+            f"loss {number('loss_start', losses[0])} → {number('loss_end', final)}{stopped}, "
+            f"{verdict}; on unscaled data → {number('loss_end_unscaled', reference[-1])}</div>"
+        )
+        self.ax_loss.set_ylim(*_decades(np.concatenate([losses, reference])))
+        steps = np.arange(self.steps + 1)
+        shapes = [
+            self.canvas.marker(self.ax_grad, scale, norm, "grad_norm", plots.COLORS["vermillion"], "diamond", 6),
+            self.canvas.curve(self.ax_loss, steps, reference, "reference_losses", plots.COLORS["black"], 1.5, "1.5,2.5"),
+            self.canvas.curve(self.ax_loss, steps, losses, "losses", plots.COLORS["vermillion"], 2.0),
+        ]
+        self.plot.value = self.canvas.render(shapes, key=self.ax_loss.get_ylim())
+
+
+def multiplication_explorer(
+    a: float = 3.0, b: float = -2.0, scale: float = 1.0, lr: float = 0.1, loss: str = "logistic", graph: bool = True
+) -> MultiplicationExplorer:
+    """Sliders for a and b of f = a × b (∂f/∂a = b, ∂f/∂b = a), and for the data scale and learning rate of a linear classifier.
+
+    Scaling the inputs x of wᵀx by c scales the weight gradient by c: the plot on the
+    left marks where you are on that slope-1 line; the plot on the right trains the
+    classifier from w = 0 at the chosen learning rate (dotted: the same rate on unscaled
+    data). `graph=True` also draws the graph of f = a × b; `loss` is "logistic" or "mse".
+    """
+    return MultiplicationExplorer(a, b, scale, lr, loss=loss, graph=graph)
+
+
+# ---------------------------------------------------------------------------
+# 4. The sigmoid and vanishing gradients
+# ---------------------------------------------------------------------------
+
+
+class SigmoidExplorer(Explorer):
+    """A slider for x; σ(x) and σ'(x) marked on their curves.
+
+    `.state`: x, sigmoid = σ(x), derivative = σ'(x) (the gradient backprop gives x), fraction = σ'(x)/0.25.
+    """
+
+    def __init__(self, x: float = 2.0):
+        from matplotlib.figure import Figure
+
+        self.sliders = {"x": _slider("x", "x", x, -10, 10, 0.1)}
+        self.state: dict[str, Any] = {"error": None}
+        self.readout = _html_box("coursegrad-readout", width=660, height=56)
+        self.fig = Figure(figsize=(6.4, 3.6), dpi=plots.DPI)
+        self.fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.91)
+        self.ax = self.fig.add_subplot()
+        plots.plot_sigmoid(ax=self.ax)
+        self.canvas = SvgFigure(self.fig)
+        self.plot = _plot_box(self.fig)
+        self._finish("sigmoid-explorer", [self.sliders["x"], self.readout, self.plot])
+
+    def _recompute(self, changed: str | None) -> None:
+        x = Value(float(self.sliders["x"].value), "x")
+        s = x.sigmoid()
+        s.backward()
+        frac = x.grad / 0.25
+        self.state.update(x=x.data, sigmoid=s.data, derivative=x.grad, fraction=frac)
+        self.readout.value = (
+            f"<div>σ({number('x', x.data)}) = {number('sigmoid', s.data)} &nbsp;&nbsp; "
+            f"σ′(x) = σ(x)(1 − σ(x)) = {number('derivative', x.grad)}</div>"
+            f"<div>A gradient of 1 arriving at this sigmoid leaves it as {number('passed', x.grad)}: "
+            f"{number('percent', 100 * frac)} % of the most (0.25, at x = 0) that can pass.</div>"
+        )
+        shapes = [
+            self.canvas.vline(self.ax, x.data, "x"),
+            self.canvas.marker(self.ax, x.data, s.data, "sigmoid", plots.COLORS["blue"], "circle", 5.5),
+            self.canvas.marker(self.ax, x.data, x.grad, "derivative", plots.COLORS["vermillion"], "square", 5),
+        ]
+        self.plot.value = self.canvas.render(shapes)
+
+
+def sigmoid_explorer(x: float = 2.0) -> SigmoidExplorer:
+    """A slider for x showing σ(x) and σ'(x) = σ(x)(1 − σ(x)) as points on their curves.
+
+    σ'(x) is at most 0.25 (at x = 0) and nearly 0 once |x| > 4: the gradient that flows
+    back through a sigmoid is at most a quarter of what arrives, and nothing when it saturates.
+    """
+    return SigmoidExplorer(x)
+
+
+class DeepSigmoidExplorer(Explorer):
+    """Depth, weight scale (gain), input scale and activation of a deep network; the gradient reaching each layer.
+
+    `.state`: activation, depth, gain, input_scale, norms (RMS of ∂loss/∂W per layer, first
+    layer first, the last one being the linear output layer), ratio = norms[0] / norms[-1],
+    saturated = fraction of hidden units with |pre-activation| > 4.
+    """
+
+    MAX_DEPTH = 20
+
+    def __init__(self, activation: str = "sigmoid", depth: int = 8, gain: float = 1.0, input_scale: float = 1.0, width: int = 32):
+        from matplotlib.figure import Figure
+
+        if activation not in ("sigmoid", "tanh", "relu"):
+            raise ValueError(f"deep_sigmoid_explorer: activation must be 'sigmoid', 'tanh' or 'relu', got {activation!r}.")
+        self.width = width
+        self.X, self.y = nn.toy_dataset(64, "blobs", noise=0.1, seed=0)
+        self._cache: dict[tuple, tuple[np.ndarray, float]] = {}
+        dropdown = widgets.Dropdown(
+            options=["sigmoid", "tanh", "relu"], value=activation, description="activation", layout=widgets.Layout(width="220px")
+        )
+        dropdown.add_class("coursegrad-dropdown-activation")
+        self.sliders = {
+            "activation": dropdown,
+            "depth": _slider("depth", "hidden layers", depth, 1, self.MAX_DEPTH, 1, integer=True),
+            "gain": _slider("gain", "weight scale (× 1/√n)", gain, -1, 1, 0.05, log=True),
+            "input_scale": _slider("input-scale", "input scale", input_scale, -1, 2, 0.1, log=True),
+        }
+        self.state: dict[str, Any] = {"error": None}
+        self.readout = _html_box("coursegrad-readout", width=680, height=56)
+        self.fig = Figure(figsize=(6.8, 3.4), dpi=plots.DPI)
+        self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.9)
+        self.ax = self.fig.add_subplot()
+        self.ax.set_yscale("log")
+        self.ax.set_xlim(0.5, self.MAX_DEPTH + 1.5)
+        self.ax.set_xticks(np.arange(1, self.MAX_DEPTH + 2))
+        self.ax.set_xlabel("layer   (1 = next to the input; the last point is the output layer)")
+        self.ax.set_ylabel("RMS of ∂loss/∂W")
+        self.ax.set_title("Gradient reaching each layer's weights", fontsize=10)
+        self.ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+        _plain_log_ticks(self.ax)
+        self.canvas = SvgFigure(self.fig)
+        self.plot = _plot_box(self.fig)
+        s = self.sliders
+        rows = [widgets.HBox([s["activation"], s["depth"]]), widgets.HBox([s["gain"], s["input_scale"]]), self.readout, self.plot]
+        self._finish("deep-sigmoid-explorer", rows)
+
+    def _norms(self, activation: str, depth: int, gain: float, input_scale: float) -> tuple[np.ndarray, float]:
+        key = (activation, depth, gain, input_scale)
+        if key not in self._cache:
+            model = plots.deep_network(activation, depth, gain, self.width)
+            norms = np.array(nn.layer_gradient_norms(model, self.X * input_scale, self.y))
+            pre = np.concatenate([np.ravel(layer.pre_activation.data) for layer in model.layers[:-1]])
+            self._cache[key] = (norms, float(np.mean(np.abs(pre) > plots.SATURATION)))
+        return self._cache[key]
+
+    def _recompute(self, changed: str | None) -> None:
+        s = self.sliders
+        act, depth = s["activation"].value, int(s["depth"].value)
+        gain, input_scale = float(s["gain"].value), float(s["input_scale"].value)
+        norms, saturated = self._norms(act, depth, gain, input_scale)
+        ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
+        self.state.update(
+            activation=act, depth=depth, gain=gain, input_scale=input_scale, norms=norms, ratio=ratio, saturated=saturated
+        )
+        self.readout.value = (
+            f"<div>{act}, {depth} hidden layers, weight scale {number('gain', gain)}, "
+            f"inputs ×{number('input_scale', input_scale)}: "
+            f"gradient at layer 1 {number('first', norms[0])}, at the output layer {number('last', norms[-1])}; "
+            f"layer 1 gets {number('ratio', ratio)} of it.</div>"
+            f"<div>{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
+            f"{' (saturated: σ′ &lt; 0.018)' if act == 'sigmoid' else ''}.</div>"
+        )
+        self.ax.set_ylim(*_decades(norms, step=4))
+        layers = np.arange(1, depth + 2)
+        color = {"sigmoid": plots.COLORS["blue"], "tanh": plots.COLORS["vermillion"], "relu": plots.COLORS["green"]}[act]
+        shapes = [self.canvas.curve(self.ax, layers, norms, "norms", color, 2.0)]
+        shapes += [
+            self.canvas.marker(self.ax, i, g, f"layer{i}", color, "circle", 4.5)
+            for i, g in zip(layers[:-1], norms[:-1], strict=True)
+        ]
+        shapes.append(self.canvas.marker(self.ax, layers[-1], norms[-1], "output_layer", color, "square", 5))
+        self.plot.value = self.canvas.render(shapes, key=self.ax.get_ylim())
+
+
+def deep_sigmoid_explorer(
+    activation: str = "sigmoid", depth: int = 8, gain: float = 1.0, input_scale: float = 1.0
+) -> DeepSigmoidExplorer:
+    """Sliders for depth, weight scale and input scale, and a menu for the activation, of a deep network.
+
+    The plot shows the RMS gradient reaching each layer's weights after one backward pass
+    (log scale). Weights are gain · N(0, 1)/√n_in; each sigmoid multiplies the gradient by
+    σ' ≤ 0.25 on the way back, so with sigmoids it shrinks layer by layer towards the input.
+    Large weights or unnormalised inputs push the sigmoids into saturation, where σ' ≈ 0.
+    """
+    return DeepSigmoidExplorer(activation, depth, gain, input_scale)
