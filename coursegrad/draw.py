@@ -39,9 +39,9 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from coursegrad.engine import Value, chain, topological_order, unbroadcast
+from coursegrad.engine import Value, chain, unbroadcast
 
-__all__ = ["draw", "GraphDrawing", "DrawnNode", "DrawnWire", "fmt", "summary", "gate_symbol"]
+__all__ = ["draw", "GraphDrawing", "DrawnNode", "DrawnWire", "Box", "fmt", "summary", "gate_symbol"]
 
 # Okabe–Ito colours (safe for the common colour-vision deficiencies). Colour is never the only cue:
 # values are upright and above the wire, gradients italic and below it.
@@ -136,6 +136,23 @@ def _text_width(text: str, size: float) -> float:
     return size * sum(_WIDTHS.get(c, 0.7) for c in text)
 
 
+def _symbol_size(symbol: str) -> float:
+    """Font size of a gate's symbol: large for one or two characters (+, ×, x²), smaller for names (exp)."""
+    return SYMBOL_SIZE if len(symbol) <= 2 else SYMBOL_SIZE - 3
+
+
+def _sum_text(terms: list, total: Any) -> str:
+    """A fork's gradient as a sum, e.g. "3 + 3 + 1 = 7" or "0.5 - 0.2 = 0.3" ("?" for a term not known yet)."""
+    text = "?" if terms[0] is None else fmt(terms[0])
+    for t in terms[1:]:
+        if t is None:
+            text += " + ?"
+        else:
+            t = fmt(t)
+            text += f" - {t[1:]}" if t.startswith("-") else f" + {t}"
+    return f"{text} = {fmt(total) if total is not None else '…'}"
+
+
 def _is_zero(g: Any) -> bool:
     return not np.any(g)
 
@@ -175,8 +192,24 @@ class DrawnWire:
     slot: int
 
 
+@dataclass(frozen=True)
+class Box:
+    """The rectangle (x0, y0)–(x1, y1) taken by a shape ("input", "constant", "gate") or by a text
+    ("text"; "inside" for the text written in a shape). Text widths are estimates (no font metrics)."""
+
+    kind: str
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def overlaps(self, other: Box) -> bool:
+        return self.x0 < other.x1 and other.x0 < self.x1 and self.y0 < other.y1 and other.y0 < self.y1
+
+
 class GraphDrawing:
-    """A drawn computational graph: `.svg` text, `.nodes` (DrawnNode list), `.wires`, `.message`.
+    """A drawn computational graph: `.svg` text, `.nodes` (DrawnNode list), `.wires`, `.boxes`, `.message`.
 
     Displays itself in Jupyter (`_repr_svg_`); `.save("f.svg")` writes the file.
     """
@@ -190,9 +223,11 @@ class GraphDrawing:
         height: int,
         message: str = "",
         texts: list[str] | None = None,
+        boxes: list[Box] | None = None,
     ):
         self.svg = svg
         self._texts = list(texts or [])
+        self.boxes = list(boxes or [])
         self.nodes = nodes
         self.wires = wires
         self.width = width
@@ -271,9 +306,31 @@ def draw(
     return _Picture(root, nodes, title, highlight, known, show_grad, sent, message).render()
 
 
+def drawing_order(root: Value) -> list[Value]:
+    """Every node behind `root`, each after its inputs, first inputs first: x, y, x + y, z, (x + y)·z.
+
+    (A depth-first walk with an explicit stack, so deep graphs need no recursion. The drawing numbers
+    nodes in this order, so the numbering depends only on the graph.)
+    """
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root.inputs))]
+    while stack:
+        node, inputs = stack[-1]
+        for child in inputs:
+            if child not in seen:
+                seen.add(child)
+                stack.append((child, iter(child.inputs)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
+
+
 def _select(root: Value, max_nodes: int) -> tuple[list[Value], str]:
     """The nodes to draw, inputs first: all of them, or for a large graph the ones nearest the output."""
-    order = topological_order(root)
+    order = drawing_order(root)
     if len(order) <= max_nodes:
         return order, ""
     chosen = {root: None}  # breadth first from the output (a dict keeps insertion order)
@@ -356,9 +413,9 @@ class _Picture:
             return ""
         terms = self.fork_terms(i, final)
         if terms is not None and not any(t is None for t in terms) and math.isclose(sum(terms), float(g), abs_tol=1e-12):
-            return " + ".join(fmt(t) for t in terms) + " = " + fmt(g)
+            return _sum_text(terms, g)
         if terms is not None and any(t is not None for t in terms) and self.sent is not None and not final:
-            return " + ".join("?" if t is None else fmt(t) for t in terms) + " = …"
+            return _sum_text(terms, None)
         return summary(g, shape=False)  # an array's gradient has the shape of its value, written above
 
     def widest_fork_text(self, i: int) -> str:
@@ -366,8 +423,16 @@ class _Picture:
         terms = self.fork_terms(i, final=True)
         if terms is None:
             return ""
-        longest = [max(fmt(t), "?", key=len) for t in terms]
-        return " + ".join(longest) + " = " + max(fmt(self.nodes[i].grad), "…", key=len)
+        def wider(a: str, b: str) -> str:
+            return a if _text_width(a, GRAD_SIZE) >= _text_width(b, GRAD_SIZE) else b
+
+        known = _sum_text(terms, self.nodes[i].grad).split(" = ")[0]
+        pieces = [wider(fmt(terms[0]), "?")]
+        for t in terms[1:]:
+            t = fmt(t)
+            pieces.append(wider(f" - {t[1:]}" if t.startswith("-") else f" + {t}", " + ?"))
+        total = wider(fmt(self.nodes[i].grad), "…")
+        return wider("".join(pieces), known) + " = " + total
 
     def value_text(self, v: Value) -> str:
         return summary(v.data)
@@ -466,15 +531,15 @@ class _Picture:
         if self.message:
             total_w = max(total_w, int(MARGIN * 2 + _text_width(self.message, 12)))
         geo = _Geometry(xs_col, col_w, stem_w, ys, layer, items)
-        svg, drawn, texts = self.svg(geo, chains, width, total_w, total_h, legend_y)
+        svg, drawn, texts, boxes = self.svg(geo, chains, width, total_w, total_h, legend_y)
         wires = [DrawnWire(u, v, s) for u, v, s in self.edges]
-        return GraphDrawing(svg, drawn, wires, total_w, total_h, self.message, texts)
+        return GraphDrawing(svg, drawn, wires, total_w, total_h, self.message, texts, boxes)
 
     def shape_width(self, v: Value) -> float:
         kind = self.kind(v)
         text = self.box_text(v)
         if kind == "gate":
-            return 2 * R if _text_width(text, SYMBOL_SIZE) <= 2 * R - 8 else _text_width(text, SYMBOL_SIZE - 2) + 18
+            return 2 * R if _text_width(text, _symbol_size(text)) <= 2 * R - 8 else _text_width(text, SYMBOL_SIZE - 2) + 18
         return max(36.0, _text_width(text, SYMBOL_SIZE - 1) + 18)
 
     def order_columns(self, columns, succ, pred):
@@ -554,8 +619,13 @@ class _Picture:
         texts: list[str] = []
         nodes = self.nodes
 
-        def text(x, y, s, size, *, colour=VALUE_COLOUR, anchor="middle", italic=False, bold=False, halo=False):
+        boxes: list[Box] = []
+
+        def text(x, y, s, size, *, colour=VALUE_COLOUR, anchor="middle", italic=False, bold=False, halo=False, inside=False):
             texts.append(s)
+            w = _text_width(s, size) * (1.08 if bold else 1.0)
+            x0 = x - w / 2 if anchor == "middle" else (x if anchor == "start" else x - w)
+            boxes.append(Box("inside" if inside else "text", s, x0, y - 0.76 * size, x0 + w, y + 0.24 * size))
             style = ' font-style="italic"' if italic else ""
             style += ' font-weight="bold"' if bold else ""
             style += ' stroke="#FFFFFF" stroke-width="3" paint-order="stroke"' if halo else ""
@@ -640,6 +710,8 @@ class _Picture:
                 )
             stroke_w = 3.5 if is_hl else 1.5
             fill = HIGHLIGHT_FILL if is_hl else None
+            half_h = R if (kind == "gate" and w == 2 * R) else BOX_H / 2
+            boxes.append(Box(kind, body, cx - w / 2, cy - half_h, cx + w / 2, cy + half_h))
             if kind == "gate":
                 f = fill or GATE_FILL
                 if w == 2 * R:
@@ -651,7 +723,8 @@ class _Picture:
                         f'<rect x="{cx - w / 2:.1f}" y="{cy - BOX_H / 2:.1f}" width="{w:.1f}" height="{BOX_H}" '
                         f'rx="{BOX_H / 2}" fill="{f}" stroke="#000000" stroke-width="{stroke_w}"/>'
                     )
-                text(cx, cy + SYMBOL_SIZE * 0.36, body, SYMBOL_SIZE if w == 2 * R else SYMBOL_SIZE - 2)
+                size = _symbol_size(body) if w == 2 * R else SYMBOL_SIZE - 2
+                text(cx, cy + size * 0.36, body, size, inside=True)
                 if v.label:
                     text(cx - R - 2, cy - R - 1, v.label, 12, anchor="end", italic=True, colour="#333333")
             elif kind == "constant":
@@ -660,14 +733,14 @@ class _Picture:
                     f'<rect x="{cx - w / 2:.1f}" y="{cy - BOX_H / 2:.1f}" width="{w:.1f}" height="{BOX_H}" rx="3" '
                     f'fill="{f}" stroke="{CONST_COLOUR}" stroke-width="{stroke_w}" stroke-dasharray="4 3"/>'
                 )
-                text(cx, cy + 5, body, SYMBOL_SIZE - 1, colour="#444444")
+                text(cx, cy + 5, body, SYMBOL_SIZE - 1, colour="#444444", inside=True)
             else:
                 f = fill or LEAF_FILL
                 out.append(
                     f'<rect x="{cx - w / 2:.1f}" y="{cy - BOX_H / 2:.1f}" width="{w:.1f}" height="{BOX_H}" rx="3" '
                     f'fill="{f}" stroke="#000000" stroke-width="{stroke_w}"/>'
                 )
-                text(cx, cy + 5, body, SYMBOL_SIZE - 1, bold=True)
+                text(cx, cy + 5, body, SYMBOL_SIZE - 1, bold=True, inside=True)
             # Labels on the stem: value above, gradient below.
             vt = gt = ""
             if kind != "constant":
@@ -693,7 +766,7 @@ class _Picture:
         text(lx + 60, legend_y + 4, note, 11, anchor="start", colour="#333333")  # the picture is made wide enough
         out.append("</svg>")
         svg = "\n".join(out) + "\n"
-        return svg, drawn, texts
+        return svg, drawn, texts, boxes
 
     def legend_note(self) -> str:
         if not self.show_grad:

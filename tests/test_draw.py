@@ -223,3 +223,61 @@ def test_reachable_as_coursegrad_draw():
     import coursegrad.draw as module
 
     assert module.draw is draw
+
+
+def small_network():
+    """A 2-3-1 tanh network on scalars with a squared error: 37 nodes."""
+    x = [Value(1.0, "x0"), Value(-0.5, "x1")]
+    weights = [(0.13, -0.13, 0.64), (0.1, -0.54, 0.36), (1.3, 0.95, -0.7)]
+    hidden = []
+    for j, (b, w0, w1) in enumerate(weights):
+        s = Value(b, f"b{j}") + Value(w0, f"w{j}0") * x[0] + Value(w1, f"w{j}1") * x[1]
+        hidden.append(s.tanh())
+    out = hidden[0] * Value(0.5, "v0") + hidden[1] * Value(-1.0, "v1") + hidden[2] * Value(0.3, "v2")
+    return (out - 1.0) ** 2
+
+
+def overlapping(d: GraphDrawing) -> list:
+    """Pairs of shapes / texts that overlap, and texts that stick out of their shape or the picture."""
+    bad = []
+    outside = [b for b in d.boxes if b.kind != "inside"]
+    for i, a in enumerate(outside):
+        bad += [(a.text, b.text) for b in outside[i + 1 :] if a.overlaps(b)]
+    shapes = [b for b in d.boxes if b.kind in ("input", "constant", "gate")]
+    for b in d.boxes:
+        if b.kind == "inside":
+            mid = ((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)
+            home = [s for s in shapes if s.x0 <= mid[0] <= s.x1 and s.y0 <= mid[1] <= s.y1]
+            if len(home) != 1 or b.x0 < home[0].x0 or b.x1 > home[0].x1:
+                bad.append(("not inside its shape", b.text))
+        if b.x0 < 0 or b.y0 < 0 or b.x1 > d.width or b.y1 > d.height:
+            bad.append(("outside the picture", b.text))
+    return bad
+
+
+def test_no_overlaps_up_to_forty_nodes():
+    f, _ = lecture_example()
+    neuron, _ = sigmoid_neuron()
+    neuron.backward()
+    net = small_network()
+    net.backward()
+    x = Value(3.0, "x")
+    fork = x * x + x
+    fork.backward()
+    W, X = Value(np.arange(12.0).reshape(3, 4) / 10, "W"), Value(np.ones((4, 2)), "X")
+    arrays = (W @ X + Value(np.array([[0.5], [-1.0], [2.0]]), "b")).relu().sum()
+    arrays.backward()
+    assert len(draw(net).nodes) == 37
+    for g in (f, neuron, net, fork, arrays):
+        for d in (draw(g), draw(g, title="a title", highlight=g), draw(g, show_grad=False)):
+            assert d.boxes and overlapping(d) == [], d
+
+
+def test_layout_keeps_inputs_left_and_output_right():
+    net = small_network()
+    net.backward()
+    d = draw(net)
+    out = d.nodes[-1]
+    assert out.x == max(n.x for n in d.nodes)
+    for w in d.wires:  # every wire runs left to right
+        assert d.nodes[w.source].x < d.nodes[w.target].x
