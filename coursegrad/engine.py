@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -38,15 +39,13 @@ ACCEPTED = "a Python int or float, a list of numbers, or a numpy array of real n
 
 def _to_data(data: Any, what: str = "Value") -> float | np.ndarray:
     """Turn user input into a float or a float64 array, or say clearly why not."""
+    if type(data) is float and math.isfinite(data):  # the common case first
+        return data
     if isinstance(data, Value):
         raise TypeError(f"{what} got a Value; pass its number (`v.data`) or use the Value itself in an expression.")
     if isinstance(data, (bool, np.bool_)):
         raise TypeError(f"{what} got a bool ({data!r}); it accepts {ACCEPTED}. Use 1.0 or 0.0 if you meant a number.")
-    if isinstance(data, numbers.Real):
-        x = float(data)
-        _require_finite(x, f"{what}({data!r})", "Inputs must be finite numbers.")
-        return x
-    if isinstance(data, (list, tuple, np.ndarray)):
+    if isinstance(data, (np.ndarray, list, tuple)):
         try:
             arr = np.asarray(data)
         except ValueError as err:  # ragged lists
@@ -61,12 +60,15 @@ def _to_data(data: Any, what: str = "Value") -> float | np.ndarray:
             return _to_data(float(arr), what)
         _require_finite(arr, f"{what} array", "Inputs must be finite numbers.")
         return arr
+    if isinstance(data, numbers.Real):
+        x = float(data)
+        _require_finite(x, f"{what}({data!r})", "Inputs must be finite numbers.")
+        return x
     raise TypeError(f"{what} got {type(data).__name__} {data!r}; it accepts {ACCEPTED}.")
 
 
 def _require_finite(x: float | np.ndarray, where: str, hint: str) -> None:
-    finite = math.isfinite(x) if isinstance(x, float) else bool(np.isfinite(x).all())
-    if not finite:
+    if not _is_finite(x):
         raise FloatingPointError(f"{where} is not finite (nan or inf). {hint}")
 
 
@@ -74,7 +76,8 @@ def as_value(x: Any) -> Value:
     """Wrap a plain number or array as a constant node; a `Value` is returned unchanged."""
     if isinstance(x, Value):
         return x
-    v = Value(x, label=_short(x) if isinstance(x, numbers.Real) else "const")
+    v = Value(x)
+    v.label = _short(v.data) if isinstance(v.data, float) else "const"
     v.constant = True
     return v
 
@@ -120,7 +123,9 @@ class Rule:
 
     Elementwise gates have a local gradient that simply multiplies the upstream
     gradient. Matrix multiply and sums instead *rearrange* it (dW = dD·Xᵀ); a Rule
-    holds that function and the formula for people to read.
+    holds that function and the formula for people to read. `rule * G` applies it to
+    the upstream gradient G, so backprop writes "local gradient × upstream gradient"
+    the same way for every gate.
     """
 
     __slots__ = ("fn", "formula")
@@ -129,13 +134,21 @@ class Rule:
         self.fn = fn
         self.formula = formula
 
+    def __mul__(self, upstream: Any) -> Any:
+        return self.fn(upstream)
+
     def __repr__(self) -> str:
         return f"Rule({self.formula})"
 
 
-def chain(local: Any, upstream: Any) -> Any:
-    """The chain rule at one gate: local gradient × upstream gradient."""
-    return local.fn(upstream) if isinstance(local, Rule) else local * upstream
+def chain(local: Any, upstream: Any, input_node: Value | None = None) -> Any:
+    """The chain rule at one gate: local gradient × upstream gradient.
+
+    Given the `input_node` the local gradient belongs to, the product is also summed
+    back to that input's shape (`unbroadcast`), ready to be added into its `.grad`.
+    """
+    product = local * upstream
+    return product if input_node is None else unbroadcast(product, input_node.shape)
 
 
 # ---------------------------------------------------------------------------
@@ -154,18 +167,15 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads", "constant", "__weakref__")
     __array_ufunc__ = None  # numpy_array * Value and numpy_array @ Value build nodes (numpy defers to Value)
 
-    def __init__(self, data: Any, label: str = "", *, _inputs: tuple = (), _op: str = "", _local: tuple = ()):
+    def __init__(self, data: Any, label: str = ""):
         if not isinstance(label, str):
             raise TypeError(f"label must be a string, got {type(label).__name__}.")
-        if _inputs:  # made by an operation: data is already a float or float64 array
-            self.data = data
-        else:
-            self.data = _to_data(data)
-        self.grad = 0.0 if isinstance(self.data, float) else np.zeros_like(self.data)
+        self.data = _to_data(data)
+        self.grad = 0.0 if isinstance(self.data, float) else np.zeros(self.data.shape)
         self.label = label
-        self.op = _op
-        self.inputs = _inputs
-        self.local_grads = _local
+        self.op = ""  # a leaf: made by no operation
+        self.inputs = ()
+        self.local_grads = ()
         self.constant = False
 
     # -- building nodes ------------------------------------------------------
@@ -182,11 +192,22 @@ class Value:
         if len(local_grads) != len(inputs):
             raise ValueError(f"gate {op!r}: {len(inputs)} inputs but {len(local_grads)} local gradients; give one per input.")
         data = _to_data(data, f"gate {op!r} output")
-        return cls(data, _inputs=inputs, _op=op, _local=tuple(local_grads))
+        return Value._make(data, inputs, tuple(_local_grad(g, op, i) for i, g in enumerate(local_grads)), op)
 
-    def _make(self, data: Any, inputs: tuple, local_grads: tuple, op: str) -> Value:
-        _require_finite(data, f"the result of {op}", "See the error's numbers above; rescale your inputs.")
-        return Value(data, _inputs=inputs, _op=op, _local=local_grads)
+    @staticmethod
+    def _make(data: float | np.ndarray, inputs: tuple, local_grads: tuple, op: str) -> Value:
+        """The output node of an operation: its value, the op, its inputs and the local gradients.
+
+        A result that overflowed (inf or nan) raises here, at the op that made it. `data` is
+        already a float or a float64 array, so `__init__`'s checks of user input are skipped.
+        """
+        if not (math.isfinite(data) if type(data) is float else _is_finite(data)):
+            raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
+        out = object.__new__(Value)
+        out.data, out.label, out.constant = data, "", False
+        out.grad = 0.0 if type(data) is float else np.zeros(data.shape)
+        out.op, out.inputs, out.local_grads = op, inputs, local_grads
+        return out
 
     # -- elementwise arithmetic ---------------------------------------------
 
@@ -230,13 +251,18 @@ class Value:
             )
         n = float(exponent)
         a = self.data
-        if not float(n).is_integer() and _any(a < 0):
+        if not n.is_integer() and _any(a < 0):
             raise ValueError(f"a ** {n:g} with a negative base has no real value; use an integer exponent or a positive base.")
         if n < 0 and _any(a == 0):
             raise ZeroDivisionError(f"0 ** {n:g} is infinite; keep the base away from 0.")
-        if n - 1 < 0 and _any(a == 0):
+        if 0 < n < 1 and _any(a == 0):
             raise ValueError(f"the gradient of a ** {n:g} at a = 0 is infinite; keep the base away from 0.")
-        return self._make(a**n, (self,), (n * a ** (n - 1),), f"**{n:g}")
+        try:
+            out = a**n
+            local = n * a ** (n - 1) if n != 0 else 0.0 * a  # a⁰ = 1 is a constant: its gradient is 0
+        except OverflowError:  # Python floats raise here; numpy arrays give inf, caught by _make
+            raise OverflowError(f"a ** {n:g} at a = {a:g} overflows a float64 (max 1.8e308); scale the base down.") from None
+        return self._make(out, (self,), (local,), f"**{n:g}")
 
     def __radd__(self, other: Any) -> Value:
         return self + other
@@ -293,7 +319,7 @@ class Value:
     def softplus(self) -> Value:
         """log(1 + eˣ), computed without overflow.  Local gradient: σ(x)."""
         x = self.data
-        out = _elementwise(x, lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v))), lambda v: np.logaddexp(0.0, v))
+        out = _elementwise(x, lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v))), _softplus_array)
         return self._make(out, (self,), (_elementwise(x, _sigmoid_float, _sigmoid_array),), "softplus")
 
     def maximum(self, other: Any) -> Value:
@@ -321,16 +347,17 @@ class Value:
                 f"shape mismatch in A @ B: A is {A.shape} and B is {B.shape}, but A's last dimension ({A.shape[-1]}) "
                 f"must equal B's first ({B.shape[0]}). Transpose one of them (.T) or check the layer sizes."
             )
-        A2 = A if A.ndim == 2 else A[None, :]  # treat vectors as 1-row / 1-column matrices
-        B2 = B if B.ndim == 2 else B[:, None]
+        A2 = A if A.ndim == 2 else A.reshape(1, -1)  # a vector is a 1-row matrix on the left of @
+        B2 = B if B.ndim == 2 else B.reshape(-1, 1)  # and a 1-column matrix on its right
+        out_shape = (A2.shape[0], B2.shape[1])
 
-        def as_matrix(G):
-            return np.reshape(G, (A2.shape[0], B2.shape[1]))
+        def as_matrix(G):  # the upstream gradient, shaped like A2 @ B2
+            return np.asarray(G).reshape(out_shape)
 
-        dA = Rule(lambda G: np.reshape(as_matrix(G) @ B2.T, A.shape), "G @ Bᵀ")
-        dB = Rule(lambda G: np.reshape(A2.T @ as_matrix(G), B.shape), "Aᵀ @ G")
+        dA = Rule(lambda G: (as_matrix(G) @ B2.T).reshape(A.shape), "G @ Bᵀ")
+        dB = Rule(lambda G: (A2.T @ as_matrix(G)).reshape(B.shape), "Aᵀ @ G")
         out = A @ B
-        return self._make(float(out) if np.ndim(out) == 0 else out, (self, other), (dA, dB), "@")
+        return self._make(out if np.ndim(out) else float(out), (self, other), (dA, dB), "@")
 
     def __rmatmul__(self, other: Any) -> Value:
         return as_value(other) @ self
@@ -338,19 +365,20 @@ class Value:
     def sum(self, axis: int | tuple | None = None) -> Value:
         """Σ x.  Local gradient: 1 for every element (the upstream gradient is copied back to each)."""
         x = self.data
-        out = np.sum(x, axis=axis)
-        in_shape = shape_of(x)
-        kept = np.sum(x, axis=axis, keepdims=True).shape if in_shape else ()
-
-        def spread(G):
-            return np.broadcast_to(np.reshape(G, kept), in_shape).copy() if in_shape else float(G)
-
-        return self._make(float(out) if np.ndim(out) == 0 else out, (self,), (Rule(spread, "copy G to every element"),), "sum")
+        if isinstance(x, float):
+            return self._make(x, (self,), (1.0,), "sum")
+        total = np.sum(x, axis=axis, keepdims=True)  # summed axes kept with length 1, to spread G back along them
+        spread = Rule(lambda G: np.ones(x.shape) * np.reshape(G, total.shape), "copy G to every element")
+        out = np.squeeze(total, axis=axis)
+        return self._make(out if out.ndim else out.item(), (self,), (spread,), "sum")
 
     def mean(self, axis: int | tuple | None = None) -> Value:
         """The mean: Σ x / n.  Local gradient: 1/n for every element."""
-        n = np.size(self.data) if axis is None else np.size(self.data) // np.size(np.sum(self.data, axis=axis))
-        return self.sum(axis) * (1.0 / n)
+        total = self.sum(axis)
+        n = np.size(self.data) // max(np.size(total.data), 1)  # how many numbers went into each sum
+        if n == 0:
+            raise ValueError(f"mean of an empty array (shape {self.shape}) is undefined: there is nothing to average.")
+        return total * (1.0 / n)
 
     def transpose(self) -> Value:
         """Xᵀ.  Local gradient: the upstream gradient, transposed back."""
@@ -369,7 +397,7 @@ class Value:
         in_shape = shape_of(self.data)
         out = x.reshape(*shape)
         back = Rule(lambda G: np.reshape(G, in_shape) if in_shape else float(np.reshape(G, ())), "G reshaped back")
-        return self._make(out.copy(), (self,), (back,), "reshape")
+        return self._make(out.copy() if out.ndim else float(out), (self,), (back,), "reshape")
 
     def __getitem__(self, index: Any) -> Value:
         """x[i].  Local gradient: the upstream gradient goes back to the picked entries, 0 elsewhere."""
@@ -383,7 +411,8 @@ class Value:
             return g
 
         out = x[index]
-        return self._make(float(out) if np.ndim(out) == 0 else np.array(out), (self,), (Rule(scatter, "G into the picked entries"),), "[]")
+        picked = float(out) if np.ndim(out) == 0 else np.array(out)
+        return self._make(picked, (self,), (Rule(scatter, "G into the picked entries"),), "[]")
 
     # -- shape and display ---------------------------------------------------
 
@@ -399,7 +428,8 @@ class Value:
         name = f"{self.label!r}, " if self.label else ""
         if isinstance(self.data, float):
             return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
-        return f"Value({name}shape={self.data.shape}, data={np.array2string(self.data, precision=4)}, grad={np.array2string(self.grad, precision=4)})"
+        data, grad = np.array2string(self.data, precision=4), np.array2string(np.asarray(self.grad), precision=4)
+        return f"Value({name}shape={self.data.shape}, data={data}, grad={grad})"
 
     def __bool__(self) -> bool:
         raise TypeError("a Value has no truth value; compare its .data instead (e.g. `if v.data > 0`).")
@@ -408,7 +438,7 @@ class Value:
 
     def zero_grad(self) -> None:
         """Reset this node's gradient to 0 (leaves accumulate across backward calls, as in PyTorch)."""
-        self.grad = 0.0 if isinstance(self.data, float) else np.zeros_like(self.data)
+        self.grad = 0.0 if isinstance(self.data, float) else np.zeros(self.data.shape)
 
     def backward(self, gradient: Any = None) -> None:
         """Backpropagate from this node: fill `.grad` of every node it depends on.
@@ -427,8 +457,26 @@ def _sigmoid_float(x: float) -> float:
 
 
 def _sigmoid_array(x: np.ndarray) -> np.ndarray:
-    e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
-    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    with np.errstate(under="ignore"):  # e^-1000 rounds to 0: harmless, so no warning
+        e = np.exp(-np.abs(x))  # in (0, 1]: never overflows
+        return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _softplus_array(x: np.ndarray) -> np.ndarray:
+    with np.errstate(under="ignore"):
+        return np.logaddexp(0.0, x)  # log(e⁰ + eˣ) without overflow
+
+
+def _local_grad(g: Any, op: str, i: int) -> Any:
+    """Check a local gradient given to `Value.from_gate`: a number, an array or a `Rule`."""
+    if isinstance(g, Rule):
+        return g
+    if isinstance(g, Value):
+        raise TypeError(
+            f"gate {op!r}: local gradient {i} is a Value; give its number instead (e.g. `x.data`, not `x`). "
+            "Local gradients are plain numbers or arrays; backprop multiplies them by the upstream gradient."
+        )
+    return _to_data(g, f"gate {op!r} local gradient {i}")
 
 
 # ---------------------------------------------------------------------------
@@ -457,41 +505,47 @@ class Step:
 
 
 def topological_order(root: Value) -> list[Value]:
-    """Every node `root` depends on, each after all of its inputs (iterative: no recursion limit)."""
+    """Every node `root` depends on, each after all of its inputs (iterative: no recursion limit).
+
+    A depth-first walk with an explicit stack: a node is placed once all its inputs are.
+    (Nodes are compared by identity: `Value` defines no `==`.)
+    """
     order: list[Value] = []
-    visited: set[int] = set()
-    stack: list[tuple[Value, bool]] = [(root, False)]
+    visited = {root}
+    stack = [(root, reversed(root.inputs))]  # (node, its inputs not looked at yet), last input first
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
+        node, inputs = stack[-1]
+        for child in inputs:
+            if child not in visited:
+                visited.add(child)
+                stack.append((child, reversed(child.inputs)))
+                break
+        else:  # every input of `node` is placed, so `node` can be
+            stack.pop()
             order.append(node)
-            continue
-        if id(node) in visited:
-            continue
-        visited.add(id(node))
-        stack.append((node, True))
-        for child in node.inputs:
-            if id(child) not in visited:
-                stack.append((child, False))
     return order
 
 
 def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None) -> None:
-    """The backward pass from `root`. If `record` is a list, each `Step` taken is appended to it."""
+    """The backward pass from `root`. If `record` is a list, each `Step` taken is appended to it.
+
+    Interior nodes start the pass with no gradient (`None`) and end it with this pass's
+    gradient; leaves keep what they had and accumulate, as in PyTorch.
+    """
     seed = _seed(root, gradient)
     order = topological_order(root)
-    for node in order:  # interior nodes show this pass's gradients; leaves accumulate
-        if node.inputs:
-            node.zero_grad()
-    root.grad = root.grad + seed
-    for node in reversed(order):  # outputs before inputs
-        if not node.inputs:
-            continue
-        upstream = node.grad
+    interior = [node for node in order if node.inputs]
+    for node in interior:
+        node.grad = None  # nothing has flowed into it yet in this pass
+    root.grad = seed if root.grad is None else root.grad + seed
+    for node in reversed(interior):  # outputs before inputs
+        upstream = node.grad  # complete: every node that uses `node` came before it
         contributions = []
-        for child, local in zip(node.inputs, node.local_grads):
-            contribution = unbroadcast(chain(local, upstream), shape_of(child.data))  # local gradient × upstream gradient
-            child.grad = child.grad + contribution  # gradients add up where a node is used more than once
+        for child, local in zip(node.inputs, node.local_grads, strict=True):
+            contribution = local * upstream  # local gradient × upstream gradient (the chain rule)
+            if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
+                contribution = unbroadcast(contribution, child.shape)
+            child.grad = contribution if child.grad is None else child.grad + contribution  # gradients add up at forks
             contributions.append(contribution)
         if record is not None:
             record.append(Step(len(record), node, upstream, node.local_grads, tuple(contributions)))
@@ -510,16 +564,32 @@ def _seed(root: Value, gradient: Any) -> Any:
         )
     g = _to_data(gradient, "backward(gradient)")
     if shape_of(g) != root.shape:
-        raise ValueError(f"backward(gradient): gradient has shape {shape_of(g)} but the output has shape {root.shape}; they must match.")
+        raise ValueError(
+            f"backward(gradient): the gradient has shape {shape_of(g)} but the output has shape {root.shape}; they must match."
+        )
     return g
 
 
 def _check_finite_grads(order: list[Value]) -> None:
+    """Raise if the pass produced a nan or inf gradient: never hand out a silently wrong gradient.
+
+    A non-finite gradient flows on into every input below it (inf·0 is nan), so it
+    always reaches a leaf: checking the leaves is enough, and cheap. The message names
+    the node nearest the output where it appeared.
+    """
     for node in order:
-        g = node.grad
-        if not (math.isfinite(g) if isinstance(g, float) else np.isfinite(g).all()):
-            where = node.label or node.op or "a leaf"
-            raise FloatingPointError(f"the gradient at node {where!r} is not finite (nan or inf); rescale the inputs.")
+        if not node.inputs and not _is_finite(node.grad):
+            first = next(n for n in reversed(order) if not _is_finite(n.grad))
+            where = first.label or first.op or "a leaf"
+            raise FloatingPointError(
+                f"the gradient at node {where!r} is not finite (nan or inf), and so are the gradients below it. "
+                "A local gradient overflowed (e.g. 1/x or log near 0, or huge values); rescale the inputs."
+            )
+
+
+def _is_finite(x: float | np.ndarray) -> bool:
+    """No nan or inf in x (a float or an array)."""
+    return math.isfinite(x) if type(x) is float else bool(np.isfinite(x).all())
 
 
 def walk(root: Value) -> Iterator[Value]:
