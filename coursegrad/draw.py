@@ -66,8 +66,10 @@ NODE_BELOW = 26  # room below: the gradient on its wire
 DUMMY_HALF = 5  # room around a long wire passing through a column
 PAD = 10  # space between neighbours in a column
 BEND = 56  # horizontal room in which wires bend from one column to the next
+STEM_GAP = 7  # space between a node's column and the labels on its wire (room for the highlight ring)
 LEAD = 10  # straight piece of wire before a gate's input (holds the arrowhead)
 MARGIN = 16
+COMMUTATIVE = ("+", "*", "max")  # gates whose inputs may be drawn in either order
 SMALL_GRAPH = 30  # up to this many nodes, all inputs are drawn in the leftmost column
 
 
@@ -300,7 +302,7 @@ def draw(
         raise ValueError(f"max_nodes must be a positive int, got {max_nodes!r}.")
     if known is not None and not isinstance(known, dict):
         raise TypeError(f"known must be a dict mapping nodes to gradients, got {type(known).__name__}.")
-    nodes, message = _select(root, max_nodes)
+    nodes, message = _select(root, max_nodes, highlight)
     if highlight is not None and not any(n is highlight for n in nodes):
         raise ValueError("highlight must be a node of the drawn graph (a Value that the output depends on).")
     return _Picture(root, nodes, title, highlight, known, show_grad, sent, message).render()
@@ -328,26 +330,41 @@ def drawing_order(root: Value) -> list[Value]:
     return order
 
 
-def _select(root: Value, max_nodes: int) -> tuple[list[Value], str]:
-    """The nodes to draw, inputs first: all of them, or for a large graph the ones nearest the output."""
+def _select(root: Value, max_nodes: int, focus: Value | None = None) -> tuple[list[Value], str]:
+    """The nodes to draw, inputs first: all of them, or for a large graph the `max_nodes` nearest the
+    output (or, if the highlighted node `focus` is not among those, the ones nearest `focus`)."""
     order = drawing_order(root)
     if len(order) <= max_nodes:
         return order, ""
-    chosen = {root: None}  # breadth first from the output (a dict keeps insertion order)
-    frontier = [root]
-    while frontier and len(chosen) < max_nodes:
-        nxt = []
-        for node in frontier:
-            for child in node.inputs:
-                if child not in chosen and len(chosen) < max_nodes:
-                    chosen[child] = None
-                    nxt.append(child)
-        frontier = nxt
+    consumers: dict[Value, list[Value]] = {}
+    for node in order:
+        for child in node.inputs:
+            consumers.setdefault(child, []).append(node)
+    chosen = _nearest(root, max_nodes, lambda node: node.inputs)
+    where = "the output"
+    if focus is not None and focus not in chosen and focus in consumers:
+        chosen = _nearest(focus, max_nodes, lambda node: node.inputs + tuple(consumers.get(node, ())))
+        where = "the highlighted node"
     message = (
-        f"Large graph: {len(order)} nodes. Showing the {len(chosen)} nearest the output; "
-        "⋯ marks inputs left out (draw a smaller expression or pass max_nodes=…)."
+        f"Large graph: {len(order)} nodes. Showing the {len(chosen)} nearest {where}; "
+        "⋯ marks wires to nodes left out (draw a smaller expression or pass max_nodes=…)."
     )
     return [n for n in order if n in chosen], message
+
+
+def _nearest(start: Value, count: int, neighbours) -> dict:
+    """Breadth first from `start`: the first `count` nodes reached (a dict keeps their order)."""
+    chosen = {start: None}
+    frontier = [start]
+    while frontier and len(chosen) < count:
+        nxt = []
+        for node in frontier:
+            for other in neighbours(node):
+                if other not in chosen and len(chosen) < count:
+                    chosen[other] = None
+                    nxt.append(other)
+        frontier = nxt
+    return chosen
 
 
 class _Picture:
@@ -368,6 +385,7 @@ class _Picture:
         for u, v, s in self.edges:
             self.consumers[u].append((v, s))
         self.grads_on = show_grad and (known is not None or not _is_zero(root.grad))
+        self.slot_pos: dict[tuple[int, int], int] = {}  # (node, input number) -> position of its port, top first
 
     # -- text on wires ----------------------------------------------------
 
@@ -499,6 +517,13 @@ class _Picture:
             width[i] = self.shape_width(v)
             above[i], below[i] = NODE_ABOVE, NODE_BELOW
         ys = self.place_vertically(columns, succ, pred, above, below)
+        # Inputs of + × max can swap ports (the order does not matter), so their wires never cross there;
+        # other gates keep input 0 on top (a - b, a / b, A @ B).
+        feeding: dict[tuple[int, int], float] = {(v, s): ys[path[-2]] for (_, v, s), path in zip(self.edges, chains, strict=True)}
+        for i, v in enumerate(self.nodes):
+            if v.op in COMMUTATIVE and all((i, s) in feeding for s in range(len(v.inputs))):
+                ranked = sorted(range(len(v.inputs)), key=lambda s, i=i: (feeding[(i, s)], s))
+                self.slot_pos.update({(i, s): p for p, s in enumerate(ranked)})
         # Horizontal: each column holds its widest node, then a "stem" wide enough for the widest wire label.
         col_w = [max([width[it] for it in col] + [2 * R]) for col in columns]
         stem_w = []
@@ -511,13 +536,13 @@ class _Picture:
                     if self.show_grad:
                         for t in (self.grad_text(it), self.grad_text(it, final=True), self.widest_fork_text(it)):
                             texts.append(_text_width(t, GRAD_SIZE) + 20)
-            stem_w.append(max(texts))
+            stem_w.append(STEM_GAP + max(texts))
         xs_col = []
         x = MARGIN + 28  # room for "⋯" stubs of a compact drawing
         for c in range(depth):
             x += LEAD
             xs_col.append(x + col_w[c] / 2)
-            x += col_w[c] + stem_w[c] + (BEND if c < depth - 1 else 8)
+            x += col_w[c] + stem_w[c] + (BEND if c < depth - 1 else 30)
         top = MARGIN + (24 if self.title else 0) + (18 if self.message else 0)
         shift = top - min(ys[it] - above[it] for it in range(len(items)))
         ys = [y + shift for y in ys]
@@ -676,13 +701,15 @@ class _Picture:
             stem_end = geo.stem_end(geo.layer[i])
             fork = len(self.consumers[i]) > 1
             # The stem: the node's outgoing wire, which carries its labels.
-            if i == self.index[self.root]:
+            if v is self.root or not self.consumers[i]:  # the output, or a node whose consumers were left out
+                if v is not self.root:
+                    text(stem_end + 14, cy + 4, "⋯", 13, anchor="start", colour=CONST_COLOUR)
                 out.append(
                     f'<line x1="{right:.1f}" y1="{cy:.1f}" x2="{stem_end - 6:.1f}" y2="{cy:.1f}" '
                     f'stroke="{WIRE_COLOUR}" stroke-width="1.4"/>'
                 )
                 out.append(_arrowhead(stem_end, cy, WIRE_COLOUR))
-            elif self.consumers[i]:
+            else:
                 out.append(
                     f'<line x1="{right:.1f}" y1="{cy:.1f}" x2="{stem_end:.1f}" y2="{cy:.1f}" '
                     f'stroke="{WIRE_COLOUR}" stroke-width="1.4"/>'
@@ -691,7 +718,7 @@ class _Picture:
                     out.append(f'<circle cx="{stem_end:.1f}" cy="{cy:.1f}" r="3.5" fill="{WIRE_COLOUR}"/>')
             # The shape.
             if is_hl:
-                ring = (R + 7) if kind == "gate" and w == 2 * R else None
+                ring = (R + 5) if kind == "gate" and w == 2 * R else None
                 if ring:
                     out.append(
                         f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{ring}" fill="none" stroke="{HIGHLIGHT_RING}" '
@@ -699,11 +726,11 @@ class _Picture:
                     )
                 else:
                     out.append(
-                        f'<rect x="{cx - w / 2 - 7:.1f}" y="{cy - BOX_H / 2 - 7:.1f}" width="{w + 14:.1f}" '
-                        f'height="{BOX_H + 14}" rx="10" fill="none" stroke="{HIGHLIGHT_RING}" stroke-width="3" '
+                        f'<rect x="{cx - w / 2 - 5:.1f}" y="{cy - BOX_H / 2 - 5:.1f}" width="{w + 10:.1f}" '
+                        f'height="{BOX_H + 10}" rx="8" fill="none" stroke="{HIGHLIGHT_RING}" stroke-width="3" '
                         'stroke-dasharray="5 3"/>'
                     )
-                top = cy - (R + 9 if ring else BOX_H / 2 + 9)
+                top = cy - (R + 7 if ring else BOX_H / 2 + 7)
                 out.append(
                     f'<polygon points="{cx - 7:.1f},{top - 10:.1f} {cx + 7:.1f},{top - 10:.1f} {cx:.1f},{top:.1f}" '
                     f'fill="{VALUE_COLOUR}"/>'
@@ -744,7 +771,7 @@ class _Picture:
             # Labels on the stem: value above, gradient below.
             vt = gt = ""
             if kind != "constant":
-                mid = (geo.xs_col[geo.layer[i]] + geo.col_w[geo.layer[i]] / 2 + stem_end) / 2
+                mid = (geo.xs_col[geo.layer[i]] + geo.col_w[geo.layer[i]] / 2 + STEM_GAP + stem_end) / 2
                 vt = self.value_text(v)
                 text(mid, cy - 6, vt, VALUE_SIZE, halo=True)
                 if self.show_grad:
@@ -785,7 +812,7 @@ class _Picture:
         v = self.nodes[i]
         cx, cy = geo.xs_col[geo.layer[i]], geo.ys[i]
         k = len(v.inputs)
-        dy = (s - (k - 1) / 2) * self.port_spacing(i)
+        dy = (self.slot_pos.get((i, s), s) - (k - 1) / 2) * self.port_spacing(i)
         if width[i] == 2 * R:
             return cx - math.sqrt(R * R - dy * dy), cy + dy
         return cx - width[i] / 2, cy + dy

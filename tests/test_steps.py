@@ -179,3 +179,18 @@ def test_leaf_root_and_explicit_gradient():
     v = Value(np.array([1.0, 2.0]), "v")
     trace = backward_steps(v * 2.0, np.array([1.0, -1.0]))
     np.testing.assert_allclose(trace.known_after(0)[v], [2.0, -2.0])
+
+
+def test_stepper_on_a_large_graph_shows_the_current_node():
+    f = Value(0.0, "x0")
+    for i in range(1, 134):
+        f = f + Value(float(i), f"x{i}") * 0.5  # 533 nodes
+    trace = backward_steps(f)
+    assert len(trace) == 266
+    for k in (0, 133, 265):
+        d = trace.draw(k, max_nodes=30)
+        assert len(d.nodes) == 30 and "Large graph: 533 nodes" in d.message
+        (current,) = [n for n in d.nodes if n.highlighted]
+        assert current.node is trace[k].node
+    assert "nearest the highlighted node" in trace.draw(133, max_nodes=30).message
+    assert "nearest the output" in trace.draw(0, max_nodes=30).message
