@@ -230,6 +230,7 @@ class GraphDrawing:
         self.svg = svg
         self._texts = list(texts or [])
         self.boxes = list(boxes or [])
+        self._png_scale: float | None = None  # set by with_png()
         self.nodes = nodes
         self.wires = wires
         self.width = width
@@ -239,16 +240,35 @@ class GraphDrawing:
     def _repr_svg_(self) -> str:
         return self.svg
 
-    def save(self, path: str | Path) -> Path:
-        """Write the picture to `path` (an .svg file). Returns the path."""
+    def _repr_png_(self) -> bytes | None:
+        return self.png(self._png_scale) if self._png_scale else None
+
+    def with_png(self, scale: float = 1.0) -> GraphDrawing:
+        """The same drawing, displayed with a PNG copy beside the SVG.
+
+        JupyterLab shows SVG only in trusted notebooks; a notebook opened from a file someone else ran
+        shows "Cannot display an untrusted SVG" until its cells are re-run, but shows a PNG. Drawing the
+        PNG takes matplotlib about 0.3 s, so only ask for it in notebook cells, not in slider callbacks.
+        """
+        copy = GraphDrawing(self.svg, self.nodes, self.wires, self.width, self.height, self.message, self._texts, self.boxes)
+        copy._png_scale = scale
+        return copy
+
+    def save(self, path: str | Path, scale: float = 2.0) -> Path:
+        """Write the picture to `path`: an .svg file, or a .png (drawn with matplotlib, `scale` × the size)."""
         path = Path(path)
-        if path.suffix.lower() != ".svg":
-            raise ValueError(
-                f"save() writes SVG files; got {path.name!r}. Use a name ending in .svg "
-                "(a browser, Inkscape or most slide tools open it; a browser can also print it to PDF)."
-            )
-        path.write_text(self.svg, encoding="utf-8")
+        suffix = path.suffix.lower()
+        if suffix == ".svg":
+            path.write_text(self.svg, encoding="utf-8")
+        elif suffix == ".png":
+            path.write_bytes(self.png(scale))
+        else:
+            raise ValueError(f"save() writes .svg or .png files; got {path.name!r}. Use a name ending in .svg or .png.")
         return path
+
+    def png(self, scale: float = 1.0) -> bytes:
+        """The picture as PNG bytes, drawn with matplotlib (no system program needed)."""
+        return svg_to_png(self.svg, scale)
 
     def node(self, text: str) -> DrawnNode:
         """The drawn node whose label or gate text is `text` (e.g. "x" or "×"); the first one if several."""
@@ -881,6 +901,82 @@ def _spread(want: list[float], gaps: list[float]) -> list[float]:
             blocks.append([(m1 * n1 + m2 * n2) / (n1 + n2), n1 + n2])
     z = [m for m, k in blocks for _ in range(int(k))]
     return [zi + c for zi, c in zip(z, offsets, strict=True)]
+
+
+def svg_to_png(svg: str, scale: float = 1.0) -> bytes:
+    """Draw one of *our* SVG pictures with matplotlib and return PNG bytes.
+
+    It understands only what `draw` writes (rect, circle, line, polygon, path with M/L/C, text),
+    which is enough to give the same picture without a system program such as cairo or a browser.
+    """
+    import io
+    import xml.etree.ElementTree as ET
+
+    import matplotlib
+    from matplotlib import patches, patheffects
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.path import Path as MPath
+
+    pt = 0.72  # one SVG pixel (1/100 inch at 100 dpi) in points, the unit of line widths and font sizes
+    root = ET.fromstring(svg)
+    width, height = float(root.get("width")), float(root.get("height"))
+    with matplotlib.rc_context({"lines.scale_dashes": False, "svg.fonttype": "none"}):
+        fig = Figure(figsize=(width / 100, height / 100), dpi=100 * scale)
+        FigureCanvasAgg(fig)
+        ax = fig.add_axes((0, 0, 1, 1))
+        ax.set_xlim(0, width)
+        ax.set_ylim(height, 0)
+        ax.set_axis_off()
+        for z, el in enumerate(root):
+            tag = el.tag.rsplit("}", 1)[-1]
+            get = el.get
+            stroke = get("stroke", "none")
+            style = {
+                "edgecolor": stroke if stroke != "none" else "none",
+                "facecolor": get("fill", "none"),
+                "linewidth": float(get("stroke-width", "1")) * pt if stroke != "none" else 0.0,
+                "zorder": z,
+            }
+            if get("stroke-dasharray"):
+                on, off = (float(v) * pt for v in get("stroke-dasharray").split())
+                style["linestyle"] = (0, (on, off))
+            if tag == "rect":
+                x, y, w, h, rx = (float(get(k, "0")) for k in ("x", "y", "width", "height", "rx"))
+                ax.add_patch(patches.FancyBboxPatch((x, y), w, h, boxstyle=f"round,pad=0,rounding_size={rx}", **style))
+            elif tag == "circle":
+                ax.add_patch(patches.Circle((float(get("cx")), float(get("cy"))), float(get("r")), **style))
+            elif tag == "polygon":
+                pts = [tuple(map(float, p.split(","))) for p in get("points").split()]
+                ax.add_patch(patches.Polygon(pts, closed=True, **style))
+            elif tag == "line":
+                xs = [float(get("x1")), float(get("x2"))]
+                ys = [float(get("y1")), float(get("y2"))]
+                ax.plot(xs, ys, color=stroke, linewidth=style["linewidth"], zorder=z,
+                        linestyle=style.get("linestyle", "-"), solid_capstyle="butt")  # fmt: skip
+            elif tag == "path":
+                verts, codes = [], []
+                for token in get("d").replace(",", " ").replace("M", " M ").replace("L", " L ").replace("C", " C ").split():
+                    if token in "MLC":
+                        command = token
+                        continue
+                    verts.append(float(token))
+                    if len(verts) % 2 == 0:
+                        codes.append({"M": MPath.MOVETO, "L": MPath.LINETO, "C": MPath.CURVE4}[command])
+                points = list(zip(verts[::2], verts[1::2], strict=True))
+                style["facecolor"] = "none"
+                ax.add_patch(patches.PathPatch(MPath(points, codes), **style))
+            elif tag == "text":
+                effects = [patheffects.withStroke(linewidth=3 * pt, foreground="#FFFFFF")] if get("stroke") else []
+                ax.text(float(get("x")), float(get("y")), el.text or "", fontsize=float(get("font-size")) * pt,
+                        family="DejaVu Sans", color=get("fill", "#000000"), va="baseline",
+                        ha={"start": "left", "middle": "center", "end": "right"}[get("text-anchor", "start")],
+                        style="italic" if get("font-style") == "italic" else "normal",
+                        weight="bold" if get("font-weight") == "bold" else "normal",
+                        path_effects=effects, zorder=z)  # fmt: skip
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100 * scale)
+    return buffer.getvalue()
 
 
 class _CallableModule(types.ModuleType):

@@ -281,3 +281,17 @@ def test_layout_keeps_inputs_left_and_output_right():
     assert out.x == max(n.x for n in d.nodes)
     for w in d.wires:  # every wire runs left to right
         assert d.nodes[w.source].x < d.nodes[w.target].x
+
+
+def test_png_is_drawn_with_matplotlib(tmp_path):
+    pytest.importorskip("matplotlib", reason="PNG output needs matplotlib (the course extra)")
+    f, _ = lecture_example()
+    d = draw(f)
+    path = d.save(tmp_path / "f.png", scale=2)
+    data = path.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (2 * d.width, 2 * d.height)
+    assert d._repr_png_() is None  # plain drawings display as SVG only (fast)
+    both = d.with_png()
+    assert both._repr_svg_() == d.svg and both._repr_png_()[:4] == b"\x89PNG"
