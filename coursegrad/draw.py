@@ -18,10 +18,13 @@ Where a value feeds several gates (a *fork*) its wire splits at a dot, and the
 gradient below it is written as the sum of what each branch sends back
 (e.g. ``-4 + 3 = -1``): gradients add up at forks.
 
-The picture is plain SVG made here, in Python, with no system program. The layout
-is a small layered ("Sugiyama") layout: the column of a node is the longest path
-from the inputs, nodes in a column are ordered to reduce crossings (barycenter
-sweeps), and the output is the same bytes every time for the same graph.
+The picture is plain SVG made here, in Python, with no system program (`.save("f.png")`
+draws a PNG copy with matplotlib). The layout is a small layered ("Sugiyama") layout: the
+column of a gate is the longest path from the inputs, inputs sit in the first column (in
+graphs of more than 30 nodes each node sits just left of the gate that uses it, which keeps
+wires short), nodes in a column are ordered to reduce crossings (barycenter sweeps), and the
+same graph always gives the same bytes. Graphs larger than `max_nodes` are drawn in a compact
+form: the part nearest the output (or the highlighted node), with a message saying so.
 
 `import coursegrad; coursegrad.draw(f)` works too: this module is callable.
 """

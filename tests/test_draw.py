@@ -295,3 +295,26 @@ def test_png_is_drawn_with_matplotlib(tmp_path):
     assert d._repr_png_() is None  # plain drawings display as SVG only (fast)
     both = d.with_png()
     assert both._repr_svg_() == d.svg and both._repr_png_()[:4] == b"\x89PNG"
+
+
+def test_same_bytes_in_fresh_interpreters():
+    """What nbval does: re-run in a new process (other hash seeds, other object ids) and compare."""
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib; from coursegrad import Value; from coursegrad.draw import draw\n"
+        "w0, w1, w2, x0, x1 = (Value(v, n) for v, n in [(2., 'w0'), (-3., 'w1'), (-3., 'w2'), (-1., 'x0'), (-2., 'x1')])\n"
+        "f = 1 / (1 + (-(w0 * x0 + w1 * x1 + w2)).exp()); f.backward()\n"
+        "print(hashlib.sha256(draw(f, highlight=w2).svg.encode()).hexdigest())\n"
+    )
+    digests = set()
+    for seed in ("1", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=seed)
+        digests.add(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+    f, (w0, w1, w2, x0, x1) = sigmoid_neuron()
+    f.backward()
+    digests.add(hashlib.sha256(draw(f, highlight=w2).svg.encode()).hexdigest() + "\n")
+    assert len(digests) == 1
