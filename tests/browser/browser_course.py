@@ -7,6 +7,7 @@ without editing the tests.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,8 +43,15 @@ def student_worksheets() -> list[Path]:
     return sorted(p for p in found if is_student_version(p))
 
 
+def extra_notebooks() -> list[Path]:
+    """Notebooks named in $COURSEGRAD_BROWSER_EXTRA (paths inside the repository, separated by
+    os.pathsep), e.g. a draft an author wants to see in the browser before it joins lectures/."""
+    names = os.environ.get("COURSEGRAD_BROWSER_EXTRA", "").split(os.pathsep)
+    return [(REPO / name).resolve() for name in names if name.strip()]
+
+
 def course_notebooks() -> list[Path]:
-    return lecture_notebooks() + student_worksheets()
+    return lecture_notebooks() + student_worksheets() + extra_notebooks()
 
 
 def notebook_id(path: Path) -> str:
@@ -54,8 +62,9 @@ def intended_errors(path: Path) -> dict[int, set[str]]:
     """The errors an unanswered student version is meant to show, by cell index.
 
     Answer cells (nbgrader `solution`) raise NotImplementedError; autograded check cells
-    (nbgrader `grade`) fail with AssertionError, or with the NotImplementedError of an
-    unanswered function they call. Any other error, or an error anywhere else, is a bug.
+    (nbgrader `grade`) fail with AssertionError, with the NameError of an answer variable that
+    was never assigned, or with the NotImplementedError of an unanswered function they call.
+    Any other error, or an error anywhere else, is a bug.
     """
     allowed: dict[int, set[str]] = {}
     for index, cell in enumerate(_load(path)["cells"]):
@@ -65,5 +74,5 @@ def intended_errors(path: Path) -> dict[int, set[str]]:
         if meta.get("solution"):
             allowed[index] = {"NotImplementedError"}
         elif meta.get("grade"):
-            allowed[index] = {"AssertionError", "NotImplementedError"}
+            allowed[index] = {"AssertionError", "NameError", "NotImplementedError"}
     return allowed

@@ -19,6 +19,7 @@ path is printed in the terminal summary.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -35,8 +36,8 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
+from browser_course import REPO, intended_errors, student_worksheets
 
-REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("COURSEGRAD_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = [
     "--no-sandbox",
@@ -302,9 +303,23 @@ CELLS_JS = """
 }
 """
 
-# Done when no code cell is queued or running and the kernel is idle.
+# Before a run: note when the kernel turns busy (it may be busy and idle again before we look).
+ARM_JS = """
+() => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  if (window.__coursegradKernel !== kernel) {
+    window.__coursegradKernel = kernel;
+    kernel.statusChanged.connect((_, status) => { if (status === 'busy') window.__coursegradBusy = true; });
+  }
+  window.__coursegradBusy = false;
+}
+"""
+
+# Done when the kernel has been busy since the run started, is idle now, and no code cell is
+# queued or running ([*]).
 RUN_DONE_JS = """
 () => {
+  if (!window.__coursegradBusy) return false;
   const panel = window.jupyterapp.shell.currentWidget;
   if (!panel || !panel.sessionContext || !panel.sessionContext.session) return false;
   const kernel = panel.sessionContext.session.kernel;
@@ -335,6 +350,48 @@ def _first_line(source: str) -> str:
     return (lines[0][:60] + ("..." if len(lines[0]) > 60 else "")) if lines else ""
 
 
+# Every explorer shown in the notebook, found by its stable CSS class (see coursegrad/widgets.py),
+# with the model id of the widget output it is displayed in and its position inside it. Each
+# explorer element gets a `data-coursegrad-test-id` attribute so a locator can find it again.
+EXPLORERS_JS = """
+() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const found = [];
+  panel.content.widgets.forEach((cell, index) => {
+    if (cell.model.type !== 'code' || !cell.outputArea) return;
+    const outputs = cell.model.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      const view = (outputs.get(i).data || {})['application/vnd.jupyter.widget-view+json'];
+      const child = cell.outputArea.widgets[i];
+      if (!view || !child) continue;
+      child.node.querySelectorAll('.coursegrad-explorer').forEach((el, position) => {
+        const id = view.model_id + '/' + position;
+        el.setAttribute('data-coursegrad-test-id', id);
+        const kind = [...el.classList].find(k => k.startsWith('coursegrad-') && k !== 'coursegrad-explorer');
+        found.push({cell: index, modelId: view.model_id, position, id, kind: kind || ''});
+      });
+    }
+  });
+  return found;
+}
+"""
+
+# Runs code in the notebook's kernel without touching any cell (silent, no history) and
+# returns the repr of one expression, the way the Jupyter protocol's user_expressions do.
+KERNEL_EVAL_JS = """
+async ([code, expression]) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const future = kernel.requestExecute({code, silent: true, store_history: false, allow_stdin: false,
+                                        stop_on_error: false, user_expressions: {result: expression}});
+  const reply = (await future.done).content;
+  if (reply.status !== 'ok') return {error: reply.ename + ': ' + reply.evalue};
+  const result = reply.user_expressions.result;
+  if (result.status !== 'ok') return {error: result.ename + ': ' + result.evalue};
+  return {value: result.data['text/plain']};
+}
+"""
+
+
 class NotebookPage:
     """One notebook open in its own JupyterLab page (own workspace, own kernel)."""
 
@@ -347,6 +404,7 @@ class NotebookPage:
         self.page.on("console", lambda m: self.console.append(f"[{m.type}] {m.text}"))
         self.page.on("pageerror", lambda e: self.console.append(f"[pageerror] {e}"))
         self.shots: list[Path] = []
+        self.run_shots: list[Path] = []
 
     # -- opening and running ----------------------------------------------------------
     def open(self) -> None:
@@ -380,18 +438,19 @@ class NotebookPage:
 
     def run_all(self) -> None:
         """Run all cells the way a student does: menu Run -> Run All Cells."""
+        self.page.evaluate(ARM_JS)
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         self.page.locator("li[data-command='runmenu:run-all']").click()
         self.wait_until_done()
 
     def run_from(self, index: int) -> None:
-        """Select cell `index` and run it and every cell below (Run -> Run Selected Cell and All Below)."""
+        """Select cell `index` and run it and every cell below (the command of Run -> Run Selected Cell and All Below)."""
         self.page.evaluate(
             "(i) => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i; nb.deselectAll(); }",
             index,
         )
-        self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-        self.page.locator("li[data-command='notebook:run-all-below']").click()
+        self.page.evaluate(ARM_JS)
+        self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-below')")
         self.wait_until_done()
 
     def run_past_errors(self, allowed: dict[int, set[str]]) -> None:
@@ -409,16 +468,13 @@ class NotebookPage:
             self.run_from(next_cell)
 
     def wait_until_done(self) -> None:
-        # The kernel turns busy a moment after the click; wait for that first (bounded), then for idle.
-        with suppress(Exception):
-            self.page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='busy']", timeout=3_000)
-        self.page.wait_for_function(RUN_DONE_JS, timeout=RUN_ALL_MS, polling=200)
+        self.page.wait_for_function(RUN_DONE_JS, timeout=RUN_ALL_MS, polling=100)
         # Widgets render asynchronously after the kernel is idle.
         self.page.wait_for_function(
-            "() => !document.querySelector('.jp-NotebookPanel .jp-OutputArea').innerText.includes('Loading widget...')",
+            "() => ![...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea')]"
+            ".some(area => area.innerText.includes('Loading widget...'))",
             timeout=WIDGET_UPDATE_MS,
         )
-        self.page.wait_for_timeout(150)  # let the last repaint land before screenshots
 
     def cells(self) -> list[dict]:
         return self.page.evaluate(CELLS_JS, list(WIDGET_ERRORS))
@@ -444,6 +500,23 @@ class NotebookPage:
         if self.page.locator(".jp-Dialog").count():
             found.append(f"a dialog is open: {self.page.locator('.jp-Dialog').first.inner_text()!r}")
         return found
+
+    # -- explorers and the kernel --------------------------------------------------------
+    def explorers(self) -> list[dict]:
+        """Every coursegrad explorer displayed in the notebook: {cell, modelId, position, id, kind}."""
+        return self.page.evaluate(EXPLORERS_JS)
+
+    def explorer(self, explorer: dict):
+        return self.page.locator(f"[data-coursegrad-test-id='{explorer['id']}']")
+
+    def kernel_eval(self, expression: str, code: str = ""):
+        """The value of a Python expression (its repr parsed back) in the notebook's kernel.
+
+        Runs silently: no cell, no output, no execution count changes."""
+        reply = self.page.evaluate(KERNEL_EVAL_JS, [code, expression])
+        if "error" in reply:
+            raise AssertionError(f"the kernel could not evaluate {expression!r}: {reply['error']}")
+        return ast.literal_eval(reply["value"])
 
     # -- sliders ----------------------------------------------------------------------
     def press_on_slider(self, slider, key: str = "ArrowRight", presses: int = 1) -> tuple[str, str]:
@@ -480,6 +553,7 @@ class NotebookPage:
     # -- screenshots ------------------------------------------------------------------
     def screenshot(self, label: str) -> list[Path]:
         """The whole notebook, top to bottom, in as few images as Chromium allows."""
+        self.page.wait_for_timeout(150)  # let the last repaint land
         scroller = ".jp-NotebookPanel .jp-WindowedPanel-outer"
         height = self.page.evaluate(f"() => document.querySelector('{scroller}').scrollHeight")
         chrome = VIEWPORT["height"] - self.page.evaluate(f"() => document.querySelector('{scroller}').clientHeight")
@@ -530,12 +604,16 @@ def lab(jupyter_lab, browser_context):
 
         @staticmethod
         def executed(path: Path) -> NotebookPage:
+            """The notebook opened and run (a student worksheet: run on past its intended errors)."""
             path = path.resolve()
             if path not in opened:
                 notebook = NotebookPage(jupyter_lab, browser_context, path)
                 opened[path] = notebook
                 notebook.open()
                 notebook.run_all()
+                if path in student_worksheets():
+                    notebook.run_past_errors(intended_errors(path))
+                notebook.run_shots = notebook.screenshot("after-run-all")  # before any test moves a slider
             return opened[path]
 
         @staticmethod

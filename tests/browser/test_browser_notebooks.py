@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from browser_course import intended_errors, lecture_notebooks, notebook_id, student_worksheets
+from browser_course import extra_notebooks, intended_errors, lecture_notebooks, notebook_id, student_worksheets
 
 pytestmark = pytest.mark.browser
 
@@ -26,11 +26,11 @@ def test_the_course_has_notebooks_to_open():
     assert lecture_notebooks(), "no notebooks found in lectures/"
 
 
-@pytest.mark.parametrize("path", lecture_notebooks(), ids=notebook_id)
+@pytest.mark.parametrize("path", lecture_notebooks() + extra_notebooks(), ids=notebook_id)
 def test_lecture_runs_in_jupyterlab_without_errors(lab, path):
     notebook = lab.executed(path)
     cells = notebook.cells()
-    shots = notebook.screenshot("after-run-all")
+    shots = notebook.run_shots
     _warn_about_stderr(path, cells)
     problems = notebook.problems(cells)
     assert not problems, f"{notebook_id(path)} in JupyterLab (screenshot: {shots[0]}):\n  " + "\n  ".join(problems)
@@ -40,10 +40,9 @@ def test_lecture_runs_in_jupyterlab_without_errors(lab, path):
 @pytest.mark.parametrize("path", student_worksheets(), ids=notebook_id)
 def test_student_worksheet_runs_with_only_the_intended_errors(lab, path):
     allowed = intended_errors(path)
-    notebook = lab.executed(path)
-    notebook.run_past_errors(allowed)
+    notebook = lab.executed(path)  # Run All, then on past each intended error
     cells = notebook.cells()
-    shots = notebook.screenshot("after-run-all")
+    shots = notebook.run_shots
     _warn_about_stderr(path, cells)
     problems = notebook.problems(cells, allowed=allowed)
     assert not problems, f"{notebook_id(path)} in JupyterLab (screenshot: {shots[0]}):\n  " + "\n  ".join(problems)
