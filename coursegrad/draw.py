@@ -233,7 +233,9 @@ class GraphDrawing:
         self.svg = svg
         self._texts = list(texts or [])
         self.boxes = list(boxes or [])
-        self._png_scale: float | None = None  # set by with_png()
+        # Jupyter shows SVG only in trusted notebooks; a notebook someone else ran (like the lectures
+        # as downloaded) is untrusted until re-run, so the inline display carries a PNG copy too.
+        self._png_scale: float | None = 1.0
         self.nodes = nodes
         self.wires = wires
         self.width = width
@@ -247,11 +249,11 @@ class GraphDrawing:
         return self.png(self._png_scale) if self._png_scale else None
 
     def with_png(self, scale: float = 1.0) -> GraphDrawing:
-        """The same drawing, displayed with a PNG copy beside the SVG.
+        """The same drawing, displayed with a PNG copy of `scale` × the size beside the SVG (None: SVG only).
 
         JupyterLab shows SVG only in trusted notebooks; a notebook opened from a file someone else ran
         shows "Cannot display an untrusted SVG" until its cells are re-run, but shows a PNG. Drawing the
-        PNG takes matplotlib about 0.3 s, so only ask for it in notebook cells, not in slider callbacks.
+        PNG takes matplotlib about 0.3 s; slider explorers use `.svg` directly and never pay for it.
         """
         copy = GraphDrawing(self.svg, self.nodes, self.wires, self.width, self.height, self.message, self._texts, self.boxes)
         copy._png_scale = scale
