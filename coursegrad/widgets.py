@@ -157,7 +157,7 @@ def _plain_log_ticks(ax) -> None:
 
 
 def _decades(values: np.ndarray, step: int = 2, pad: float = 0.3) -> tuple[float, float]:
-    """Log-axis limits around the positive values, snapped to `step` decades (few distinct limits: cached backgrounds)."""
+    """Log-axis limits around the positive values, snapped to `step` decades (so the axis does not jitter)."""
     v = np.asarray(values, dtype=np.float64)
     v = v[np.isfinite(v) & (v > 0)]
     if v.size == 0:
@@ -170,17 +170,17 @@ def _decades(values: np.ndarray, step: int = 2, pad: float = 0.3) -> tuple[float
 class SvgFigure:
     """A matplotlib figure drawn once to SVG, with the moving parts written on top as SVG shapes.
 
-    matplotlib takes 50–200 ms to redraw a figure, too slow for a slider. The axes,
-    ticks, labels and fixed curves do not change when a slider moves, so they are
-    rendered once per set of axis limits (`key`) and cached; the points and curves that
-    do move are placed with the axes' own transforms and added as <circle>, <rect>,
-    <path> and <polyline> elements (class "coursegrad-point" / "coursegrad-curve",
-    data-name=... so a browser test can find them).
+    matplotlib takes 50–300 ms to draw a figure, too slow for a slider. The axes, labels
+    and fixed curves do not change when a slider moves, so they are rendered once; what
+    moves is placed with the axes' own transforms and added as <circle>, <rect>, <path>,
+    <polyline> and <text> elements (class "coursegrad-point" / "coursegrad-curve", with
+    data-name=..., so a browser test can find them). A log y-axis whose range follows the
+    data is drawn without ticks in the background and gets its ticks here (`log_yticks`).
     """
 
     def __init__(self, fig):
         self.fig = fig
-        self._backgrounds: dict[Any, str] = {}
+        self._background: str | None = None
 
     def xy(self, ax, x, y) -> tuple[np.ndarray, np.ndarray]:
         """Data coordinates → SVG coordinates (pt, y downwards) of the figure's SVG."""
@@ -188,22 +188,27 @@ class SvgFigure:
         k = 72.0 / self.fig.dpi
         return pts[:, 0] * k, self.fig.get_figheight() * 72.0 - pts[:, 1] * k
 
-    def _clip_id(self, ax) -> tuple[str, str]:
+    def box(self, ax) -> tuple[float, float, float, float]:
+        """The axes' rectangle in SVG coordinates: left, top, right, bottom."""
         (x0, y0), (x1, y1) = ax.bbox.get_points() * (72.0 / self.fig.dpi)
-        top = self.fig.get_figheight() * 72.0 - y1
-        cid = f"coursegrad-clip-{x0:.0f}-{top:.0f}-{x1 - x0:.0f}-{y1 - y0:.0f}"
-        rect = f'<clipPath id="{cid}"><rect x="{x0:.2f}" y="{top:.2f}" width="{x1 - x0:.2f}" height="{y1 - y0:.2f}"/></clipPath>'
-        return cid, rect
+        height = self.fig.get_figheight() * 72.0
+        return x0, height - y1, x1, height - y0
+
+    def _clip(self, ax) -> tuple[str, str]:
+        left, top, right, bottom = self.box(ax)
+        cid = f"coursegrad-clip-{left:.0f}-{top:.0f}-{right:.0f}-{bottom:.0f}"
+        rect = f'<rect x="{left:.2f}" y="{top:.2f}" width="{right - left:.2f}" height="{bottom - top:.2f}"/>'
+        return cid, f'<clipPath id="{cid}">{rect}</clipPath>'
 
     def marker(self, ax, x: float, y: float, name: str, color: str, shape: str = "circle", size: float = 4.5) -> str:
         """One point at (x, y); nothing if it lies outside the axes or is not finite."""
         if not (np.isfinite(x) and np.isfinite(y)) or (ax.get_yscale() == "log" and y <= 0):
             return ""
-        (px,), (py,) = self.xy(ax, [x], [y])
         x0, x1 = sorted(ax.get_xlim())
         y0, y1 = sorted(ax.get_ylim())
         if not (x0 <= x <= x1 and y0 <= y <= y1):
             return ""
+        (px,), (py,) = self.xy(ax, [x], [y])
         common = f'class="coursegrad-point" data-name="{name}" fill="{color}" stroke="#ffffff" stroke-width="1.2"'
         if shape == "square":
             return f'<rect {common} x="{px - size:.2f}" y="{py - size:.2f}" width="{2 * size:.2f}" height="{2 * size:.2f}"/>'
@@ -222,7 +227,7 @@ class SvgFigure:
             return ""
         px, py = self.xy(ax, x[keep], y[keep])
         points = " ".join(f"{a:.2f},{b:.2f}" for a, b in zip(px, py, strict=True))
-        cid, clip = self._clip_id(ax)
+        cid, clip = self._clip(ax)
         dashes = f' stroke-dasharray="{dash}"' if dash else ""
         return (
             f'{clip}<polyline class="coursegrad-curve" data-name="{name}" clip-path="url(#{cid})" points="{points}" '
@@ -237,15 +242,43 @@ class SvgFigure:
             f'y1="{py[0]:.2f}" y2="{py[1]:.2f}" stroke="{color}" stroke-width="0.8"/>'
         )
 
-    def render(self, shapes: list[str], key: Any = None) -> str:
-        """The cached background for `key` (drawn now if new, with the axes as they are) with `shapes` on top."""
-        if key not in self._backgrounds:
+    def log_yticks(self, ax, most: int = 8) -> str:
+        """Ticks, grid lines and 10ⁿ labels for the current limits of a log y-axis drawn without ticks."""
+        lo, hi = sorted(math.log10(v) for v in ax.get_ylim())
+        powers = list(range(math.ceil(lo - 1e-9), math.floor(hi + 1e-9) + 1))
+        step = max(1, math.ceil(len(powers) / most))
+        left, _, right, _ = self.box(ax)
+        parts = []
+        for e in powers[::step]:
+            _, (py,) = self.xy(ax, [ax.get_xlim()[0]], [10.0**e])
+            label = "10" + str(e).translate(_SUPERSCRIPT)
+            parts.append(
+                f'<line x1="{left:.2f}" x2="{right:.2f}" y1="{py:.2f}" y2="{py:.2f}" stroke="#b0b0b0" stroke-width="0.4"/>'
+                f'<line x1="{left - 3.5:.2f}" x2="{left:.2f}" y1="{py:.2f}" y2="{py:.2f}" stroke="#000000" stroke-width="0.8"/>'
+                f'<text x="{left - 5.5:.2f}" y="{py + 3.6:.2f}" text-anchor="end" font-size="10" '
+                f'font-family="DejaVu Sans, Bitstream Vera Sans, sans-serif">{label}</text>'
+            )
+        return '<g class="coursegrad-yticks">' + "".join(parts) + "</g>"
+
+    def render(self, shapes: list[str]) -> str:
+        """The background (drawn on the first call) with `shapes` on top, as one SVG element."""
+        if self._background is None:
             svg = inline_svg(plots.figure_to_svg(self.fig))
             # matplotlib's stylesheet says `*{...}`, which inside an HTML page would restyle the whole page
-            self._backgrounds[key] = svg.replace("*{stroke-linejoin", ".coursegrad-plot svg *{stroke-linejoin", 1)
-        background = self._backgrounds[key]
-        end = background.rindex("</svg>")
-        return background[:end] + '<g class="coursegrad-overlay">' + "".join(shapes) + "</g>\n" + background[end:]
+            self._background = svg.replace("*{stroke-linejoin", ".coursegrad-plot svg *{stroke-linejoin", 1)
+        end = self._background.rindex("</svg>")
+        return self._background[:end] + '<g class="coursegrad-overlay">' + "".join(shapes) + "</g>\n" + self._background[end:]
+
+
+def _log_axis_without_ticks(ax) -> None:
+    """A log y-axis whose ticks `SvgFigure.log_yticks` draws, so its range can change without a redraw."""
+    from matplotlib.ticker import NullLocator
+
+    ax.set_yscale("log")
+    ax.yaxis.set_major_locator(NullLocator())
+    ax.yaxis.set_minor_locator(NullLocator())
+    width_pt = ax.get_position().width * ax.figure.get_figwidth() * 72
+    ax.yaxis.set_label_coords(-40 / width_pt, 0.5)  # leave room for the labels log_yticks writes
 
 
 def _error_html(err: Exception) -> str:
@@ -562,7 +595,7 @@ class MultiplicationExplorer(Explorer):
         self.grad_unscaled = float(data["grad_norms"][0])
         plots.plot_gradient_vs_scale(ax=self.ax_grad, scales=data["scales"], loss=self.loss)
         self.ax_grad.set_title("Weight gradient ∝ data scale (slope 1)", fontsize=10)
-        self.ax_loss.set_yscale("log")
+        _log_axis_without_ticks(self.ax_loss)
         self.ax_loss.set_xlim(0, self.steps)
         self.ax_loss.set_xlabel("training step")
         self.ax_loss.set_ylabel(f"{self.loss} loss (log scale)")
@@ -573,8 +606,7 @@ class MultiplicationExplorer(Explorer):
             Line2D([], [], color=plots.COLORS["vermillion"], linewidth=2, label="data ×c"),
         ]
         self.ax_loss.legend(handles=handles, loc="upper right", fontsize=9)
-        for ax in (self.ax_grad, self.ax_loss):
-            _plain_log_ticks(ax)
+        _plain_log_ticks(self.ax_grad)
         self.canvas = SvgFigure(self.fig)
 
     def _curve(self, lr: float, scale: float) -> np.ndarray:
@@ -636,11 +668,12 @@ class MultiplicationExplorer(Explorer):
         self.ax_loss.set_ylim(*_decades(np.concatenate([losses, reference])))
         steps = np.arange(self.steps + 1)
         shapes = [
+            self.canvas.log_yticks(self.ax_loss),
             self.canvas.marker(self.ax_grad, scale, norm, "grad_norm", plots.COLORS["vermillion"], "diamond", 6),
             self.canvas.curve(self.ax_loss, steps, reference, "reference_losses", plots.COLORS["black"], 1.5, "1.5,2.5"),
             self.canvas.curve(self.ax_loss, steps, losses, "losses", plots.COLORS["vermillion"], 2.0),
         ]
-        self.plot.value = self.canvas.render(shapes, key=self.ax_loss.get_ylim())
+        self.plot.value = self.canvas.render(shapes)
 
 
 def multiplication_explorer(
@@ -743,14 +776,13 @@ class DeepSigmoidExplorer(Explorer):
         self.fig = Figure(figsize=(6.8, 3.4), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.9)
         self.ax = self.fig.add_subplot()
-        self.ax.set_yscale("log")
+        _log_axis_without_ticks(self.ax)
         self.ax.set_xlim(0.5, self.MAX_DEPTH + 1.5)
         self.ax.set_xticks(np.arange(1, self.MAX_DEPTH + 2))
         self.ax.set_xlabel("layer   (1 = next to the input; the last point is the output layer)")
         self.ax.set_ylabel("RMS of ∂loss/∂W")
         self.ax.set_title("Gradient reaching each layer's weights", fontsize=10)
         self.ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
-        _plain_log_ticks(self.ax)
         self.canvas = SvgFigure(self.fig)
         self.plot = _plot_box(self.fig)
         s = self.sliders
@@ -783,16 +815,16 @@ class DeepSigmoidExplorer(Explorer):
             f"<div>{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
             f"{' (saturated: σ′ &lt; 0.018)' if act == 'sigmoid' else ''}.</div>"
         )
-        self.ax.set_ylim(*_decades(norms, step=4))
+        self.ax.set_ylim(*_decades(norms, step=2))
         layers = np.arange(1, depth + 2)
         color = {"sigmoid": plots.COLORS["blue"], "tanh": plots.COLORS["vermillion"], "relu": plots.COLORS["green"]}[act]
-        shapes = [self.canvas.curve(self.ax, layers, norms, "norms", color, 2.0)]
+        shapes = [self.canvas.log_yticks(self.ax), self.canvas.curve(self.ax, layers, norms, "norms", color, 2.0)]
         shapes += [
             self.canvas.marker(self.ax, i, g, f"layer{i}", color, "circle", 4.5)
             for i, g in zip(layers[:-1], norms[:-1], strict=True)
         ]
         shapes.append(self.canvas.marker(self.ax, layers[-1], norms[-1], "output_layer", color, "square", 5))
-        self.plot.value = self.canvas.render(shapes, key=self.ax.get_ylim())
+        self.plot.value = self.canvas.render(shapes)
 
 
 def deep_sigmoid_explorer(

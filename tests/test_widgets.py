@@ -402,3 +402,21 @@ def test_explorer_pictures_are_deterministic(kind):
     a, b = EXPLORERS[kind](), EXPLORERS[kind]()
     assert a.plot.value == b.plot.value
     assert a.plot.value.startswith("<svg") and a.plot.value.rstrip().endswith("</svg>")
+
+
+def test_log_axis_ticks_follow_the_data_without_redrawing_the_background():
+    ex = widgets.deep_sigmoid_explorer(depth=2)
+
+    def powers(svg):
+        labels = re.findall(r'<g class="coursegrad-yticks">(.*?)</g>', svg)[0]
+        sup = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789")
+        return [int(t.translate(sup)) for t in re.findall(r">10([⁻⁰¹²³⁴⁵⁶⁷⁸⁹]+)</text>", labels)]
+
+    background = ex.plot.value.split('<g class="coursegrad-overlay">')[0]
+    shallow = powers(ex.plot.value)
+    ex.sliders["depth"].value = 16
+    deep = powers(ex.plot.value)
+    assert ex.plot.value.split('<g class="coursegrad-overlay">')[0] == background
+    norms = ex.state["norms"]
+    assert min(deep) <= math.log10(norms.min()) and max(deep) >= math.log10(norms.max()) - 1
+    assert min(deep) < min(shallow)  # deeper sigmoid network: smaller gradients, the axis reaches further down
