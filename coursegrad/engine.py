@@ -306,8 +306,10 @@ class Value:
 
     def sigmoid(self) -> Value:
         """σ(x) = 1 / (1 + e⁻ˣ).  Local gradient: σ(x)(1 - σ(x)), at most 0.25 (at x = 0)."""
-        s = _elementwise(self.data, _sigmoid_float, _sigmoid_array)
-        return self._make(s, (self,), (s * (1.0 - s),), "σ")
+        x = self.data
+        s = _elementwise(x, _sigmoid_float, _sigmoid_array)
+        s_neg = _elementwise(-x, _sigmoid_float, _sigmoid_array)  # σ(-x) = 1 - σ(x), exact even where σ(x) rounds to 1
+        return self._make(s, (self,), (s * s_neg,), "σ")
 
     def relu(self) -> Value:
         """max(0, x).  Local gradient: 1 where x > 0, else 0 (we take 0 at the kink x = 0)."""
@@ -393,9 +395,14 @@ class Value:
 
     def reshape(self, *shape: int) -> Value:
         """The same numbers in a new shape.  Local gradient: the upstream gradient, reshaped back."""
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):  # v.reshape((2, 3)) as well as v.reshape(2, 3)
+            shape = tuple(shape[0])
         x = np.asarray(self.data)
         in_shape = shape_of(self.data)
-        out = x.reshape(*shape)
+        try:
+            out = x.reshape(shape)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"cannot reshape a Value of shape {in_shape} ({x.size} numbers) into shape {shape}: {err}") from None
         back = Rule(lambda G: np.reshape(G, in_shape) if in_shape else float(np.reshape(G, ())), "G reshaped back")
         return self._make(out.copy() if out.ndim else float(out), (self,), (back,), "reshape")
 
@@ -575,16 +582,23 @@ def _check_finite_grads(order: list[Value]) -> None:
 
     A non-finite gradient flows on into every input below it (inf·0 is nan), so it
     always reaches a leaf: checking the leaves is enough, and cheap. The message names
-    the node nearest the output where it appeared.
+    the node nearest the output where it appeared and the gate that sent it there.
     """
     for node in order:
         if not node.inputs and not _is_finite(node.grad):
-            first = next(n for n in reversed(order) if not _is_finite(n.grad))
-            where = first.label or first.op or "a leaf"
+            bad = next(n for n in reversed(order) if not _is_finite(n.grad))
+            gates = sorted({repr(n.op) for n in order if any(x is bad for x in n.inputs)})
             raise FloatingPointError(
-                f"the gradient at node {where!r} is not finite (nan or inf), and so are the gradients below it. "
-                "A local gradient overflowed (e.g. 1/x or log near 0, or huge values); rescale the inputs."
+                f"backward: the gradient of {_name(bad)} is not finite (nan or inf). The local gradient of "
+                f"{' or '.join(gates)} overflowed there (e.g. 1/x or log x near x = 0, or huge values); "
+                "rescale the inputs or keep them away from the singularity."
             )
+
+
+def _name(node: Value) -> str:
+    if node.label:
+        return repr(node.label)
+    return f"the output of {node.op!r}" if node.op else "an unlabelled input"
 
 
 def _is_finite(x: float | np.ndarray) -> bool:
