@@ -306,10 +306,8 @@ class Value:
 
     def sigmoid(self) -> Value:
         """σ(x) = 1 / (1 + e⁻ˣ).  Local gradient: σ(x)(1 - σ(x)), at most 0.25 (at x = 0)."""
-        x = self.data
-        s = _elementwise(x, _sigmoid_float, _sigmoid_array)
-        s_neg = _elementwise(-x, _sigmoid_float, _sigmoid_array)  # σ(-x) = 1 - σ(x), exact even where σ(x) rounds to 1
-        return self._make(s, (self,), (s * s_neg,), "σ")
+        s = _elementwise(self.data, _sigmoid_float, _sigmoid_array)
+        return self._make(s, (self,), (s * (1.0 - s),), "σ")
 
     def relu(self) -> Value:
         """max(0, x).  Local gradient: 1 where x > 0, else 0 (we take 0 at the kink x = 0)."""
