@@ -247,6 +247,9 @@ def jupyter_lab(tmp_path_factory):
     reason = browser_missing_reason()
     if reason:
         skip_or_fail(reason)
+    for stale in artifacts_dir().glob("*"):  # screenshots of an earlier run would mislead a reviewer
+        if stale.is_file() and stale.suffix in (".png", ".log"):
+            stale.unlink()
     server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
     server.start()
     yield server
@@ -392,6 +395,45 @@ async ([code, expression]) => {
 """
 
 
+# The height of the notebook's content: down to the last cell, without the blank space that
+# JupyterLab adds below it so the last cell can be scrolled to the top.
+CONTENT_HEIGHT_JS = """
+(scroller) => {
+  const outer = document.querySelector(scroller);
+  const cells = outer.querySelectorAll('.jp-Cell');
+  if (!cells.length) return outer.scrollHeight;
+  const bottom = cells[cells.length - 1].getBoundingClientRect().bottom;
+  return Math.ceil(bottom - outer.getBoundingClientRect().top + outer.scrollTop + 24);
+}
+"""
+
+
+# Sliders outside coursegrad explorers (e.g. ipywidgets.interact): tagged for locators.
+LOOSE_SLIDERS_JS = """
+() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const found = [];
+  panel.content.widgets.forEach((cell, index) => {
+    if (cell.model.type !== 'code' || !cell.outputArea) return;
+    cell.outputArea.node.querySelectorAll('.widget-hslider').forEach(el => {
+      if (el.closest('.coursegrad-explorer')) return;
+      const id = 'loose-' + found.length;
+      el.setAttribute('data-coursegrad-test-id', id);
+      const label = el.querySelector('.widget-label');
+      found.push({cell: index, id, label: label ? label.innerText.trim() : ''});
+    });
+  });
+  return found;
+}
+"""
+
+# What a cell's output shows apart from its sliders (which change by themselves when moved).
+OUTPUT_WITHOUT_SLIDERS_JS = """
+(area) => { const copy = area.cloneNode(true); copy.querySelectorAll('.widget-slider').forEach(s => s.remove());
+            return copy.innerHTML; }
+"""
+
+
 class NotebookPage:
     """One notebook open in its own JupyterLab page (own workspace, own kernel)."""
 
@@ -518,6 +560,25 @@ class NotebookPage:
             raise AssertionError(f"the kernel could not evaluate {expression!r}: {reply['error']}")
         return ast.literal_eval(reply["value"])
 
+    def other_sliders(self) -> list[dict]:
+        """Sliders outside coursegrad explorers (e.g. from ipywidgets.interact): {cell, id, label}."""
+        return self.page.evaluate(LOOSE_SLIDERS_JS)
+
+    def moving_changes_output(self, slider: dict, key: str = "ArrowRight") -> bool:
+        """Press `key` on one of `other_sliders()`; True once its cell's output (sliders aside) changed."""
+        area = self.page.locator(".jp-NotebookPanel .jp-Cell").nth(slider["cell"]).locator(".jp-OutputArea").first
+        before = area.evaluate(OUTPUT_WITHOUT_SLIDERS_JS)
+        self.press_on_slider(self.page.locator(f"[data-coursegrad-test-id='{slider['id']}']"), key)
+        try:
+            self.page.wait_for_function(
+                f"([area, before]) => ({OUTPUT_WITHOUT_SLIDERS_JS.strip()})(area) !== before",
+                arg=[area.element_handle(), before],
+                timeout=WIDGET_UPDATE_MS,
+            )
+        except Exception:
+            return False
+        return True
+
     # -- sliders ----------------------------------------------------------------------
     def press_on_slider(self, slider, key: str = "ArrowRight", presses: int = 1) -> tuple[str, str]:
         """Focus the slider's handle and press `key`, waiting after each press until its readout changes.
@@ -555,7 +616,7 @@ class NotebookPage:
         """The whole notebook, top to bottom, in as few images as Chromium allows."""
         self.page.wait_for_timeout(150)  # let the last repaint land
         scroller = ".jp-NotebookPanel .jp-WindowedPanel-outer"
-        height = self.page.evaluate(f"() => document.querySelector('{scroller}').scrollHeight")
+        height = self.page.evaluate(CONTENT_HEIGHT_JS, scroller)
         chrome = VIEWPORT["height"] - self.page.evaluate(f"() => document.querySelector('{scroller}').clientHeight")
         part_height = 12_000
         paths = []

@@ -34,6 +34,7 @@ pytestmark = pytest.mark.browser
 EXPLORER_CALLS = re.compile(
     r"\b(graph_explorer|backprop_stepper|multiplication_explorer|sigmoid_explorer|deep_sigmoid_explorer)\s*\("
 )
+OTHER_SLIDERS = re.compile(r"\b(interact|interactive|interact_manual)\b|Slider\s*\(")
 PROBE_SOURCE = (Path(__file__).parent / "kernel_probe.py").read_text()
 SIZE_TOLERANCE_PX = 1.0
 
@@ -43,18 +44,21 @@ def _sources(path: Path) -> str:
     return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
-def notebooks_with_explorers() -> list[Path]:
-    return [p for p in course_notebooks() if EXPLORER_CALLS.search(_sources(p))]
+def notebooks_with_sliders() -> list[Path]:
+    return [p for p in course_notebooks() if EXPLORER_CALLS.search(_sources(p)) or OTHER_SLIDERS.search(_sources(p))]
 
 
-@pytest.mark.parametrize("path", notebooks_with_explorers(), ids=notebook_id)
-def test_every_explorer_follows_its_sliders(lab, path):
+@pytest.mark.parametrize("path", notebooks_with_sliders(), ids=notebook_id)
+def test_every_slider_changes_what_the_student_sees(lab, path):
     notebook = lab.executed(path)
     explorers = notebook.explorers()
+    loose = notebook.other_sliders()
     called = sorted(set(EXPLORER_CALLS.findall(_sources(path))))
-    assert explorers, f"{notebook_id(path)} calls {called} but no explorer is displayed on the page"
-    notebook.kernel_eval("None", code=PROBE_SOURCE)
+    assert explorers or not called, f"{notebook_id(path)} calls {called} but no explorer is displayed on the page"
+    assert explorers or loose, f"{notebook_id(path)} uses sliders but none is displayed on the page"
     failures = []
+    if explorers:
+        notebook.kernel_eval("None", code=PROBE_SOURCE)
     for explorer in explorers:
         check = CHECKS.get(explorer["kind"])
         where = f"{explorer['kind']} in cell {explorer['cell']}"
@@ -65,8 +69,18 @@ def test_every_explorer_follows_its_sliders(lab, path):
             check(Explorer(notebook, explorer))
         except AssertionError as err:
             failures.append(f"{where}: {err}")
+    for slider in loose:
+        try:
+            check_other_slider(notebook, slider)
+        except AssertionError as err:
+            failures.append(f"slider {slider['label']!r} in cell {slider['cell']}: {err}")
     shots = notebook.screenshot("after-sliders")
     assert not failures, f"{notebook_id(path)} (screenshot: {shots[0]}):\n  " + "\n  ".join(failures)
+
+
+def check_other_slider(notebook, slider: dict) -> None:
+    """A slider that is not an explorer's: moving it must change something else in its cell's output."""
+    assert notebook.moving_changes_output(slider), "moving it changed nothing else in the cell's output"
 
 
 # ---------------------------------------------------------------------------
@@ -224,18 +238,20 @@ def check_backprop_stepper(ex: Explorer) -> None:
 
 
 def _check_play(ex: Explorer) -> None:
-    """The play button advances the step by itself; pause stops it."""
+    """The play button advances the step by itself; pressing it again pauses."""
     facts = ex.facts()
+    if facts["step"] >= facts["visited_steps"]:  # at the end: step back first, so play has somewhere to go
+        ex.notebook.press_on_slider(ex.slider("step"), "ArrowLeft")
+        facts = ex.facts()
     j = facts["step"]
-    if j >= facts["visited_steps"]:
-        return
-    ex.box.locator(".coursegrad-play button").first.click()
+    play = ex.box.locator(".coursegrad-play button").first
+    play.click()
     ex.notebook.page.wait_for_function(
         "([el, j]) => { const s = el.querySelector(\"[data-name='step']\"); return s && Number(s.dataset.value) > j; }",
         arg=[ex.box.element_handle(), j],
         timeout=15_000,
     )
-    ex.box.locator(".coursegrad-play button").first.click()  # the same button pauses
+    play.click()  # the same button pauses
 
 
 def check_multiplication_explorer(ex: Explorer) -> None:

@@ -85,4 +85,9 @@ def test_harness_moves_a_slider_and_sees_the_kernel_redraw(lab, harness_notebook
     expect(picture).to_have_text("x*x = 16")
     assert notebook.press_on_slider(explorer.locator(".widget-hslider"), "ArrowLeft", presses=2) == ("4", "2")
     expect(picture).to_have_text("x*x = 4")
+    # The same slider through the check for sliders outside coursegrad explorers.
+    (other,) = notebook.other_sliders()
+    assert other["label"] == "x"
+    assert notebook.moving_changes_output(other)
+    expect(picture).to_have_text("x*x = 9")
     notebook.screenshot("after-sliders")
