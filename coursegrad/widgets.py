@@ -95,18 +95,6 @@ def inline_svg(svg: str) -> str:
     return svg[start:]
 
 
-def _svg_box_px(svg: str) -> tuple[int, int] | None:
-    """Width and height of an SVG in CSS pixels, from its width/height attributes (pt or px)."""
-    head = svg[svg.find("<svg") : svg.find(">", svg.find("<svg"))]
-    sizes = []
-    for attr in ("width", "height"):
-        m = re.search(rf'\b{attr}="([\d.]+)(pt|px)?"', head)
-        if not m:
-            return None
-        sizes.append(math.ceil(float(m.group(1)) * (4 / 3 if m.group(2) == "pt" else 1)))
-    return sizes[0], sizes[1]
-
-
 def _slider(
     key: str, description: str, value: float, lo: float, hi: float, step: float, *, log: bool = False, integer: bool = False
 ):
@@ -123,16 +111,35 @@ def _slider(
 
 
 def _html_box(css_class: str, width: int | None = None, height: int | None = None) -> widgets.HTML:
-    layout = widgets.Layout(width=f"{width}px" if width else None, height=f"{height}px" if height else None, overflow="auto")
+    """An HTML box of fixed size (width None: the cell's width), never wider than the cell."""
+    layout = widgets.Layout(
+        width=f"{width}px" if width else None, height=f"{height}px" if height else None, max_width="100%", overflow="auto"
+    )
     box = widgets.HTML(layout=layout)
     box.add_class(css_class)
     return box
 
 
+def _readout_box(lines: int) -> widgets.HTML:
+    """The box for the numbers: the cell's width, room for `lines` lines of text (a wrapped line included)."""
+    return _html_box("coursegrad-readout", height=22 * lines + 8)
+
+
+def _lines(*lines: str) -> str:
+    """Readout HTML: one <div> per line, compact line spacing."""
+    return '<div style="line-height:1.5;padding-top:2px">' + "".join(f"<div>{line}</div>" for line in lines) + "</div>"
+
+
+def _responsive(svg: str) -> str:
+    """An inline SVG element that shrinks (keeping its proportions) when the notebook is narrower than the picture."""
+    svg = inline_svg(svg)
+    return svg.replace("<svg", '<svg style="width:100%;height:auto;display:block"', 1)
+
+
 def _plot_box(fig) -> widgets.HTML:
-    """An HTML box sized once to hold the figure's SVG (so it never changes size)."""
+    """An HTML box as wide as the figure's SVG (narrower on a narrow page: the SVG then shrinks to fit)."""
     w, h = fig.get_size_inches() * 96  # CSS pixels: matplotlib's SVG is 72 pt per inch, 1 pt = 4/3 px
-    return _html_box("coursegrad-plot", math.ceil(w) + 4, math.ceil(h) + 4)
+    return _html_box("coursegrad-plot", math.ceil(w))
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
@@ -263,7 +270,7 @@ class SvgFigure:
     def render(self, shapes: list[str]) -> str:
         """The background (drawn on the first call) with `shapes` on top, as one SVG element."""
         if self._background is None:
-            svg = inline_svg(plots.figure_to_svg(self.fig))
+            svg = _responsive(plots.figure_to_svg(self.fig))
             # matplotlib's stylesheet says `*{...}`, which inside an HTML page would restyle the whole page
             self._background = svg.replace("*{stroke-linejoin", ".coursegrad-plot svg *{stroke-linejoin", 1)
         end = self._background.rindex("</svg>")
@@ -346,14 +353,29 @@ def _input_slider(name: str, spec: Any) -> widgets.ValueWidget:
     return _slider(name, name, value, lo, hi, step)
 
 
-def _fit_graph_box(box: widgets.HTML, drawing) -> None:
-    """Size the graph box to hold `drawing`; it only ever grows, so moving a slider never makes it jump back."""
-    pad = 12
-    for attr, size in (("width", drawing.width), ("height", drawing.height)):
-        current = getattr(box.layout, attr)
-        old = int(current[:-2]) if current and current.endswith("px") else 0
-        if size + pad > old:
-            setattr(box.layout, attr, f"{math.ceil(size) + pad}px")
+class _GraphView:
+    """An HTML box (`.box`) showing graph drawings, all at the size of the largest drawn so far.
+
+    A smaller drawing is padded to that size, so the picture never jumps when a slider
+    changes a number's width; on a narrow page it shrinks to fit, keeping its proportions.
+    """
+
+    def __init__(self):
+        self.box = _html_box("coursegrad-graph")
+        self.width = self.height = 0
+
+    def fit(self, drawing) -> None:
+        self.width, self.height = max(self.width, math.ceil(drawing.width)), max(self.height, math.ceil(drawing.height))
+        self.box.layout.width = f"{self.width}px"
+
+    def show(self, drawing) -> None:
+        self.fit(drawing)
+        svg = inline_svg(drawing.svg)
+        end = svg.index(">")
+        head = re.sub(r'\bwidth="[^"]*"', f'width="{self.width}"', svg[:end], count=1)
+        head = re.sub(r'\bheight="[^"]*"', f'height="{self.height}"', head, count=1)
+        head = re.sub(r'\bviewBox="[^"]*"', f'viewBox="0 0 {self.width} {self.height}"', head, count=1)
+        self.box.value = _responsive(head + svg[end:])
 
 
 class GraphExplorer(Explorer):
@@ -377,11 +399,26 @@ class GraphExplorer(Explorer):
         self.sliders = {n: _input_slider(n, inputs.get(n, defaults.get(n, 1.0))) for n in names}
         self.state = {"inputs": {}, "output": None, "grads": {}, "error": None}
         self.drawing = None
-        self.readout = _html_box("coursegrad-readout", width=660, height=40)
-        self.graph = _html_box("coursegrad-graph")
+        self.readout = _readout_box(2)
+        self._view = _GraphView()
+        self.graph = self._view.box
+        self._prefit()
         sliders = list(self.sliders.values())
         rows = [widgets.HBox(sliders[i : i + 2]) for i in range(0, len(sliders), 2)]
         self._finish("graph-explorer", [*rows, self.readout, self.graph])
+
+    def _prefit(self) -> None:
+        """Size the picture for the drawings at each slider's ends too, so it rarely has to grow later."""
+        from coursegrad.draw import draw
+
+        start = {n: float(s.value) for n, s in self.sliders.items()}
+        for name, slider in self.sliders.items():
+            for end in (slider.min, slider.max):
+                try:
+                    out, _ = self._evaluate({**start, name: float(end)})
+                    self._view.fit(draw(out, title=self.title, **self.draw_options))
+                except Exception:  # noqa: BLE001 - f may fail at an end (log of a negative): that end just isn't measured
+                    continue
 
     def update(self, changed: str | None = None) -> None:
         try:
@@ -392,26 +429,30 @@ class GraphExplorer(Explorer):
             self.readout.value = _error_html(err)
             self.graph.value = ""
 
-    def _recompute(self, changed: str | None) -> None:
-        from coursegrad.draw import draw
-
-        xs = {n: Value(float(s.value), label=n) for n, s in self.sliders.items()}
-        self.state["inputs"] = {n: v.data for n, v in xs.items()}
+    def _evaluate(self, values: dict[str, float]) -> tuple[Value, dict[str, Value]]:
+        """f at these input values, after its backward pass; and the input nodes."""
+        xs = {n: Value(v, label=n) for n, v in values.items()}
         out = self.f(*xs.values())
         if not isinstance(out, Value):
             raise TypeError(f"graph_explorer: f must return a Value built from its inputs, got {type(out).__name__}.")
         if np.size(out.data) != 1:
             raise ValueError(f"graph_explorer: f must return a single number, got shape {out.shape}; reduce it with .sum().")
         out.backward()
+        return out, xs
+
+    def _recompute(self, changed: str | None) -> None:
+        from coursegrad.draw import draw
+
+        self.state["inputs"] = {n: float(s.value) for n, s in self.sliders.items()}
+        out, xs = self._evaluate(self.state["inputs"])
         name = out.label or "f"
         self.state["output"] = out.item()
         self.state["grads"] = {n: float(np.reshape(v.grad, ())) for n, v in xs.items()}
         parts = [f"<b>{html.escape(name)}</b> = {number(name, out.item())}"]
         parts += [f"∂{html.escape(name)}/∂{html.escape(n)} = {number('d' + n, g)}" for n, g in self.state["grads"].items()]
-        self.readout.value = '<div style="font-size:1.1em">' + " &nbsp;&nbsp; ".join(parts) + "</div>"
+        self.readout.value = _lines(" &nbsp;&nbsp; ".join(parts))
         self.drawing = draw(out, title=self.title, **self.draw_options)
-        _fit_graph_box(self.graph, self.drawing)
-        self.graph.value = inline_svg(self.drawing.svg)
+        self._view.show(self.drawing)
 
 
 def _parameter_names(f: Callable) -> list[str]:
@@ -474,10 +515,11 @@ class BackpropStepper(Explorer):
         widgets.link((self.play, "value"), (slider, "value"))  # kernel side, so a test moving either sees the other follow
         self.sliders = {"step": slider, "play": self.play}
         self.state = {"step": None, "steps": n, "description": "", "known": None, "highlight": None, "error": None}
-        self.readout = _html_box("coursegrad-readout", width=760, height=100)
-        self.graph = _html_box("coursegrad-graph")
+        self.readout = _readout_box(4)
+        self._view = _GraphView()
+        self.graph = self._view.box
         for j in (0, n):  # the first and last pictures are the widest (blank / all gradients)
-            _fit_graph_box(self.graph, self._drawing(j))
+            self._view.fit(self._drawing(j))
         self._finish("backprop-stepper", [widgets.HBox([self.play, slider]), self.readout, self.graph])
 
     def _drawing(self, j: int):
@@ -494,14 +536,11 @@ class BackpropStepper(Explorer):
         self.state.update(
             step=j, description=text, known=self.trace.known_after(k), highlight=self.trace[k].node if k >= 0 else None
         )
-        self.readout.value = (
-            f"<div>step {number('step', j)} of {len(self.trace)}</div>"
-            '<div class="coursegrad-description" style="margin:4px 0;font-family:monospace;white-space:pre-wrap">'
-            f"{html.escape(text)}</div>"
+        self.readout.value = _lines(
+            f"step {number('step', j)} of {len(self.trace)}",
+            f'<span class="coursegrad-description" style="font-family:monospace">{html.escape(text)}</span>',
         )
-        drawing = self._drawing(j)
-        _fit_graph_box(self.graph, drawing)
-        self.graph.value = inline_svg(drawing.svg)
+        self._view.show(self._drawing(j))
 
 
 def backprop_stepper(f_or_root: Value | Callable[..., Value], *, gradient: Any = None, **inputs: float) -> BackpropStepper:
@@ -569,11 +608,12 @@ class MultiplicationExplorer(Explorer):
             "lr": _slider("lr", "learning rate", lr, -7, 0, 0.1, log=True),
         }
         self.state: dict[str, Any] = {"error": None}
-        self.product = _html_box("coursegrad-readout", width=700, height=56)
-        self.readout = _html_box("coursegrad-readout", width=960, height=56)
+        self.product = _readout_box(2)
+        self.readout = _readout_box(3)
         self._build_figure()
         self.plot = _plot_box(self.fig)
-        self.graph = _html_box("coursegrad-graph") if graph else None
+        self._view = _GraphView() if graph else None
+        self.graph = self._view.box if graph else None
         rows = [
             widgets.HBox([self.sliders["a"], self.sliders["b"]]),
             self.product,
@@ -588,7 +628,7 @@ class MultiplicationExplorer(Explorer):
         from matplotlib.figure import Figure
         from matplotlib.lines import Line2D
 
-        self.fig = Figure(figsize=(9.6, 3.5), dpi=plots.DPI)
+        self.fig = Figure(figsize=(9.0, 3.4), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
         self.ax_grad, self.ax_loss = self.fig.subplots(1, 2)
         data = plots.gradient_vs_scale_data(np.logspace(0, 3, 13), loss=self.loss)
@@ -627,17 +667,15 @@ class MultiplicationExplorer(Explorer):
         f.label = "f"
         f.backward()
         self.state.update(a=a.data, b=b.data, f=f.data, da=a.grad, db=b.grad)
-        self.product.value = (
-            f'<div style="font-size:1.1em">f = a × b = {number("f", f.data)} &nbsp;&nbsp; '
-            f"∂f/∂a = b = {number('da', a.grad)} &nbsp;&nbsp; ∂f/∂b = a = {number('db', b.grad)}</div>"
-            "<div>Multiply swaps: each input's gradient is the <i>other</i> input.</div>"
+        self.product.value = _lines(
+            f"f = a × b = {number('f', f.data)} &nbsp;&nbsp; "
+            f"∂f/∂a = b = {number('da', a.grad)} &nbsp;&nbsp; ∂f/∂b = a = {number('db', b.grad)}",
+            "Multiply swaps: each input's gradient is the <i>other</i> input.",
         )
         if self.graph is not None:
             from coursegrad.draw import draw
 
-            drawing = draw(f)
-            _fit_graph_box(self.graph, drawing)
-            self.graph.value = inline_svg(drawing.svg)
+            self._view.show(draw(f))
 
     def _classifier(self) -> None:
         scale, lr = float(self.sliders["scale"].value), float(self.sliders["lr"].value)
@@ -657,13 +695,13 @@ class MultiplicationExplorer(Explorer):
         )
         verdict = "it learns" if final < losses[0] else "it does not learn: the loss went up"
         stopped = "" if ran == self.steps else f" (stopped after {ran} steps: the loss blew up)"
-        self.readout.value = (
-            f"<div>data ×{number('scale', scale)}: |∂loss/∂w| at w = 0 is {number('grad_norm', norm)}, "
+        self.readout.value = _lines(
+            f"data ×{number('scale', scale)}: |∂loss/∂w| at w = 0 is {number('grad_norm', norm)}, "
             f"{number('grad_ratio', norm / self.grad_unscaled)} × the unscaled "
-            f"{number('grad_norm_unscaled', self.grad_unscaled)}</div>"
-            f"<div>learning rate {number('lr', lr)}: "
+            f"{number('grad_norm_unscaled', self.grad_unscaled)}",
+            f"learning rate {number('lr', lr)}: "
             f"loss {number('loss_start', losses[0])} → {number('loss_end', final)}{stopped}, "
-            f"{verdict}; on unscaled data → {number('loss_end_unscaled', reference[-1])}</div>"
+            f"{verdict} (unscaled data: → {number('loss_end_unscaled', reference[-1])})",
         )
         self.ax_loss.set_ylim(*_decades(np.concatenate([losses, reference])))
         steps = np.arange(self.steps + 1)
@@ -705,7 +743,7 @@ class SigmoidExplorer(Explorer):
 
         self.sliders = {"x": _slider("x", "x", x, -10, 10, 0.1)}
         self.state: dict[str, Any] = {"error": None}
-        self.readout = _html_box("coursegrad-readout", width=660, height=56)
+        self.readout = _readout_box(3)
         self.fig = Figure(figsize=(6.4, 3.6), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.91)
         self.ax = self.fig.add_subplot()
@@ -720,11 +758,11 @@ class SigmoidExplorer(Explorer):
         s.backward()
         frac = x.grad / 0.25
         self.state.update(x=x.data, sigmoid=s.data, derivative=x.grad, fraction=frac)
-        self.readout.value = (
-            f"<div>σ({number('x', x.data)}) = {number('sigmoid', s.data)} &nbsp;&nbsp; "
-            f"σ′(x) = σ(x)(1 − σ(x)) = {number('derivative', x.grad)}</div>"
-            f"<div>A gradient of 1 arriving at this sigmoid leaves it as {number('passed', x.grad)}: "
-            f"{number('percent', 100 * frac)} % of the most (0.25, at x = 0) that can pass.</div>"
+        self.readout.value = _lines(
+            f"σ({number('x', x.data)}) = {number('sigmoid', s.data)} &nbsp;&nbsp; "
+            f"σ′(x) = σ(x)(1 − σ(x)) = {number('derivative', x.grad)}",
+            f"A gradient of 1 arriving here leaves as {number('passed', x.grad)}: "
+            f"{number('percent', 100 * frac)} % of the most that can pass (0.25, at x = 0).",
         )
         shapes = [
             self.canvas.vline(self.ax, x.data, "x"),
@@ -772,7 +810,7 @@ class DeepSigmoidExplorer(Explorer):
             "input_scale": _slider("input-scale", "input scale", input_scale, -1, 2, 0.1, log=True),
         }
         self.state: dict[str, Any] = {"error": None}
-        self.readout = _html_box("coursegrad-readout", width=680, height=56)
+        self.readout = _readout_box(3)
         self.fig = Figure(figsize=(6.8, 3.4), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.9)
         self.ax = self.fig.add_subplot()
@@ -807,13 +845,11 @@ class DeepSigmoidExplorer(Explorer):
         self.state.update(
             activation=act, depth=depth, gain=gain, input_scale=input_scale, norms=norms, ratio=ratio, saturated=saturated
         )
-        self.readout.value = (
-            f"<div>{act}, {depth} hidden layers, weight scale {number('gain', gain)}, "
-            f"inputs ×{number('input_scale', input_scale)}: "
-            f"gradient at layer 1 {number('first', norms[0])}, at the output layer {number('last', norms[-1])}; "
-            f"layer 1 gets {number('ratio', ratio)} of it.</div>"
-            f"<div>{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
-            f"{' (saturated: σ′ &lt; 0.018)' if act == 'sigmoid' else ''}.</div>"
+        self.readout.value = _lines(
+            f"{act}, {depth} hidden layers: gradient at layer 1 {number('first', norms[0])}, "
+            f"at the output layer {number('last', norms[-1])}; layer 1 gets {number('ratio', ratio)} of it.",
+            f"{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
+            f"{' (saturated: σ′ &lt; 0.018)' if act == 'sigmoid' else ''}.",
         )
         self.ax.set_ylim(*_decades(norms, step=2))
         layers = np.arange(1, depth + 2)

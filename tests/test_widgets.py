@@ -387,7 +387,9 @@ def test_explorer_has_stable_css_classes_and_no_output_widget(kind):
     assert any("coursegrad-readout" in classes(w) for w in everything)
     assert any(classes(w) & {"coursegrad-graph", "coursegrad-plot"} for w in everything)
     boxes = [w for w in everything if classes(w) & {"coursegrad-graph", "coursegrad-plot"}]
-    assert all(w.layout.width and w.layout.height for w in boxes)  # fixed size: no jumping while sliders move
+    # fixed width; the height follows from the SVG's fixed proportions (it shrinks to fit a narrow page)
+    assert all(w.layout.width.endswith("px") and w.layout.max_width == "100%" for w in boxes)
+    assert all('<svg style="width:100%;height:auto' in w.value for w in boxes)
 
 
 @pytest.mark.parametrize("kind", EXPLORERS)
@@ -420,3 +422,33 @@ def test_log_axis_ticks_follow_the_data_without_redrawing_the_background():
     norms = ex.state["norms"]
     assert min(deep) <= math.log10(norms.min()) and max(deep) >= math.log10(norms.max()) - 1
     assert min(deep) < min(shallow)  # deeper sigmoid network: smaller gradients, the axis reaches further down
+
+
+def _svg_size(svg):
+    head = svg[: svg.index(">")]
+    return re.search(r'width="([\d.]+)', head).group(1), re.search(r'height="([\d.]+)', head).group(1)
+
+
+def test_graph_never_shrinks_or_jumps_back_while_numbers_change():
+    # Drawings of one graph differ in width with their numbers (860 to 1079 px here); the explorer pads
+    # each to the largest seen (measured at the sliders' ends at the start), so the picture only ever
+    # grows, and not at all on a second pass.
+    ex = widgets.graph_explorer(lambda x, y: (x * y + 1.0).tanh() * x, x=-0.5, y=2.0)
+    values = (-0.5, 1.0, -4.77, 0.001, 4.99, -0.12)
+    first = []
+    for v in values:
+        ex.sliders["x"].value = v
+        assert ex.state["inputs"]["x"] == v
+        w, h = map(float, _svg_size(ex.graph.value))
+        assert ex.graph.layout.width == f"{w:g}px" and w >= ex.drawing.width and h >= ex.drawing.height
+        first.append((w, h))
+    assert first == sorted(first)  # it may grow, never shrinks
+    for v in values:
+        ex.sliders["x"].value = v
+        assert tuple(map(float, _svg_size(ex.graph.value))) == first[-1]
+    stepper = widgets.backprop_stepper(lambda x, y: (x * y + 1.0).tanh() * x, x=1.0, y=2.0)
+    seen = set()
+    for j in range(stepper.sliders["step"].max + 1):
+        stepper.sliders["step"].value = j
+        seen.add(_svg_size(stepper.graph.value))
+    assert len(seen) == 1
