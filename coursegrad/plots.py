@@ -90,8 +90,11 @@ def setup_notebook(figure_format: str = "png") -> None:
     mpl.rcParams["svg.fonttype"] = "path"
     mpl.rcParams["figure.dpi"] = DPI
     try:
+        from IPython import get_ipython
         from matplotlib_inline.backend_inline import set_matplotlib_formats
-    except ImportError:  # not in IPython / Jupyter: nothing to register
+    except ImportError:  # no IPython: nothing to register
+        return
+    if get_ipython() is None:  # a plain Python script: figures are saved, not displayed
         return
     kwargs = {"metadata": {"Date": None}} if figure_format == "svg" else {}
     set_matplotlib_formats(figure_format, **kwargs)

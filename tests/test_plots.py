@@ -303,6 +303,16 @@ def test_setup_notebook_registers_deterministic_inline_figures():
     assert out.stdout.strip() == "<Figure size 640x360 with 1 Axes>"
 
 
+def test_setup_notebook_outside_ipython_only_sets_rcparams():
+    code = (
+        "import sys\nfrom coursegrad import plots\nplots.setup_notebook()\n"
+        "import matplotlib as mpl\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+        "print(mpl.rcParams['svg.hashsalt'], InteractiveShell.initialized())"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == [plots.SVG_SALT, "False"]
+
+
 @pytest.mark.parametrize(
     "call, message",
     [
