@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+VIEWPORT = {"width": 1280, "height": 900}  # a common laptop window; screenshots are this wide
 
 # Markers that only an instructor's source notebook (nbgrader format) contains.
 INSTRUCTOR_MARKERS = ("### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS")

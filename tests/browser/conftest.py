@@ -36,7 +36,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from browser_course import REPO, intended_errors, student_worksheets
+from browser_course import REPO, VIEWPORT, intended_errors, student_worksheets
 
 CHROMIUM = Path(os.environ.get("COURSEGRAD_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = [
@@ -47,7 +47,6 @@ LAUNCH_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT = {"width": 1280, "height": 900}
 
 # Bounded waits (milliseconds for playwright, seconds for the server).
 SERVER_START_TIMEOUT = 60
@@ -70,8 +69,21 @@ def pytest_configure(config):
     )
 
 
+# The harness checks itself first, then every notebook runs, then its sliders move.
+MODULE_ORDER = ("test_browser_harness", "test_browser_notebooks", "test_browser_explorers")
+
+
 def pytest_collection_modifyitems(config, items):
-    config._coursegrad_browser_tests = sum(1 for item in items if item.get_closest_marker("browser"))
+    slots = [i for i, item in enumerate(items) if item.get_closest_marker("browser")]
+    config._coursegrad_browser_tests = len(slots)
+
+    def rank(item):
+        name = item.path.stem
+        return MODULE_ORDER.index(name) if name in MODULE_ORDER else len(MODULE_ORDER)
+
+    ordered = sorted((items[i] for i in slots), key=rank)  # stable: parametrized order is kept
+    for slot, item in zip(slots, ordered, strict=True):
+        items[slot] = item
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -290,7 +302,7 @@ CELLS_JS = """
   return panel.content.widgets.map((cell, index) => {
     const model = cell.model;
     const info = {index, type: model.type, source: model.sharedModel.getSource(), executionCount: null,
-                  errors: [], stderr: [], widgetErrors: [], loading: 0};
+                  errors: [], stderr: [], widgetErrors: [], loading: 0, tooWide: []};
     if (model.type !== 'code') return info;
     info.executionCount = model.executionCount;
     for (let i = 0; i < model.outputs.length; i++) {
@@ -301,6 +313,9 @@ CELLS_JS = """
     const text = cell.outputArea ? cell.outputArea.node.innerText : '';
     info.widgetErrors = widgetErrors.filter(marker => text.includes(marker));
     info.loading = (text.match(/Loading widget\\.\\.\\./g) || []).length;
+    // Outputs wider than the notebook column: the student has to scroll sideways.
+    info.tooWide = cell.outputArea ? [...cell.outputArea.node.querySelectorAll('.jp-OutputArea-output')]
+      .filter(o => o.scrollWidth > o.clientWidth + 2).map(o => [o.scrollWidth, o.clientWidth]) : [];
     return info;
   });
 }
@@ -447,6 +462,7 @@ class NotebookPage:
         self.page.on("pageerror", lambda e: self.console.append(f"[pageerror] {e}"))
         self.shots: list[Path] = []
         self.run_shots: list[Path] = []
+        self.run_cells: list[dict] = []
 
     # -- opening and running ----------------------------------------------------------
     def open(self) -> None:
@@ -674,7 +690,8 @@ def lab(jupyter_lab, browser_context):
                 notebook.run_all()
                 if path in student_worksheets():
                     notebook.run_past_errors(intended_errors(path))
-                notebook.run_shots = notebook.screenshot("after-run-all")  # before any test moves a slider
+                notebook.run_cells = notebook.cells()  # what the student sees before any slider moves
+                notebook.run_shots = notebook.screenshot("after-run-all")
             return opened[path]
 
         @staticmethod

@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from browser_course import extra_notebooks, intended_errors, lecture_notebooks, notebook_id, student_worksheets
+from browser_course import VIEWPORT, extra_notebooks, intended_errors, lecture_notebooks, notebook_id, student_worksheets
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +29,9 @@ def test_the_course_has_notebooks_to_open():
 @pytest.mark.parametrize("path", lecture_notebooks() + extra_notebooks(), ids=notebook_id)
 def test_lecture_runs_in_jupyterlab_without_errors(lab, path):
     notebook = lab.executed(path)
-    cells = notebook.cells()
+    cells = notebook.run_cells
     shots = notebook.run_shots
-    _warn_about_stderr(path, cells)
+    _warn_about_what_is_not_an_error(path, cells)
     problems = notebook.problems(cells)
     assert not problems, f"{notebook_id(path)} in JupyterLab (screenshot: {shots[0]}):\n  " + "\n  ".join(problems)
     assert any(cell["executionCount"] for cell in cells), "no cell ran"
@@ -41,17 +41,23 @@ def test_lecture_runs_in_jupyterlab_without_errors(lab, path):
 def test_student_worksheet_runs_with_only_the_intended_errors(lab, path):
     allowed = intended_errors(path)
     notebook = lab.executed(path)  # Run All, then on past each intended error
-    cells = notebook.cells()
+    cells = notebook.run_cells
     shots = notebook.run_shots
-    _warn_about_stderr(path, cells)
+    _warn_about_what_is_not_an_error(path, cells)
     problems = notebook.problems(cells, allowed=allowed)
     assert not problems, f"{notebook_id(path)} in JupyterLab (screenshot: {shots[0]}):\n  " + "\n  ".join(problems)
     shown = {cell["index"] for cell in cells if cell["errors"]}
     assert shown, "the unanswered student version shows no error at all: are the answer cells really unanswered?"
 
 
-def _warn_about_stderr(path, cells: list[dict]) -> None:
-    """Red warning boxes are not errors, but a reviewer should hear about them."""
+def _warn_about_what_is_not_an_error(path, cells: list[dict]) -> None:
+    """Red warning boxes and outputs wider than the page are not errors, but a reviewer should hear about them."""
     for cell in cells:
         for text in cell.get("stderr", []):
             warnings.warn(f"{notebook_id(path)} cell {cell['index']} writes to stderr: {text.strip()[:200]}", stacklevel=1)
+        for wide, room in cell.get("tooWide", []):
+            warnings.warn(
+                f"{notebook_id(path)} cell {cell['index']} ({cell['source'].splitlines()[0][:50]!r}): an output is {wide}px wide "
+                f"in a {room}px column (window {VIEWPORT['width']}px): the student scrolls sideways",
+                stacklevel=1,
+            )
