@@ -29,9 +29,20 @@ Stable CSS classes, for browser tests:
     coursegrad-play                  the play button of backprop_stepper
     coursegrad-readout               the HTML box with the numbers; each number is a
                                      <span class="coursegrad-number" data-name="NAME" data-value="repr">
+    coursegrad-description           (in the stepper's readout) the text of the current step
     coursegrad-graph                 the HTML box holding a graph drawing (SVG)
-    coursegrad-plot                  the HTML box holding a plot (SVG)
+    coursegrad-plot                  the HTML box holding a plot (SVG); inside it, the moving parts are
+                                     <g class="coursegrad-overlay"> elements of class coursegrad-point /
+                                     coursegrad-curve with data-name=... (e.g. "sigmoid", "derivative",
+                                     "grad_norm", "losses", "norms", "layer3")
     coursegrad-error                 a message shown instead of numbers when the expression fails
+
+Pictures have a fixed width (the largest drawing so far, for graphs) and shrink to fit a
+narrower page. The numbers a readout shows use 4 significant digits with an ASCII minus
+("-4", "0.25"); data-value holds the exact float.
+
+In a notebook these cells re-run identically under nbval: an explorer's text form is a short
+`repr` such as `SigmoidExplorer(x=2.0)`, and nothing is printed from its callbacks.
 
 ipywidgets and matplotlib are imported here, never on `import coursegrad`.
 """
