@@ -89,7 +89,10 @@ def pytest_collection_modifyitems(config, items):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if getattr(config, "_coursegrad_browser_tests", 0):
         terminalreporter.write_sep("-", "browser test artifacts")
-        terminalreporter.write_line(f"screenshots of every notebook as a student sees it: {artifacts_dir()}")
+        folder = artifacts_dir()
+        shots = len(list(folder.glob("*.png")))
+        what = f"{shots} screenshots of the notebooks as a student sees them" if shots else "no screenshots were taken"
+        terminalreporter.write_line(f"{what}: {folder}")
 
 
 def artifacts_dir() -> Path:
