@@ -8,6 +8,7 @@ silently stopped matching would turn these tests red instead of every course tes
 from __future__ import annotations
 
 import json
+import sys
 
 import pytest
 from browser_course import REPO, intended_errors
@@ -57,6 +58,8 @@ def test_harness_sees_errors_and_runs_past_only_the_intended_ones(lab, harness_n
     allowed = intended_errors(harness_notebook)
     assert allowed == {2: {"NotImplementedError"}}
     notebook = lab.executed(harness_notebook)
+    # The kernel is this test environment's own Python, not whatever a `python3` kernelspec elsewhere says.
+    assert notebook.kernel_eval("__import__('sys').executable") == sys.executable
     cells = notebook.cells()
     assert [e["ename"] for e in cells[2]["errors"]] == ["NotImplementedError"]
     assert cells[3]["executionCount"] is None, "Run All should stop at the first error"
