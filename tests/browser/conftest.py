@@ -75,7 +75,6 @@ MODULE_ORDER = ("test_browser_harness", "test_browser_notebooks", "test_browser_
 
 def pytest_collection_modifyitems(config, items):
     slots = [i for i, item in enumerate(items) if item.get_closest_marker("browser")]
-    config._coursegrad_browser_tests = len(slots)
 
     def rank(item):
         name = item.path.stem
@@ -84,6 +83,10 @@ def pytest_collection_modifyitems(config, items):
     ordered = sorted((items[i] for i in slots), key=rank)  # stable: parametrized order is kept
     for slot, item in zip(slots, ordered, strict=True):
         items[slot] = item
+
+
+def pytest_collection_finish(session):
+    session.config._coursegrad_browser_tests = sum(1 for item in session.items if item.get_closest_marker("browser"))
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
