@@ -369,14 +369,12 @@ def _uses_from_gate(gate: Callable) -> bool | None:
 
 
 def _check_gate(gate: Callable, points: list[tuple], value: Callable, locals_: Callable, hints: Callable) -> None:
-    """Check a gate's output and local gradients at `points`, then gradcheck it there."""
+    """Check a gate's output and local gradients at `points`, then gradcheck it at each of them."""
     name = getattr(gate, "__name__", "your gate")
-    if _uses_from_gate(gate) is False:
-        raise AssertionError(
-            f"{name} should build its output with Value.from_gate(...): that is where you write the backward rule."
-        )
     for args in points:
         out, _ = _call_gate(gate, *args)
+        if _uses_from_gate(gate) is False:
+            raise AssertionError(f"{name} should make its output with Value.from_gate(...), where the backward rule goes.")
         call = f"{name}({', '.join(f'{a:g}' for a in args)})"
         if not _close(float(np.reshape(out.data, ())), value(*args), 1e-9):
             raise AssertionError(f"{call}: the output value (forward pass) is wrong.")
@@ -384,11 +382,11 @@ def _check_gate(gate: Callable, points: list[tuple], value: Callable, locals_: C
         for i, (g, want) in enumerate(zip(got, locals_(*args), strict=True)):
             if g is None or not _close(g, want, 1e-7):
                 raise AssertionError(f"{call}: the local gradient for input {i} is wrong. {hints(i, g, *args)}")
-    report = gradcheck(gate, *points[0])
-    print(report)
-    if not report.passed:
-        raise AssertionError(f"{name}: gradcheck FAILED (see the report above).")
-    print(f"✓ {name}: output and local gradients are right at {len(points)} points, and gradcheck agrees")
+    reports = [gradcheck(gate, *args) for args in points]
+    print(reports[0])
+    if not all(r.passed for r in reports):
+        raise AssertionError(f"{name}: gradcheck FAILED at one of the points.")
+    print(f"✓ {name}: output and local gradients are right at {len(points)} points, and gradcheck agrees at each")
 
 
 def _one_number(g: Any) -> float | None:

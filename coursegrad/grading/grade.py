@@ -1,0 +1,245 @@
+"""Grade one submitted notebook against the instructor source.
+
+`grade_notebook(source, path, student)` copies the submission into a temporary folder (the
+original is only read), builds the run from the instructor source (`match.plan`), starts a
+fresh kernel there, and runs the cells in order. Before each instructor test the guard puts
+the checking machinery back (`guard.py`); the test's outcome is scored by nbgrader's rule:
+
+- an error, or anything written to stderr: 0 points;
+- a number as the cell's result (e.g. `1.5`): that many points (partial credit);
+- otherwise: full points.
+
+Written answers are not scored here: they are "manual" (or "blank" if left unanswered).
+Nothing a submission does stops the grader: every failure becomes a status and a reason.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from coursegrad.grading import cells as C
+from coursegrad.grading import match, scan
+from coursegrad.grading.kernel import CellResult, Kernel
+from coursegrad.grading.release import read, student_version
+
+MAX_NOTEBOOK_BYTES = 50_000_000
+_GUARD = "__import__('sys').modules['coursegrad.grading.guard']"
+INSTALL = "__import__('coursegrad.grading.guard', fromlist=['install']).install(globals(), {memory})"
+BEFORE_TEST = f"{_GUARD}.before_test(globals())"
+AFTER_TEST = f"{_GUARD}.after_test(globals())"
+
+
+@dataclass
+class Question:
+    """One graded cell's result. status: passed, partial, failed, timeout, not-run, manual, blank,
+    missing (no submission) or invalid (the submission could not be read)."""
+
+    grade_id: str
+    title: str
+    kind: str  # "auto" or "manual"
+    max_points: float
+    points: float | None = 0.0
+    status: str = "not-run"
+    messages: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Submission:
+    student: str
+    questions: list[Question]
+    path: str | None = None
+    status: str = "graded"  # graded, missing, invalid, grader-error
+    notes: list[str] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return sum(q.points or 0.0 for q in self.questions)
+
+    @property
+    def max_auto(self) -> float:
+        return sum(q.max_points for q in self.questions if q.kind == "auto")
+
+    @property
+    def max_total(self) -> float:
+        return sum(q.max_points for q in self.questions)
+
+
+def questions_of(source: nbformat.NotebookNode) -> list[Question]:
+    """The graded cells of the instructor source, each titled by the heading above it."""
+    out, title = [], ""
+    for cell in source.cells:
+        if cell.cell_type == "markdown":
+            heading = next((line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")), None)
+            title = heading or title
+        if C.is_test(cell) or C.is_manual(cell):
+            kind = "auto" if C.is_test(cell) else "manual"
+            out.append(Question(C.grade_id(cell), title, kind, C.points(cell)))
+    return out
+
+
+def load(path: str | Path) -> nbformat.NotebookNode:
+    """Read a submitted notebook, or raise ValueError saying why it cannot be graded."""
+    size = Path(path).stat().st_size
+    if size > MAX_NOTEBOOK_BYTES:
+        raise ValueError(f"the file is {size / 1e6:.0f} MB, larger than the {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB limit")
+    text = Path(path).read_bytes().decode("utf-8", errors="replace")
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ValueError(f"invalid JSON ({err})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+        raise ValueError("not a Jupyter notebook (no list of cells)")
+    try:
+        nb = nbformat.reads(text, as_version=4)
+    except Exception as err:  # nbformat's many reasons: say which
+        raise ValueError(f"not a readable notebook ({type(err).__name__}: {err})") from None
+    for cell in nb.cells:
+        if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
+            raise ValueError("not a readable notebook (a cell without a type or source)")
+    return nb
+
+
+def unreadable(source: nbformat.NotebookNode, student: str, status: str, reason: str, path: str | None = None) -> Submission:
+    """A submission that could not be run: every question gets 0 points and the reason."""
+    qs = questions_of(source)
+    for q in qs:
+        q.status, q.messages = status, [reason]
+    return Submission(student, qs, path, status, [reason])
+
+
+def grade_notebook(
+    source_path: str | Path,
+    path: str | Path,
+    student: str,
+    timeout: float = 30,
+    max_output: int = 100_000,
+    memory_mb: int | None = 4096,
+) -> Submission:
+    """Grade the notebook at `path` (never modified) for `student` against `source_path`."""
+    start = time.perf_counter()
+    source = read(source_path)
+    try:
+        submission = load(path)
+    except (ValueError, OSError) as err:
+        return unreadable(source, student, "invalid", f"cannot grade {Path(path).name}: {err}", str(path))
+    run = match.plan(source, student_version(source), submission)
+    result = Submission(student, questions_of(source), str(path), notes=list(run.problems))
+    with tempfile.TemporaryDirectory(prefix="coursegrad-grade-") as workdir:
+        shutil.copyfile(path, Path(workdir) / Path(path).name)  # the student's code may touch its copy only
+        _run(run, result, Kernel(workdir, timeout=timeout, max_output=max_output), memory_mb)
+    flags = scan.suspicious([s.source for s in run.steps if s.role in ("answer", "extra")])
+    if flags:
+        result.notes.append("for review: " + ", ".join(flags))
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _run(run: match.Plan, result: Submission, kernel: Kernel, memory_mb: int | None) -> None:
+    by_id = {q.grade_id: q for q in result.questions}
+    with kernel:
+        setup = kernel.run(INSTALL.format(memory=memory_mb or None), store_history=False)
+        if setup.status != "ok":
+            raise RuntimeError(f"the grading kernel could not load coursegrad ({setup.ename}: {setup.evalue})")
+        lost = ""  # why the kernel is gone, once it is
+        for step in run.steps:
+            q = by_id.get(step.grade_id)
+            if step.role == "written":
+                q.points, q.status = (0.0, "blank") if _blank(step.source) else (None, "manual")
+                result.written[step.grade_id] = step.source
+                continue
+            if step.role == "markdown":
+                continue
+            if lost:
+                if q is not None:
+                    q.status, q.messages = "not-run", [lost]
+                continue
+            if step.role == "test":
+                _test(kernel, step, q)
+            else:
+                _note(result, step, kernel.run(step.source))
+            if not kernel.alive:
+                lost = f"not run: the kernel stopped while running {_where(step)}"
+                if q is not None and q.status in ("timeout", "failed"):
+                    q.messages.append(lost)
+
+
+def _blank(text: str) -> bool:
+    return text.strip() in ("", C.TEXT_STUB)
+
+
+def _where(step: match.Step) -> str:
+    return f"cell {step.grade_id!r}" if step.grade_id else "a cell you added"
+
+
+def _note(result: Submission, step: match.Step, r: CellResult) -> None:
+    """Record what went wrong in a cell that is not a test (an answer, setup or added cell)."""
+    where = _where(step)
+    if r.truncated:
+        result.notes.append(f"output of {where} truncated (too long)")
+    if r.status == "timeout":
+        result.notes.append(f"{where} timed out (infinite loop?) and was interrupted")
+    elif r.status == "dead":
+        result.notes.append(f"the kernel died while running {where} (e.g. os._exit or a crash)")
+    elif r.status == "error" and r.ename != "NotImplementedError":
+        result.notes.append(f"{where} raised {r.ename}: {r.evalue[:200]}")
+    elif r.status == "error" and step.role == "answer":
+        result.notes.append(f"{where} is not answered")
+
+
+def _test(kernel: Kernel, step: match.Step, q: Question) -> None:
+    """Run one instructor test between the guard's before/after steps and score it (nbgrader's rule)."""
+    guard = kernel.run(BEFORE_TEST, store_history=False)
+    if guard.status != "ok":
+        q.points, q.status = 0.0, "failed" if guard.status == "error" else guard.status
+        q.messages = [f"the grader could not restore a clean state before this test ({guard.ename}: {guard.evalue})"]
+        return
+    r = kernel.run(step.source)
+    if kernel.alive:
+        kernel.run(AFTER_TEST, store_history=False)
+    q.messages = _messages(r)
+    stderr = any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in r.outputs)
+    if r.status in ("timeout", "dead"):
+        q.points, q.status = 0.0, "timeout" if r.status == "timeout" else "not-run"
+        q.messages.append("the test timed out" if r.status == "timeout" else "the kernel died during this test")
+    elif r.status == "error" or stderr:
+        q.points, q.status = 0.0, "failed"
+        if stderr and r.status != "error":
+            q.messages.append("the test wrote to stderr (a warning?), which counts as a failure, as in nbgrader")
+    else:
+        q.points = _partial(r, q)
+        q.status = "passed" if q.points == q.max_points else ("partial" if q.points > 0 else "failed")
+
+
+def _partial(r: CellResult, q: Question) -> float:
+    """nbgrader's partial credit: a number shown as the test's result is the points (within [0, max])."""
+    for o in r.outputs:
+        if o.get("output_type") == "execute_result":
+            text = o.get("data", {}).get("text/plain", "")
+            try:
+                value = float("".join(text) if isinstance(text, list) else text)
+            except ValueError:
+                return q.max_points
+            if value > q.max_points:
+                q.messages.append(f"the test reported {value:g} points, more than {q.max_points:g}; capped")
+            return q.max_points if value < 0 else min(value, q.max_points)
+    return q.max_points
+
+
+def _messages(r: CellResult) -> list[str]:
+    """What a student should read about a test: its printed lines and its error, without tracebacks."""
+    out = [line for line in r.stdout.splitlines() if line.strip()][:40]
+    if r.status == "error":
+        message = f"{r.ename}: {r.evalue}" if r.evalue else r.ename
+        if r.ename == "NameError":
+            message += " (did you answer, and run, the answer cell above it?)"
+        out.append(message)
+    return out

@@ -1,0 +1,187 @@
+"""A fresh Jupyter kernel for one submission: a timeout per cell, a cap on output, a private folder.
+
+    with Kernel(workdir, timeout=30) as k:
+        result = k.run("x = 1 / 0")      # CellResult(status="error", ename="ZeroDivisionError", ...)
+
+The kernel is this Python (`sys.executable`, whatever kernelspecs are installed), started
+in `workdir` with IPython's profile and the kernel's sockets in a private temporary folder
+(no TCP port: IPC sockets where the OS has them), one BLAS thread, and its own stdout/stderr
+discarded. A cell that runs past its timeout is interrupted; if the kernel does not come
+back the kernel is killed and `alive` turns False. A kernel that dies (`os._exit`) is noticed
+within a second.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+TIMEOUT_ENAME = "CellTimeoutError"
+
+
+@dataclass
+class CellResult:
+    """What running one cell gave: status is "ok", "error", "timeout" or "dead"."""
+
+    status: str
+    outputs: list = field(default_factory=list)
+    ename: str = ""
+    evalue: str = ""
+    truncated: bool = False
+    seconds: float = 0.0
+
+    @property
+    def stdout(self) -> str:
+        return "".join(o.get("text", "") for o in self.outputs if o.get("output_type") == "stream" and o.get("name") == "stdout")
+
+
+class _ThisPythonKernel(AsyncKernelManager):
+    """A kernel manager that always starts an IPython kernel in the grader's own Python."""
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        return KernelSpec(argv=argv, display_name="Python (coursegrad grader)", language="python")
+
+
+class _CappedClient(NotebookClient):
+    """nbclient's client, keeping at most `max_output` characters of output per cell."""
+
+    max_output = 100_000
+    used = 0
+    truncated = False
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        if msg["msg_type"] == "error":  # always keep the error, but not a megabyte of traceback
+            content["traceback"] = [line[:2000] for line in content.get("traceback", [])[-30:]]
+            content["evalue"] = str(content.get("evalue", ""))[:2000]
+            return super().output(outs, msg, display_id, cell_index)
+        size = len(content.get("text", "")) + sum(len(str(v)) for v in content.get("data", {}).values())
+        if self.used + size > self.max_output:
+            if not self.truncated:
+                notice = f"\n[output truncated at {self.max_output} characters]\n"
+                outs.append(nbformat.v4.new_output("stream", name="stdout", text=notice))
+            self.truncated = True
+            return None
+        self.used += size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+class Kernel:
+    """A fresh kernel in `workdir` (see the module docstring); use as a context manager."""
+
+    def __init__(self, workdir: str | Path, timeout: float = 30, max_output: int = 100_000, startup_timeout: float = 60):
+        self.workdir = str(workdir)
+        self.timeout = timeout
+        self.max_output = max_output
+        self.startup_timeout = startup_timeout
+        self.alive = False
+        self._private = tempfile.TemporaryDirectory(prefix="coursegrad-kernel-")
+        self._client: _CappedClient | None = None
+        self._reply: dict | None = None
+
+    def __enter__(self) -> Kernel:
+        private = Path(self._private.name)
+        km = _ThisPythonKernel(kernel_name="coursegrad-grader", connection_file=str(private / "kernel.json"))
+        if os.name != "nt":
+            km.transport, km.ip = "ipc", str(private / "ipc")
+        nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
+        self._client = _CappedClient(
+            nb,
+            km=km,
+            timeout=int(max(1, round(self.timeout))),
+            startup_timeout=int(self.startup_timeout),
+            interrupt_on_timeout=True,
+            error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
+            allow_errors=True,
+            iopub_timeout=2,
+            shutdown_kernel="immediate",
+            on_cell_executed=self._keep_reply,
+        )
+        self._client.max_output = self.max_output
+        env = dict(
+            os.environ,
+            PYTHONHASHSEED="0",
+            MPLBACKEND="Agg",
+            OPENBLAS_NUM_THREADS="1",
+            OMP_NUM_THREADS="1",
+            MKL_NUM_THREADS="1",
+            IPYTHONDIR=str(private / "ipython"),
+            JUPYTER_RUNTIME_DIR=str(private / "runtime"),
+            PYDEVD_DISABLE_FILE_VALIDATION="1",
+        )
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self._client.start_new_kernel(cwd=self.workdir, env=env, **quiet)
+        self._client.start_new_kernel_client()
+        self.alive = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the kernel (kill it if need be) and delete the private folder."""
+        if self._client is not None and self._client.km is not None:
+            try:
+                self._client._cleanup_kernel()
+            except Exception:  # a kernel that is already gone
+                pass
+        self._client, self.alive = None, False
+        self._private.cleanup()
+
+    def _keep_reply(self, cell, cell_index, execute_reply) -> None:
+        self._reply = execute_reply
+
+    def run(self, source: str, timeout: float | None = None, store_history: bool = True, _probe: bool = True) -> CellResult:
+        """Run `source` as one cell. Never raises for what the code does; see `CellResult.status`.
+
+        `store_history=False` runs it without an execution count (for the grader's own code).
+        """
+        if not self.alive:
+            return CellResult("dead", evalue="the kernel is not running")
+        client = self._client
+        client.timeout = int(max(1, round(timeout if timeout is not None else self.timeout)))
+        client.used, client.truncated, self._reply = 0, False, None
+        cell = nbformat.v4.new_code_cell(source)
+        start = time.perf_counter()
+        try:
+            client.execute_cell(cell, 0, store_history=store_history)
+        except DeadKernelError:
+            self._kill()
+            outputs = list(cell.get("outputs", []))
+            return CellResult("dead", outputs, evalue="the kernel died", seconds=time.perf_counter() - start)
+        except (CellTimeoutError, asyncio.TimeoutError, TimeoutError):
+            self._kill()
+            return CellResult("timeout", list(cell.get("outputs", [])), ename=TIMEOUT_ENAME, seconds=time.perf_counter() - start)
+        result = CellResult("ok", list(cell.outputs), truncated=client.truncated, seconds=time.perf_counter() - start)
+        content = (self._reply or {}).get("content", {})
+        if content.get("status") == "error" or any(o.get("output_type") == "error" for o in cell.outputs):
+            error = next((o for o in cell.outputs if o.get("output_type") == "error"), content)
+            result.status, result.ename, result.evalue = "error", error.get("ename", "Error"), str(error.get("evalue", ""))
+        if result.ename == TIMEOUT_ENAME or content.get("ename") == TIMEOUT_ENAME:
+            result.status, result.ename = "timeout", TIMEOUT_ENAME
+            if not _probe or self.run("pass", timeout=min(5, self.timeout), store_history=False, _probe=False).status != "ok":
+                self._kill()  # the interrupt did not stop it (e.g. SIGINT ignored): the kernel is lost
+        return result
+
+    def _kill(self) -> None:
+        """Stop the kernel for good (shutdown_kernel="immediate" kills the process)."""
+        if self._client is not None and self._client.km is not None:
+            try:
+                self._client._cleanup_kernel()
+            except Exception:  # already dead
+                pass
+        self.alive = False

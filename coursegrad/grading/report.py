@@ -1,0 +1,133 @@
+"""Write what grading found: a gradebook CSV, a summary CSV, feedback for each student, written answers.
+
+    out/gradebook.csv        one row per student and graded cell:
+                             student, question, points, max_points, total, max_total, status, reason, notes
+    out/summary.csv          one row per student: student, total, max_auto, max_total, manual_pending, status, notes
+    out/feedback/<student>.md   what each check said, for the student to read
+    out/written_answers.md   every student's written answers, question by question, for grading by hand
+
+`points` is empty for a written answer still to be graded by hand (`status` "manual"); `total`
+is the sum of the points so far. `reason` says why a question lost points; `notes` lists what
+was unusual about the submission as a whole (moved or deleted cells, errors, time-outs, ...).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from coursegrad.grading.grade import Question, Submission
+
+GRADEBOOK_FIELDS = ["student", "question", "points", "max_points", "total", "max_total", "status", "reason", "notes"]
+SUMMARY_FIELDS = ["student", "total", "max_auto", "max_total", "manual_pending", "status", "notes"]
+
+
+def _num(x: float | None) -> str:
+    return "" if x is None else f"{x:g}"
+
+
+def reason(q: Question) -> str:
+    """Why a question has the points it has, in one line ('' when it passed)."""
+    if q.status == "passed":
+        return ""
+    if q.status == "manual":
+        return "to be graded by hand"
+    if q.status == "blank":
+        return "not answered"
+    lines = [m for m in q.messages if not m.startswith("✓")]
+    return " / ".join(line.replace("\n", " / ") for line in lines)[:500]
+
+
+def gradebook_rows(results: list[Submission]) -> list[dict]:
+    rows = []
+    for sub in results:
+        notes = "; ".join(sub.notes)
+        for q in sub.questions:
+            rows.append(
+                {
+                    "student": sub.student,
+                    "question": q.grade_id,
+                    "points": _num(q.points),
+                    "max_points": _num(q.max_points),
+                    "total": _num(sub.total),
+                    "max_total": _num(sub.max_total),
+                    "status": q.status,
+                    "reason": reason(q),
+                    "notes": notes,
+                }
+            )
+    return rows
+
+
+def write_all(results: list[Submission], out_dir: str | Path, worksheet: str) -> Path:
+    """Write the gradebook, summary, feedback files and written answers into `out_dir`."""
+    out = Path(out_dir)
+    (out / "feedback").mkdir(parents=True, exist_ok=True)
+    _write_csv(out / "gradebook.csv", GRADEBOOK_FIELDS, gradebook_rows(results))
+    summary = [
+        {
+            "student": s.student,
+            "total": _num(s.total),
+            "max_auto": _num(s.max_auto),
+            "max_total": _num(s.max_total),
+            "manual_pending": sum(q.status == "manual" for q in s.questions),
+            "status": s.status,
+            "notes": "; ".join(s.notes),
+        }
+        for s in results
+    ]
+    _write_csv(out / "summary.csv", SUMMARY_FIELDS, summary)
+    for s in results:
+        (out / "feedback" / f"{safe_name(s.student)}.md").write_text(feedback(s, worksheet), encoding="utf-8")
+    (out / "written_answers.md").write_text(written_answers(results, worksheet), encoding="utf-8")
+    return out
+
+
+def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def safe_name(student: str) -> str:
+    """A file name made from a student's folder name."""
+    return re.sub(r"[^\w.-]", "_", student) or "student"
+
+
+_MARK = {"passed": "✓", "partial": "◐", "manual": "✎", "blank": "✗"}
+
+
+def feedback(s: Submission, worksheet: str) -> str:
+    """The feedback a student reads: points per question and what each check said."""
+    lines = [f"# Feedback on {worksheet}: {s.student}", ""]
+    pending = [q for q in s.questions if q.status == "manual"]
+    lines.append(f"**Autograded: {s.total:g} / {s.max_auto:g} points.**")
+    if pending:
+        lines.append(f"Written answers ({sum(q.max_points for q in pending):g} points) are graded by hand.")
+    if s.notes:
+        lines += ["", "About your submission:", ""] + [f"- {n}" for n in s.notes]
+    title = None
+    for q in s.questions:
+        if q.title != title:
+            title = q.title
+            lines += ["", f"## {title}", ""]
+        points = "to be graded" if q.points is None else f"{q.points:g} / {q.max_points:g}"
+        lines.append(f"- {_MARK.get(q.status, '✗')} `{q.grade_id}`: {points} ({q.status})")
+        lines += [f"    - {m}".replace("\n", "\n      ") for m in q.messages]
+    return "\n".join(lines) + "\n"
+
+
+def written_answers(results: list[Submission], worksheet: str) -> str:
+    """Every student's written answers, grouped by question, for grading by hand."""
+    ids = [q.grade_id for q in results[0].questions if q.kind == "manual"] if results else []
+    lines = [f"# Written answers: {worksheet}", ""]
+    lines.append("Enter the points in gradebook.csv (rows with status 'manual').")
+    for gid in ids:
+        lines += ["", f"## {gid}", ""]
+        for s in results:
+            text = s.written.get(gid)
+            shown = "(not answered)" if text is None or not text.strip() or s.status != "graded" else text.strip()
+            lines += [f"### {s.student}", "", *[f"> {line}" for line in shown.splitlines()], ""]
+    return "\n".join(lines) + "\n"

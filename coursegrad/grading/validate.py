@@ -1,0 +1,98 @@
+"""Check a worksheet the way nbgrader's validation would, before handing it out.
+
+1. The instructor source is in nbgrader's format, and the committed student version is current.
+2. A *solved* student version (the student version with the instructor's answers typed in)
+   passes every autograder test, hidden tests included.
+3. The student version as handed out, unanswered, fails every autograder test, and cleanly:
+   each test errors (no time-out, no dead kernel), and runs in the grader give 0 points.
+4. Run as a student runs it (Restart & Run All), only answer cells (NotImplementedError) and
+   check cells raise; `expected_errors` lists them, for the browser tests and the README.
+"""
+
+from __future__ import annotations
+
+import copy
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from coursegrad.grading import cells as C
+from coursegrad.grading import release
+from coursegrad.grading.grade import grade_notebook
+from coursegrad.grading.kernel import Kernel
+
+CLEAN_ERRORS = ("NameError", "NotImplementedError", "AssertionError")
+
+
+@dataclass
+class Validation:
+    source: str
+    problems: list[str] = field(default_factory=list)
+    expected_errors: list[str] = field(default_factory=list)  # grade_ids that raise in the student version
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def solved(student: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version with the instructor's answers typed into the answer cells (markers removed)."""
+    answers = {C.grade_id(c): c.source for c in source.cells if C.is_solution(c)}
+    nb = copy.deepcopy(student)
+    for cell in nb.cells:
+        if C.is_solution(cell):
+            lines = answers[C.grade_id(cell)].split("\n")
+            cell.source = "\n".join(line for line in lines if C.BEGIN_SOLUTION not in line and C.END_SOLUTION not in line)
+    return nb
+
+
+def validate(source_path: str | Path, release_path: str | Path | None = None, timeout: float = 30) -> Validation:
+    """Run the checks above on one worksheet."""
+    source_path = Path(source_path)
+    release_path = Path(release_path) if release_path else release.release_path(source_path)
+    report = Validation(str(source_path))
+    source = release.read(source_path)
+    report.problems += C.format_problems(source)
+    if report.problems:
+        return report
+    if not release.is_current(source_path, release_path):
+        report.problems.append(f"{release_path} is not what `coursegrad generate` makes now: regenerate and commit it")
+    student = release.student_version(source)
+    with tempfile.TemporaryDirectory(prefix="coursegrad-validate-") as tmp:
+        for name, nb, want_full in (("solved", solved(student, source), True), ("blank", student, False)):
+            path = Path(tmp) / name / source_path.name
+            path.parent.mkdir()
+            nbformat.write(nb, str(path))
+            result = grade_notebook(source_path, path, name, timeout=timeout)
+            for q in result.questions:
+                if q.kind != "auto":
+                    continue
+                if want_full and q.status != "passed":
+                    report.problems.append(f"the solved worksheet fails {q.grade_id}: {' / '.join(q.messages)[:300]}")
+                if not want_full and (q.status != "failed" or q.points):
+                    report.problems.append(f"the unanswered worksheet gets {q.points:g} points in {q.grade_id} ({q.status})")
+        _run_as_student(student, tmp, timeout, report)
+    return report
+
+
+def _run_as_student(student: nbformat.NotebookNode, workdir: str, timeout: float, report: Validation) -> None:
+    """Restart & Run All on the student version: which cells raise, and are they the intended ones?"""
+    with Kernel(workdir, timeout=timeout) as kernel:
+        for cell in student.cells:
+            if cell.cell_type != "code":
+                continue
+            gid = C.grade_id(cell) or "(no id)"
+            r = kernel.run(cell.source)
+            if r.status in ("timeout", "dead"):
+                report.problems.append(f"the student version's cell {gid} crashed ({r.status})")
+                return
+            if r.status == "error":
+                report.expected_errors.append(gid)
+                if not (C.is_solution(cell) or C.is_test(cell)):
+                    report.problems.append(f"the student version's read-only cell {gid} raises {r.ename}: {r.evalue}")
+                elif r.ename not in CLEAN_ERRORS:
+                    report.problems.append(f"the student version's cell {gid} raises {r.ename}, not a clean failure")
+            elif C.is_test(cell):
+                report.problems.append(f"the unanswered student version passes the check cell {gid}")
