@@ -72,6 +72,15 @@ def _require_finite(x: float | np.ndarray, where: str, hint: str) -> None:
         raise FloatingPointError(f"{where} is not finite (nan or inf). {hint}")
 
 
+_ZERO = np.zeros(1)
+_ZERO.flags.writeable = False
+
+
+def _zeros_view(shape: tuple[int, ...]) -> np.ndarray:
+    """A read-only array of zeros of any shape that takes no memory (every element is the one 0.0 above)."""
+    return np.ndarray(shape, buffer=_ZERO, strides=(0,) * len(shape))
+
+
 def as_value(x: Any) -> Value:
     """Wrap a plain number or array as a constant node; a `Value` is returned unchanged."""
     if isinstance(x, Value):
@@ -162,6 +171,10 @@ class Value:
     `Value(2.0, label="x")` is a leaf (an input or a weight). Operations on Values
     build new nodes that remember their `inputs`, the `op` that made them and the
     `local_grads` of their output with respect to each input.
+
+    `.grad` always has the shape of `.data`. A leaf's gradient accumulates over backward
+    passes until `zero_grad()`; an interior node's shows the latest pass (before its first
+    pass it is a read-only array of zeros, which takes no memory).
     """
 
     __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads", "constant", "__weakref__")
@@ -205,7 +218,7 @@ class Value:
             raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
         out = object.__new__(Value)
         out.data, out.label, out.constant = data, "", False
-        out.grad = 0.0 if type(data) is float else np.zeros(data.shape)
+        out.grad = 0.0 if type(data) is float else _zeros_view(data.shape)
         out.op, out.inputs, out.local_grads = op, inputs, local_grads
         return out
 

@@ -187,8 +187,11 @@ def test_grad_has_the_shape_of_data_before_and_after_backward():
     x = Value(np.ones((2, 3)))
     y = (x * 2.0).sum(axis=0)
     assert x.grad.shape == (2, 3) and y.grad.shape == (3,) and not np.any(y.grad)
+    assert x.grad.flags.writeable  # a leaf owns its gradient array
+    assert not y.grad.flags.writeable  # an interior node's zeros before backward are a read-only view
     y.backward(np.ones(3))
     assert x.grad.shape == (2, 3) and y.grad.shape == (3,)
+    np.testing.assert_array_equal(x.grad, np.full((2, 3), 2.0))
 
 
 def test_plus_equals_builds_a_new_node():
