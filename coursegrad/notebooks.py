@@ -56,10 +56,23 @@ def execute(path: Path, timeout: int = 120, store: bool = True):
         record_timing=False,
     )
     client.execute()
+    for cell in nb.cells:  # one stream output per cell, however the kernel happened to flush it
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     if store:
         nbformat.write(nb, path)
     return nb
+
+
+def _merge_streams(outputs: list) -> list:
+    merged: list = []
+    for out in outputs:
+        if merged and out.output_type == "stream" and merged[-1].output_type == "stream" and merged[-1].name == out.name:
+            merged[-1].text += out.text
+        else:
+            merged.append(out)
+    return merged
 
 
 def problems(path: Path) -> list[str]:

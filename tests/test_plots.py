@@ -330,3 +330,16 @@ def test_setup_notebook_outside_ipython_only_sets_rcparams():
 def test_bad_input_says_what_is_wrong(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_deep_sigmoid_network_does_not_train_but_tanh_and_relu_do():
+    results = plots.activation_training_data(depth=6, width=16, steps=300)
+    sigmoid, tanh, relu = (results[a] for a in ("sigmoid", "tanh", "relu"))
+    assert len(sigmoid["loss"]) == 301
+    assert abs(sigmoid["loss"][-1] - np.log(2.0)) < 1e-3  # stuck at the loss of guessing
+    assert tanh["loss"][-1] < 0.2 and relu["loss"][-1] < 0.2
+    assert tanh["accuracy"] > 0.95 and relu["accuracy"] > 0.95
+    fig = plots.plot_activation_training(results)
+    assert [line.get_label() for line in fig.axes[0].get_lines()][:3] == [
+        f"{a} (accuracy {results[a]['accuracy']:.0%})" for a in ("sigmoid", "tanh", "relu")
+    ]
