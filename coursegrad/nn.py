@@ -96,7 +96,8 @@ class MLP(Module):
             raise ValueError(f"MLP needs at least an input and an output size, got sizes={sizes!r}.")
         rng = np.random.default_rng(seed)
         acts = [activation] * (len(sizes) - 2) + [output_activation]
-        self.layers = [Layer(a, b, act, weight_scale, rng, name=str(i + 1)) for i, (a, b, act) in enumerate(zip(sizes, sizes[1:], acts))]
+        shapes = zip(sizes, sizes[1:], acts, strict=False)
+        self.layers = [Layer(a, b, act, weight_scale, rng, name=str(i + 1)) for i, (a, b, act) in enumerate(shapes)]
 
     def __call__(self, x: Value | np.ndarray) -> Value:
         for layer in self.layers:

@@ -1,0 +1,326 @@
+"""gradcheck and numerical_grad: right answers, wrong gates caught, kinks called out, a report for humans."""
+
+from __future__ import annotations
+
+import math
+import os
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from coursegrad import GradcheckReport, Rule, Value, gradcheck, numerical_grad
+from coursegrad.gradcheck import relative_error, verdict
+
+settings.register_profile("coursegrad", deadline=None, max_examples=25)
+settings.register_profile("coursegrad-ci", parent=settings.get_profile("coursegrad"), derandomize=True, print_blob=True)
+PROFILE = settings.get_profile("coursegrad-ci" if os.environ.get("CI", "").lower() == "true" else "coursegrad")
+
+# ---------------------------------------------------------------------------
+# numerical_grad against derivatives known in closed form
+# ---------------------------------------------------------------------------
+
+
+def test_numerical_grad_of_known_derivatives():
+    (g,) = numerical_grad(lambda x: math.sin(x), 0.3)
+    assert g == pytest.approx(math.cos(0.3), abs=1e-9)
+    gx, gy = numerical_grad(lambda x, y: x * y**2, 2.0, -3.0)
+    assert (gx, gy) == (pytest.approx(9.0, abs=1e-8), pytest.approx(-12.0, abs=1e-8))
+    (g,) = numerical_grad(lambda x: math.exp(x), 1.0)
+    assert g == pytest.approx(math.e, rel=1e-9)
+
+
+def test_numerical_grad_on_arrays_keeps_shapes():
+    x = np.array([[1.0, -2.0, 0.5], [3.0, 0.0, -1.0]])
+    w = np.array([0.5, -1.0, 2.0])
+    gx, gw = numerical_grad(lambda x, w: float(np.sum((x @ w) ** 2)), x, w)
+    assert gx.shape == (2, 3) and gw.shape == (3,)
+    np.testing.assert_allclose(gx, 2 * np.outer(x @ w, w), atol=1e-6)  # d/dX Σ(Xw)² = 2(Xw)wᵀ
+    np.testing.assert_allclose(gw, 2 * x.T @ (x @ w), atol=1e-6)
+
+
+@settings(PROFILE, max_examples=40)
+@given(hnp.arrays(np.float64, st.sampled_from([(), (3,), (2, 2)]), elements=st.floats(-2, 2)))
+def test_numerical_grad_of_a_cubic(x):
+    """d/dx Σ x³ = 3x², a polynomial: central differences are exact up to h² · 1 and rounding."""
+    x = float(x) if np.shape(x) == () else x
+    (g,) = numerical_grad(lambda a: float(np.sum(np.asarray(a) ** 3)), x)
+    np.testing.assert_allclose(g, 3 * np.asarray(x) ** 2, atol=1e-6)
+    assert np.shape(g) == np.shape(x)
+
+
+def test_numerical_grad_accepts_values_and_functions_returning_values():
+    (g,) = numerical_grad(lambda x: Value(x).tanh(), Value(0.5))
+    assert g == pytest.approx(1 - math.tanh(0.5) ** 2, abs=1e-9)
+
+
+def test_numerical_grad_does_not_modify_its_inputs():
+    x = np.array([1.0, 2.0])
+    numerical_grad(lambda a: float(np.sum(a**2)), x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+def test_numerical_grad_needs_one_number():
+    with pytest.raises(ValueError, match=r"must return one number, but returned shape \(2,\); reduce it first"):
+        numerical_grad(lambda x: x * 2, np.array([1.0, 2.0]))
+
+
+def test_numerical_grad_rejects_bad_inputs():
+    with pytest.raises(TypeError, match="numerical_grad input got str"):
+        numerical_grad(lambda x: x, "1")
+
+
+# ---------------------------------------------------------------------------
+# gradcheck passes correct gates
+# ---------------------------------------------------------------------------
+
+
+def neuron(w0, x0, w1, x1, w2):
+    return 1.0 / (1.0 + (-(w0 * x0 + w1 * x1 + w2)).exp())
+
+
+def test_passes_the_lecture_neuron():
+    report = gradcheck(neuron, 2.0, -1.0, -3.0, -2.0, -3.0)
+    assert report.passed and bool(report)
+    assert [c.name for c in report.checks] == ["w0", "x0", "w1", "x1", "w2"]
+    assert report["w0"].analytic == pytest.approx(-0.1966, abs=1e-4)
+    assert all(c.verdict == "excellent" for c in report.checks)
+
+
+@pytest.mark.parametrize(
+    "f, inputs",
+    [
+        (lambda x, y: (x * y).sigmoid(), (2.0, -3.0)),
+        (lambda x: x.log() / x, (1.7,)),
+        (lambda a, b: a.maximum(b) * a, (2.0, 1.0)),
+        (lambda x: (x**3 - x).tanh(), (0.4,)),
+        (lambda x: x.softplus().exp(), (-0.2,)),
+    ],
+)
+def test_passes_correct_scalar_gates(f, inputs):
+    assert gradcheck(f, *inputs).passed
+
+
+def test_passes_on_arrays():
+    rng = np.random.default_rng(1)
+    X, W, b = rng.normal(size=(5, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    report = gradcheck(lambda X, W, b: ((X @ W + b).tanh() ** 2).mean(), X, W, b)
+    assert report.passed
+    assert report["W"].analytic.shape == (3, 2) and report["W"].numeric.shape == (3, 2)
+    assert report["W"].rel_error.shape == (3, 2)
+    text = str(report)
+    assert "(worst of 6 elements)" in text and "X: shape (5, 3)" in text
+
+
+def test_passes_a_correct_user_gate():
+    def sigmoid_gate(x: Value) -> Value:
+        s = 1.0 / (1.0 + math.exp(-x.data))
+        return Value.from_gate(s, (x,), (s * (1.0 - s),), "σ")
+
+    assert gradcheck(sigmoid_gate, 0.8).passed
+
+
+def test_does_not_touch_the_callers_values():
+    x = Value(2.0, "x")
+    x.grad = 5.0
+    report = gradcheck(lambda x: x * x, x)
+    assert report.passed and x.grad == 5.0 and x.data == 2.0
+    assert report.checks[0].name == "x"  # a labelled Value gives its label
+
+
+# ---------------------------------------------------------------------------
+# gradcheck catches wrong gates
+# ---------------------------------------------------------------------------
+
+
+def wrong_sigmoid(x: Value) -> Value:
+    """Forgets the (1 - s) factor."""
+    s = 1.0 / (1.0 + math.exp(-x.data))
+    return Value.from_gate(s, (x,), (s,), "σ")
+
+
+def swapped_multiply(a: Value, b: Value) -> Value:
+    """Multiply that does NOT swap its inputs: ∂/∂a given as a (should be b)."""
+    return Value.from_gate(a.data * b.data, (a, b), (a.data, b.data), "*")
+
+
+def test_fails_a_wrong_local_gradient_and_says_wrong():
+    report = gradcheck(wrong_sigmoid, 0.8)
+    assert not report.passed and not bool(report)
+    assert report["x"].verdict == "WRONG"
+    text = str(report)
+    assert "WRONG" in text
+    assert "FAILED: the gradient of x disagrees with central differences" in text
+    assert "above 1e-2 means a wrong local gradient" in text
+
+
+def test_fails_only_the_wrong_input():
+    report = gradcheck(swapped_multiply, 2.0, -3.0)
+    assert not report.passed
+    assert report["a"].verdict == "WRONG" and report["b"].verdict == "WRONG"  # both wrong when a ≠ b
+    assert "gradient of a, b disagrees" in str(report)
+    one_wrong = gradcheck(lambda a, b: Value.from_gate(a.data * b.data, (a, b), (b.data, 2 * a.data), "*"), 2.0, -3.0)
+    assert one_wrong["a"].verdict == "excellent" and one_wrong["b"].verdict == "WRONG"
+    assert "gradient of b disagrees" in str(one_wrong)
+
+
+def test_fails_a_wrong_array_gate_and_points_at_the_element():
+    def bad_square(x: Value) -> Value:
+        local = 2 * x.data
+        local[1, 0] *= 1.5  # one element wrong
+        return Value.from_gate(x.data**2, (x,), (local,), "x²")
+
+    report = gradcheck(lambda x: bad_square(x).sum(), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    assert not report.passed
+    assert "x[1, 0]" in str(report) and "WRONG" in str(report)
+    assert report["x"].judged[1, 0] > 1e-2 and report["x"].judged[0, 0] == 0.0
+
+
+def test_fails_a_wrong_rule():
+    def bad_sum(x: Value) -> Value:
+        return Value.from_gate(float(np.sum(x.data)), (x,), (Rule(lambda G: 2.0 * G * np.ones(x.shape), "2G"),), "Σ")
+
+    assert not gradcheck(bad_sum, np.array([1.0, 2.0])).passed
+
+
+def test_suspicious_error_fails_but_is_not_called_wrong():
+    def slightly_off(x: Value) -> Value:
+        return Value.from_gate(x.data**2, (x,), (2 * x.data * (1 + 1e-3),), "x²")
+
+    report = gradcheck(slightly_off, 1.5)
+    assert report["x"].verdict == "suspicious" and not report.passed
+
+
+# ---------------------------------------------------------------------------
+# kinks: relu at 0, max at a tie
+# ---------------------------------------------------------------------------
+
+
+def test_relu_at_zero_is_a_kink_not_an_error():
+    report = gradcheck(lambda x: x.relu(), 0.0)
+    assert report.checks[0].kink
+    assert report.passed  # not judged
+    text = str(report)
+    assert "at a kink: not judged" in text
+    assert "note: f has a kink at x (the slopes from the left and from the right differ)" in text
+
+
+def test_max_at_a_tie_is_a_kink_for_both_inputs():
+    report = gradcheck(lambda a, b: a.maximum(b), 1.0, 1.0)
+    assert report["a"].kink and report["b"].kink and report.passed
+
+
+def test_kinks_in_arrays_are_flagged_elementwise():
+    report = gradcheck(lambda x: x.relu().sum(), np.array([-1.0, 0.0, 2.0]))
+    np.testing.assert_array_equal(report["x"].kink, [False, True, False])
+    assert report.passed
+    assert "kink at x[1]" in str(report)
+
+
+def test_smooth_points_are_not_kinks():
+    report = gradcheck(lambda x: (x * x * 40.0).sigmoid(), 0.01)  # steep but smooth
+    assert not report.checks[0].kink and report.passed
+
+
+# ---------------------------------------------------------------------------
+# the report, for humans
+# ---------------------------------------------------------------------------
+
+
+def test_report_text_has_the_key_parts():
+    def loss(weight, bias):
+        return (weight * 3.0 + bias).tanh()
+
+    report = gradcheck(loss, 0.5, -1.0)
+    text = str(report)
+    lines = text.splitlines()
+    assert lines[0].startswith("gradcheck of loss(weight, bias) at weight=0.5, bias=-1 (output")
+    assert "central differences" in lines[0]
+    header = lines[1]
+    for column in ("input", "analytic", "numeric", "rel. error", "verdict"):
+        assert column in header
+    assert lines[2].split()[0] == "weight" and lines[3].split()[0] == "bias"
+    assert f"{report['weight'].analytic:.6g}" in lines[2]
+    assert lines[-1].startswith("PASSED: backprop agrees with central differences (worst relative error")
+
+
+def test_report_names_inputs_by_parameter_names_labels_or_position():
+    assert [c.name for c in gradcheck(lambda alpha, beta: alpha * beta, 1.0, 2.0).checks] == ["alpha", "beta"]
+    assert [c.name for c in gradcheck(lambda *xs: xs[0] * xs[1], 1.0, 2.0).checks] == ["x0", "x1"]
+    assert [c.name for c in gradcheck(lambda a, b: a * b, Value(1.0, "w"), 2.0).checks] == ["w", "b"]
+    assert "f(alpha, beta)" in str(gradcheck(lambda alpha, beta: alpha * beta, 1.0, 2.0))  # lambdas are called f
+
+
+def test_report_lookup_by_name():
+    report = gradcheck(lambda x, y: x * y, 1.0, 2.0)
+    assert report["y"].analytic == 1.0
+    with pytest.raises(KeyError, match=r"no input named 'z'; inputs are \['x', 'y'\]"):
+        report["z"]
+
+
+def test_report_in_ipython_is_the_text():
+    report = gradcheck(lambda x: x * x, 3.0)
+
+    class Printer:
+        def __init__(self):
+            self.out = ""
+
+        def text(self, s):
+            self.out += s
+
+    p = Printer()
+    report._repr_pretty_(p, False)
+    assert p.out == str(report)
+    assert isinstance(report, GradcheckReport)
+
+
+def test_rounding_noise_counts_as_agreement():
+    """At x = 1e-7 the true ∂(x² + eʸ)/∂x = 2e-7 is tiny next to f ≈ 7.4, so rounding in f(x ± h)
+    gives a relative error near 1e-4: that is noise, not a wrong gradient, and the report says so."""
+    report = gradcheck(lambda x, y: x * x + y.exp(), 1e-7, 2.0)
+    assert report["x"].rel_error > 1e-5 and report["x"].noise
+    assert report.passed and report["x"].verdict == "excellent"
+    text = str(report)
+    assert "fine (the difference is rounding noise)" in text
+    assert "worst relative error 2.5e-11" in text or "worst relative error" in text.splitlines()[-1]
+    assert float(text.splitlines()[-1].split("worst relative error ")[1].rstrip(").")) < 1e-7  # noise is not the worst
+
+
+# ---------------------------------------------------------------------------
+# verdicts and relative errors
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "rel, said", [(0.5, "WRONG"), (2e-2, "WRONG"), (1e-3, "suspicious"), (1e-6, "probably fine"), (1e-9, "excellent")]
+)
+def test_verdicts_follow_the_standard_advice(rel, said):
+    assert verdict(rel) == said
+
+
+def test_relative_error():
+    np.testing.assert_allclose(relative_error(1.0, 1.1), 0.1 / 1.1)
+    assert relative_error(0.0, 0.0) == 0.0
+    np.testing.assert_allclose(relative_error([1.0, -2.0], [1.0, 2.0]), [0.0, 2.0])
+
+
+# ---------------------------------------------------------------------------
+# bad use
+# ---------------------------------------------------------------------------
+
+
+def test_f_must_return_a_value():
+    with pytest.raises(TypeError, match=r"returned float, not a Value: build the result from the Values it is given"):
+        gradcheck(lambda x: math.exp(x.data), 1.0)
+
+
+def test_f_must_return_one_number():
+    with pytest.raises(ValueError, match="must return one number"):
+        gradcheck(lambda x: x * 2.0, np.array([1.0, 2.0]))
+
+
+def test_bad_inputs_are_named():
+    with pytest.raises(TypeError, match="gradcheck input got NoneType"):
+        gradcheck(lambda x: x, None)
