@@ -7,6 +7,8 @@ the engine: this file contains no derivative.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from coursegrad.engine import Value, as_value
@@ -59,8 +61,9 @@ class Layer(Module):
     def __init__(self, n_in: int, n_out: int, activation: str = "tanh", weight_scale: float | None = None,
                  rng: np.random.Generator | int | None = 0, name: str = ""):
         for what, n in (("n_in", n_in), ("n_out", n_out)):
-            if not isinstance(n, (int, np.integer)) or n < 1:
-                raise ValueError(f"Layer: {what} must be a positive whole number, got {n!r}.")
+            _require_count(n, f"Layer: {what}")
+        if weight_scale is not None and not (_is_number(weight_scale) and weight_scale >= 0):
+            raise ValueError(f"Layer: weight_scale is the spread of the initial weights, a number >= 0; got {weight_scale!r}.")
         rng = np.random.default_rng(rng)
         scale = 1.0 / np.sqrt(n_in) if weight_scale is None else float(weight_scale)
         self.activation = activation
@@ -113,13 +116,15 @@ class MLP(Module):
 
 def sgd_step(parameters: list[Value], learning_rate: float) -> None:
     """Plain gradient descent: p ← p − learning_rate · ∂loss/∂p, for every parameter."""
+    if not _is_number(learning_rate):
+        raise TypeError(f"sgd_step: learning_rate must be a number, got {type(learning_rate).__name__} {learning_rate!r}.")
     for p in parameters:
         p.data = p.data - learning_rate * p.grad
 
 
 def mse_loss(prediction: Value, target) -> Value:
     """Mean squared error: mean((prediction − target)²)."""
-    target = np.asarray(target, dtype=np.float64).reshape(prediction.shape)
+    target = _one_per_example(prediction, target, "mse_loss", "targets")
     return ((prediction - target) ** 2).mean()
 
 
@@ -128,22 +133,47 @@ def logistic_loss(scores: Value, labels) -> Value:
 
     Written with softplus, so large scores never overflow.
     """
-    labels = np.asarray(labels, dtype=np.float64).reshape(scores.shape)
-    if not np.isin(labels, (0.0, 1.0)).all():
-        raise ValueError("logistic_loss: labels must be 0 or 1.")
+    labels = _labels(scores, labels, "logistic_loss")
     return (-(scores * (2.0 * labels - 1.0))).softplus().mean()
 
 
 def hinge_loss(scores: Value, labels) -> Value:
     """The SVM loss: mean(max(0, 1 − s·z)) for labels y ∈ {0, 1}, s = 2y − 1."""
-    labels = np.asarray(labels, dtype=np.float64).reshape(scores.shape)
+    labels = _labels(scores, labels, "hinge_loss")
     return (1.0 - scores * (2.0 * labels - 1.0)).relu().mean()
 
 
 def accuracy(scores: Value, labels) -> float:
     """The fraction of examples whose score has the sign of its label (y = 1: score > 0)."""
-    labels = np.asarray(labels).reshape(scores.shape)
+    labels = _labels(scores, labels, "accuracy")
     return float(np.mean((np.asarray(scores.data) > 0) == (labels == 1)))
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)) and bool(np.isfinite(x))
+
+
+def _require_count(n, what: str) -> None:
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{what} must be a positive whole number, got {n!r}.")
+
+
+def _one_per_example(scores: Value, values, who: str, what: str) -> np.ndarray:
+    """`values` as float64 numbers in the shape of `scores`, or a clear error."""
+    arr = np.asarray(values, dtype=np.float64)
+    if arr.size != int(np.prod(scores.shape)):
+        raise ValueError(
+            f"{who}: got {arr.size} {what} (shape {arr.shape}) for an output of shape {scores.shape}; give one per example."
+        )
+    return arr.reshape(scores.shape)
+
+
+def _labels(scores: Value, labels, who: str) -> np.ndarray:
+    labels = _one_per_example(scores, labels, who, "labels")
+    if not np.isin(labels, (0.0, 1.0)).all():
+        others = np.unique(labels[~np.isin(labels, (0.0, 1.0))])[:3]
+        raise ValueError(f"{who}: labels must be 0 or 1, got also {', '.join(f'{v:g}' for v in others)}.")
+    return labels
 
 
 def toy_dataset(n: int = 100, kind: str = "blobs", noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -152,6 +182,9 @@ def toy_dataset(n: int = 100, kind: str = "blobs", noise: float = 0.1, seed: int
     kind: "blobs" (two Gaussian clusters, linearly separable), "moons" (two interleaved
     half circles) or "circles" (a disc inside a ring).
     """
+    _require_count(n, "toy_dataset: n")
+    if not (_is_number(noise) and noise >= 0):
+        raise ValueError(f"toy_dataset: noise is a standard deviation, a number >= 0; got {noise!r}.")
     rng = np.random.default_rng(seed)
     y = np.arange(n) % 2
     if kind == "blobs":
