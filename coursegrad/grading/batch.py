@@ -15,6 +15,7 @@ had in hand are retried one by one, so only the one responsible is marked.
 
 from __future__ import annotations
 
+import atexit
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -23,7 +24,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
 
-from coursegrad.grading.grade import Submission, grade_notebook, unreadable
+from coursegrad.grading.grade import Submission, grade_notebook, grading_kernel, unreadable
+from coursegrad.grading.kernel import Kernel
 from coursegrad.grading.release import read
 
 
@@ -47,15 +49,35 @@ def find_submissions(folder: str | Path, notebook_name: str) -> list[tuple[str, 
     return out
 
 
+_spare: Kernel | None = None  # in a worker process: the kernel launched for the next submission
+
+
 def _grade_one(source_path: str, student: str, path: str, note: str, options: dict) -> Submission:
-    """Grade one submission in this (worker) process; a grader failure becomes a result, not a crash."""
+    """Grade one submission in this (worker) process; a grader failure becomes a result, not a crash.
+
+    The kernel for the next submission is launched as soon as this one's is taken, so that it
+    boots while this submission runs (every submission still gets a kernel of its own).
+    """
+    global _spare
+    kernel = _spare or grading_kernel(**options)
+    _spare = grading_kernel(**options).launch()
     try:
-        result = grade_notebook(source_path, path, student, **options)
+        result = grade_notebook(source_path, path, student, kernel=kernel, **options)
     except Exception as err:
         result = unreadable(read(source_path), student, "grader-error", f"the grader failed: {type(err).__name__}: {err}", path)
     if note:
         result.notes.insert(0, note)
     return result
+
+
+def _close_spare() -> None:
+    global _spare
+    if _spare is not None:
+        _spare.close()
+        _spare = None
+
+
+atexit.register(_close_spare)
 
 
 class Progress:
@@ -106,6 +128,7 @@ def grade_folder(
         for task in todo:
             results[task[0]] = _grade_one(source_path, *task, options)
             bar and bar.step(task[0])
+        _close_spare()
     else:
         _in_pool(source_path, todo, jobs, options, results, bar)
     return [results[student] for student, _, _ in found]

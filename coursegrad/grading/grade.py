@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ from coursegrad.grading.release import read, student_version
 MAX_NOTEBOOK_BYTES = 50_000_000
 _GUARD = "__import__('sys').modules['coursegrad.grading.guard']"
 INSTALL = "__import__('coursegrad.grading.guard', fromlist=['install']).install(globals(), {memory})"
+INSTALLED = f"{_GUARD}.installed()"
 BEFORE_TEST = f"{_GUARD}.before_test(globals())"
 AFTER_TEST = f"{_GUARD}.after_test(globals())"
 
@@ -123,19 +123,27 @@ def grade_notebook(
     timeout: float = 30,
     max_output: int = 100_000,
     memory_mb: int | None = 4096,
+    kernel: Kernel | None = None,
 ) -> Submission:
-    """Grade the notebook at `path` (never modified) for `student` against `source_path`."""
+    """Grade the notebook at `path` (never modified) for `student` against `source_path`.
+
+    `kernel`: a fresh, launched but unused `Kernel` to run it in (the batch grader starts the
+    next one early); by default a new one. It is closed when grading ends.
+    """
     start = time.perf_counter()
-    source = read(source_path)
+    kernel = kernel or grading_kernel(timeout, max_output, memory_mb)
     try:
-        submission = load(path)
-    except (ValueError, OSError) as err:
-        return unreadable(source, student, "invalid", f"cannot grade {Path(path).name}: {err}", str(path))
-    run = match.plan(source, student_version(source), submission)
-    result = Submission(student, questions_of(source), str(path), notes=list(run.problems))
-    with tempfile.TemporaryDirectory(prefix="coursegrad-grade-") as workdir:
-        shutil.copyfile(path, Path(workdir) / Path(path).name)  # the student's code may touch its copy only
-        _run(run, result, Kernel(workdir, timeout=timeout, max_output=max_output), memory_mb)
+        source = read(source_path)
+        try:
+            submission = load(path)
+        except (ValueError, OSError) as err:
+            return unreadable(source, student, "invalid", f"cannot grade {Path(path).name}: {err}", str(path))
+        run = match.plan(source, student_version(source), submission)
+        result = Submission(student, questions_of(source), str(path), notes=list(run.problems))
+        shutil.copyfile(path, Path(kernel.workdir) / Path(path).name)  # student code may touch its copy only
+        _run(run, result, kernel)
+    finally:
+        kernel.close()
     flags = scan.suspicious([s.source for s in run.steps if s.role in ("answer", "extra")])
     if flags:
         result.notes.append("for review: " + ", ".join(flags))
@@ -143,12 +151,17 @@ def grade_notebook(
     return result
 
 
-def _run(run: match.Plan, result: Submission, kernel: Kernel, memory_mb: int | None) -> None:
+def grading_kernel(timeout: float = 30, max_output: int = 100_000, memory_mb: int | None = 4096) -> Kernel:
+    """A kernel that installs the guard (and the memory limit) as it boots, before any student code."""
+    return Kernel(timeout=timeout, max_output=max_output, startup=INSTALL.format(memory=memory_mb or None))
+
+
+def _run(run: match.Plan, result: Submission, kernel: Kernel) -> None:
     by_id = {q.grade_id: q for q in result.questions}
     with kernel:
-        setup = kernel.run(INSTALL.format(memory=memory_mb or None), store_history=False)
+        setup = kernel.run(INSTALLED, store_history=False)
         if setup.status != "ok":
-            raise RuntimeError(f"the grading kernel could not load coursegrad ({setup.ename}: {setup.evalue})")
+            raise RuntimeError(f"the grading kernel could not set up coursegrad's guard ({setup.ename}: {setup.evalue})")
         lost = ""  # why the kernel is gone, once it is
         for step in run.steps:
             q = by_id.get(step.grade_id)

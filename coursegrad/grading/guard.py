@@ -1,6 +1,6 @@
 """Runs inside the grading kernel: undo what student code may have done to the checking machinery.
 
-The grader calls `install(globals())` in each fresh kernel *before* any student code runs,
+The grader has each fresh kernel call `install(globals())` as it boots, before any student code,
 then `before_test(globals())` right before every instructor test cell and `after_test(globals())`
 right after it. Before a test, everything a test relies on is put back as it was at install:
 
@@ -63,6 +63,12 @@ def install(user_ns: dict, memory_limit_mb: int | None = None) -> None:
     _state["classes"] = [(cls, dict(vars(cls))) for cls in (Value, Rule, GradcheckReport, InputCheck)]
     _state["sys"] = {k: getattr(sys, k) for k in ("stdout", "stderr", "displayhook", "excepthook")}
     _state["shell"] = _shell_snapshot()
+
+
+def installed() -> None:
+    """Raise unless `install` ran (the grader checks this before running any cell)."""
+    if "modules" not in _state:
+        raise RuntimeError("coursegrad's grading guard is not installed in this kernel")
 
 
 def before_test(user_ns: dict) -> None:

@@ -53,6 +53,8 @@ class _ThisPythonKernel(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        if os.name != "nt":  # the kernel exits by itself if the grader's process dies
+            argv.append(f"--IPKernelApp.parent_handle={os.getpid()}")
         return KernelSpec(argv=argv, display_name="Python (coursegrad grader)", language="python")
 
 
@@ -83,17 +85,33 @@ class _CappedClient(NotebookClient):
 class Kernel:
     """A fresh kernel in `workdir` (see the module docstring); use as a context manager."""
 
-    def __init__(self, workdir: str | Path, timeout: float = 30, max_output: int = 100_000, startup_timeout: float = 60):
-        self.workdir = str(workdir)
+    def __init__(
+        self,
+        workdir: str | Path | None = None,
+        timeout: float = 30,
+        max_output: int = 100_000,
+        startup_timeout: float = 60,
+        startup: str | None = None,
+    ):
+        self._private = tempfile.TemporaryDirectory(prefix="coursegrad-kernel-")
+        self.workdir = str(workdir) if workdir else str(Path(self._private.name) / "work")
+        Path(self.workdir).mkdir(exist_ok=True)
         self.timeout = timeout
         self.max_output = max_output
         self.startup_timeout = startup_timeout
+        self.startup = startup  # one line of Python the kernel runs as it boots, before any cell
         self.alive = False
-        self._private = tempfile.TemporaryDirectory(prefix="coursegrad-kernel-")
         self._client: _CappedClient | None = None
         self._reply: dict | None = None
 
-    def __enter__(self) -> Kernel:
+    def launch(self) -> Kernel:
+        """Start the kernel process (it boots in the background); `with kernel:` then waits for it.
+
+        Without a `workdir`, the kernel works in a fresh folder of its own (`self.workdir`):
+        a kernel launched early can then be handed the next submission when it arrives.
+        """
+        if self._client is not None:
+            return self
         private = Path(self._private.name)
         km = _ThisPythonKernel(kernel_name="coursegrad-grader", connection_file=str(private / "kernel.json"))
         if os.name != "nt":
@@ -110,6 +128,7 @@ class Kernel:
             iopub_timeout=2,
             shutdown_kernel="immediate",
             on_cell_executed=self._keep_reply,
+            extra_arguments=[f"--IPKernelApp.exec_lines={[self.startup]!r}"] if self.startup else [],
         )
         self._client.max_output = self.max_output
         env = dict(
@@ -125,6 +144,10 @@ class Kernel:
         )
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         self._client.start_new_kernel(cwd=self.workdir, env=env, **quiet)
+        return self
+
+    def __enter__(self) -> Kernel:
+        self.launch()
         self._client.start_new_kernel_client()
         self.alive = True
         return self
