@@ -327,23 +327,32 @@ CELLS_JS = """
 }
 """
 
-# Before a run: note when the kernel turns busy (it may be busy and idle again before we look).
+# Before a run: watch the first code cell that will run (the first non-empty one at or after
+# `start`) for the moment JupyterLab queues or executes it, so a run is never taken for done
+# before it began (a late status message of an earlier run must not fool the wait).
 ARM_JS = """
-() => {
-  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
-  if (window.__coursegradKernel !== kernel) {
-    window.__coursegradKernel = kernel;
-    kernel.statusChanged.connect((_, status) => { if (status === 'busy') window.__coursegradBusy = true; });
+(start) => {
+  const cells = window.jupyterapp.shell.currentWidget.content.widgets;
+  const first = cells.slice(start).find(c => c.model.type === 'code' && c.model.sharedModel.getSource().trim());
+  if (!first) return false;
+  const model = first.model;
+  if (!model.__coursegradWatched) {
+    model.__coursegradWatched = true;
+    model.stateChanged.connect((m, change) => {
+      if (change.name === 'executionCount' || change.name === 'executionState') m.__coursegradTouched = true;
+    });
   }
-  window.__coursegradBusy = false;
+  model.__coursegradTouched = false;
+  window.__coursegradFirst = model;
+  return true;
 }
 """
 
-# Done when the kernel has been busy since the run started, is idle now, and no code cell is
-# queued or running ([*]).
+# Done when the watched cell was queued or run since the run started, the kernel is idle, and
+# no code cell is queued or running ([*]).
 RUN_DONE_JS = """
 () => {
-  if (!window.__coursegradBusy) return false;
+  if (!window.__coursegradFirst || !window.__coursegradFirst.__coursegradTouched) return false;
   const panel = window.jupyterapp.shell.currentWidget;
   if (!panel || !panel.sessionContext || !panel.sessionContext.session) return false;
   const kernel = panel.sessionContext.session.kernel;
@@ -502,7 +511,7 @@ class NotebookPage:
 
     def run_all(self) -> None:
         """Run all cells the way a student does: menu Run -> Run All Cells."""
-        self.page.evaluate(ARM_JS)
+        assert self.page.evaluate(ARM_JS, 0), "the notebook has no code to run"
         self.page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
         self.page.locator("li[data-command='runmenu:run-all']").click()
         self.wait_until_done()
@@ -513,7 +522,7 @@ class NotebookPage:
             "(i) => { const nb = window.jupyterapp.shell.currentWidget.content; nb.activeCellIndex = i; nb.deselectAll(); }",
             index,
         )
-        self.page.evaluate(ARM_JS)
+        assert self.page.evaluate(ARM_JS, index), f"no code to run from cell {index}"
         self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-below')")
         self.wait_until_done()
 

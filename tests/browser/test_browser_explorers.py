@@ -134,6 +134,19 @@ class Explorer:
     def height(self) -> float:
         return self.box.bounding_box()["height"]
 
+    def point(self, name: str) -> tuple[float, float]:
+        """Where the plot's moving point `name` is on the screen (centre, pixels; y grows downwards)."""
+        point = self.box.locator(f".coursegrad-plot .coursegrad-point[data-name='{name}']")
+        assert point.count() == 1, f"the plot shows {point.count()} points named {name!r}, expected 1"
+        box = point.bounding_box()
+        return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+    def curve_points(self, name: str) -> int:
+        """How many points the plot's moving curve `name` has."""
+        curve = self.box.locator(f".coursegrad-plot .coursegrad-curve[data-name='{name}']")
+        assert curve.count() == 1, f"the plot shows {curve.count()} curves named {name!r}, expected 1"
+        return len(curve.get_attribute("points").split())
+
     def svg_texts(self, css_class: str) -> list[str]:
         return self.box.locator(f".{css_class} svg text").evaluate_all("els => els.map(e => e.textContent.trim())")
 
@@ -272,6 +285,7 @@ def check_multiplication_explorer(ex: Explorer) -> None:
     assert_shows(shown, "db", b.grad, "∂f/∂b (= a)")
 
     before, plot = after, ex.html("coursegrad-plot")
+    diamond = ex.point("grad_norm")
     _, sign = ex.move("scale", before)
     ex.wait_for_change("coursegrad-plot", plot)
     after = ex.facts()
@@ -285,6 +299,10 @@ def check_multiplication_explorer(ex: Explorer) -> None:
     assert_shows(shown, "grad_norm", grad, f"|∂loss/∂w| with the data × {scale:.4g}")
     assert_shows(shown, "grad_ratio", grad / unscaled, "the gradient's growth")
     assert grad / unscaled == pytest.approx(scale, rel=1e-9), "the weight gradient is not proportional to the data scale"
+    moved = ex.point("grad_norm")
+    assert sign * (moved[0] - diamond[0]) > 0 and sign * (diamond[1] - moved[1]) > 0, (
+        "the marked point did not move along the slope-1 line (right and up for a larger scale)"
+    )
 
     before, plot = after, ex.html("coursegrad-plot")
     _, sign = ex.move("lr", before)
@@ -304,6 +322,7 @@ def check_sigmoid_explorer(ex: Explorer) -> None:
 
     before = ex.facts()
     height, plot, readout = ex.height(), ex.html("coursegrad-plot"), ex.html("coursegrad-readout")
+    on_curve, on_derivative = ex.point("sigmoid"), ex.point("derivative")
     _, sign = ex.move("x", before)
     ex.wait_for_change("coursegrad-plot", plot)
     ex.wait_for_change("coursegrad-readout", readout)
@@ -317,6 +336,13 @@ def check_sigmoid_explorer(ex: Explorer) -> None:
     assert_shows(shown, "derivative", x.grad, f"σ'({x.data:.3g})")
     assert_shows(shown, "passed", x.grad, "the gradient that passes the sigmoid")
     assert_shows(shown, "percent", 100 * x.grad / 0.25, "the share of the largest sigmoid gradient")
+    # The points follow x along the curves: σ rises with x (up the screen), σ' falls away from 0.
+    moved, moved_d = ex.point("sigmoid"), ex.point("derivative")
+    assert sign * (moved[0] - on_curve[0]) > 0 and sign * (moved_d[0] - on_derivative[0]) > 0, "the points did not move with x"
+    assert sign * (on_curve[1] - moved[1]) > 0, "the point on σ did not move up the curve as x grew (or down as it fell)"
+    d_old = before["controls"]["x"]["value"]
+    if abs(x.data) > abs(d_old) + 1e-12:  # moving away from 0: σ' gets smaller, its point lower on the screen
+        assert moved_d[1] > on_derivative[1], "the point on σ' did not drop as |x| grew"
     assert_same_size(height, ex.height())
 
 
@@ -349,6 +375,8 @@ def check_deep_sigmoid_explorer(ex: Explorer) -> None:
     after = ex.facts()
     depth = int(new_value(before, after, "depth", sign))
     _check_deep_numbers(ex, after, f"{depth} hidden layers")
+    positive = int(np.count_nonzero(_deep_expected(after)["norms"] > 0))
+    assert ex.curve_points("norms") == positive, f"the curve should have one point per layer ({positive}) for depth {depth}"
 
     activation = after["controls"]["activation"]
     other = next(o for o in activation["options"] if o != activation["value"])
