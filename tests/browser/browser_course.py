@@ -77,3 +77,40 @@ def intended_errors(path: Path) -> dict[int, set[str]]:
         elif meta.get("grade"):
             allowed[index] = {"AssertionError", "NameError", "NotImplementedError"}
     return allowed
+
+
+# The harness notebook: the browser tests' check of themselves (see test_browser_harness.py).
+HARNESS_CELLS = [
+    ("markdown", "# Harness check", {}),
+    ("code", "import ipywidgets as widgets", {}),
+    # An unanswered answer cell of a student worksheet: an intended error.
+    ("code", "def answer():\n    raise NotImplementedError()\n\nanswer()", {"nbgrader": {"solution": True, "grade": False}}),
+    ("code", "print('this ran after the intended error')", {}),
+    (
+        "code",
+        "slider = widgets.IntSlider(value=3, min=0, max=10, description='x')\n"
+        "picture = widgets.HTML()\n"
+        "def redraw(change=None):\n"
+        '    picture.value = f\'<svg width="120" height="24"><text x="4" y="18">x*x = {slider.value ** 2}</text></svg>\'\n'
+        "redraw()\n"
+        "slider.observe(redraw, 'value')\n"
+        "explorer = widgets.VBox([slider, picture])\n"
+        "explorer.add_class('harness-explorer')\n"
+        "explorer",
+        {},
+    ),
+    # A broken explorer: it shows 2·σ'(x) as σ'(x). The explorer checks must catch it.
+    (
+        "code",
+        "from coursegrad.widgets import SigmoidExplorer\n"
+        "class SigmoidShowingTwiceTheGradient(SigmoidExplorer):\n"
+        "    def _recompute(self, changed):\n"
+        "        super()._recompute(changed)\n"
+        "        d = self.state['derivative']\n"
+        "        self.readout.value = self.readout.value.replace(f'data-value=\"{d!r}\"', f'data-value=\"{2 * d!r}\"')\n"
+        "SigmoidShowingTwiceTheGradient(x=1.0)",
+        {},
+    ),
+    ("code", "1 / 0", {}),
+    ("code", "print('never reached')", {}),
+]

@@ -36,7 +36,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from browser_course import REPO, VIEWPORT, intended_errors, student_worksheets
+from browser_course import HARNESS_CELLS, REPO, VIEWPORT, intended_errors, student_worksheets
 
 CHROMIUM = Path(os.environ.get("COURSEGRAD_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = [
@@ -718,3 +718,19 @@ def lab(jupyter_lab, browser_context):
     yield Lab
     for notebook in opened.values():
         notebook.close()
+
+
+@pytest.fixture(scope="session")
+def harness_notebook():
+    """A small notebook with known errors, sliders and a broken explorer, for the harness self-checks."""
+    folder = REPO / "test-artifacts" / "browser-harness"  # git-ignored, inside the server root
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "harness.ipynb"
+    cells = [
+        {"cell_type": kind, "metadata": meta, "source": source}
+        | ({"outputs": [], "execution_count": None} if kind == "code" else {})
+        for kind, source, meta in HARNESS_CELLS
+    ]
+    kernelspec = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4, "nbformat_minor": 5}))
+    return path

@@ -83,6 +83,16 @@ def check_other_slider(notebook, slider: dict) -> None:
     assert notebook.moving_changes_output(slider), "moving it changed nothing else in the cell's output"
 
 
+def test_the_checks_catch_an_explorer_that_shows_a_wrong_gradient(lab, harness_notebook):
+    """The harness notebook's sigmoid explorer shows 2·σ'(x): the check must say so."""
+    notebook = lab.executed(harness_notebook)
+    (explorer,) = notebook.explorers()
+    assert explorer["kind"] == "coursegrad-sigmoid-explorer"
+    notebook.kernel_eval("None", code=PROBE_SOURCE)
+    with pytest.raises(AssertionError, match="σ'.*the readout holds"):
+        check_sigmoid_explorer(Explorer(notebook, explorer))
+
+
 # ---------------------------------------------------------------------------
 # Reading an explorer on the page
 # ---------------------------------------------------------------------------
