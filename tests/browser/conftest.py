@@ -218,6 +218,8 @@ class LabServer:
                 f"--LabApp.workspaces_dir={self.home / 'workspaces'}",
                 f"--LabApp.user_settings_dir={self.home / 'settings'}",
                 "--LabApp.expose_app_in_browser=True",
+                # JupyterLab checkpoints every notebook it opens: keep them out of the repository.
+                f"--FileCheckpoints.checkpoint_dir={self.home / 'checkpoints'}",
             ]  # fmt: skip
             if hasattr(os, "geteuid") and os.geteuid() == 0:
                 command.append("--allow-root")  # CI containers run as root

@@ -33,6 +33,9 @@ def test_harness_sees_errors_and_runs_past_only_the_intended_ones(lab, harness_n
         "cell 6 ('1 / 0') shows ZeroDivisionError: division by zero",
         "cell 7 (\"print('never reached')\") did not run",
     ]
+    # Running a notebook leaves the repository alone: no checkpoint folder beside it, the file as it was.
+    assert not (harness_notebook.parent / ".ipynb_checkpoints").exists()
+    assert '"execution_count": null' in harness_notebook.read_text()
     # Without the allowance the intended error is reported too.
     assert "cell 2 ('def answer():') shows NotImplementedError: " in notebook.problems(cells)
 
