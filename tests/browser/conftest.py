@@ -46,6 +46,7 @@ LAUNCH_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    "--disable-dev-shm-usage",  # CI containers often have a tiny /dev/shm
 ]
 
 # Bounded waits (milliseconds for playwright, seconds for the server).
@@ -267,9 +268,10 @@ def jupyter_lab(tmp_path_factory):
     reason = browser_missing_reason()
     if reason:
         skip_or_fail(reason)
-    for stale in artifacts_dir().glob("*"):  # screenshots of an earlier run would mislead a reviewer
-        if stale.is_file() and stale.suffix in (".png", ".log"):
-            stale.unlink()
+    if "PYTEST_XDIST_WORKER" not in os.environ:  # (with xdist, workers share the folder: keep it)
+        for stale in artifacts_dir().glob("*"):  # screenshots of an earlier run would mislead a reviewer
+            if stale.is_file() and stale.suffix in (".png", ".log"):
+                stale.unlink()
     server = LabServer(tmp_path_factory.mktemp("jupyterlab"))
     server.start()
     yield server
