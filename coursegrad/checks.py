@@ -202,7 +202,7 @@ def check_graph_backward(**answers: Any) -> None:
     swap = "Which input does the multiply gate swap in?"
     upstream = "That is the local gradient alone: multiply it by the gradient flowing into the gate from above."
     spec = {
-        "df_da": (r["df_da"], [(g["b"], upstream), (g["a"] * m, swap), (-g["b"] * m, swap)], "∂f/∂a = ∂f/∂q · ∂q/∂a."),
+        "df_da": (r["df_da"], [(g["b"], upstream), (g["a"] * m, swap)], "∂f/∂a = ∂f/∂q · ∂q/∂a."),
         "df_db": (r["df_db"], [(g["a"], upstream), (g["b"] * m, swap)], "∂f/∂b = ∂f/∂q · ∂q/∂b."),
         "df_dc": (
             r["df_dc"],

@@ -16,7 +16,9 @@ had in hand are retried one by one, so only the one responsible is marked.
 from __future__ import annotations
 
 import atexit
+import re
 import sys
+import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -59,6 +61,10 @@ def _grade_one(source_path: str, student: str, path: str, note: str, options: di
     boots while this submission runs (every submission still gets a kernel of its own).
     """
     global _spare
+    options = dict(options)
+    started = options.pop("started", None)
+    if started:  # if this process gets killed, the batch grader knows who was running
+        (Path(started) / _marker(student)).touch()
     kernel = _spare or grading_kernel(**options)
     _spare = grading_kernel(**options).launch()
     try:
@@ -67,6 +73,8 @@ def _grade_one(source_path: str, student: str, path: str, note: str, options: di
         result = unreadable(read(source_path), student, "grader-error", f"the grader failed: {type(err).__name__}: {err}", path)
     if note:
         result.notes.insert(0, note)
+    if started:
+        (Path(started) / _marker(student)).unlink()
     return result
 
 
@@ -135,7 +143,27 @@ def grade_folder(
 
 
 def _in_pool(source_path: str, todo: list, jobs: int, options: dict, results: dict, bar: Progress | None) -> None:
-    retry = []
+    """Grade `todo` in a pool of `jobs` processes. If student code kills a worker, the pool breaks:
+    the submissions that had started are then graded one per process (so only the culprit fails)
+    and the others go to a new pool."""
+    with tempfile.TemporaryDirectory(prefix="coursegrad-started-") as started:
+        while todo:
+            broken = _pool_round(source_path, todo, jobs, dict(options, started=started), results, bar)
+            suspects = [t for t in broken if (Path(started) / _marker(t[0])).exists()]
+            todo = [t for t in broken if t not in suspects]
+            for task in suspects:
+                with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+                    try:
+                        results[task[0]] = pool.submit(_grade_one, source_path, *task, options).result()
+                    except BrokenProcessPool:
+                        reason = "the grading process was killed while running this notebook (e.g. os.kill of the grader)"
+                        results[task[0]] = unreadable(read(source_path), task[0], "grader-error", reason, task[1])
+                bar and bar.step(task[0])
+
+
+def _pool_round(source_path: str, todo: list, jobs: int, options: dict, results: dict, bar: Progress | None) -> list:
+    """One pool over `todo`; returns the tasks lost to a broken pool."""
+    broken = []
     with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
         futures = {pool.submit(_grade_one, source_path, *task, options): task for task in todo}
         for future in as_completed(futures):
@@ -143,14 +171,11 @@ def _in_pool(source_path: str, todo: list, jobs: int, options: dict, results: di
             try:
                 results[task[0]] = future.result()
             except BrokenProcessPool:
-                retry.append(task)
+                broken.append(task)
                 continue
             bar and bar.step(task[0])
-    for task in retry:  # one process per submission: only the one that kills its process fails
-        with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-            try:
-                results[task[0]] = pool.submit(_grade_one, source_path, *task, options).result()
-            except BrokenProcessPool:
-                reason = "the grading process was killed while running this notebook (e.g. os.kill of the grader)"
-                results[task[0]] = unreadable(read(source_path), task[0], "grader-error", reason, task[1])
-        bar and bar.step(task[0])
+    return broken
+
+
+def _marker(student: str) -> str:
+    return re.sub(r"[^\w.-]", "_", student) + ".started"

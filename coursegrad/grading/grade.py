@@ -16,6 +16,7 @@ Nothing a submission does stops the grader: every failure becomes a status and a
 from __future__ import annotations
 
 import json
+import secrets
 import shutil
 import time
 from dataclasses import dataclass, field
@@ -31,9 +32,8 @@ from coursegrad.grading.release import read, student_version
 MAX_NOTEBOOK_BYTES = 50_000_000
 _GUARD = "__import__('sys').modules['coursegrad.grading.guard']"
 INSTALL = "__import__('coursegrad.grading.guard', fromlist=['install']).install(globals(), {memory})"
-INSTALLED = f"{_GUARD}.installed()"
-BEFORE_TEST = f"{_GUARD}.before_test(globals())"
-AFTER_TEST = f"{_GUARD}.after_test(globals())"
+BEFORE_TEST = _GUARD + ".before_test(globals(), {nonce!r})"
+AFTER_TEST = _GUARD + ".after_test(globals(), {nonce!r})"
 
 
 @dataclass
@@ -159,9 +159,9 @@ def grading_kernel(timeout: float = 30, max_output: int = 100_000, memory_mb: in
 def _run(run: match.Plan, result: Submission, kernel: Kernel) -> None:
     by_id = {q.grade_id: q for q in result.questions}
     with kernel:
-        setup = kernel.run(INSTALLED, store_history=False)
-        if setup.status != "ok":
-            raise RuntimeError(f"the grading kernel could not set up coursegrad's guard ({setup.ename}: {setup.evalue})")
+        ok, said = kernel.evaluate(f"{_GUARD}.installed()")
+        if not ok:
+            raise RuntimeError(f"the grading kernel could not set up coursegrad's guard ({said})")
         lost = ""  # why the kernel is gone, once it is
         for step in run.steps:
             q = by_id.get(step.grade_id)
@@ -178,7 +178,7 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel) -> None:
             if step.role == "test":
                 _test(kernel, step, q)
             else:
-                _note(result, step, kernel.run(step.source))
+                _note(result, step, kernel.run(step.source), kernel.alive)
             if not kernel.alive:
                 lost = f"not run: the kernel stopped while running {_where(step)}"
                 if q is not None and q.status in ("timeout", "failed"):
@@ -193,13 +193,14 @@ def _where(step: match.Step) -> str:
     return f"cell {step.grade_id!r}" if step.grade_id else "a cell you added"
 
 
-def _note(result: Submission, step: match.Step, r: CellResult) -> None:
+def _note(result: Submission, step: match.Step, r: CellResult, alive: bool) -> None:
     """Record what went wrong in a cell that is not a test (an answer, setup or added cell)."""
     where = _where(step)
     if r.truncated:
         result.notes.append(f"output of {where} truncated (too long)")
     if r.status == "timeout":
-        result.notes.append(f"{where} timed out (infinite loop?) and was interrupted")
+        then = "was interrupted" if alive else "did not stop when interrupted: the kernel was killed"
+        result.notes.append(f"{where} timed out (infinite loop?) and {then}")
     elif r.status == "dead":
         result.notes.append(f"the kernel died while running {where} (e.g. os._exit or a crash)")
     elif r.status == "error" and r.ename != "NotImplementedError":
@@ -208,16 +209,27 @@ def _note(result: Submission, step: match.Step, r: CellResult) -> None:
         result.notes.append(f"{where} is not answered")
 
 
+def _guard(kernel: Kernel, template: str) -> str | None:
+    """Run a guard step (outside IPython's cell machinery); None if it ran, else what went wrong.
+
+    The guard answers with a fresh random token, so a notebook that hijacks the kernel cannot
+    pretend the guard ran without running it.
+    """
+    nonce = secrets.token_hex(8)
+    ok, said = kernel.evaluate(template.format(nonce=nonce))
+    return None if ok and said == repr(f"ok {nonce}") else (said if not ok else f"unexpected answer {said[:80]!r}")
+
+
 def _test(kernel: Kernel, step: match.Step, q: Question) -> None:
     """Run one instructor test between the guard's before/after steps and score it (nbgrader's rule)."""
-    guard = kernel.run(BEFORE_TEST, store_history=False)
-    if guard.status != "ok":
-        q.points, q.status = 0.0, "failed" if guard.status == "error" else guard.status
-        q.messages = [f"the grader could not restore a clean state before this test ({guard.ename}: {guard.evalue})"]
+    trouble = _guard(kernel, BEFORE_TEST)
+    if trouble is not None:
+        q.points, q.status = 0.0, "failed" if kernel.alive else "not-run"
+        q.messages = [f"the grader could not restore a clean state before this test ({trouble})"]
         return
     r = kernel.run(step.source)
     if kernel.alive:
-        kernel.run(AFTER_TEST, store_history=False)
+        _guard(kernel, AFTER_TEST)
     q.messages = _messages(r)
     stderr = any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in r.outputs)
     if r.status in ("timeout", "dead"):

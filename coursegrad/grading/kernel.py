@@ -53,6 +53,7 @@ class _ThisPythonKernel(AsyncKernelManager):
     @property
     def kernel_spec(self) -> KernelSpec:
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+        argv.append("--InteractiveShell.xmode=Plain")  # short tracebacks: faster, and only the error is reported
         if os.name != "nt":  # the kernel exits by itself if the grader's process dies
             argv.append(f"--IPKernelApp.parent_handle={os.getpid()}")
         return KernelSpec(argv=argv, display_name="Python (coursegrad grader)", language="python")
@@ -126,6 +127,7 @@ class Kernel:
             error_on_timeout={"ename": TIMEOUT_ENAME, "evalue": "", "traceback": []},
             allow_errors=True,
             iopub_timeout=2,
+            shell_timeout_interval=1,  # seconds between checks in evaluate(): its timeout is this precise
             shutdown_kernel="immediate",
             on_cell_executed=self._keep_reply,
             extra_arguments=[f"--IPKernelApp.exec_lines={[self.startup]!r}"] if self.startup else [],
@@ -168,7 +170,7 @@ class Kernel:
     def _keep_reply(self, cell, cell_index, execute_reply) -> None:
         self._reply = execute_reply
 
-    def run(self, source: str, timeout: float | None = None, store_history: bool = True, _probe: bool = True) -> CellResult:
+    def run(self, source: str, timeout: float | None = None, store_history: bool = True) -> CellResult:
         """Run `source` as one cell. Never raises for what the code does; see `CellResult.status`.
 
         `store_history=False` runs it without an execution count (for the grader's own code).
@@ -196,9 +198,33 @@ class Kernel:
             result.status, result.ename, result.evalue = "error", error.get("ename", "Error"), str(error.get("evalue", ""))
         if result.ename == TIMEOUT_ENAME or content.get("ename") == TIMEOUT_ENAME:
             result.status, result.ename = "timeout", TIMEOUT_ENAME
-            if not _probe or self.run("pass", timeout=min(5, self.timeout), store_history=False, _probe=False).status != "ok":
+            if not self.evaluate("1", timeout=1)[0]:
                 self._kill()  # the interrupt did not stop it (e.g. SIGINT ignored): the kernel is lost
         return result
+
+    def evaluate(self, expression: str, timeout: float = 10) -> tuple[bool, str]:
+        """Evaluate one Python expression in the notebook's namespace, outside IPython's cell machinery.
+
+        It is sent as a `user_expression` of an empty, silent execute request, so no cell
+        hooks, AST or input transformers a notebook may have installed get to see it.
+        Returns (True, the value's repr) or (False, what went wrong).
+        """
+        if not self.alive:
+            return False, "the kernel is not running"
+        client = self._client
+        client.timeout = int(max(1, round(timeout)))
+        try:
+            msg_id = client.kc.execute("", silent=True, store_history=False, user_expressions={"value": expression})
+            reply = client.wait_for_reply(msg_id)
+        except DeadKernelError:
+            self._kill()
+            return False, "the kernel died"
+        if reply is None:
+            return False, "no reply (timeout)"
+        value = reply["content"].get("user_expressions", {}).get("value", {})
+        if value.get("status") != "ok":
+            return False, f"{value.get('ename', 'no result')}: {value.get('evalue', '')}"
+        return True, value.get("data", {}).get("text/plain", "")
 
     def _kill(self) -> None:
         """Stop the kernel for good (shutdown_kernel="immediate" kills the process)."""
