@@ -55,6 +55,9 @@ KERNEL_READY_MS = 60_000
 RUN_ALL_MS = 120_000  # a lecture notebook runs in < 20 s under nbval; the browser adds little
 WIDGET_UPDATE_MS = 15_000
 
+# Console errors that mean a student sees something broken (see NotebookPage.console_errors).
+SERIOUS_CONSOLE = re.compile(r"widget|Error displaying|render|model not found|Uncaught", re.IGNORECASE)
+
 # What JupyterLab shows for widgets that failed (jupyterlab_widgets 3) and a renderer crash.
 WIDGET_ERRORS = ("Error displaying widget", "model not found", "Error rendering output item")
 
@@ -530,6 +533,14 @@ class NotebookPage:
         self.page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-below')")
         self.wait_until_done()
 
+    def console_errors(self, serious: bool | None = None) -> list[str]:
+        """Errors in the browser console: uncaught exceptions and widget errors are `serious`
+        (a student sees something broken); other console errors (e.g. a missing resource) are not."""
+        errors = [line for line in self.console if line.startswith(("[error]", "[pageerror]"))]
+        if serious is None:
+            return errors
+        return [line for line in errors if bool(line.startswith("[pageerror]") or SERIOUS_CONSOLE.search(line)) == serious]
+
     def run_past_errors(self, allowed: dict[int, set[str]]) -> None:
         """After Run All stopped at an allowed error, go on from the next cell, until every cell ran.
 
@@ -574,6 +585,7 @@ class NotebookPage:
                 found.append(f"{where} shows {marker!r}")
             if cell["loading"]:
                 found.append(f"{where} still shows 'Loading widget...'")
+        found += [f"the page logged an error: {line[:300]}" for line in self.console_errors(serious=True)]
         if self.page.locator(".jp-Dialog").count():
             found.append(f"a dialog is open: {self.page.locator('.jp-Dialog').first.inner_text()!r}")
         return found

@@ -74,6 +74,7 @@ def test_every_slider_changes_what_the_student_sees(lab, path):
             check_other_slider(notebook, slider)
         except AssertionError as err:
             failures.append(f"slider {slider['label']!r} in cell {slider['cell']}: {err}")
+    failures += [f"the page logged an error: {line[:300]}" for line in notebook.console_errors(serious=True)]
     shots = notebook.screenshot("after-sliders")
     assert not failures, f"{notebook_id(path)} (screenshot: {shots[0]}):\n  " + "\n  ".join(failures)
 

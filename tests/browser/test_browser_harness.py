@@ -36,6 +36,11 @@ def test_harness_sees_errors_and_runs_past_only_the_intended_ones(lab, harness_n
     # Running a notebook leaves the repository alone: no checkpoint folder beside it, the file as it was.
     assert not (harness_notebook.parent / ".ipynb_checkpoints").exists()
     assert '"execution_count": null' in harness_notebook.read_text()
+    # A widget that fails in the browser logs an error there: that is reported too.
+    with notebook.page.expect_console_message(lambda m: m.type == "error"):
+        notebook.page.evaluate("() => console.error('Error displaying widget: a harness check')")
+    assert "the page logged an error: [error] Error displaying widget: a harness check" in notebook.problems(cells, allowed)
+    notebook.console.clear()
     # Without the allowance the intended error is reported too.
     assert "cell 2 ('def answer():') shows NotImplementedError: " in notebook.problems(cells)
 

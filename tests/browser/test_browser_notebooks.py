@@ -31,7 +31,7 @@ def test_lecture_runs_in_jupyterlab_without_errors(lab, path):
     notebook = lab.executed(path)
     cells = notebook.run_cells
     shots = notebook.run_shots
-    _warn_about_what_is_not_an_error(path, cells)
+    _warn_about_what_is_not_an_error(path, cells, notebook)
     problems = notebook.problems(cells)
     assert not problems, f"{notebook_id(path)} in JupyterLab (screenshot: {shots[0]}):\n  " + "\n  ".join(problems)
     assert any(cell["executionCount"] for cell in cells), "no cell ran"
@@ -43,14 +43,14 @@ def test_student_worksheet_runs_with_only_the_intended_errors(lab, path):
     notebook = lab.executed(path)  # Run All, then on past each intended error
     cells = notebook.run_cells
     shots = notebook.run_shots
-    _warn_about_what_is_not_an_error(path, cells)
+    _warn_about_what_is_not_an_error(path, cells, notebook)
     problems = notebook.problems(cells, allowed=allowed)
     assert not problems, f"{notebook_id(path)} in JupyterLab (screenshot: {shots[0]}):\n  " + "\n  ".join(problems)
     shown = {cell["index"] for cell in cells if cell["errors"]}
     assert shown, "the unanswered student version shows no error at all: are the answer cells really unanswered?"
 
 
-def _warn_about_what_is_not_an_error(path, cells: list[dict]) -> None:
+def _warn_about_what_is_not_an_error(path, cells: list[dict], notebook) -> None:
     """Red warning boxes and outputs wider than the page are not errors, but a reviewer should hear about them."""
     for cell in cells:
         for text in cell.get("stderr", []):
@@ -61,3 +61,5 @@ def _warn_about_what_is_not_an_error(path, cells: list[dict]) -> None:
                 f"in a {room}px column (window {VIEWPORT['width']}px): the student scrolls sideways",
                 stacklevel=1,
             )
+    for line in notebook.console_errors(serious=False):
+        warnings.warn(f"{notebook_id(path)}: the browser console logged {line[:300]}", stacklevel=1)
