@@ -385,7 +385,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     sys.setrecursionlimit(10_000)  # micrograd's backward is recursive (the scalar graph is ~100 deep)
-    rounds = 3 if args.quick else 25
+    rounds = 3 if args.quick else 40
     steps = 5 if args.quick else 20
     scalars = [bench_scalar(rounds, collect_garbage=False), bench_scalar(rounds, collect_garbage=True)]
     small, large = ([2, 64, 64, 1], 256), ([2, 128, 128, 1], 512)

@@ -107,7 +107,7 @@ def unbroadcast(g: float | np.ndarray, shape: tuple[int, ...]) -> float | np.nda
     gradient is the sum over the extra axis (gradients add up where a value is reused).
     """
     if isinstance(g, float):
-        return g
+        return g if shape == () else np.full(shape, g)  # a number for every element (e.g. from a user's gate)
     if shape == ():
         return float(np.sum(g))
     if g.shape == shape:
@@ -205,7 +205,8 @@ class Value:
         if len(local_grads) != len(inputs):
             raise ValueError(f"gate {op!r}: {len(inputs)} inputs but {len(local_grads)} local gradients; give one per input.")
         data = _to_data(data, f"gate {op!r} output")
-        return Value._make(data, inputs, tuple(_local_grad(g, op, i) for i, g in enumerate(local_grads)), op)
+        local_grads = tuple(_local_grad(g, op, i, x, data) for i, (g, x) in enumerate(zip(local_grads, inputs, strict=True)))
+        return Value._make(data, inputs, local_grads, op)
 
     @staticmethod
     def _make(data: float | np.ndarray, inputs: tuple, local_grads: tuple, op: str) -> Value:
@@ -485,8 +486,12 @@ def _softplus_array(x: np.ndarray) -> np.ndarray:
         return np.logaddexp(0.0, x)  # log(e⁰ + eˣ) without overflow
 
 
-def _local_grad(g: Any, op: str, i: int) -> Any:
-    """Check a local gradient given to `Value.from_gate`: a number, an array or a `Rule`."""
+def _local_grad(g: Any, op: str, i: int, input_node: Value, out: float | np.ndarray) -> Any:
+    """Check a local gradient given to `Value.from_gate`: a number, an array or a `Rule`.
+
+    A number for an array input of a gate with a single-number output means "this much for
+    every element" (e.g. 1 for a sum), so it becomes an array of the input's shape.
+    """
     if isinstance(g, Rule):
         return g
     if isinstance(g, Value):
@@ -494,7 +499,10 @@ def _local_grad(g: Any, op: str, i: int) -> Any:
             f"gate {op!r}: local gradient {i} is a Value; give its number instead (e.g. `x.data`, not `x`). "
             "Local gradients are plain numbers or arrays; backprop multiplies them by the upstream gradient."
         )
-    return _to_data(g, f"gate {op!r} local gradient {i}")
+    g = _to_data(g, f"gate {op!r} local gradient {i}")
+    if isinstance(g, float) and isinstance(out, float) and input_node.shape:
+        return np.full(input_node.shape, g)
+    return g
 
 
 # ---------------------------------------------------------------------------
@@ -547,15 +555,15 @@ def topological_order(root: Value) -> list[Value]:
 def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None) -> None:
     """The backward pass from `root`. If `record` is a list, each `Step` taken is appended to it.
 
-    Interior nodes start the pass with no gradient (`None`) and end it with this pass's
-    gradient; leaves keep what they had and accumulate, as in PyTorch.
+    Interior nodes start the pass at 0 and end it with this pass's gradient; leaves keep
+    what they had and accumulate, as in PyTorch.
     """
     seed = _seed(root, gradient)
     order = topological_order(root)
     interior = [node for node in order if node.inputs]
     for node in interior:
-        node.grad = None  # nothing has flowed into it yet in this pass
-    root.grad = seed if root.grad is None else root.grad + seed
+        node.grad = 0.0  # nothing has flowed into it yet in this pass (0 + an array is that array)
+    root.grad = root.grad + seed
     for node in reversed(interior):  # outputs before inputs
         upstream = node.grad  # complete: every node that uses `node` came before it
         contributions = []
@@ -563,7 +571,7 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
             contribution = local * upstream  # local gradient × upstream gradient (the chain rule)
             if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
                 contribution = unbroadcast(contribution, child.shape)
-            child.grad = contribution if child.grad is None else child.grad + contribution  # gradients add up at forks
+            child.grad = child.grad + contribution  # gradients add up where a node is used more than once
             contributions.append(contribution)
         if record is not None:
             record.append(Step(len(record), node, upstream, node.local_grads, tuple(contributions)))

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from coursegrad import Step, Value, backprop, topological_order
+from coursegrad import Rule, Step, Value, backprop, topological_order
 from coursegrad.engine import unbroadcast
 
 # ---------------------------------------------------------------------------
@@ -365,3 +365,40 @@ def test_record_is_optional_and_is_appended_to():
     assert len(steps) == 2 and steps[1].index == 1
     backprop(y)  # no record: fine
     assert x.grad == 4.0
+
+
+# ---------------------------------------------------------------------------
+# details of the pass
+# ---------------------------------------------------------------------------
+
+
+def test_no_negative_zero_gradients():
+    """relu passes 0 × (negative upstream) = -0.0; gradients start at +0, so they show 0, not -0."""
+    a = Value(-1.0, "a")
+    h = a * 2.0
+    z = -h.relu()
+    z.backward()
+    assert math.copysign(1.0, h.grad) == 1.0 and math.copysign(1.0, a.grad) == 1.0
+    A = Value(np.array([-1.0, 2.0]))
+    H = A * 2.0
+    (-(H.relu())).sum().backward()
+    assert "-0" not in repr(H.grad) and "-0" not in repr(A.grad)
+
+
+def test_a_gate_whose_rule_raises_leaves_usable_nodes():
+    x = Value(np.array([1.0, 2.0]), "x")
+    h = x * 3.0
+    broken = Value.from_gate(1.0, (h,), (Rule(lambda G: G @ np.ones((3, 3)), "oops"),), "broken")
+    y = broken * 2.0
+    with pytest.raises(ValueError):
+        y.backward()
+    repr(h), repr(x), repr(y)  # every node still prints
+
+
+def test_a_number_as_local_gradient_of_an_array_input_means_every_element():
+    x = Value(np.array([1.0, 2.0, 3.0]), "x")
+    h = x * 2.0  # an interior array node
+    total = Value.from_gate(float(np.sum(h.data)), (h,), (1.0,), "Σ")
+    (total * 5.0).backward()
+    np.testing.assert_array_equal(h.grad, [5.0, 5.0, 5.0])
+    np.testing.assert_array_equal(x.grad, [10.0, 10.0, 10.0])
