@@ -61,7 +61,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"{'OK' if report.ok else 'FAILED'}: {src}")
         for problem in report.problems:
             print(f"  - {problem}")
-        print(f"  cells that raise in the unanswered student version: {', '.join(report.expected_errors) or 'none'}")
+        raising = ", ".join(f"{i} {gid} ({ename})" for i, gid, ename in report.expected_errors) or "none"
+        print(f"  cells that raise in the unanswered student version (index grade_id (error)): {raising}")
     return 1 if failed else 0
 
 

@@ -30,7 +30,7 @@ CLEAN_ERRORS = ("NameError", "NotImplementedError", "AssertionError")
 class Validation:
     source: str
     problems: list[str] = field(default_factory=list)
-    expected_errors: list[str] = field(default_factory=list)  # grade_ids that raise in the student version
+    expected_errors: list[tuple[int, str, str]] = field(default_factory=list)  # (cell index, grade_id, error)
 
     @property
     def ok(self) -> bool:
@@ -80,7 +80,7 @@ def validate(source_path: str | Path, release_path: str | Path | None = None, ti
 def _run_as_student(student: nbformat.NotebookNode, workdir: str, timeout: float, report: Validation) -> None:
     """Restart & Run All on the student version: which cells raise, and are they the intended ones?"""
     with Kernel(workdir, timeout=timeout) as kernel:
-        for cell in student.cells:
+        for index, cell in enumerate(student.cells):
             if cell.cell_type != "code":
                 continue
             gid = C.grade_id(cell) or "(no id)"
@@ -89,7 +89,7 @@ def _run_as_student(student: nbformat.NotebookNode, workdir: str, timeout: float
                 report.problems.append(f"the student version's cell {gid} crashed ({r.status})")
                 return
             if r.status == "error":
-                report.expected_errors.append(gid)
+                report.expected_errors.append((index, gid, r.ename))
                 if not (C.is_solution(cell) or C.is_test(cell)):
                     report.problems.append(f"the student version's read-only cell {gid} raises {r.ename}: {r.evalue}")
                 elif r.ename not in CLEAN_ERRORS:
