@@ -94,7 +94,7 @@ def pytest_collection_finish(session):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    if getattr(config, "_coursegrad_browser_tests", 0):
+    if getattr(config, "_coursegrad_browser_tests", 0) and not config.option.collectonly:
         terminalreporter.write_sep("-", "browser test artifacts")
         folder = artifacts_dir()
         shots = len(list(folder.glob("*.png")))
