@@ -117,7 +117,7 @@ class Explorer:
         assert slider.count() == 1, f"expected one slider with class coursegrad-slider-{name}, found {slider.count()}"
         return slider
 
-    def move(self, name: str, facts: dict, towards: str = "up") -> tuple[str, float]:
+    def move(self, name: str, facts: dict) -> tuple[str, float]:
         """Press an arrow key on slider `name` (the other way at the end of its range); return key, step sign."""
         control = facts["controls"][name]
         if control["type"] == "FloatLogSlider":
