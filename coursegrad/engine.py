@@ -567,7 +567,7 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
     for node in reversed(interior):  # outputs before inputs
         upstream = node.grad  # complete: every node that uses `node` came before it
         contributions = []
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
+        for child, local in zip(node.inputs, node.local_grads):  # noqa: B905 (one local gradient per input; strict= is slow)
             contribution = local * upstream  # local gradient × upstream gradient (the chain rule)
             if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
                 contribution = unbroadcast(contribution, child.shape)
