@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,14 +60,39 @@ def notebook_id(path: Path) -> str:
     return path.relative_to(REPO).as_posix()
 
 
+def documented_errors(path: Path) -> dict[int, set[str]] | None:
+    """The errors worksheets/README.md says the unanswered student version shows, by cell index.
+
+    Read from its expected-errors table (cell | grade_id | raises); used for this notebook only
+    if every row's grade_id sits at that cell index in it. None if there is no such table.
+    """
+    readme = REPO / "worksheets" / "README.md"
+    if not readme.exists():
+        return None
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find("<!-- expected-errors:start -->"), text.find("<!-- expected-errors:end -->")
+    if start < 0 or end < start:
+        return None
+    rows = re.findall(r"^\|\s*(\d+)\s*\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|", text[start:end], re.MULTILINE)
+    cells = _load(path)["cells"]
+    at = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(cells)}
+    if not rows or any(at.get(grade_id) != int(index) for index, grade_id, _ in rows):
+        return None
+    return {int(index): {ename} for index, _, ename in rows}
+
+
 def intended_errors(path: Path) -> dict[int, set[str]]:
     """The errors an unanswered student version is meant to show, by cell index.
 
-    Answer cells (nbgrader `solution`) raise NotImplementedError; autograded check cells
-    (nbgrader `grade`) fail with AssertionError, with the NameError of an answer variable that
-    was never assigned, or with the NotImplementedError of an unanswered function they call.
-    Any other error, or an error anywhere else, is a bug.
+    What worksheets/README.md documents for it, if it does; otherwise nbgrader's roles:
+    answer cells (`solution`) raise NotImplementedError; autograded check cells (`grade`) fail
+    with AssertionError, with the NameError of an answer that was never assigned, or with the
+    NotImplementedError of an unanswered function they call. Any other error, or an error
+    anywhere else, is a bug.
     """
+    documented = documented_errors(path)
+    if documented is not None:
+        return documented
     allowed: dict[int, set[str]] = {}
     for index, cell in enumerate(_load(path)["cells"]):
         meta = cell.get("metadata", {}).get("nbgrader", {})

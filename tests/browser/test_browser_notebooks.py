@@ -8,7 +8,7 @@ of the whole notebook is saved for a reviewer.
 The student version of a worksheet is handed out unanswered: its answer cells raise
 NotImplementedError and the checks that depend on them fail. Run All stops at the first
 such error, so the test goes on from the next cell (as a student would), and accepts exactly
-those intended errors and nothing else.
+those intended errors (worksheets/README.md's table of them) and nothing else.
 """
 
 from __future__ import annotations
@@ -16,7 +16,15 @@ from __future__ import annotations
 import warnings
 
 import pytest
-from browser_course import VIEWPORT, extra_notebooks, intended_errors, lecture_notebooks, notebook_id, student_worksheets
+from browser_course import (
+    VIEWPORT,
+    documented_errors,
+    extra_notebooks,
+    intended_errors,
+    lecture_notebooks,
+    notebook_id,
+    student_worksheets,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +54,11 @@ def test_student_worksheet_runs_with_only_the_intended_errors(lab, path):
     _warn_about_what_is_not_an_error(path, cells, notebook)
     problems = notebook.problems(cells, allowed=allowed)
     assert not problems, f"{notebook_id(path)} in JupyterLab (screenshot: {shots[0]}):\n  " + "\n  ".join(problems)
-    shown = {cell["index"] for cell in cells if cell["errors"]}
+    shown = {cell["index"]: {e["ename"] for e in cell["errors"]} for cell in cells if cell["errors"]}
     assert shown, "the unanswered student version shows no error at all: are the answer cells really unanswered?"
+    documented = documented_errors(path)
+    if documented is not None:  # exactly the table in worksheets/README.md, cell by cell
+        assert shown == documented, f"errors shown {shown} differ from worksheets/README.md's table {documented}"
 
 
 def _warn_about_what_is_not_an_error(path, cells: list[dict], notebook) -> None:
