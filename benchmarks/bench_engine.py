@@ -11,13 +11,14 @@ Three measurements, printed in one table from this single run:
 2. **Array MLP training step** (coursegrad vs hand-written numpy backprop vs PyTorch CPU
    autograd): MLP 2-64-64-1 with tanh on a batch of 256, MSE loss; forward + backward + SGD
    update, float64 everywhere. Every library runs on one thread (OPENBLAS_NUM_THREADS=1,
-   torch.set_num_threads(1)). Target: coursegrad ≤ 1.5× numpy. Measured twice: in this
-   process (glibc's default allocator) and in a child process with MALLOC_TOP_PAD_=64 MiB,
-   where glibc keeps freed memory instead of returning it to the system. coursegrad keeps
-   each step's graph (students draw it after backward), so every step frees ~2 MB of arrays
-   at once; glibc hands that back to the kernel and the next step page-faults it in again.
-   The second measurement shows the engine's own overhead without that effect. A larger
-   network (2-128-128-1, batch 512) shows how the overhead shrinks as the arrays grow.
+   torch.set_num_threads(1)). Target: coursegrad ≤ 1.5× numpy. Each array comparison runs
+   in a fresh Python process (as a notebook kernel would), twice: with glibc's default
+   allocator, and with MALLOC_TOP_PAD_=64 MiB, where glibc keeps freed memory instead of
+   returning it to the system. coursegrad keeps each step's graph (students draw it after
+   backward), so a step frees a few MB of arrays at once; glibc may hand that back to the
+   kernel and page-fault it in again on the next step (the table counts page faults per
+   step). The second measurement shows the engine's own overhead without that effect. A
+   larger network (2-128-128-1, batch 512) shows how the overhead shrinks as arrays grow.
 3. **Deep chain**: backward through a chain of 100,000 nodes. Target: < 2 s.
 
 Timing: `time.perf_counter`; the implementations take turns in every round (so a busy
@@ -230,13 +231,13 @@ def minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt if resource else 0
 
 
-def bench_array(sizes: list[int], batch: int, rounds: int, steps_per_round: int) -> dict:
+def bench_array(sizes: list[int], batch: int, rounds: int, steps_per_round: int, with_torch: bool = True) -> dict:
     X, y = array_problem(batch, sizes[0])
     model = MLP(sizes, activation="tanh", seed=0)
     start = [p.data.copy() for p in model.parameters()]
     runners = {"coursegrad": coursegrad_step(model, X, y), "numpy (by hand)": numpy_step([p.copy() for p in start], X, y)}
     threads = None
-    if torch_available():
+    if with_torch and torch_available():
         import torch
 
         torch.set_num_threads(1)
@@ -266,15 +267,17 @@ def bench_array(sizes: list[int], batch: int, rounds: int, steps_per_round: int)
         "times": times,
         "faults": {name: n / steps for name, n in faults.items()},
         "torch_threads": threads,
-        "allocator": os.environ.get("MALLOC_TOP_PAD_") and "MALLOC_TOP_PAD_=" + os.environ["MALLOC_TOP_PAD_"],
+        "allocator": f"MALLOC_TOP_PAD_={pad}" if (pad := os.environ.get("MALLOC_TOP_PAD_")) else "default allocator",
+        "torch_loaded": "torch" in sys.modules,
     }
 
 
-def bench_array_in_child(sizes: list[int], batch: int, rounds: int, steps_per_round: int, env: dict) -> dict | None:
-    """Run bench_array in a fresh process with extra environment variables (e.g. glibc malloc tuning)."""
-    if not sys.platform.startswith("linux"):
+def bench_array_in_child(sizes: list[int], batch: int, rounds: int, steps: int, env: dict, with_torch: bool) -> dict | None:
+    """Run bench_array in a fresh process, with extra environment variables (e.g. glibc malloc tuning)."""
+    if env and not sys.platform.startswith("linux"):  # MALLOC_* variables are glibc's
         return None
-    args = [sys.executable, __file__, "--array-json", ",".join(map(str, sizes)), str(batch), str(rounds), str(steps_per_round)]
+    args = [sys.executable, __file__, "--array-json", ",".join(map(str, sizes)), str(batch), str(rounds), str(steps)]
+    args += [] if with_torch else ["--no-torch"]
     out = subprocess.run(args, env={**os.environ, **env}, capture_output=True, text=True, check=True).stdout
     return json.loads(out)
 
@@ -352,7 +355,7 @@ def table(scalars: list, arrays: list, chain: dict) -> str:
             continue
         at = array["times"]
         base = at["numpy (by hand)"]
-        where = array["allocator"] or "default allocator"
+        where = f"fresh process{'' if array['torch_loaded'] else ' without PyTorch'}, {array['allocator']}"
         for name, t in at.items():
             best, med = ratios(t, base)
             if name == "coursegrad":
@@ -378,10 +381,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a few rounds: a smoke test, not a measurement")
     parser.add_argument("--array-json", nargs=4, metavar=("SIZES", "BATCH", "ROUNDS", "STEPS"), help=argparse.SUPPRESS)
+    parser.add_argument("--no-torch", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.array_json:  # the child process of bench_array_in_child
         sizes, batch, rounds, steps = args.array_json
-        print(json.dumps(bench_array([int(n) for n in sizes.split(",")], int(batch), int(rounds), int(steps))))
+        sizes = [int(n) for n in sizes.split(",")]
+        print(json.dumps(bench_array(sizes, int(batch), int(rounds), int(steps), with_torch=not args.no_torch)))
         return 0
 
     sys.setrecursionlimit(10_000)  # micrograd's backward is recursive (the scalar graph is ~100 deep)
@@ -389,10 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     steps = 5 if args.quick else 20
     scalars = [bench_scalar(rounds, collect_garbage=False), bench_scalar(rounds, collect_garbage=True)]
     small, large = ([2, 64, 64, 1], 256), ([2, 128, 128, 1], 512)
+    keep_memory = {"MALLOC_TOP_PAD_": str(64 * 2**20)}
     arrays = [
-        bench_array(*small, rounds, steps),
-        bench_array_in_child(*small, rounds, steps, {"MALLOC_TOP_PAD_": str(64 * 2**20)}),
-        bench_array(*large, rounds, max(steps // 4, 2)),
+        bench_array_in_child(*small, rounds, steps, {}, with_torch=False),  # what a student's kernel does
+        bench_array_in_child(*small, rounds, steps, keep_memory, with_torch=False),  # the engine's own overhead
+        bench_array_in_child(*small, rounds, steps, {}, with_torch=True),
+        bench_array_in_child(*large, rounds, max(steps // 4, 2), {}, with_torch=True),
     ]
     chain = bench_chain(rounds=1 if args.quick else 5)
     print(f"## Engine ({machine_note()})\n")
