@@ -74,6 +74,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
         raise SystemExit(f"no instructor notebook at {source}")
     if not folder.is_dir():
         raise SystemExit(f"no folder of submissions at {folder} (one subfolder per student)")
+    for loose in sorted(folder.glob("*.ipynb")):
+        print(f"ignored {loose}: put each submission in a folder named after the student", file=sys.stderr)
     options = {"timeout": args.timeout, "max_output": args.max_output, "memory_mb": args.memory_mb}
     results = batch.grade_folder(source, folder, jobs=args.jobs, progress=not args.quiet, **options)
     if not results:

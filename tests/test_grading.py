@@ -174,6 +174,7 @@ def submissions() -> dict[str, tuple[bytes | None, str]]:
     nbs["huge_output"] = _extra(
         _correct(), "ex2_fork", f"print('x' * 20_000_000)\nopen({NAME!r}, 'w').write('overwritten by the student')"
     )
+    nbs["memory_hog"] = _extra(_correct(), "setup", "hog = np.zeros(6 * 1024**3, dtype=np.uint8)  # 6 GiB, over the 4 GiB limit")
     nbs["cheat_checks"] = _extra(_wrong(), "ex1_answer", CHEAT_CHECKS)
     nbs["cheat_ipython"] = _extra(_wrong(), "setup", CHEAT_IPYTHON)
     nbs["kills_grader"] = _extra(_correct(), "ex3_test", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
@@ -306,6 +307,10 @@ def test_huge_output_is_capped_and_the_submission_file_untouched(graded):
     expect(graded, "huge_output", "passed", notes=("output of a cell you added truncated",))
     feedback = (graded["out"] / "feedback" / "huge_output.md").read_text()
     assert len(feedback) < 20_000
+
+
+def test_memory_limit(graded):
+    expect(graded, "memory_hog", "passed", notes=("a cell you added raised", "MemoryError: Unable to allocate 6.00 GiB"))
 
 
 def test_submissions_are_never_modified(graded):
