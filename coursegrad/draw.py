@@ -684,8 +684,9 @@ class _Picture:
                 f"{escape(s)}</text>"
             )
 
+        shown_w, shown_h = display_size(total_w, total_h)
         out.append(
-            f'<svg xmlns="http://www.w3.org/2000/svg" width="{total_w}" height="{total_h}" '
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="{shown_w}" height="{shown_h}" '
             f'viewBox="0 0 {total_w} {total_h}" font-family="{FONT}">'
         )
         out.append(f'<rect x="0" y="0" width="{total_w}" height="{total_h}" fill="#FFFFFF"/>')
@@ -908,6 +909,16 @@ def _spread(want: list[float], gaps: list[float]) -> list[float]:
     return [zi + c for zi, c in zip(z, offsets, strict=True)]
 
 
+MAX_WIDTH = 960  # px: a wider drawing is shown scaled down, so it fits a notebook column without scrolling
+
+
+def display_size(width: int, height: int) -> tuple[int, int]:
+    """The size a drawing is shown at: its own size, or scaled down to MAX_WIDTH wide."""
+    if width <= MAX_WIDTH:
+        return width, height
+    return MAX_WIDTH, int(round(height * MAX_WIDTH / width))
+
+
 def svg_to_png(svg: str, scale: float = 1.0) -> bytes:
     """Draw one of *our* SVG pictures with matplotlib and return PNG bytes.
 
@@ -925,7 +936,10 @@ def svg_to_png(svg: str, scale: float = 1.0) -> bytes:
 
     pt = 0.72  # one SVG pixel (1/100 inch at 100 dpi) in points, the unit of line widths and font sizes
     root = ET.fromstring(svg)
-    width, height = float(root.get("width")), float(root.get("height"))
+    width, height = float(root.get("width")), float(root.get("height"))  # the size shown
+    _, _, view_w, view_h = (float(v) for v in root.get("viewBox").split())  # the drawing's own coordinates
+    scale *= width / view_w
+    width, height = view_w, view_h
     with matplotlib.rc_context({"lines.scale_dashes": False, "svg.fonttype": "none"}):
         fig = Figure(figsize=(width / 100, height / 100), dpi=100 * scale)
         FigureCanvasAgg(fig)

@@ -319,3 +319,18 @@ def test_same_bytes_in_fresh_interpreters():
     f.backward()
     digests.add(hashlib.sha256(draw(f, highlight=w2).svg.encode()).hexdigest() + "\n")
     assert len(digests) == 1
+
+
+def test_wide_graphs_are_shown_scaled_to_fit_a_notebook_column():
+    from coursegrad.draw import MAX_WIDTH
+
+    neuron, _ = sigmoid_neuron()
+    neuron.backward()
+    d = draw(neuron)
+    root = ET.fromstring(d.svg)
+    assert d.width > MAX_WIDTH  # the layout is wider than a notebook column ...
+    assert int(root.get("width")) == MAX_WIDTH  # ... so it is shown scaled down, keeping its proportions
+    assert root.get("viewBox") == f"0 0 {d.width} {d.height}"
+    assert abs(int(root.get("height")) - d.height * MAX_WIDTH / d.width) <= 1
+    png = d.png()
+    assert int.from_bytes(png[16:20], "big") == MAX_WIDTH
