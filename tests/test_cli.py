@@ -97,7 +97,7 @@ def test_grade_a_small_class_end_to_end(tmp_path):
         (tmp_path / "in" / student).mkdir(parents=True)
         nbformat.write(nb, str(tmp_path / "in" / student / SOURCE.name))
     (tmp_path / "in" / "cy").mkdir()  # handed in nothing
-    result = cli("grade", str(SOURCE), str(tmp_path / "in"), "-o", str(tmp_path / "grades"), "--timeout", "20")
+    result = cli("grade", str(SOURCE), str(tmp_path / "in"), "-o", str(tmp_path / "grades"), "--timeout", "20", "--jobs", "1")
     assert result.returncode == 0, result.stderr
     assert "graded 2 of 3 submissions" in result.stdout
     assert "grading 01_backprop_worksheet [" in result.stderr and "3/3" in result.stderr  # the progress bar

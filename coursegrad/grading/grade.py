@@ -233,7 +233,7 @@ def _test(kernel: Kernel, step: match.Step, q: Question) -> None:
     q.messages = _messages(r)
     stderr = any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in r.outputs)
     if r.status in ("timeout", "dead"):
-        q.points, q.status = 0.0, "timeout" if r.status == "timeout" else "not-run"
+        q.points, q.status = 0.0, "timeout" if r.status == "timeout" else "failed"
         q.messages.append("the test timed out" if r.status == "timeout" else "the kernel died during this test")
     elif r.status == "error" or stderr:
         q.points, q.status = 0.0, "failed"
@@ -255,7 +255,7 @@ def _partial(r: CellResult, q: Question) -> float:
                 return q.max_points
             if value > q.max_points:
                 q.messages.append(f"the test reported {value:g} points, more than {q.max_points:g}; capped")
-            return q.max_points if value < 0 else min(value, q.max_points)
+            return q.max_points if value < 0 else min(value, q.max_points)  # negative: full points, as in nbgrader
     return q.max_points
 
 
