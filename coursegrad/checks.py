@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from coursegrad.engine import Value
+from coursegrad.engine import Value, backprop
 from coursegrad.gradcheck import gradcheck
 
 __all__ = [
@@ -231,13 +231,14 @@ FORK_INPUTS = {"x": 3.0, "y": -2.0}
 
 
 def fork_values() -> dict[str, float]:
-    """Exercise 2 computed by the engine, including the two paths by which x reaches g."""
+    """Exercise 2 computed by the engine, including what each of the two paths adds into x's gradient."""
     x, y = Value(FORK_INPUTS["x"], "x"), Value(FORK_INPUTS["y"], "y")
     a = x * y
     b = a + x
     g = b**2
-    g.backward()
-    dg_db = 2 * b.data
+    steps: list = []
+    backprop(g, record=steps)  # the engine's own record of each step of the backward pass
+    into_x = {s.node.op: c for s in steps for i, c in zip(s.inputs, s.contributions, strict=True) if i is x}
     return {
         "g": g.data,
         "a": a.data,
@@ -245,8 +246,8 @@ def fork_values() -> dict[str, float]:
         "dg_db": b.grad,
         "dg_dx": x.grad,
         "dg_dy": y.grad,
-        "dx_via_a": dg_db * FORK_INPUTS["y"],  # through a = x·y: upstream ∂g/∂a = ∂g/∂b, local ∂a/∂x = y
-        "dx_direct": dg_db * 1.0,  # through b = a + x: local ∂b/∂x = 1
+        "dx_via_a": into_x["*"],  # through a = x·y
+        "dx_direct": into_x["+"],  # through b = a + x
     }
 
 
