@@ -34,6 +34,15 @@ def _sources(paths: list[str]) -> list[Path]:
     return found
 
 
+def _only_source() -> Path:
+    """The instructor notebook when none is named: the one worksheet in worksheets/source/."""
+    found = _sources([])
+    if len(found) > 1:
+        names = ", ".join(str(p) for p in found)
+        raise SystemExit(f"several worksheets ({names}): name the one to grade, e.g. coursegrad grade {found[0]} submissions/")
+    return found[0]
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from coursegrad.grading import release
 
@@ -67,9 +76,15 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from coursegrad.grading import batch, report
+    try:
+        from coursegrad.grading import batch, report
+    except ImportError as err:
+        raise SystemExit(f"grading needs Jupyter's packages ({err}): pip install 'coursegrad[course]'") from None
 
-    source, folder = Path(args.source), Path(args.submissions)
+    if len(args.paths) > 2:
+        raise SystemExit("coursegrad grade takes [SOURCE] SUBMISSIONS: at most two paths")
+    *given, folder = (Path(p) for p in args.paths)
+    source = given[0] if given else _only_source()
     if not source.is_file():
         raise SystemExit(f"no instructor notebook at {source}")
     if not folder.is_dir():
@@ -114,11 +129,18 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "grade",
         help="grade a folder of submissions: gradebook CSV and feedback per student",
-        description="Grade SUBMISSIONS/<student>/<worksheet>.ipynb against the instructor SOURCE. " + SAFETY,
+        usage="coursegrad grade [-h] [-o OUT] [--jobs N] [--timeout S] [--max-output N] [--memory-mb MB] [-q] "
+        "[SOURCE] SUBMISSIONS",
+        description="Grade SUBMISSIONS/<student>/<worksheet>.ipynb against the instructor SOURCE.\n\n" + SAFETY,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    r.add_argument("source", help="the instructor notebook, e.g. worksheets/source/01_backprop_worksheet.ipynb")
-    r.add_argument("submissions", help="folder with one subfolder per student")
+    r.add_argument(
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="[SOURCE] SUBMISSIONS: the instructor notebook (default: the one in worksheets/source/), "
+        "then the folder with one subfolder per student",
+    )
     r.add_argument("-o", "--out", default="grades", help="output folder (default: grades/)")
     r.add_argument("--jobs", type=int, default=default_jobs(), help="submissions graded in parallel (default: 2)")
     r.add_argument("--timeout", type=float, default=30, help="seconds a cell may run before it is interrupted (default 30)")

@@ -114,3 +114,14 @@ def test_grade_a_small_class_end_to_end(tmp_path):
     assert [r["question"] for r in rows] == graded * 3
     assert {p.name for p in (tmp_path / "grades" / "feedback").iterdir()} == {"ada.md", "bo.md", "cy.md"}
     assert (tmp_path / "grades" / "written_answers.md").exists()
+
+
+def test_grade_finds_the_only_worksheet_when_source_is_omitted(tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    (tmp_path / "in" / "ada").mkdir(parents=True)
+    (tmp_path / "in" / "ada" / SOURCE.name).write_text("not json")
+    assert main(["grade", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q"]) == 0
+    with open(tmp_path / "out" / "summary.csv", newline="") as f:
+        assert [(r["student"], r["status"]) for r in csv.DictReader(f)] == [("ada", "invalid")]
+    with pytest.raises(SystemExit, match="at most two paths"):
+        main(["grade", "a", "b", "c"])
