@@ -115,8 +115,25 @@ def feedback(s: Submission, worksheet: str) -> str:
             lines += ["", f"## {title}", ""]
         points = "to be graded" if q.points is None else f"{q.points:g} / {q.max_points:g}"
         lines.append(f"- {_MARK.get(q.status, '✗')} `{q.grade_id}`: {points} ({q.status})")
-        lines += [f"    - {m}".replace("\n", "\n      ") for m in q.messages]
+        lines += _said(q.messages)
     return "\n".join(lines) + "\n"
+
+
+def _said(messages: list[str]) -> list[str]:
+    """A check's messages as sub-items; other printed lines (e.g. a gradcheck table) as a code block."""
+    out, block = [], []
+    for m in messages + [None]:
+        plain = m is not None and not m.startswith(("✓", "✗", "points:")) and ": " not in m[:40] and "Error" not in m
+        if plain:
+            block.append(m)
+            continue
+        if block:
+            out += ["", "      ```", *[f"      {b}" for b in block], "      ```", ""]
+            block = []
+        if m is not None:
+            text = m.removeprefix("AssertionError: ").replace("\n", "\n      ")
+            out.append(f"    - {text}")
+    return out
 
 
 def written_answers(results: list[Submission], worksheet: str) -> str:
