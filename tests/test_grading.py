@@ -167,7 +167,7 @@ def submissions() -> dict[str, tuple[bytes | None, str]]:
     nbs["edited_test"] = nb
     nbs["exception"] = _answer(_correct(), "ex3_answer", "o_value = 1 / 0")
     nbs["infinite_loop"] = _answer(_correct(), "ex6_answer", "while True:\n    pass")
-    nbs["stubborn_loop"] = _answer(
+    nbs["endless_loop"] = _answer(
         _correct(), "ex6_answer", "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass"
     )
     nbs["kernel_dies"] = _answer(_correct(), "ex5_answer", "import os\nos._exit(1)")
@@ -294,8 +294,8 @@ def test_infinite_loop_is_interrupted_and_grading_goes_on(graded):
 
 def test_loop_that_ignores_interrupts_loses_only_what_follows(graded):
     lost = {q: (0, "not-run") for q in ("ex6_test", "ex7_shapes", "ex7_backward")}
-    expect(graded, "stubborn_loop", "passed", lost, notes=("'ex6_answer' timed out",))
-    assert "the kernel stopped while running cell 'ex6_answer'" in rows_of(graded, "stubborn_loop")["ex7_backward"]["reason"]
+    expect(graded, "endless_loop", "passed", lost, notes=("'ex6_answer' timed out",))
+    assert "the kernel stopped while running cell 'ex6_answer'" in rows_of(graded, "endless_loop")["ex7_backward"]["reason"]
 
 
 def test_kernel_that_dies(graded):

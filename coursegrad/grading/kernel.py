@@ -198,7 +198,7 @@ class Kernel:
             result.status, result.ename, result.evalue = "error", error.get("ename", "Error"), str(error.get("evalue", ""))
         if result.ename == TIMEOUT_ENAME or content.get("ename") == TIMEOUT_ENAME:
             result.status, result.ename = "timeout", TIMEOUT_ENAME
-            if not self.evaluate("1", timeout=1)[0]:
+            if not self.evaluate("1", timeout=min(5.0, max(1.0, self.timeout)))[0]:
                 self._kill()  # the interrupt did not stop it (e.g. SIGINT ignored): the kernel is lost
         return result
 
