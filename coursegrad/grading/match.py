@@ -54,9 +54,11 @@ def plan(source: nbformat.NotebookNode, student_version: nbformat.NotebookNode, 
             by_id.setdefault(gid, []).append(cell)
             anchor = gid
         else:
+            code = cell.get("cell_type") == "code" and cell.get("source", "").strip()
             if gid:
-                result.problems.append(f"unknown cell id {gid!r} (renamed or copied in?); run as an added cell")
-            if cell.get("cell_type") == "code" and cell.get("source", "").strip():
+                then = "; run as an added cell" if code else ""
+                result.problems.append(f"unknown cell id {gid!r} (renamed or copied in?){then}")
+            if code:
                 extras.setdefault(anchor, []).append(cell.source)
 
     first_seen = [gid for gid in dict.fromkeys(C.grade_id(c) for c in submission.cells) if gid in handed_out]
@@ -91,8 +93,8 @@ def _step(cell: nbformat.NotebookNode, theirs: nbformat.NotebookNode | None) -> 
         return Step("markdown", cell.source, gid)
     if C.is_test(cell):
         return Step("test", cell.source, gid, pts)
-    if C.is_solution(cell):
-        return Step("answer", theirs.source if theirs is not None else C.CODE_STUB, gid, pts)
+    if C.is_solution(cell):  # a deleted answer runs nothing (and is noted)
+        return Step("answer", theirs.source if theirs is not None else "", gid, pts)
     return Step("given", cell.source, gid)
 
 
