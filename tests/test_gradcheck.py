@@ -7,14 +7,14 @@ import os
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from coursegrad import GradcheckReport, Rule, Value, gradcheck, numerical_grad
 from coursegrad.gradcheck import relative_error, verdict
 
-settings.register_profile("coursegrad", deadline=None, max_examples=25)
+settings.register_profile("coursegrad", deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("coursegrad-ci", parent=settings.get_profile("coursegrad"), derandomize=True, print_blob=True)
 PROFILE = settings.get_profile("coursegrad-ci" if os.environ.get("CI", "").lower() == "true" else "coursegrad")
 
