@@ -41,7 +41,8 @@ def ensure_env(extras: str) -> None:
 
 
 def run(*args: str) -> int:
-    env = dict(os.environ, PYTHONHASHSEED="0")
+    # As if the environment were activated: tools the tests call by name (jupyter, alembic) come from .venv.
+    env = dict(os.environ, PYTHONHASHSEED="0", VIRTUAL_ENV=str(VENV), PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}")
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
 
 
