@@ -556,7 +556,8 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
     """The backward pass from `root`. If `record` is a list, each `Step` taken is appended to it.
 
     Interior nodes start the pass at 0 and end it with this pass's gradient; leaves keep
-    what they had and accumulate, as in PyTorch.
+    what they had and accumulate, as in PyTorch. Constants (plain numbers and arrays that an
+    operation wrapped, `.constant` is True) get no gradient: wrap data in `Value(...)` to get one.
     """
     seed = _seed(root, gradient)
     order = topological_order(root)
@@ -568,6 +569,9 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
         upstream = node.grad  # complete: every node that uses `node` came before it
         contributions = []
         for child, local in zip(node.inputs, node.local_grads):  # noqa: B905 (one local gradient per input; strict= is slow)
+            if child.constant:  # a plain number or data array mixed into the expression: it gets no gradient
+                contributions.append(None)
+                continue
             contribution = local * upstream  # local gradient × upstream gradient (the chain rule)
             if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
                 contribution = unbroadcast(contribution, child.shape)

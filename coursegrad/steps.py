@@ -82,6 +82,9 @@ class BackwardTrace:
         for step in steps:
             after = []
             for child, contribution in zip(step.node.inputs, step.contributions, strict=True):
+                if contribution is None:  # a constant: the engine sends it no gradient
+                    after.append(None)
+                    continue
                 totals[child] = totals[child] + contribution if child in totals else contribution
                 after.append(totals[child])
             forks = tuple(uses[child] > 1 for child in step.node.inputs)
@@ -124,7 +127,8 @@ class BackwardTrace:
         known: dict[Value, Any] = {self.root: self.seed}
         for step in self._steps[: k + 1]:
             for child, total in zip(step.inputs, step.totals, strict=True):
-                known[child] = total
+                if total is not None:
+                    known[child] = total
         return known
 
     def _total_after(self, k: int, node: Value) -> Any:
@@ -137,7 +141,7 @@ class BackwardTrace:
     def sent_until(self, k: int) -> dict:
         """(consumer node, input number) -> the gradient it sent into that input, for steps 0..k."""
         self._check(k)
-        return {(step.node, i): c for step in self._steps[: k + 1] for i, c in enumerate(step.contributions)}
+        return {(step.node, i): c for step in self._steps[: k + 1] for i, c in enumerate(step.contributions) if c is not None}
 
     # -- for people ------------------------------------------------------------
 
@@ -152,7 +156,7 @@ class BackwardTrace:
         step = self._steps[k]
         names = [_name(child) for child in step.inputs]
         locals_ = ", ".join(f"∂out/∂{n} = {_local_text(g)}" for n, g in zip(names, step.local_grads, strict=True))
-        sends = ", ".join(f"{summary(c)} to {n}" for n, c in zip(names, step.contributions, strict=True))
+        sends = ", ".join(f"{summary(c)} to {n}" for n, c in zip(names, step.contributions, strict=True) if c is not None)
         text = (
             f"step {k + 1} of {len(self)} at {_name(step.node)} (out = {summary(step.node.data)}): "
             f"upstream gradient {summary(step.upstream)}; local gradients {locals_}; sends {sends}"

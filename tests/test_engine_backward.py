@@ -312,13 +312,17 @@ def check_record_matches_grads(root, steps, gradient=None):
         assert s.local_grads is s.node.local_grads
         assert s.inputs == s.node.inputs
         for child, local, contribution in zip(s.inputs, s.local_grads, s.contributions, strict=True):
+            if child.constant:  # constants get no gradient
+                assert contribution is None
+                continue
             np.testing.assert_allclose(contribution, unbroadcast(local * s.upstream, child.shape))  # local × upstream
             assert np.shape(contribution) == child.shape
     # every node's gradient is the sum of what the steps sent it (plus the seed at the root)
     received = {id(n): 0.0 for n in nodes}
     for s in steps:
         for child, contribution in zip(s.inputs, s.contributions, strict=True):
-            received[id(child)] = received[id(child)] + contribution
+            if contribution is not None:
+                received[id(child)] = received[id(child)] + contribution
     seed = 1.0 if gradient is None else gradient
     received[id(root)] = received[id(root)] + seed
     for n in nodes:
@@ -355,6 +359,19 @@ def test_record_with_arrays_broadcasting_and_a_gradient():
     G = rng.normal(size=(4, 2))
     steps = recorded(out, G)
     check_record_matches_grads(out, steps, G)
+
+
+def test_constants_get_no_gradient():
+    x = Value(3.0, "x")
+    data = np.array([1.0, -2.0])
+    f = (x * data).sum() + 2.0
+    steps = recorded(f)
+    constants = [c for s in steps for c in s.inputs if c.constant]
+    assert len(constants) == 2 and not any(np.any(c.grad) for c in constants)
+    assert x.grad == -1.0  # the variable still gets its gradient: sum of the data
+    data_node = next(c for c in constants if c.shape == (2,))
+    step = next(s for s in steps if any(c is data_node for c in s.inputs))
+    assert step.contributions[[c is data_node for c in step.inputs].index(True)] is None
 
 
 def test_record_is_optional_and_is_appended_to():

@@ -33,7 +33,8 @@ def sums_of_contributions(trace: BackwardTrace) -> dict:
     total = {}
     for step in trace:
         for child, c in zip(step.inputs, step.contributions, strict=True):
-            total[child] = total.get(child, 0.0) + c
+            if c is not None:  # None: a constant, which gets no gradient
+                total[child] = total.get(child, 0.0) + c
     return total
 
 
