@@ -42,7 +42,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from coursegrad.engine import Value, chain, unbroadcast
+from coursegrad.engine import Value, chain, topological_order, unbroadcast
 
 __all__ = ["draw", "GraphDrawing", "DrawnNode", "DrawnWire", "Box", "fmt", "summary", "gate_symbol"]
 
@@ -339,20 +339,7 @@ def drawing_order(root: Value) -> list[Value]:
     (A depth-first walk with an explicit stack, so deep graphs need no recursion. The drawing numbers
     nodes in this order, so the numbering depends only on the graph.)
     """
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.inputs))]
-    while stack:
-        node, inputs = stack[-1]
-        for child in inputs:
-            if child not in seen:
-                seen.add(child)
-                stack.append((child, iter(child.inputs)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+    return topological_order(root, visit_inputs=iter)
 
 
 def _select(root: Value, max_nodes: int, focus: Value | None = None) -> tuple[list[Value], str]:

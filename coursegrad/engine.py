@@ -530,21 +530,22 @@ class Step:
         return self.node.inputs
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, visit_inputs: Callable = reversed) -> list[Value]:
     """Every node `root` depends on, each after all of its inputs (iterative: no recursion limit).
 
     A depth-first walk with an explicit stack: a node is placed once all its inputs are.
-    (Nodes are compared by identity: `Value` defines no `==`.)
+    `visit_inputs` orders each node's inputs for the walk (backprop: last input first;
+    the drawing passes `iter`, first input first). Nodes are compared by identity.
     """
     order: list[Value] = []
     visited = {root}
-    stack = [(root, reversed(root.inputs))]  # (node, its inputs not looked at yet), last input first
+    stack = [(root, visit_inputs(root.inputs))]  # (node, its inputs not looked at yet)
     while stack:
         node, inputs = stack[-1]
         for child in inputs:
             if child not in visited:
                 visited.add(child)
-                stack.append((child, reversed(child.inputs)))
+                stack.append((child, visit_inputs(child.inputs)))
                 break
         else:  # every input of `node` is placed, so `node` can be
             stack.pop()
