@@ -61,3 +61,43 @@ def test_check_detects_a_stripped_notebook(tmp_path):
 
 def test_lectures_folder_is_where_the_readme_says():
     assert LECTURES.name == "lectures" and LECTURES.is_dir()
+
+
+def _texts(path):
+    nb = nbformat.read(path, as_version=4)
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    shown = []
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            shown.append(out.get("text", "") + str(out.get("data", {}).get("text/plain", "")))
+    return prose, "\n".join(shown)
+
+
+# Numbers the prose states, and how a computed output of the same notebook shows them.
+CLAIMS = {
+    "01_computational_graphs.ipynb": [("f = -12", "f = -12.0"), ("= -4", "df/dx = -4.0, df/dy = -4.0, df/dz = 3.0")],
+    "02_backpropagation.ipynb": [
+        ("output $0.73$", "f = 0.73"),
+        ("[-0.20, -0.39, 0.20]", "dw = [-0.20, -0.39, 0.20]"),
+        ("[0.39, -0.59]", "dx = [0.39, -0.59]"),
+        ("approx 0.20", "local gradient σ(1-σ) = 0.20"),
+    ],
+    "03_multiplication_effect.ipynb": [
+        ("exactly 1000.000000", "1000.000000"),
+        ("$\\eta/10^6$", "reproduces the raw-data training: True"),
+    ],
+    "04_vanishing_sigmoid.ipynb": [
+        ("0.018% of a quarter", "0.018%"),
+        ("$\\sigma'(0) = 0.25$", "    0   0.500000    2.500e-01"),
+        ("8.3 \\times 10^{-7}", "dw0 = 8.32e-07"),
+        ("(half of them at gain 5", "weight std            5:  54.8% of the units saturated"),
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLAIMS))
+def test_numbers_in_the_prose_are_the_computed_ones(name):
+    prose, shown = _texts(LECTURES / name)
+    for said, computed in CLAIMS[name]:
+        assert said in prose, f"{name}: the prose no longer says {said!r}"
+        assert computed in shown, f"{name}: no output shows {computed!r} (the prose says {said!r})"
