@@ -50,7 +50,8 @@ def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if command == "lab":
         ensure_env("course")
-        return run("-m", "jupyter", "lab", "lectures/01_computational_graphs.ipynb", *rest)
+        as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # e.g. in a container
+        return run("-m", "jupyter", "lab", "lectures/01_computational_graphs.ipynb", *as_root, *rest)
     if command == "test":
         ensure_env("course,test")
         return run("-m", "pytest", *rest)
