@@ -51,7 +51,8 @@ def main(argv: list[str]) -> int:
     if command == "lab":
         ensure_env("course")
         as_root = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []  # e.g. in a container
-        return run("-m", "jupyter", "lab", "lectures/01_computational_graphs.ipynb", *as_root, *rest)
+        folder = f"--ServerApp.root_dir={ROOT}"  # the whole course in the file browser, lecture 1 open
+        return run("-m", "jupyter", "lab", folder, "lectures/01_computational_graphs.ipynb", *as_root, *rest)
     if command == "test":
         ensure_env("course,test")
         return run("-m", "pytest", *rest)
