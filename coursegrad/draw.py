@@ -42,7 +42,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from coursegrad.engine import Value, chain, topological_order, unbroadcast
+from coursegrad.engine import Value, topological_order, unbroadcast
 
 __all__ = ["draw", "GraphDrawing", "DrawnNode", "DrawnWire", "Box", "fmt", "summary", "gate_symbol"]
 
@@ -433,7 +433,7 @@ class _Picture:
             if self.sent is not None and not final:
                 terms.append(self.sent.get((consumer, s)))
             else:  # what the engine's chain rule sends from the consumer's gradient of the latest pass
-                terms.append(unbroadcast(chain(consumer.local_grads[s], consumer.grad), ()))
+                terms.append(unbroadcast(consumer.local_grads[s] * consumer.grad, ()))  # local × upstream
         return terms
 
     def grad_text(self, i: int, final: bool = False) -> str:

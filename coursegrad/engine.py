@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,16 +148,6 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"Rule({self.formula})"
-
-
-def chain(local: Any, upstream: Any, input_node: Value | None = None) -> Any:
-    """The chain rule at one gate: local gradient × upstream gradient.
-
-    Given the `input_node` the local gradient belongs to, the product is also summed
-    back to that input's shape (`unbroadcast`), ready to be added into its `.grad`.
-    """
-    product = local * upstream
-    return product if input_node is None else unbroadcast(product, input_node.shape)
 
 
 # ---------------------------------------------------------------------------
@@ -628,8 +618,3 @@ def _name(node: Value) -> str:
 def _is_finite(x: float | np.ndarray) -> bool:
     """No nan or inf in x (a float or an array)."""
     return math.isfinite(x) if type(x) is float else bool(np.isfinite(x).all())
-
-
-def walk(root: Value) -> Iterator[Value]:
-    """Iterate over the graph behind `root`, inputs first."""
-    return iter(topological_order(root))
