@@ -160,7 +160,7 @@ class GradcheckReport:
             if np.asarray(c.noise)[k] and r[k] > FINE:
                 said = "fine (the difference is rounding noise)"
             more = f"   (worst of {a.size} elements)" if r.ndim else ""
-            lines.append(f"  {where:<8} {_fmt(a[k]):>12} {_fmt(n[k]):>12} {float(r[k]):>11.1e}  {said}{more}")
+            lines.append(f"  {where:<8} {_fmt(a[k]):>12} {_fmt(n[k]):>12} {_fmt_rel(float(r[k])):>11}  {said}{more}")
             for idx in zip(*np.nonzero(np.atleast_1d(c.kink)), strict=True):
                 place = f"{c.name}{[int(i) for i in idx]}" if r.ndim else c.name
                 lines.append(
@@ -171,17 +171,23 @@ class GradcheckReport:
         if self.passed and worst == 0.0:
             lines.append("PASSED: backprop agrees with central differences (every difference is rounding noise).")
         elif self.passed:
-            lines.append(f"PASSED: backprop agrees with central differences (worst relative error {worst:.1e}).")
+            lines.append(f"PASSED: backprop agrees with central differences (worst relative error {_fmt_rel(worst)}).")
         else:
             bad = [c.name for c in self.checks if c.worst > SUSPICIOUS]
             lines.append(
                 f"FAILED: the gradient of {', '.join(bad)} disagrees with central differences "
-                f"(worst relative error {worst:.1e}; above 1e-2 means a wrong local gradient)."
+                f"(worst relative error {_fmt_rel(worst)}; above 1e-2 means a wrong local gradient)."
             )
         return "\n".join(lines)
 
     def _repr_pretty_(self, printer, cycle) -> None:  # IPython shows the report, not a dataclass dump
         printer.text(str(self))
+
+
+def _fmt_rel(rel: float) -> str:
+    """A relative error for people: below 1e-7 only "< 1e-07", since its digits there are rounding
+    noise that differs from machine to machine (and would make notebook outputs machine-dependent)."""
+    return f"{rel:.1e}" if rel >= FINE else "< 1e-07"
 
 
 def _fmt(x: Any) -> str:
