@@ -90,7 +90,7 @@ CLAIMS = {
         ("0.018% of a quarter", "0.018%"),
         ("$\\sigma'(0) = 0.25$", "    0   0.500000    2.500e-01"),
         ("8.3 \\times 10^{-7}", "dw0 = 8.32e-07"),
-        ("(half of them at gain 5", "weight std            5:  54.8% of the units saturated"),
+        ("(more than half of them with weight std 5", "weight std            5:  54.8% of the units saturated"),
     ],
 }
 
