@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from coursegrad import Value
-from coursegrad.draw import draw
+from coursegrad.drawing import draw
 from coursegrad.steps import backward_steps
 
 

@@ -7,13 +7,16 @@
     >>> f.data, x.grad, y.grad, z.grad
     (-12.0, -4.0, -4.0, 3.0)
 
-The core (`engine`, `gradcheck`, `nn`) needs only numpy. Drawings, plots and
-slider explorers live in `coursegrad.draw`, `coursegrad.plots` and
-`coursegrad.widgets` and import matplotlib / ipywidgets only when you use them.
+The core (`engine`, `gradcheck`, `nn`, the SVG drawings of `drawing` and the
+step-through of `steps`) needs only numpy. Plots and slider explorers live in
+`coursegrad.plots` and `coursegrad.widgets`, which import matplotlib and ipywidgets;
+`import coursegrad` imports neither.
 """
 
+from coursegrad.drawing import draw
 from coursegrad.engine import Rule, Step, Value, as_value, backprop, topological_order
 from coursegrad.gradcheck import GradcheckReport, gradcheck, numerical_grad
+from coursegrad.steps import backward_steps
 
 __version__ = "0.1.0"
 
@@ -31,17 +34,3 @@ __all__ = [
     "backward_steps",
     "__version__",
 ]
-
-
-def __getattr__(name: str):
-    # `coursegrad.draw(f)` and `coursegrad.backward_steps(f)` without importing the drawing
-    # code (and its dependencies) on `import coursegrad`.
-    if name == "draw":
-        from coursegrad.draw import draw
-
-        return draw
-    if name == "backward_steps":
-        from coursegrad.steps import backward_steps
-
-        return backward_steps
-    raise AttributeError(f"module 'coursegrad' has no attribute {name!r}")

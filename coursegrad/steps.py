@@ -147,7 +147,7 @@ class BackwardTrace:
 
     def describe(self, k: int) -> str:
         """One line saying what happens at step k (k = -1: the seed)."""
-        from coursegrad.draw import summary
+        from coursegrad.drawing import summary
 
         self._check(k)
         if k == -1:
@@ -173,9 +173,9 @@ class BackwardTrace:
         """The graph at step k: the current node highlighted, gradients known so far shown, the rest blank.
 
         k = -1 draws the graph before the first step (only the output's seed is known).
-        Other keyword options go to `coursegrad.draw.draw` (e.g. `title=`, `max_nodes=`).
+        Other keyword options go to `coursegrad.drawing.draw` (e.g. `title=`, `max_nodes=`).
         """
-        from coursegrad.draw import draw
+        from coursegrad.drawing import draw
 
         self._check(k)
         highlight = self._steps[k].node if k >= 0 else None
@@ -208,7 +208,7 @@ _INFIX = {"+": "+", "*": "×", "-": "−", "/": "/", "@": "@"}
 
 def _name(node: Value | None, depth: int = 3) -> str:
     """A short name for a node: its label, its number (constants), or its expression, e.g. "(x + y)"."""
-    from coursegrad.draw import gate_symbol, summary
+    from coursegrad.drawing import gate_symbol, summary
 
     if node is None:
         return ""
@@ -233,7 +233,7 @@ def _name(node: Value | None, depth: int = 3) -> str:
 
 
 def _local_text(g: Any) -> str:
-    from coursegrad.draw import summary
+    from coursegrad.drawing import summary
 
     formula = getattr(g, "formula", None)
     return f"[{formula}]" if formula is not None else summary(g)

@@ -420,7 +420,7 @@ class GraphExplorer(Explorer):
 
     def _prefit(self) -> None:
         """Size the picture for the drawings at each slider's ends too, so it rarely has to grow later."""
-        from coursegrad.draw import draw
+        from coursegrad.drawing import draw
 
         start = {n: float(s.value) for n, s in self.sliders.items()}
         for name, slider in self.sliders.items():
@@ -452,7 +452,7 @@ class GraphExplorer(Explorer):
         return out, xs
 
     def _recompute(self, changed: str | None) -> None:
-        from coursegrad.draw import draw
+        from coursegrad.drawing import draw
 
         self.state["inputs"] = {n: float(s.value) for n, s in self.sliders.items()}
         out, xs = self._evaluate(self.state["inputs"])
@@ -684,7 +684,7 @@ class MultiplicationExplorer(Explorer):
             "Multiply swaps: each input's gradient is the <i>other</i> input.",
         )
         if self.graph is not None:
-            from coursegrad.draw import draw
+            from coursegrad.drawing import draw
 
             self._view.show(draw(f))
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from coursegrad import Value, backprop, numerical_grad
-from coursegrad.draw import fmt
+from coursegrad.drawing import fmt
 from coursegrad.engine import Step
 from coursegrad.steps import BackwardTrace, backward_steps
 

@@ -19,7 +19,7 @@ def _coursegrad_browser_probe(model_id):
     import ipywidgets
 
     from coursegrad import Value
-    from coursegrad.draw import summary
+    from coursegrad.drawing import summary
     from coursegrad.engine import topological_order
     from coursegrad.widgets import BackpropStepper, Explorer, GraphExplorer
 

@@ -218,7 +218,7 @@ def check_graph_explorer(ex: Explorer) -> None:
 
 
 def _highlight(ex: Explorer) -> list[dict]:
-    from coursegrad.draw import HIGHLIGHT_RING
+    from coursegrad.drawing import HIGHLIGHT_RING
 
     return ex.box.locator(f".coursegrad-graph svg [stroke='{HIGHLIGHT_RING}']").evaluate_all(
         "els => els.map(e => { const b = e.getBBox(); return {x: b.x, y: b.y}; })"

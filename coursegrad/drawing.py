@@ -26,14 +26,12 @@ wires short), nodes in a column are ordered to reduce crossings (barycenter swee
 same graph always gives the same bytes. Graphs larger than `max_nodes` are drawn in a compact
 form: the part nearest the output (or the highlighted node), with a message saying so.
 
-`import coursegrad; coursegrad.draw(f)` works too: this module is callable.
+The package exports `draw` as `coursegrad.draw`.
 """
 
 from __future__ import annotations
 
 import math
-import sys
-import types
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
@@ -983,13 +981,3 @@ def svg_to_png(svg: str, scale: float = 1.0) -> bytes:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=100 * scale)
     return buffer.getvalue()
-
-
-class _CallableModule(types.ModuleType):
-    """Lets `coursegrad.draw(f)` work although `coursegrad.draw` is also this module."""
-
-    def __call__(self, *args, **kwargs) -> GraphDrawing:
-        return draw(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
