@@ -15,6 +15,9 @@ import sys
 import time
 from pathlib import Path
 
+from jupyter_client.kernelspec import KernelSpec
+from jupyter_client.manager import AsyncKernelManager
+
 ROOT = Path(__file__).resolve().parent.parent
 LECTURES = ROOT / "lectures"
 
@@ -24,21 +27,18 @@ def lecture_notebooks(folder: Path = LECTURES) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("_"))
 
 
-def kernel_manager(**kwargs):
-    """A Jupyter kernel manager that runs *this* Python (never a `python3` kernelspec pointing elsewhere)."""
-    from jupyter_client.kernelspec import KernelSpec, KernelSpecManager
-    from jupyter_client.manager import KernelManager
+class ThisPythonKernel(AsyncKernelManager):
+    """A kernel manager that starts an IPython kernel in *this* Python, never whatever a `python3`
+    kernelspec in the user's data folder points at. Subclasses add arguments with `kernel_args`."""
 
-    class ThisPython(KernelSpecManager):
-        def get_kernel_spec(self, kernel_name: str) -> KernelSpec:
-            return KernelSpec(
-                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-                display_name="Python 3 (ipykernel)",
-                language="python",
-                resource_dir=str(ROOT),
-            )
+    @property
+    def kernel_args(self) -> list[str]:
+        return []
 
-    return KernelManager(kernel_name="python3", kernel_spec_manager=ThisPython(), **kwargs)
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *self.kernel_args]
+        return KernelSpec(argv=argv, display_name="Python 3 (ipykernel)", language="python")
 
 
 def execute(path: Path, timeout: int = 120, store: bool = True):
@@ -51,7 +51,7 @@ def execute(path: Path, timeout: int = 120, store: bool = True):
         nb,
         timeout=timeout,
         kernel_name="python3",
-        km=kernel_manager(),
+        km=ThisPythonKernel(kernel_name="python3"),
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=False,
     )

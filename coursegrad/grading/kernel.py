@@ -16,17 +16,16 @@ from __future__ import annotations
 import asyncio
 import os
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from coursegrad.notebooks import ThisPythonKernel
 
 TIMEOUT_ENAME = "CellTimeoutError"
 
@@ -47,16 +46,15 @@ class CellResult:
         return "".join(o.get("text", "") for o in self.outputs if o.get("output_type") == "stream" and o.get("name") == "stdout")
 
 
-class _ThisPythonKernel(AsyncKernelManager):
-    """A kernel manager that always starts an IPython kernel in the grader's own Python."""
+class _GraderKernel(ThisPythonKernel):
+    """The kernel in the grader's own Python, with short tracebacks, exiting if the grader dies."""
 
     @property
-    def kernel_spec(self) -> KernelSpec:
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
-        argv.append("--InteractiveShell.xmode=Plain")  # short tracebacks: faster, and only the error is reported
+    def kernel_args(self) -> list[str]:
+        args = ["--InteractiveShell.xmode=Plain"]  # short tracebacks: faster, and only the error is reported
         if os.name != "nt":  # the kernel exits by itself if the grader's process dies
-            argv.append(f"--IPKernelApp.parent_handle={os.getpid()}")
-        return KernelSpec(argv=argv, display_name="Python (coursegrad grader)", language="python")
+            args.append(f"--IPKernelApp.parent_handle={os.getpid()}")
+        return args
 
 
 class _CappedClient(NotebookClient):
@@ -114,7 +112,7 @@ class Kernel:
         if self._client is not None:
             return self
         private = Path(self._private.name)
-        km = _ThisPythonKernel(kernel_name="coursegrad-grader", connection_file=str(private / "kernel.json"))
+        km = _GraderKernel(kernel_name="coursegrad-grader", connection_file=str(private / "kernel.json"))
         if os.name != "nt":
             km.transport, km.ip = "ipc", str(private / "ipc")
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
