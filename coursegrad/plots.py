@@ -67,6 +67,15 @@ _CYCLE = [COLORS[c] for c in ("blue", "vermillion", "green", "orange", "purple",
 _STYLES = ["-", "--", "-.", ":"]
 _MARKERS = ["o", "s", "^", "D", "v", "P"]
 
+
+def _line_style(i: int, j: int | None = None, marker: bool = True) -> dict:
+    """Colour (and marker) of line i, line style of j (default i): lines never differ by colour alone."""
+    style = {"color": _CYCLE[i % len(_CYCLE)], "linestyle": _STYLES[(i if j is None else j) % len(_STYLES)]}
+    if marker:
+        style["marker"] = _MARKERS[i % len(_MARKERS)]
+    return style
+
+
 SATURATION = 4.0  # |x| beyond which we call a sigmoid saturated: σ'(4) ≈ 0.018, under 1/14 of its peak
 GOOD_GAIN = {"sigmoid": 1.0, "tanh": 1.0, "relu": math.sqrt(2.0), "linear": 1.0}  # weight std = gain / √n_in
 DPI = 100
@@ -317,9 +326,7 @@ def plot_loss_curves(
         ax.semilogy(
             data["steps"],
             losses,
-            color=_CYCLE[i % len(_CYCLE)],
-            linestyle=_STYLES[j % len(_STYLES)],
-            marker=_MARKERS[i % len(_MARKERS)],
+            **_line_style(i, j),
             markevery=max(1, steps // 10),
             markersize=5,
             linewidth=1.8,
@@ -427,9 +434,7 @@ def plot_layer_gradient_norms(
         ax.semilogy(
             data["layers"],
             norms,
-            color=_CYCLE[i % len(_CYCLE)],
-            linestyle=_STYLES[i % len(_STYLES)],
-            marker=_MARKERS[i % len(_MARKERS)],
+            **_line_style(i),
             linewidth=1.8,
             markersize=6,
             label=f"{a}, gain {g:.3g}",
@@ -484,7 +489,7 @@ def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6
     results = activation_training_data() if results is None else results
     fig, ax = _new_axes(ax, figsize)
     for i, (activation, result) in enumerate(results.items()):
-        ax.plot(result["loss"], color=_CYCLE[i % len(_CYCLE)], linestyle=_STYLES[i % len(_STYLES)], linewidth=2,
+        ax.plot(result["loss"], **_line_style(i, marker=False), linewidth=2,
                 label=f"{activation} (accuracy {result['accuracy']:.0%})")  # fmt: skip
     ax.axhline(np.log(2.0), color=COLORS["grey"], linewidth=1, linestyle=":")
     ax.text(0.99, np.log(2.0), "log 2: guessing", ha="right", va="bottom", transform=ax.get_yaxis_transform(), fontsize=9)
