@@ -127,6 +127,15 @@ def _any(condition: bool | np.ndarray) -> bool:
     return bool(condition) if isinstance(condition, bool) else bool(np.any(condition))
 
 
+# Ops whose result is finite whenever their inputs are (every node's data is checked to be
+# finite), so `_make` need not check it: tanh and σ lie in [-1, 1], log x > -745 for x > 0, ...
+CANNOT_OVERFLOW = frozenset({"neg", "log", "tanh", "σ", "relu", "softplus", "max", "T", "reshape", "[]"})
+
+# The local gradient of + (and of a in a - b). Backprop passes the upstream gradient on
+# unchanged through it: multiplying by 1 would only copy the array.
+ONE = 1.0
+
+
 class Rule:
     """A local gradient that is not a plain factor, written as a function of the upstream gradient.
 
@@ -202,10 +211,11 @@ class Value:
     def _make(data: float | np.ndarray, inputs: tuple, local_grads: tuple, op: str) -> Value:
         """The output node of an operation: its value, the op, its inputs and the local gradients.
 
-        A result that overflowed (inf or nan) raises here, at the op that made it. `data` is
-        already a float or a float64 array, so `__init__`'s checks of user input are skipped.
+        A result that overflowed (inf or nan) raises here, at the op that made it (ops in
+        CANNOT_OVERFLOW are not checked). `data` is already a float or a float64 array, so
+        `__init__`'s checks of user input are skipped.
         """
-        if not (math.isfinite(data) if type(data) is float else _is_finite(data)):
+        if op not in CANNOT_OVERFLOW and not _is_finite(data):
             raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
         out = object.__new__(Value)
         out.data, out.label, out.constant = data, "", False
@@ -218,7 +228,7 @@ class Value:
     def __add__(self, other: Any) -> Value:
         """a + b.  Local gradients: ∂/∂a = 1, ∂/∂b = 1 (add distributes the gradient)."""
         other = as_value(other)
-        return self._make(self.data + other.data, (self, other), (1.0, 1.0), "+")
+        return self._make(self.data + other.data, (self, other), (ONE, ONE), "+")
 
     def __mul__(self, other: Any) -> Value:
         """a · b.  Local gradients: ∂/∂a = b, ∂/∂b = a (multiply swaps its inputs)."""
@@ -232,7 +242,7 @@ class Value:
     def __sub__(self, other: Any) -> Value:
         """a - b.  Local gradients: ∂/∂a = 1, ∂/∂b = -1."""
         other = as_value(other)
-        return self._make(self.data - other.data, (self, other), (1.0, -1.0), "-")
+        return self._make(self.data - other.data, (self, other), (ONE, -1.0), "-")
 
     def __truediv__(self, other: Any) -> Value:
         """a / b.  Local gradients: ∂/∂a = 1/b, ∂/∂b = -a/b²."""
@@ -368,21 +378,25 @@ class Value:
 
     def sum(self, axis: int | tuple | None = None) -> Value:
         """Σ x.  Local gradient: 1 for every element (the upstream gradient is copied back to each)."""
-        x = self.data
-        if isinstance(x, float):
-            return self._make(x, (self,), (1.0,), "sum")
-        total = np.sum(x, axis=axis, keepdims=True)  # summed axes kept with length 1, to spread G back along them
-        spread = Rule(lambda G: np.ones(x.shape) * np.reshape(G, total.shape), "copy G to every element")
-        out = np.squeeze(total, axis=axis)
-        return self._make(out if out.ndim else out.item(), (self,), (spread,), "sum")
+        return self._sum(axis, "sum")
 
     def mean(self, axis: int | tuple | None = None) -> Value:
-        """The mean: Σ x / n.  Local gradient: 1/n for every element."""
-        total = self.sum(axis)
-        n = np.size(self.data) // max(np.size(total.data), 1)  # how many numbers went into each sum
-        if n == 0:
-            raise ValueError(f"mean of an empty array (shape {self.shape}) is undefined: there is nothing to average.")
-        return total * (1.0 / n)
+        """The mean: Σ x / n, over the n numbers in each sum.  Local gradient: 1/n for every element."""
+        return self._sum(axis, "mean")
+
+    def _sum(self, axis: int | tuple | None, op: str) -> Value:
+        """Σ x over `axis`, times 1/n for a mean.  Local gradient: that factor, for every element."""
+        x = self.data
+        if isinstance(x, float):
+            return self._make(x, (self,), (1.0,), op)
+        total = x.sum(axis=axis, keepdims=True)  # summed axes kept with length 1, to spread G back along them
+        n = x.size // max(total.size, 1)  # how many numbers went into each sum
+        if op == "mean" and n == 0:
+            raise ValueError(f"mean of an empty array (shape {x.shape}) is undefined: there is nothing to average.")
+        factor, formula = (1.0, "copy G to every element") if op == "sum" else (1.0 / n, f"copy G/{n} to every element")
+        spread = Rule(lambda G: np.full(x.shape, factor) * np.reshape(G, total.shape), formula)
+        out = np.squeeze(total, axis=axis) * factor
+        return self._make(out if out.ndim else out.item(), (self,), (spread,), op)
 
     def transpose(self) -> Value:
         """Xᵀ.  Local gradient: the upstream gradient, transposed back."""
@@ -437,7 +451,7 @@ class Value:
         name = f"{self.label!r}, " if self.label else ""
         if isinstance(self.data, float):
             return f"Value({name}data={self.data:.6g}, grad={self.grad:.6g})"
-        data, grad = np.array2string(self.data, precision=4), np.array2string(np.asarray(self.grad), precision=4)
+        data, grad = np.array2string(self.data, precision=4), np.array2string(self.grad + 0.0, precision=4)  # + 0: -0 shows as 0
         return f"Value({name}shape={self.data.shape}, data={data}, grad={grad})"
 
     def __bool__(self) -> bool:
@@ -546,30 +560,40 @@ def topological_order(root: Value, visit_inputs: Callable = reversed) -> list[Va
 def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None) -> None:
     """The backward pass from `root`. If `record` is a list, each `Step` taken is appended to it.
 
-    Interior nodes start the pass at 0 and end it with this pass's gradient; leaves keep
-    what they had and accumulate, as in PyTorch. Constants (plain numbers and arrays that an
-    operation wrapped, `.constant` is True) get no gradient: wrap data in `Value(...)` to get one.
+    Interior nodes end the pass with this pass's gradient; leaves keep what they had and
+    accumulate, as in PyTorch. Constants (plain numbers and arrays that an operation wrapped,
+    `.constant` is True) get no gradient: wrap data in `Value(...)` to get one.
+
+    No array is changed in place, and an array gradient that reaches a node is kept as it is
+    (not copied), so nodes may share one gradient array: treat `.grad` as read-only.
     """
     seed = _seed(root, gradient)
     order = topological_order(root)
     interior = [node for node in order if node.inputs]
-    for node in interior:
-        node.grad = 0.0  # nothing has flowed into it yet in this pass (0 + an array is that array)
-    root.grad = root.grad + seed
-    for node in reversed(interior):  # outputs before inputs
-        upstream = node.grad  # complete: every node that uses `node` came before it
-        contributions = []
-        for child, local in zip(node.inputs, node.local_grads):  # noqa: B905 (one local gradient per input; strict= is slow)
-            if child.constant:  # a plain number or data array mixed into the expression: it gets no gradient
-                contributions.append(None)
-                continue
-            contribution = local * upstream  # local gradient × upstream gradient (the chain rule)
-            if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
-                contribution = unbroadcast(contribution, child.shape)
-            child.grad = child.grad + contribution  # gradients add up where a node is used more than once
-            contributions.append(contribution)
-        if record is not None:
-            record.append(Step(len(record), node, upstream, node.local_grads, tuple(contributions)))
+    for node in interior:  # nothing has flowed into these yet in this pass: a number starts at 0,
+        node.grad = 0.0 if type(node.data) is float else None  # an array takes the first gradient that arrives
+    root.grad = seed if root.grad is None else root.grad + seed
+    try:
+        for node in reversed(interior):  # outputs before inputs
+            upstream = node.grad  # complete: every node that uses `node` came before it
+            contributions = []
+            for child, local in zip(node.inputs, node.local_grads):  # noqa: B905 (one local gradient per input; strict= is slow)
+                if child.constant:  # a plain number or data array mixed into the expression: it gets no gradient
+                    contributions.append(None)
+                    continue
+                # the chain rule: local gradient × upstream gradient (× ONE, from a +, passes it on as it is)
+                contribution = upstream if local is ONE else local * upstream
+                if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
+                    contribution = unbroadcast(contribution, child.shape)
+                # gradients add up where a node is used more than once (None: this is the first to arrive)
+                child.grad = contribution if child.grad is None else child.grad + contribution
+                contributions.append(contribution)
+            if record is not None:
+                record.append(Step(len(record), node, upstream, node.local_grads, tuple(contributions)))
+    finally:  # a node no gradient reached (the pass stopped at an error): zeros, as before any pass
+        for node in interior:
+            if node.grad is None:
+                node.grad = _zeros_view(node.data.shape)
     _check_finite_grads(order)
 
 
@@ -599,7 +623,7 @@ def _check_finite_grads(order: list[Value]) -> None:
     the node nearest the output where it appeared and the gate that sent it there.
     """
     for node in order:
-        if not node.inputs and not _is_finite(node.grad):
+        if not node.inputs and not node.constant and not _is_finite(node.grad):
             bad = next(n for n in reversed(order) if not _is_finite(n.grad))
             gates = sorted({repr(n.op) for n in order if any(x is bad for x in n.inputs)})
             raise FloatingPointError(
@@ -616,5 +640,12 @@ def _name(node: Value) -> str:
 
 
 def _is_finite(x: float | np.ndarray) -> bool:
-    """No nan or inf in x (a float or an array)."""
-    return math.isfinite(x) if type(x) is float else bool(np.isfinite(x).all())
+    """No nan or inf in x (a float or an array).
+
+    For an array, the sum of squares x·x (one fast BLAS pass, no temporary array) is finite
+    exactly when every element is, unless some element is beyond 1e154 and its square
+    overflows: only then is each element looked at.
+    """
+    if type(x) is float:
+        return math.isfinite(x)
+    return math.isfinite(np.vdot(x, x)) or bool(np.isfinite(x).all())

@@ -161,7 +161,7 @@ def _require_count(n, what: str) -> None:
 def _one_per_example(scores: Value, values, who: str, what: str) -> np.ndarray:
     """`values` as float64 numbers in the shape of `scores`, or a clear error."""
     arr = np.asarray(values, dtype=np.float64)
-    if arr.size != int(np.prod(scores.shape)):
+    if arr.size != np.size(scores.data):
         raise ValueError(
             f"{who}: got {arr.size} {what} (shape {arr.shape}) for an output of shape {scores.shape}; give one per example."
         )

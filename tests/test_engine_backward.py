@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from coursegrad import Rule, Step, Value, backprop, topological_order
+from coursegrad import Rule, Step, Value, backprop, draw, topological_order
 from coursegrad.engine import unbroadcast
 
 # ---------------------------------------------------------------------------
@@ -390,16 +390,47 @@ def test_record_is_optional_and_is_appended_to():
 
 
 def test_no_negative_zero_gradients():
-    """relu passes 0 × (negative upstream) = -0.0; gradients start at +0, so they show 0, not -0."""
+    """relu passes 0 × (negative upstream) = -0.0. Numbers and leaves start at +0, so they show 0, not -0."""
     a = Value(-1.0, "a")
     h = a * 2.0
     z = -h.relu()
     z.backward()
     assert math.copysign(1.0, h.grad) == 1.0 and math.copysign(1.0, a.grad) == 1.0
-    A = Value(np.array([-1.0, 2.0]))
+    A = Value(np.array([-1.0, 2.0]), "A")
     H = A * 2.0
-    (-(H.relu())).sum().backward()
-    assert "-0" not in repr(H.grad) and "-0" not in repr(A.grad)
+    out = (-(H.relu())).sum()
+    out.backward()
+    assert "-0" not in repr(A.grad)  # a leaf's gradient: what students print and train with
+    # an interior array keeps the -0.0 it was sent (no copy, as in numpy and PyTorch); the displays show 0
+    assert np.signbit(H.grad[0]) and H.grad[0] == 0
+    assert "-0" not in repr(H) and "[0, -2]" in draw(out).svg
+
+
+def test_gradients_pass_on_without_copies_and_no_array_is_changed_in_place():
+    """+ hands its upstream gradient on as it is, and an array's first gradient is kept as it arrives,
+    so nodes share gradient arrays. Then nothing may change an array in place: a fork adds into a
+    new array, a second pass leaves the arrays of the first as they were."""
+    x = Value(np.array([1.0, -2.0, 3.0]), "x")
+    h = x * 2.0
+    a, b = h * 1.0, h * 3.0
+    s = a + b
+    z = s + s  # a fork right after a +: s first receives z's own gradient array
+    G = np.array([0.5, -1.0, 2.0])
+    trace = []
+    backprop(z, G, record=trace)
+    plus = next(step for step in trace if step.node is s)
+    assert plus.contributions[0] is plus.upstream and a.grad is s.grad  # passed on, not copied
+    np.testing.assert_array_equal(z.grad, G)  # adding the second path into s did not change z's gradient
+    np.testing.assert_array_equal(s.grad, 2 * G)
+    np.testing.assert_array_equal(h.grad, 8 * G)
+    np.testing.assert_array_equal(x.grad, 16 * G)
+    first = {node: node.grad for node in (x, h, a, b, s, z)}
+    copies = {node: g.copy() for node, g in first.items()}
+    z.backward(G)
+    for node, g in first.items():
+        np.testing.assert_array_equal(g, copies[node])  # the first pass's arrays are untouched
+    np.testing.assert_array_equal(x.grad, 32 * G)  # the leaf accumulated; interior nodes show the latest pass
+    np.testing.assert_array_equal(h.grad, 8 * G)
 
 
 def test_a_gate_whose_rule_raises_leaves_usable_nodes():
@@ -410,6 +441,10 @@ def test_a_gate_whose_rule_raises_leaves_usable_nodes():
     with pytest.raises(ValueError):
         y.backward()
     repr(h), repr(x), repr(y)  # every node still prints
+    assert isinstance(h.grad, np.ndarray) and h.grad.shape == (2,) and not h.grad.any()  # not reached: zeros
+    with pytest.raises(ValueError):  # a new pass starts cleanly and stops at the same gate
+        y.backward()
+    assert not h.grad.any() and y.grad == 1.0
 
 
 def test_a_number_as_local_gradient_of_an_array_input_means_every_element():

@@ -17,9 +17,12 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 from coursegrad import Value
-from coursegrad.engine import Rule
+from coursegrad.engine import CANNOT_OVERFLOW, Rule, _is_finite
 
 
 @pytest.fixture
@@ -210,6 +213,53 @@ def test_forward_overflow_of_arrays_raises_at_the_op():
             Value(np.full((1, 2), 1e200)) @ Value(np.full((2, 1), 1e200))
         with pytest.raises(FloatingPointError, match="the result of sum is not finite"):
             Value(np.array([1e308, 1e308])).sum()
+
+
+@given(
+    hnp.arrays(
+        np.float64,
+        hnp.array_shapes(min_dims=0, max_dims=3, max_side=6),
+        elements=st.floats(allow_nan=True, allow_infinity=True, allow_subnormal=True),
+    )
+)
+def test_the_finiteness_check_agrees_with_numpy(a):
+    """The fast check (x·x is finite) falls back to each element when x·x overflows, so huge numbers pass."""
+    assert _is_finite(a) == bool(np.isfinite(a).all())
+    assert _is_finite(float(a.flat[0]) if a.size else 0.0) == bool(np.isfinite(a.flat[0]) if a.size else True)
+
+
+def test_huge_finite_arrays_are_not_mistaken_for_overflow():
+    x = Value(np.array([1e200, -1e300, 1.0]), "x")  # x·x overflows, every element is finite
+    y = (x * 2.0).sum()
+    assert y.data == pytest.approx(2 * (1e200 - 1e300 + 1.0))
+    y.backward()
+    np.testing.assert_array_equal(x.grad, [2.0, 2.0, 2.0])
+    with pytest.raises(FloatingPointError, match="Value array is not finite"):
+        Value(np.array([1e200, np.nan]))
+
+
+# The most extreme finite numbers there are: the largest, the smallest normal and subnormal, and
+# the edges of exp's range.
+EXTREMES = np.array([-1.7976931348623157e308, -1e300, -745.5, -2.2e-308, -5e-324, 0.0, 5e-324, 709.8, 1.7976931348623157e308])
+
+
+def test_the_ops_that_skip_the_overflow_check_cannot_overflow():
+    """`_make` does not check the results of the ops in CANNOT_OVERFLOW: on the most extreme finite
+    inputs, each of them still gives finite numbers (arrays and single numbers). (Their local
+    gradients may overflow, e.g. 1/x for log at 5e-324: that is caught in backward, tested below.)"""
+    positive = np.abs(EXTREMES[EXTREMES != 0])
+
+    def every_op(x: Value, p: Value) -> list[Value]:
+        nodes = [-x, x.tanh(), x.sigmoid(), x.relu(), x.softplus(), x.maximum(-x), p.log()]
+        return nodes + ([x.T, x.reshape(-1), x[1:]] if x.shape else [])
+
+    with np.errstate(over="ignore"):  # numpy's warning for log's local gradient 1/5e-324
+        tried = [every_op(Value(EXTREMES.reshape(3, 3)), Value(positive))]
+        tried += [every_op(Value(x), Value(p)) for x, p in zip(EXTREMES, np.resize(positive, EXTREMES.size), strict=True)]
+    for nodes in tried:
+        for node in nodes:
+            assert np.all(np.isfinite(node.data)), (node.op, node.inputs[0].data)
+    assert {node.op for node in tried[0]} == CANNOT_OVERFLOW  # the list names exactly the ops tried here
 
 
 @pytest.mark.parametrize(
