@@ -337,7 +337,7 @@ def drawing_order(root: Value) -> list[Value]:
     (A depth-first walk with an explicit stack, so deep graphs need no recursion. The drawing numbers
     nodes in this order, so the numbering depends only on the graph.)
     """
-    return topological_order(root, visit_inputs=iter)
+    return topological_order(root, first_input_first=True)
 
 
 def _select(root: Value, max_nodes: int, focus: Value | None = None) -> tuple[list[Value], str]:

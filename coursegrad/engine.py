@@ -215,7 +215,8 @@ class Value:
         CANNOT_OVERFLOW are not checked). `data` is already a float or a float64 array, so
         `__init__`'s checks of user input are skipped.
         """
-        if op not in CANNOT_OVERFLOW and not _is_finite(data):
+        finite = math.isfinite(data) if type(data) is float else op in CANNOT_OVERFLOW or _is_finite(data)
+        if not finite:
             raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
         out = object.__new__(Value)
         out.data, out.label, out.constant = data, "", False
@@ -534,26 +535,28 @@ class Step:
         return self.node.inputs
 
 
-def topological_order(root: Value, visit_inputs: Callable = reversed) -> list[Value]:
+def topological_order(root: Value, first_input_first: bool = False) -> list[Value]:
     """Every node `root` depends on, each after all of its inputs (iterative: no recursion limit).
 
-    A depth-first walk with an explicit stack: a node is placed once all its inputs are.
-    `visit_inputs` orders each node's inputs for the walk (backprop: last input first;
-    the drawing passes `iter`, first input first). Nodes are compared by identity.
+    A depth-first walk with an explicit stack. A node taken off the stack the first time is
+    put back with the mark "inputs done" and its inputs go on top of it, so the next time it
+    comes off, everything above it, all its inputs, has been placed: now it can be placed.
+    Backprop walks each node's last input first; the drawing asks for the first input first.
+    Nodes are compared by identity.
     """
     order: list[Value] = []
-    visited = {root}
-    stack = [(root, visit_inputs(root.inputs))]  # (node, its inputs not looked at yet)
+    seen = set()
+    stack = [(root, False)]  # (node, are its inputs placed?)
     while stack:
-        node, inputs = stack[-1]
-        for child in inputs:
-            if child not in visited:
-                visited.add(child)
-                stack.append((child, visit_inputs(child.inputs)))
-                break
-        else:  # every input of `node` is placed, so `node` can be
-            stack.pop()
+        node, inputs_done = stack.pop()
+        if inputs_done:
             order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            for child in reversed(node.inputs) if first_input_first else node.inputs:  # the last pushed is walked first
+                if child not in seen:
+                    stack.append((child, False))
     return order
 
 
@@ -590,10 +593,11 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
                 contributions.append(contribution)
             if record is not None:
                 record.append(Step(len(record), node, upstream, node.local_grads, tuple(contributions)))
-    finally:  # a node no gradient reached (the pass stopped at an error): zeros, as before any pass
+    except BaseException:  # the pass stopped at an error: a node no gradient reached gets zeros, as before any pass
         for node in interior:
             if node.grad is None:
                 node.grad = _zeros_view(node.data.shape)
+        raise
     _check_finite_grads(order)
 
 
