@@ -78,7 +78,7 @@ _ZERO.flags.writeable = False
 
 def _zeros_view(shape: tuple[int, ...]) -> np.ndarray:
     """A read-only array of zeros of any shape that takes no memory (every element is the one 0.0 above)."""
-    return np.ndarray(shape, buffer=_ZERO, strides=(0,) * len(shape))
+    return np.ndarray(shape, np.float64, _ZERO, 0, (0,) * len(shape))  # shape, dtype, buffer, offset, strides
 
 
 def as_value(x: Any) -> Value:
@@ -372,7 +372,7 @@ class Value:
         dA = Rule(lambda G: (as_matrix(G) @ B2.T).reshape(A.shape), "G @ Bᵀ")
         dB = Rule(lambda G: (A2.T @ as_matrix(G)).reshape(B.shape), "Aᵀ @ G")
         out = A @ B
-        return self._make(out if np.ndim(out) else float(out), (self, other), (dA, dB), "@")
+        return self._make(out if out.ndim else float(out), (self, other), (dA, dB), "@")
 
     def __rmatmul__(self, other: Any) -> Value:
         return as_value(other) @ self
@@ -442,7 +442,7 @@ class Value:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return shape_of(self.data)
+        return () if type(self.data) is float else self.data.shape
 
     def item(self) -> float:
         """The data as a Python float (for a single-element node)."""

@@ -7,6 +7,7 @@ the engine: this file contains no derivative.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -150,7 +151,7 @@ def accuracy(scores: Value, labels) -> float:
 
 
 def _is_number(x) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)) and bool(np.isfinite(x))
+    return isinstance(x, numbers.Real) and not isinstance(x, (bool, np.bool_)) and math.isfinite(x)
 
 
 def _require_count(n, what: str) -> None:
