@@ -131,10 +131,6 @@ def _any(condition: bool | np.ndarray) -> bool:
 # finite), so `_make` need not check it: tanh and σ lie in [-1, 1], log x > -745 for x > 0, ...
 CANNOT_OVERFLOW = frozenset({"neg", "log", "tanh", "σ", "relu", "softplus", "max", "T", "reshape", "[]"})
 
-# The local gradient of + (and of a in a - b). Backprop passes the upstream gradient on
-# unchanged through it: multiplying by 1 would only copy the array.
-ONE = 1.0
-
 
 class Rule:
     """A local gradient that is not a plain factor, written as a function of the upstream gradient.
@@ -157,6 +153,29 @@ class Rule:
 
     def __repr__(self) -> str:
         return f"Rule({self.formula})"
+
+
+# The local gradient of + between arrays (and of a in a - b): ∂(a + b)/∂a = 1, so the upstream
+# gradient G passes on as it is. Written as a Rule it is handed on; 1.0 × G would copy the array.
+PASS_ON = Rule(lambda G: G, "G")
+
+
+class _NothingYet:
+    """The gradient of an interior array node at the start of a backward pass, before any arrives.
+
+    `NOTHING_YET + G` is G itself: the first gradient to arrive is kept as it is, not copied.
+    """
+
+    __slots__ = ()
+
+    def __add__(self, gradient: np.ndarray) -> np.ndarray:
+        return gradient
+
+    def __repr__(self) -> str:
+        return "NOTHING_YET"
+
+
+NOTHING_YET = _NothingYet()
 
 
 # ---------------------------------------------------------------------------
@@ -227,9 +246,10 @@ class Value:
     # -- elementwise arithmetic ---------------------------------------------
 
     def __add__(self, other: Any) -> Value:
-        """a + b.  Local gradients: ∂/∂a = 1, ∂/∂b = 1 (add distributes the gradient)."""
+        """a + b.  Local gradients: ∂/∂a = 1, ∂/∂b = 1 (add distributes the gradient: it passes it on to both)."""
         other = as_value(other)
-        return self._make(self.data + other.data, (self, other), (ONE, ONE), "+")
+        out = self.data + other.data
+        return self._make(out, (self, other), (1.0, 1.0) if type(out) is float else (PASS_ON, PASS_ON), "+")
 
     def __mul__(self, other: Any) -> Value:
         """a · b.  Local gradients: ∂/∂a = b, ∂/∂b = a (multiply swaps its inputs)."""
@@ -243,7 +263,8 @@ class Value:
     def __sub__(self, other: Any) -> Value:
         """a - b.  Local gradients: ∂/∂a = 1, ∂/∂b = -1."""
         other = as_value(other)
-        return self._make(self.data - other.data, (self, other), (ONE, -1.0), "-")
+        out = self.data - other.data
+        return self._make(out, (self, other), (1.0, -1.0) if type(out) is float else (PASS_ON, -1.0), "-")
 
     def __truediv__(self, other: Any) -> Value:
         """a / b.  Local gradients: ∂/∂a = 1/b, ∂/∂b = -a/b²."""
@@ -573,9 +594,9 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
     seed = _seed(root, gradient)
     order = topological_order(root)
     interior = [node for node in order if node.inputs]
-    for node in interior:  # nothing has flowed into these yet in this pass: a number starts at 0,
-        node.grad = 0.0 if type(node.data) is float else None  # an array takes the first gradient that arrives
-    root.grad = seed if root.grad is None else root.grad + seed
+    for node in interior:  # nothing has flowed into these yet in this pass
+        node.grad = 0.0 if type(node.data) is float else NOTHING_YET  # NOTHING_YET + G is G: arrays are not copied
+    root.grad = root.grad + seed
     try:
         for node in reversed(interior):  # outputs before inputs
             upstream = node.grad  # complete: every node that uses `node` came before it
@@ -584,18 +605,16 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
                 if child.constant:  # a plain number or data array mixed into the expression: it gets no gradient
                     contributions.append(None)
                     continue
-                # the chain rule: local gradient × upstream gradient (× ONE, from a +, passes it on as it is)
-                contribution = upstream if local is ONE else local * upstream
+                contribution = local * upstream  # local gradient × upstream gradient (the chain rule)
                 if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
                     contribution = unbroadcast(contribution, child.shape)
-                # gradients add up where a node is used more than once (None: this is the first to arrive)
-                child.grad = contribution if child.grad is None else child.grad + contribution
+                child.grad = child.grad + contribution  # gradients add up where a node is used more than once
                 contributions.append(contribution)
             if record is not None:
                 record.append(Step(len(record), node, upstream, node.local_grads, tuple(contributions)))
     except BaseException:  # the pass stopped at an error: a node no gradient reached gets zeros, as before any pass
         for node in interior:
-            if node.grad is None:
+            if node.grad is NOTHING_YET:
                 node.grad = _zeros_view(node.data.shape)
         raise
     _check_finite_grads(order)
