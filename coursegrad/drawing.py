@@ -53,6 +53,7 @@ GATE_FILL = "#FFFFFF"
 CONST_COLOUR = "#6E6E6E"
 HIGHLIGHT_FILL = "#F0E442"  # yellow
 HIGHLIGHT_RING = "#E69F00"  # orange
+HIGHLIGHT_CLASS = "coursegrad-highlight"  # the CSS class of the highlighted node's ring (for tests and styling)
 WIRE_COLOUR = "#4D4D4D"
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
@@ -732,14 +733,14 @@ class _Picture:
                 ring = (R + 5) if kind == "gate" and w == 2 * R else None
                 if ring:
                     out.append(
-                        f'<circle cx="{cx:.1f}" cy="{cy:.1f}" r="{ring}" fill="none" stroke="{HIGHLIGHT_RING}" '
-                        'stroke-width="3" stroke-dasharray="5 3"/>'
+                        f'<circle class="{HIGHLIGHT_CLASS}" cx="{cx:.1f}" cy="{cy:.1f}" r="{ring}" fill="none" '
+                        f'stroke="{HIGHLIGHT_RING}" stroke-width="3" stroke-dasharray="5 3"/>'
                     )
                 else:
                     out.append(
-                        f'<rect x="{cx - w / 2 - 5:.1f}" y="{cy - BOX_H / 2 - 5:.1f}" width="{w + 10:.1f}" '
-                        f'height="{BOX_H + 10}" rx="8" fill="none" stroke="{HIGHLIGHT_RING}" stroke-width="3" '
-                        'stroke-dasharray="5 3"/>'
+                        f'<rect class="{HIGHLIGHT_CLASS}" x="{cx - w / 2 - 5:.1f}" y="{cy - BOX_H / 2 - 5:.1f}" '
+                        f'width="{w + 10:.1f}" height="{BOX_H + 10}" rx="8" fill="none" stroke="{HIGHLIGHT_RING}" '
+                        'stroke-width="3" stroke-dasharray="5 3"/>'
                     )
                 top = cy - (R + 7 if ring else BOX_H / 2 + 7)
                 out.append(

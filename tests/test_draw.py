@@ -7,7 +7,7 @@ import pytest
 
 import coursegrad
 from coursegrad import Value, numerical_grad
-from coursegrad.drawing import GraphDrawing, draw, fmt, gate_symbol, summary
+from coursegrad.drawing import HIGHLIGHT_CLASS, GraphDrawing, draw, fmt, gate_symbol, summary
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -169,6 +169,13 @@ def test_highlight_marks_one_node_not_by_colour_alone():
     assert [n.label for n in d.nodes if n.highlighted] == ["z"]
     assert 'stroke-width="3.5"' in d.svg and 'stroke-width="3.5"' not in plain.svg  # thick outline
     assert d.svg.count("<polygon") == plain.svg.count("<polygon") + 1  # the ▼ marker
+    # one ring, which a stylesheet or a browser test finds by its class, not by its colour
+    ring = [e for e in ET.fromstring(d.svg).iter() if e.get("class") == HIGHLIGHT_CLASS]
+    assert len(ring) == 1 and HIGHLIGHT_CLASS not in plain.svg
+    for node, shape in ((x, "rect"), (f, "circle")):  # an input is a box, a gate a circle
+        svg = ET.fromstring(draw(f, highlight=node).svg)
+        marked = [e.tag.split("}")[-1] for e in svg.iter() if e.get("class") == HIGHLIGHT_CLASS]
+        assert marked == [shape]
     with pytest.raises(ValueError, match="highlight"):
         draw(f, highlight=Value(1.0))
 

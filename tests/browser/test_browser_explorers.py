@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from browser_course import course_notebooks, notebook_id
+from browser_course import course_notebooks, intended_errors, notebook_id
 
 pytestmark = pytest.mark.browser
 
@@ -87,6 +87,7 @@ def check_other_slider(notebook, slider: dict) -> None:
 def test_the_checks_catch_an_explorer_that_shows_a_wrong_gradient(lab, harness_notebook):
     """The harness notebook's sigmoid explorer shows 2·σ'(x): the check must say so."""
     notebook = lab.executed(harness_notebook)
+    notebook.run_past_errors(intended_errors(harness_notebook))  # the explorer comes after an intended error
     (explorer,) = notebook.explorers()
     assert explorer["kind"] == "coursegrad-sigmoid-explorer"
     notebook.kernel_eval("None", code=PROBE_SOURCE)
@@ -218,9 +219,9 @@ def check_graph_explorer(ex: Explorer) -> None:
 
 
 def _highlight(ex: Explorer) -> list[dict]:
-    from coursegrad.drawing import HIGHLIGHT_RING
+    from coursegrad.drawing import HIGHLIGHT_CLASS
 
-    return ex.box.locator(f".coursegrad-graph svg [stroke='{HIGHLIGHT_RING}']").evaluate_all(
+    return ex.box.locator(f".coursegrad-graph svg .{HIGHLIGHT_CLASS}").evaluate_all(
         "els => els.map(e => { const b = e.getBBox(); return {x: b.x, y: b.y}; })"
     )
 
