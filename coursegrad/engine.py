@@ -78,7 +78,7 @@ _ZERO.flags.writeable = False
 
 def _zeros_view(shape: tuple[int, ...]) -> np.ndarray:
     """A read-only array of zeros of any shape that takes no memory (every element is the one 0.0 above)."""
-    return np.ndarray(shape, np.float64, _ZERO, 0, (0,) * len(shape))  # shape, dtype, buffer, offset, strides
+    return np.ndarray(shape, buffer=_ZERO, strides=(0,) * len(shape))
 
 
 def as_value(x: Any) -> Value:
@@ -234,7 +234,7 @@ class Value:
         CANNOT_OVERFLOW are not checked). `data` is already a float or a float64 array, so
         `__init__`'s checks of user input are skipped.
         """
-        finite = math.isfinite(data) if type(data) is float else op in CANNOT_OVERFLOW or _is_finite(data)
+        finite = math.isfinite(data) if type(data) is float else (op in CANNOT_OVERFLOW or _is_finite(data))
         if not finite:
             raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
         out = object.__new__(Value)
@@ -463,7 +463,7 @@ class Value:
 
     @property
     def shape(self) -> tuple[int, ...]:
-        return () if type(self.data) is float else self.data.shape
+        return shape_of(self.data)
 
     def item(self) -> float:
         """The data as a Python float (for a single-element node)."""
