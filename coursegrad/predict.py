@@ -1,0 +1,98 @@
+"""Predict, then see: the check at the end of a lecture's prediction cell.
+
+A prediction cell (cell tag `predict`) asks the student to commit to an answer
+before the cells below reveal it. It holds a blank and ends with this check:
+
+    my_prediction = ...     # your prediction, e.g. 0.25
+    check_prediction(my_prediction, lambda: sigmoid_grad_at_zero(), hint="Where is σ(x) = 1/2?")
+
+The check never raises. Unanswered (the blank `...` or None) it asks for a
+prediction; answered, it says right or not yet, with the hint for what is wrong.
+It never prints the answer: the cells after it show that. The answer may be given
+as a zero-argument function, so it is only computed once a prediction is made.
+
+    >>> check_prediction(..., 0.25, hint="Where is σ' largest?")
+    ✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again.
+    >>> check_prediction(0.25, lambda: 0.25, hint="Where is σ' largest?")
+    ✔ Right: 0.25.
+    >>> check_prediction(0.5, 0.25, hint="Where is σ' largest?", mistakes=[(0.5, "That is σ(0), not σ'(0).")])
+    ✘ Not yet: That is σ(0), not σ'(0).
+    >>> check_prediction("bigger", "smaller", choices=("bigger", "smaller"), hint="Which input does × swap in?")
+    ✘ Not yet: Which input does × swap in?
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+__all__ = ["check_prediction"]
+
+ASK = "✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again."
+
+
+def check_prediction(
+    prediction: Any,
+    answer: Any,
+    *,
+    hint: str,
+    rel: float = 0.05,
+    mistakes: Sequence[tuple[Any, str]] = (),
+    choices: Sequence[str] | None = None,
+) -> None:
+    """Print whether `prediction` matches `answer` (numbers to relative tolerance `rel`); never raise.
+
+    `answer` is a number, a list of numbers, a string (one of `choices`), or a function
+    returning one of these. `mistakes` pairs a known wrong answer with a hint for it;
+    any other wrong answer gets `hint`.
+    """
+    try:
+        print(_verdict(prediction, answer, hint, rel, mistakes, choices))
+    except Exception as err:  # a lesson must go on whatever the student typed
+        print(f"✘ Could not check this prediction ({type(err).__name__}: {err}). Run the cells above first, then this one.")
+
+
+def _verdict(prediction, answer, hint, rel, mistakes, choices) -> str:
+    if prediction is ... or prediction is None:
+        return ASK
+    problem = _form_problem(prediction, choices)
+    if problem:
+        return f"✘ {problem}"
+    want = answer() if callable(answer) else answer
+    if _matches(prediction, want, rel):
+        return f"✔ Right: {_show(prediction)}."
+    for wrong, wrong_hint in mistakes:
+        if _matches(prediction, wrong, rel) and not _matches(wrong, want, rel):
+            return f"✘ Not yet: {wrong_hint}"
+    return f"✘ Not yet: {hint}"
+
+
+def _form_problem(prediction: Any, choices: Sequence[str] | None) -> str | None:
+    """What is wrong with the *form* of the prediction (not its value), or None."""
+    if choices is not None:
+        options = ", ".join(repr(c) for c in choices)
+        if not isinstance(prediction, str) or prediction.strip().lower() not in [c.lower() for c in choices]:
+            return f"Answer with one of {options} (a string in quotes); you wrote {prediction!r}."
+        return None
+    if isinstance(prediction, str):
+        return f"Answer with a number, like 0.5 or -3; you wrote the text {prediction!r}."
+    return None
+
+
+def _matches(got: Any, want: Any, rel: float) -> bool:
+    if isinstance(want, str):
+        return isinstance(got, str) and got.strip().lower() == want.strip().lower()
+    if isinstance(want, Sequence) or hasattr(want, "__len__"):
+        if not hasattr(got, "__len__") or isinstance(got, str) or len(got) != len(want):
+            return False
+        return all(_matches(g, w, rel) for g, w in zip(got, want, strict=True))
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        return False
+    got, want = float(got), float(want)
+    return math.isfinite(got) and abs(got - want) <= max(1e-12, rel * abs(want))
+
+
+def _show(x: Any) -> str:
+    return repr(x) if isinstance(x, str) else f"{x}" if not isinstance(x, float) else f"{x:g}"

@@ -1,0 +1,67 @@
+"""The prediction check a lecture's `predict` cells end with: it never raises and never prints the answer."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from coursegrad.predict import ASK, check_prediction
+
+
+def said(capsys, *args, **kwargs) -> str:
+    check_prediction(*args, hint=kwargs.pop("hint", "look at the local gradient"), **kwargs)
+    return capsys.readouterr().out.strip()
+
+
+def test_unanswered_asks_for_a_prediction_and_does_not_compute_the_answer(capsys):
+    def boom():
+        raise AssertionError("the answer must not be computed before a prediction is made")
+
+    assert said(capsys, ..., boom) == ASK
+    assert said(capsys, None, boom) == ASK
+
+
+def test_right_within_tolerance_and_wrong_outside(capsys):
+    assert said(capsys, 0.26, 0.25, rel=0.05).startswith("✔ Right")
+    out = said(capsys, 0.3, 0.25, rel=0.05)
+    assert out == "✘ Not yet: look at the local gradient"
+
+
+def test_known_mistake_gets_its_own_hint_but_never_the_answer(capsys):
+    out = said(capsys, 0.5, lambda: 0.25, mistakes=[(0.5, "that is σ(0), not σ'(0)")])
+    assert out == "✘ Not yet: that is σ(0), not σ'(0)"
+    assert "0.25" not in out
+
+
+def test_lists_compare_elementwise(capsys):
+    assert said(capsys, [1, -2.0], np.array([1.0, -2.0])).startswith("✔")
+    assert said(capsys, [1, 2.0], [1.0, -2.0]).startswith("✘ Not yet")
+    assert said(capsys, [1], [1.0, -2.0]).startswith("✘ Not yet")
+
+
+def test_choices_are_case_insensitive_and_a_bad_form_says_what_is_expected(capsys):
+    assert said(capsys, " Smaller", "smaller", choices=("bigger", "smaller")).startswith("✔")
+    out = said(capsys, 3, "smaller", choices=("bigger", "smaller"))
+    assert "one of 'bigger', 'smaller'" in out
+    assert "a number" in said(capsys, "0.25", 0.25)
+
+
+def test_an_answer_that_cannot_be_computed_is_reported_not_raised(capsys):
+    out = said(capsys, 1.0, lambda: undefined_name)  # noqa: F821
+    assert out.startswith("✘ Could not check") and "NameError" in out
+
+
+@given(st.one_of(st.none(), st.floats(allow_nan=True), st.text(), st.lists(st.floats()), st.booleans(), st.integers()))
+def test_never_raises_whatever_the_student_writes(prediction):
+    check_prediction(prediction, 0.25, hint="h")
+    check_prediction(prediction, [0.25, 1.0], hint="h")
+    check_prediction(prediction, "yes", hint="h", choices=("yes", "no"))
+
+
+def test_nan_is_never_right(capsys):
+    assert said(capsys, float("nan"), 0.25).startswith("✘")
+
+
+@pytest.mark.parametrize("value", [True, False])
+def test_bools_are_not_numbers(capsys, value):
+    assert said(capsys, value, 1.0).startswith("✘")
