@@ -55,6 +55,8 @@ HIGHLIGHT_FILL = "#F0E442"  # yellow
 HIGHLIGHT_RING = "#E69F00"  # orange
 HIGHLIGHT_CLASS = "coursegrad-highlight"  # the CSS class of the highlighted node's ring (for tests and styling)
 WIRE_COLOUR = "#4D4D4D"
+ORDER_FILL = "#0072B2"  # blue: the tag numbering nodes in backward-pass order (draw(order=True))
+ORDER_SIZE = 10
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 # Sizes in pixels. They fix the picture's size, so a notebook renders the same every time.
@@ -172,6 +174,7 @@ class DrawnNode:
 
     `value_text` / `grad_text` are the labels on its outgoing wire ("" when blank);
     `index` is its position in topological order (inputs first). `node` is the Value itself.
+    `order` is the number on its tag with `draw(order=True)`: when the backward pass visits it.
     """
 
     index: int
@@ -185,6 +188,7 @@ class DrawnNode:
     x: float
     y: float
     node: Value = field(repr=False, compare=False)
+    order: int | None = None  # draw(order=True): when the backward pass visits this node (1 = the output)
 
 
 @dataclass
@@ -307,6 +311,7 @@ def draw(
     show_grad: bool = True,
     max_nodes: int = 60,
     sent: dict | None = None,
+    order: bool = False,
 ) -> GraphDrawing:
     """Draw the graph behind `root` with each wire's value (above) and gradient (below).
 
@@ -319,6 +324,9 @@ def draw(
       with "⋯" where inputs were left out, and a message saying so.
     - `sent`: dict (consumer node, input number) -> the gradient that consumer sent into that input, used
       to write a fork's gradient as a sum (the stepper passes what the engine recorded).
+    - `order=True` writes on every node, in a small dark tag at its top right, the order in which the
+      backward pass visits it: 1 is the output, then each node once every gate that uses it has sent
+      its gradient back. Constants get no number (backprop sends them nothing).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value (the output of an expression), got {type(root).__name__}.")
@@ -329,7 +337,19 @@ def draw(
     nodes, message = _select(root, max_nodes, highlight)
     if highlight is not None and not any(n is highlight for n in nodes):
         raise ValueError("highlight must be a node of the drawn graph (a Value that the output depends on).")
-    return _Picture(root, nodes, title, highlight, known, show_grad, sent, message).render()
+    picture = _Picture(root, nodes, title, highlight, known, show_grad, sent, message)
+    if order:
+        picture.visits = backward_visit_order(root)
+    return picture.render()
+
+
+def backward_visit_order(root: Value) -> dict[Value, int]:
+    """node -> when the backward pass visits it: 1 for the output, then in the order `backprop` walks.
+
+    Constants are left out: the backward pass sends them no gradient.
+    """
+    visited = [node for node in reversed(topological_order(root)) if not node.constant]
+    return {node: k for k, node in enumerate(visited, start=1)}
 
 
 def drawing_order(root: Value) -> list[Value]:
@@ -397,6 +417,7 @@ class _Picture:
             self.consumers[u].append((v, s))
         self.grads_on = show_grad and (known is not None or not _is_zero(root.grad))
         self.slot_pos: dict[tuple[int, int], int] = {}  # (node, input number) -> position of its port, top first
+        self.visits: dict[Value, int] = {}  # node -> its number in the backward pass (draw(order=True))
 
     # -- text on wires ----------------------------------------------------
 
@@ -780,6 +801,8 @@ class _Picture:
                     f'fill="{f}" stroke="#000000" stroke-width="{stroke_w}"/>'
                 )
                 text(cx, cy + 5, body, SYMBOL_SIZE - 1, bold=True, inside=True)
+            if v in self.visits:  # draw(order=True): when the backward pass visits this node
+                self.order_tag(out, text, boxes, cx + w / 2, cy - half_h - 10, self.visits[v])
             # Labels on the stem: value above, gradient below.
             vt = gt = ""
             if kind != "constant":
@@ -790,7 +813,8 @@ class _Picture:
                     gt = self.grad_text(i)
                     if gt:
                         text(mid, cy + 16, gt, GRAD_SIZE, colour=GRAD_COLOUR, italic=True, halo=True)
-            drawn.append(DrawnNode(i, kind, body, v.label, vt, gt, fork, is_hl, round(cx, 1), round(cy, 1), v))
+            visit = self.visits.get(v)
+            drawn.append(DrawnNode(i, kind, body, v.label, vt, gt, fork, is_hl, round(cx, 1), round(cy, 1), v, visit))
 
         # Legend: the two styles, shown rather than only named.
         lx = MARGIN
@@ -807,6 +831,17 @@ class _Picture:
         svg = "\n".join(out) + "\n"
         return svg, drawn, texts, boxes
 
+    def order_tag(self, out, text, boxes, x, y, number):
+        """A dark rounded tag centred at (x, y) holding `number` in white: the node's backward-pass order."""
+        label = str(number)
+        w = max(16.0, _text_width(label, ORDER_SIZE) * 1.08 + 6)
+        boxes.append(Box("order", label, x - w / 2, y - 8, x + w / 2, y + 8))
+        out.append(
+            f'<rect class="coursegrad-order" x="{x - w / 2:.1f}" y="{y - 8:.1f}" width="{w:.1f}" height="16" rx="8" '
+            f'fill="{ORDER_FILL}" stroke="{ORDER_FILL}" stroke-width="1"/>'
+        )
+        text(x, y + ORDER_SIZE * 0.36, label, ORDER_SIZE, colour="#FFFFFF", bold=True, inside=True)
+
     def legend_note(self) -> str:
         if not self.show_grad:
             return "value above the wire"
@@ -817,6 +852,8 @@ class _Picture:
             note += " · call .backward() to see gradients"
         if any(len(c) > 1 for c in self.consumers):
             note += " · ● fork: gradients add up"
+        if self.visits:
+            note += " · tag: order of the backward pass"
         return note
 
     def port(self, geo, i, s, width):

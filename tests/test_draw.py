@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import coursegrad
-from coursegrad import Value, numerical_grad
+from coursegrad import Value, backprop, numerical_grad
 from coursegrad.drawing import HIGHLIGHT_CLASS, GraphDrawing, draw, fmt, gate_symbol, summary
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -249,7 +249,7 @@ def overlapping(d: GraphDrawing) -> list:
     outside = [b for b in d.boxes if b.kind != "inside"]
     for i, a in enumerate(outside):
         bad += [(a.text, b.text) for b in outside[i + 1 :] if a.overlaps(b)]
-    shapes = [b for b in d.boxes if b.kind in ("input", "constant", "gate")]
+    shapes = [b for b in d.boxes if b.kind in ("input", "constant", "gate", "order")]
     for b in d.boxes:
         if b.kind == "inside":
             mid = ((b.x0 + b.x1) / 2, (b.y0 + b.y1) / 2)
@@ -275,7 +275,7 @@ def test_no_overlaps_up_to_forty_nodes():
     arrays.backward()
     assert len(draw(net).nodes) == 37
     for g in (f, neuron, net, fork, arrays):
-        for d in (draw(g), draw(g, title="a title", highlight=g), draw(g, show_grad=False)):
+        for d in (draw(g), draw(g, title="a title", highlight=g), draw(g, show_grad=False), draw(g, order=True, highlight=g)):
             assert d.boxes and overlapping(d) == [], d
 
 
@@ -340,3 +340,29 @@ def test_wide_graphs_are_shown_scaled_to_fit_a_notebook_column():
     assert abs(int(root.get("height")) - d.height * MAX_WIDTH / d.width) <= 1
     png = d.png()
     assert int.from_bytes(png[16:20], "big") == MAX_WIDTH
+
+
+def test_order_numbers_every_node_in_the_order_backprop_visits_it():
+    x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    q = x + y
+    f = q * z + 1.0  # a constant: the backward pass sends it nothing, so it gets no number
+    steps = []
+    backprop(f, record=steps)
+    d = draw(f, order=True)
+    number = {n.label or n.text: n.order for n in d.nodes}
+    assert number["+"] is not None and d.node("1").order is None
+    assert [n.order for n in d.nodes if n.node is f] == [1]
+    visited = sorted((n for n in d.nodes if n.order is not None), key=lambda n: n.order)
+    assert [n.order for n in visited] == list(range(1, 7))  # f (+1), ×, q, then x, y, z: six nodes
+    gates = [n.node for n in visited if n.kind == "gate"]
+    assert gates == [s.node for s in steps]  # the gates in exactly the order the engine took its steps
+    for n in visited:  # a node is numbered only after every gate that uses it
+        for w in d.wires:
+            if w.source == n.index and d.nodes[w.target].order is not None:
+                assert d.nodes[w.target].order < n.order
+    for n in visited:  # the number is drawn, in a tag at the node
+        assert 'class="coursegrad-order"' in d.svg and str(n.order) in d.texts
+        tag = next(b for b in d.boxes if b.kind == "order" and b.text == str(n.order))
+        assert abs(tag.x0 - n.x) < 40 and abs(tag.y0 - n.y) < 40
+    assert "order of the backward pass" in " ".join(d.texts)
+    assert 'class="coursegrad-order"' not in draw(f).svg and all(n.order is None for n in draw(f).nodes)
