@@ -2,7 +2,9 @@
 
 A `Layer` computes  activation(x @ W + b)  for a batch x of shape (n, inputs);
 an `MLP` is a list of layers. Everything else (gradients included) comes from
-the engine: this file contains no derivative.
+the engine: this file contains no derivative, except the one gate that is
+better as a single gate, `softmax_cross_entropy` (its local gradient is written
+beside its forward formula, like the engine's).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from coursegrad.engine import Value, as_value
+from coursegrad.engine import Value, as_value, shape_of
 
 __all__ = [
     "ACTIVATIONS",
@@ -22,8 +24,10 @@ __all__ = [
     "mse_loss",
     "logistic_loss",
     "hinge_loss",
+    "softmax_cross_entropy",
     "accuracy",
     "toy_dataset",
+    "spiral_dataset",
     "layer_gradient_norms",
 ]
 
@@ -144,6 +148,74 @@ def hinge_loss(scores: Value, labels) -> Value:
     return (1.0 - scores * (2.0 * labels - 1.0)).relu().mean()
 
 
+def softmax_cross_entropy(logits, labels) -> Value:
+    """Softmax cross-entropy, the mean over the batch of −log softmax(zᵢ)[yᵢ] = log Σⱼ exp(zᵢⱼ) − zᵢ[yᵢ].
+
+    `logits` z: shape (N, C), a row of C class scores per example; `labels` y: N class
+    indices in 0..C−1 (ints, or floats that are whole numbers). One gate, computed stably:
+    each row's largest logit is subtracted first (log-sum-exp), so ±1000 never overflows.
+    Local gradient: (softmax(z) − onehot(y)) / N, an array shaped like the logits.
+    """
+    z = as_value(logits)
+    if shape_of(z.data) == () or z.data.ndim != 2 or z.data.size == 0:
+        raise ValueError(
+            f"softmax_cross_entropy: logits must have shape (N, C), one row of C class scores per example; got shape "
+            f"{z.shape}. For a single example write logits.reshape(1, -1)."
+        )
+    n, c = z.data.shape
+    y = _class_labels(labels, n, c)
+    rows = np.arange(n)
+    shifted = z.data - z.data.max(axis=1, keepdims=True)  # each row's largest logit becomes 0: exp cannot overflow
+    with np.errstate(under="ignore"):  # exp(-2000) rounds to 0: harmless
+        log_sum = np.log(np.exp(shifted).sum(axis=1))  # log Σⱼ exp(zᵢⱼ − maxᵢ), ≥ 0 (the row holds exp(0) = 1)
+        softmax = np.exp(shifted - log_sum[:, None])
+    loss = float(np.mean(log_sum - shifted[rows, y]))  # forward: mean of log Σⱼ exp(zᵢⱼ) − zᵢ[yᵢ]
+    onehot = np.zeros((n, c))
+    onehot[rows, y] = 1.0
+    return Value.from_gate(loss, (z,), ((softmax - onehot) / n,), "CE")  # local gradient: (softmax − onehot) / N
+
+
+def _class_labels(labels, n: int, c: int) -> np.ndarray:
+    """N class indices in 0..c−1 as an int array, or an error that says what is wrong and what to do."""
+    who = "softmax_cross_entropy: labels"
+    if isinstance(labels, Value):
+        raise TypeError(f"{who} are class indices, not a Value; pass a numpy array of ints (e.g. y, not Value(y)).")
+    try:
+        arr = np.asarray(labels)
+    except ValueError as err:
+        raise TypeError(f"{who} must be a flat list or 1-D array of {n} class indices ({err}).") from None
+    mixed = isinstance(labels, (list, tuple)) and any(isinstance(v, (bool, np.bool_)) for v in labels)
+    if arr.dtype.kind == "b" or mixed:
+        raise TypeError(f"{who} are class indices 0..{c - 1}, got True/False; use ints (labels.astype(int) makes them 0/1).")
+    if arr.dtype.kind not in "iuf":
+        raise TypeError(f"{who} must be whole numbers, class indices 0..{c - 1}; got dtype {arr.dtype}. Convert them to ints.")
+    if arr.ndim != 1:
+        raise ValueError(
+            f"{who} must be a 1-D array, one class index per row of the logits; got shape {arr.shape}. "
+            "Flatten it with np.ravel(labels)."
+        )
+    if arr.size != n:
+        raise ValueError(
+            f"{who} do not match the logits: got {arr.size} labels for {n} rows of logits; "
+            "give exactly one label per example (row)."
+        )
+    bad = ~np.isfinite(arr) | (arr != np.round(arr)) if arr.dtype.kind == "f" else np.zeros(n, dtype=bool)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise ValueError(
+            f"{who} must be whole numbers (each picks a column of the logits); got {float(arr[i]):g} at position {i}. "
+            "Use integer class indices, e.g. np.asarray(labels, dtype=int) if they are whole."
+        )
+    outside = (arr < 0) | (arr > c - 1)
+    if outside.any():
+        i = int(np.argmax(outside))
+        raise ValueError(
+            f"{who} must lie in 0..{c - 1} (the logits have {c} columns, one per class); got {arr[i]:g} at position {i}. "
+            f"Number the classes 0..{c - 1}, or give the logits one column per class."
+        )
+    return arr.astype(np.intp)
+
+
 def accuracy(scores: Value, labels) -> float:
     """The fraction of examples whose score has the sign of its label (y = 1: score > 0)."""
     labels = _labels(scores, labels, "accuracy")
@@ -202,6 +274,24 @@ def toy_dataset(n: int = 100, kind: str = "blobs", noise: float = 0.1, seed: int
     else:
         raise ValueError(f"toy_dataset: unknown kind {kind!r}; choose 'blobs', 'moons' or 'circles'.")
     return X, y.astype(np.float64)
+
+
+def spiral_dataset(n_per_class: int = 100, classes: int = 3, noise: float = 0.2, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """CS231n's spiral: X of shape (classes·n_per_class, 2) and int labels 0..classes−1, one spiral arm per class.
+
+    Arm j has radius r from 0 to 1 and angle t from 4j to 4(j + 1) plus noise·N(0, 1): the
+    point r·(sin t, cos t). No straight line separates the arms; a hidden layer can.
+    """
+    _require_count(n_per_class, "spiral_dataset: n_per_class")
+    _require_count(classes, "spiral_dataset: classes")
+    if not (_is_number(noise) and noise >= 0):
+        raise ValueError(f"spiral_dataset: noise is a standard deviation, a number >= 0; got {noise!r}.")
+    rng = np.random.default_rng(seed)
+    r = np.tile(np.linspace(0.0, 1.0, n_per_class), classes)
+    y = np.repeat(np.arange(classes), n_per_class)
+    t = np.concatenate([np.linspace(4.0 * j, 4.0 * (j + 1), n_per_class) for j in range(classes)])
+    t = t + rng.normal(scale=noise, size=t.size) if noise else t
+    return np.c_[r * np.sin(t), r * np.cos(t)], y
 
 
 def layer_gradient_norms(model: MLP, X, y, loss=logistic_loss) -> list[float]:
