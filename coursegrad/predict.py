@@ -9,7 +9,11 @@ before the cells below reveal it. It holds a blank and ends with this check:
 The check never raises. Unanswered (the blank `...` or None) it asks for a
 prediction; answered, it says right or not yet, with the hint for what is wrong.
 It never prints the answer: the cells after it show that. The answer may be given
-as a zero-argument function, so it is only computed once a prediction is made.
+as a zero-argument function, so it is only computed once a prediction is made;
+`engine_gradients(f, *inputs)` makes such an answer key for a gradient.
+
+`check_backward` checks, in the same never-raising way, a backward pass the student
+writes in plain Python (the staged backward of lecture 2) against the engine.
 
     >>> check_prediction(..., 0.25, hint="Where is σ' largest?")
     ✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again.
@@ -23,12 +27,15 @@ as a zero-argument function, so it is only computed once a prediction is made.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-__all__ = ["check_prediction"]
+from coursegrad.engine import Value
+
+__all__ = ["check_prediction", "engine_gradients", "check_backward"]
 
 ASK = "✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again."
 
@@ -96,3 +103,64 @@ def _matches(got: Any, want: Any, rel: float) -> bool:
 
 def _show(x: Any) -> str:
     return repr(x) if isinstance(x, str) else f"{x}" if not isinstance(x, float) else f"{x:g}"
+
+
+def engine_gradients(f: Callable[..., Value], *inputs: float) -> list:
+    """[∂f/∂input for each input]: f evaluated on fresh `Value`s at `inputs` and backpropagated by the engine."""
+    leaves = [Value(x) for x in inputs]
+    f(*leaves).backward()
+    return [leaf.grad for leaf in leaves]
+
+
+FILL = "✎ Fill in the lines marked ... (each one `name = local gradient × upstream gradient`) and run this cell again."
+
+
+def check_backward(
+    backward: Callable[..., Sequence[float]],
+    f: Callable[..., Value],
+    points: Sequence[Sequence[float]],
+    *,
+    hint: str,
+    tol: float = 1e-9,
+) -> None:
+    """Print whether `backward(*point)` returns f's gradients at every point; never raise.
+
+    A gradient agrees when |yours − engine's| ≤ tol · max(1, |engine's|), the engine's
+    being `engine_gradients(f, *point)`. Blanks (`...`) still in `backward` get a request
+    to fill them; a wrong gradient gets its name, the point, and `hint`, never the answer.
+    """
+    try:
+        print(_backward_verdict(backward, f, points, hint, tol))
+    except Exception as err:  # a lesson must go on whatever the student wrote
+        print(f"✘ Could not check your backward pass ({type(err).__name__}: {err}).")
+
+
+def _backward_verdict(backward, f, points, hint, tol) -> str:
+    names = list(inspect.signature(f).parameters)
+    for point in points:
+        where = ", ".join(f"{n} = {x:g}" for n, x in zip(names, point, strict=True))
+        try:
+            yours = backward(*point)
+        except TypeError as err:
+            if "ellipsis" in str(err):
+                return FILL
+            return f"✘ Your backward pass raised TypeError at {where}: {err}"
+        except Exception as err:  # noqa: BLE001 - reported to the student, never raised
+            return f"✘ Your backward pass raised {type(err).__name__} at {where}: {err}"
+        if yours is ... or (isinstance(yours, (tuple, list)) and any(g is ... for g in yours)):
+            return FILL
+        if not isinstance(yours, (tuple, list)) or len(yours) != len(names):
+            return f"✘ Return one gradient per input, as ({', '.join('d' + n for n in names)}); you returned {yours!r}."
+        want = engine_gradients(f, *point)
+        wrong = [f"d{n}" for n, g, w in zip(names, yours, want, strict=True) if not _agrees(g, w, tol)]
+        if wrong:
+            right = [f"d{n}" for n in names if f"d{n}" not in wrong]
+            also = f" ({', '.join(right)} {'is' if len(right) == 1 else 'are'} right)" if right else ""
+            return f"✘ Not yet: {' and '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} off at {where}{also}. {hint}"
+    return f"✔ Right: your backward pass agrees with the engine to {tol:g} at {len(points)} points."
+
+
+def _agrees(got: Any, want: float, tol: float) -> bool:
+    if isinstance(got, bool) or not isinstance(got, numbers.Real) or not math.isfinite(got):
+        return False
+    return abs(float(got) - want) <= tol * max(1.0, abs(want))
