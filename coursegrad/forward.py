@@ -225,7 +225,8 @@ class Dual:
     def __repr__(self) -> str:
         if isinstance(self.value, float):
             return f"Dual(value={self.value:.6g}, tangent={self.tangent:.6g})"
-        return f"Dual(shape={self.shape}, value={np.array2string(self.value, precision=4)}, tangent={np.array2string(self.tangent, precision=4)})"
+        value, tangent = np.array2string(self.value, precision=4), np.array2string(self.tangent, precision=4)
+        return f"Dual(shape={self.shape}, value={value}, tangent={tangent})"
 
 
 # ---------------------------------------------------------------------------

@@ -80,7 +80,8 @@ class CheckpointExplorer(Explorer):
             f"a checkpoint every {number('segment', s)} steps of {self.n_steps}: {number('checkpoints', run.checkpoints)} "
             f"stored inputs, peak {number('peak_kb', run.peak_bytes / 1000)} kB "
             f"(plain backward: {number('plain_kb', plain.peak_bytes / 1000)} kB)",
-            f"{number('evaluations', run.evaluations)} step evaluations (plain: {number('plain_evaluations', plain.evaluations)}); "
+            f"{number('evaluations', run.evaluations)} step evaluations "
+            f"(plain: {number('plain_evaluations', plain.evaluations)}); "
             f"gradients equal to the plain backward's: {self.same[s]}",
         )
         shapes = [
@@ -133,8 +134,12 @@ class ModeExplorer(Explorer):
         self.readout.value = _lines(
             f"f: R<sup>{n}</sup> → R<sup>{m}</sup>, Jacobian {m} × {n}: forward mode {number('forward', passes['forward'])} "
             f"passes (one column each), reverse mode {number('reverse', passes['reverse'])} passes (one row each)",
-            f"fewer passes: <b class='coursegrad-winner'>{winner}</b> mode "
-            f"({number('ratio', max(n, m) / min(n, m))} × fewer)",
+            (
+                "both modes need the same number of passes (<b class='coursegrad-winner'>tie</b>)"
+                if winner == "tie"
+                else f"fewer passes: <b class='coursegrad-winner'>{winner}</b> mode "
+                f"({number('ratio', max(n, m) / min(n, m))} × fewer)"
+            ),
         )
         self.bars.value = _bars({"forward": passes["forward"], "reverse": passes["reverse"]}, 1000)
 
@@ -147,7 +152,8 @@ def _bars(counts: dict[str, int], most: int) -> str:
         y, width = 8 + 30 * i, 440 * count / most
         rows.append(
             f'<text x="0" y="{y + 15}" font-size="13">{name}</text>'
-            f'<rect class="coursegrad-point" data-name="{name}" x="70" y="{y}" width="{width:.1f}" height="20" fill="{colors[name]}"/>'
+            f'<rect class="coursegrad-point" data-name="{name}" x="70" y="{y}" width="{width:.1f}" height="20" '
+            f'fill="{colors[name]}"/>'
             f'<text x="{76 + width:.1f}" y="{y + 15}" font-size="13">{count} passes</text>'
         )
     return f'<svg width="620" height="70" font-family="DejaVu Sans, sans-serif">{"".join(rows)}</svg>'
