@@ -355,10 +355,23 @@ def backward_visit_order(root: Value) -> dict[Value, int]:
 def drawing_order(root: Value) -> list[Value]:
     """Every node behind `root`, each after its inputs, first inputs first: x, y, x + y, z, (x + y)·z.
 
-    (A depth-first walk with an explicit stack, so deep graphs need no recursion. The drawing numbers
-    nodes in this order, so the numbering depends only on the graph.)
+    (The engine's depth-first walk, `topological_order`, on the mirror image of the graph: with each
+    node's inputs reversed it walks the first input first. The numbering depends only on the graph.)
     """
-    return topological_order(root, first_input_first=True)
+    order: list[Value] = []
+    seen = set()
+    stack = [(root, False)]  # (node, are its inputs placed?)
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            for child in reversed(node.inputs):  # the first input pushed last: walked first
+                if child not in seen:
+                    stack.append((child, False))
+    return order
 
 
 def _select(root: Value, max_nodes: int, focus: Value | None = None) -> tuple[list[Value], str]:

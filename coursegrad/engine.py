@@ -1,20 +1,22 @@
 """The engine: a `Value` is a node of a computational graph.
 
-Every operation below does the two things the lecture says a gate does:
+Every operation on Values does what the lecture says a gate does: it computes its
+output from its inputs (the forward formula) and records, right beside that formula,
+the local gradient of its output with respect to each input. `backward()` walks the
+graph from the output back to the inputs and, at each node, adds
 
-1. it computes its **output value** from its inputs (the forward formula), and
-2. it records the **local gradient** of its output with respect to each input,
-   right beside that formula.
+    local gradient × upstream gradient      (the chain rule)
 
-`Value.backward()` then walks the graph from the output back to the inputs and,
-at every node, multiplies each local gradient by the gradient flowing into the
-node from above (the chain rule) and adds the product into the input's gradient
-(gradients add up where a value is used twice). That loop is `backprop` at the
-bottom of this file; it is the whole of backpropagation.
+into each input's gradient (gradients add up where a value is used twice). That loop,
+`backprop`, follows the class; helpers and the checks of what goes into a node come last.
 
-A node holds either a Python float or a numpy array of float64. Elementwise
-operations broadcast like numpy; backward sums each gradient back to the shape of
-its input (`unbroadcast`).
+    >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
+    >>> f = (x + y) * z
+    >>> f.backward()
+    >>> f.data, x.grad, y.grad, z.grad
+    (-12.0, -4.0, -4.0, 3.0)
+
+A node holds a Python float or a float64 numpy array; arrays broadcast like numpy.
 """
 
 from __future__ import annotations
@@ -27,172 +29,18 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Value", "Rule", "Step", "backprop", "topological_order", "as_value"]
+__all__ = ["Value", "Rule", "Step", "ONE", "backprop", "topological_order", "as_value", "unbroadcast"]
 
-
-# ---------------------------------------------------------------------------
-# Checking what goes into a node
-# ---------------------------------------------------------------------------
-
-ACCEPTED = "a Python int or float, a list of numbers, or a numpy array of real numbers"
-
-
-def _to_data(data: Any, what: str = "Value") -> float | np.ndarray:
-    """Turn user input into a float or a float64 array, or say clearly why not."""
-    if type(data) is float and math.isfinite(data):  # the common case first
-        return data
-    if isinstance(data, Value):
-        raise TypeError(f"{what} got a Value; pass its number (`v.data`) or use the Value itself in an expression.")
-    if isinstance(data, (bool, np.bool_)):
-        raise TypeError(f"{what} got a bool ({data!r}); it accepts {ACCEPTED}. Use 1.0 or 0.0 if you meant a number.")
-    if isinstance(data, (np.ndarray, list, tuple)):
-        try:
-            arr = np.asarray(data)
-        except ValueError as err:  # ragged lists
-            raise TypeError(f"{what} got a ragged list ({err}); it accepts {ACCEPTED}.") from None
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(
-                f"{what} got an array of dtype {arr.dtype} (from {type(data).__name__}); "
-                f"it accepts {ACCEPTED}. Convert with np.asarray(x, dtype=float) if the entries are numbers."
-            )
-        arr = arr.astype(np.float64)  # always a copy: a node never shares memory with the caller
-        if arr.ndim == 0:
-            return _to_data(float(arr), what)
-        _require_finite(arr, f"{what} array", "Inputs must be finite numbers.")
-        return arr
-    if isinstance(data, numbers.Real):
-        x = float(data)
-        _require_finite(x, f"{what}({data!r})", "Inputs must be finite numbers.")
-        return x
-    raise TypeError(f"{what} got {type(data).__name__} {data!r}; it accepts {ACCEPTED}.")
-
-
-def _require_finite(x: float | np.ndarray, where: str, hint: str) -> None:
-    if not _is_finite(x):
-        raise FloatingPointError(f"{where} is not finite (nan or inf). {hint}")
-
-
-_ZERO = np.zeros(1)
-_ZERO.flags.writeable = False
-
-
-def _zeros_view(shape: tuple[int, ...]) -> np.ndarray:
-    """A read-only array of zeros of any shape that takes no memory (every element is the one 0.0 above)."""
-    return np.ndarray(shape, buffer=_ZERO, strides=(0,) * len(shape))
-
-
-def as_value(x: Any) -> Value:
-    """Wrap a plain number or array as a constant node; a `Value` is returned unchanged."""
-    if isinstance(x, Value):
-        return x
-    v = Value(x)
-    v.label = _short(v.data) if isinstance(v.data, float) else "const"
-    v.constant = True
-    return v
-
-
-def _short(x: float) -> str:
-    return f"{float(x):g}"
-
-
-def shape_of(x: float | np.ndarray) -> tuple[int, ...]:
-    """The numpy shape of a node's data; a float has shape ()."""
-    return () if isinstance(x, float) else x.shape
-
-
-def unbroadcast(g: float | np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:
-    """Sum a gradient back to `shape`: the backward rule of numpy broadcasting.
-
-    If an input of shape (3,) was broadcast to (2, 3), it was used twice, so its
-    gradient is the sum over the extra axis (gradients add up where a value is reused).
-    """
-    if isinstance(g, float):
-        return g if shape == () else np.full(shape, g)  # a number for every element (e.g. from a user's gate)
-    if shape == ():
-        return float(np.sum(g))
-    if g.shape == shape:
-        return g
-    g = g.sum(axis=tuple(range(g.ndim - len(shape))))  # leading axes numpy added
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    return g.sum(axis=axes, keepdims=True) if axes else g
-
-
-def _elementwise(x: float | np.ndarray, scalar_fn: Callable, array_fn: Callable):
-    """Apply `math.f` to a float (fast) or `np.f` to an array."""
-    return scalar_fn(x) if isinstance(x, float) else array_fn(x)
-
-
-def _any(condition: bool | np.ndarray) -> bool:
-    """True if a condition on a float, or on any element of an array, holds."""
-    return bool(condition) if isinstance(condition, bool) else bool(np.any(condition))
-
-
-# Ops whose result is finite whenever their inputs are (every node's data is checked to be
-# finite), so `_make` need not check it: tanh and σ lie in [-1, 1], log x > -745 for x > 0, ...
-CANNOT_OVERFLOW = frozenset({"neg", "log", "tanh", "σ", "relu", "softplus", "max", "T", "reshape", "[]"})
-
-
-class Rule:
-    """A local gradient that is not a plain factor, written as a function of the upstream gradient.
-
-    Elementwise gates have a local gradient that simply multiplies the upstream
-    gradient. Matrix multiply and sums instead *rearrange* it (dW = dD·Xᵀ); a Rule
-    holds that function and the formula for people to read. `rule * G` applies it to
-    the upstream gradient G, so backprop writes "local gradient × upstream gradient"
-    the same way for every gate.
-    """
-
-    __slots__ = ("fn", "formula")
-
-    def __init__(self, fn: Callable[[Any], Any], formula: str):
-        self.fn = fn
-        self.formula = formula
-
-    def __mul__(self, upstream: Any) -> Any:
-        return self.fn(upstream)
-
-    def __repr__(self) -> str:
-        return f"Rule({self.formula})"
-
-
-# The local gradient of + between arrays (and of a in a - b): ∂(a + b)/∂a = 1, so the upstream
-# gradient G passes on as it is. Written as a Rule it is handed on; 1.0 × G would copy the array.
-PASS_ON = Rule(lambda G: G, "G")
-
-
-class _NothingYet:
-    """The gradient of an interior array node at the start of a backward pass, before any arrives.
-
-    `NOTHING_YET + G` is G itself: the first gradient to arrive is kept as it is, not copied.
-    """
-
-    __slots__ = ()
-
-    def __add__(self, gradient: np.ndarray) -> np.ndarray:
-        return gradient
-
-    def __repr__(self) -> str:
-        return "NOTHING_YET"
-
-
-NOTHING_YET = _NothingYet()
-
-
-# ---------------------------------------------------------------------------
-# The node
-# ---------------------------------------------------------------------------
+ONE = 1.0  # the local gradient of +: backprop hands the upstream gradient on as it is (`local is ONE`)
 
 
 class Value:
     """A node of a computational graph: its value `.data` and, after backward, `.grad` = ∂output/∂node.
 
-    `Value(2.0, label="x")` is a leaf (an input or a weight). Operations on Values
-    build new nodes that remember their `inputs`, the `op` that made them and the
-    `local_grads` of their output with respect to each input.
-
-    `.grad` always has the shape of `.data`. A leaf's gradient accumulates over backward
-    passes until `zero_grad()`; an interior node's shows the latest pass (before its first
-    pass it is a read-only array of zeros, which takes no memory).
+    `Value(2.0, label="x")` is a leaf (an input or a weight). Operations on Values build new
+    nodes that remember their `inputs`, the `op` that made them and the `local_grads` of their
+    output with respect to each input. `.grad` has the shape of `.data`; a leaf's gradient
+    accumulates over backward passes until `zero_grad()`, an interior node's is the latest pass's.
     """
 
     __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads", "constant", "__weakref__")
@@ -201,7 +49,7 @@ class Value:
     def __init__(self, data: Any, label: str = ""):
         if not isinstance(label, str):
             raise TypeError(f"label must be a string, got {type(label).__name__}.")
-        self.data = _to_data(data)
+        self.data = to_data(data)
         self.grad = 0.0 if isinstance(self.data, float) else np.zeros(self.data.shape)
         self.label = label
         self.op = ""  # a leaf: made by no operation
@@ -209,47 +57,24 @@ class Value:
         self.local_grads = ()
         self.constant = False
 
-    # -- building nodes ------------------------------------------------------
-
-    @classmethod
-    def from_gate(cls, data: Any, inputs: tuple, local_grads: tuple, op: str) -> Value:
-        """Make the output node of a gate you write yourself.
-
-        `data` is the gate's output value and `local_grads[i]` is ∂output/∂inputs[i]
-        (a number, an array of the output's shape for an elementwise gate, or a `Rule`).
-        Backprop will multiply each local gradient by the upstream gradient for you.
-        """
-        inputs = tuple(as_value(x) for x in inputs)
-        if len(local_grads) != len(inputs):
-            raise ValueError(f"gate {op!r}: {len(inputs)} inputs but {len(local_grads)} local gradients; give one per input.")
-        data = _to_data(data, f"gate {op!r} output")
-        local_grads = tuple(_local_grad(g, op, i, x, data) for i, (g, x) in enumerate(zip(local_grads, inputs, strict=True)))
-        return Value._make(data, inputs, local_grads, op)
-
     @staticmethod
     def _make(data: float | np.ndarray, inputs: tuple, local_grads: tuple, op: str) -> Value:
         """The output node of an operation: its value, the op, its inputs and the local gradients.
-
-        A result that overflowed (inf or nan) raises here, at the op that made it (ops in
-        CANNOT_OVERFLOW are not checked). `data` is already a float or a float64 array, so
-        `__init__`'s checks of user input are skipped.
-        """
-        finite = math.isfinite(data) if type(data) is float else (op in CANNOT_OVERFLOW or _is_finite(data))
-        if not finite:
+        A result that is not finite (it overflowed) raises here, at the op that made it."""
+        if not (math.isfinite(data) if type(data) is float else is_finite(data)):
             raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
         out = object.__new__(Value)
         out.data, out.label, out.constant = data, "", False
-        out.grad = 0.0 if type(data) is float else _zeros_view(data.shape)
+        out.grad = 0.0 if type(data) is float else np.zeros(data.shape)
         out.op, out.inputs, out.local_grads = op, inputs, local_grads
         return out
 
-    # -- elementwise arithmetic ---------------------------------------------
+    # -- elementwise arithmetic: forward formula, then the local gradient of each input --
 
     def __add__(self, other: Any) -> Value:
-        """a + b.  Local gradients: ∂/∂a = 1, ∂/∂b = 1 (add distributes the gradient: it passes it on to both)."""
+        """a + b.  Local gradients: ∂/∂a = 1, ∂/∂b = 1 (add passes the gradient on to both)."""
         other = as_value(other)
-        out = self.data + other.data
-        return self._make(out, (self, other), (1.0, 1.0) if type(out) is float else (PASS_ON, PASS_ON), "+")
+        return self._make(self.data + other.data, (self, other), (ONE, ONE), "+")
 
     def __mul__(self, other: Any) -> Value:
         """a · b.  Local gradients: ∂/∂a = b, ∂/∂b = a (multiply swaps its inputs)."""
@@ -263,42 +88,19 @@ class Value:
     def __sub__(self, other: Any) -> Value:
         """a - b.  Local gradients: ∂/∂a = 1, ∂/∂b = -1."""
         other = as_value(other)
-        out = self.data - other.data
-        return self._make(out, (self, other), (1.0, -1.0) if type(out) is float else (PASS_ON, -1.0), "-")
+        return self._make(self.data - other.data, (self, other), (ONE, -1.0), "-")
 
     def __truediv__(self, other: Any) -> Value:
         """a / b.  Local gradients: ∂/∂a = 1/b, ∂/∂b = -a/b²."""
         other = as_value(other)
-        b = other.data
-        if _any(b == 0):
-            raise ZeroDivisionError(
-                f"division by zero in {self.label or 'a'} / {other.label or 'b'}: the divisor is 0 "
-                "(or has a 0 entry). Add a small epsilon to the divisor or avoid dividing by it."
-            )
-        out = self.data / b
-        return self._make(out, (self, other), (1.0 / b, -out / b), "/")
+        check_divisor(self, other)
+        out = self.data / other.data
+        return self._make(out, (self, other), (1.0 / other.data, -out / other.data), "/")
 
     def __pow__(self, exponent: Any) -> Value:
-        """a ** n for a constant number n.  Local gradient: n · a^(n-1)."""
-        if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real) or isinstance(exponent, bool):
-            raise TypeError(
-                f"** takes a plain int or float exponent, got {type(exponent).__name__}. "
-                "For a learnable exponent b write (b * a.log()).exp()."
-            )
-        n = float(exponent)
-        a = self.data
-        if not n.is_integer() and _any(a < 0):
-            raise ValueError(f"a ** {n:g} with a negative base has no real value; use an integer exponent or a positive base.")
-        if n < 0 and _any(a == 0):
-            raise ZeroDivisionError(f"0 ** {n:g} is infinite; keep the base away from 0.")
-        if 0 < n < 1 and _any(a == 0):
-            raise ValueError(f"the gradient of a ** {n:g} at a = 0 is infinite; keep the base away from 0.")
-        try:
-            out = a**n
-            local = n * a ** (n - 1) if n != 0 else 0.0 * a  # a⁰ = 1 is a constant: its gradient is 0
-        except OverflowError:  # Python floats raise here; numpy arrays give inf, caught by _make
-            raise OverflowError(f"a ** {n:g} at a = {a:g} overflows a float64 (max 1.8e308); scale the base down.") from None
-        return self._make(out, (self,), (local,), f"**{n:g}")
+        """a ** n for a constant number n.  Local gradient: n · a^(n-1) (0 for n = 0: a⁰ = 1 is constant)."""
+        a, n = self.data, check_power(self.data, exponent)
+        return self._make(a**n, (self,), (n * a ** (n - 1) if n else 0.0 * a,), f"**{n:g}")
 
     def __radd__(self, other: Any) -> Value:
         return self + other
@@ -319,21 +121,14 @@ class Value:
 
     def exp(self) -> Value:
         """eˣ.  Local gradient: eˣ (the output itself)."""
-        x = self.data
-        if _any(x > 709.0):
-            raise OverflowError(f"exp of {np.max(x):g} overflows a float64 (exp(710) > 1.8e308); scale the input down.")
-        out = _elementwise(x, math.exp, np.exp)
+        check_exp(self.data)
+        out = _elementwise(self.data, math.exp, np.exp)
         return self._make(out, (self,), (out,), "exp")
 
     def log(self) -> Value:
         """ln x for x > 0.  Local gradient: 1/x."""
-        x = self.data
-        if _any(x <= 0):
-            raise ValueError(
-                f"log is only defined for positive inputs, got {np.min(x):g}. "
-                "Clip the input (e.g. add a small epsilon) or use a loss built for logits."
-            )
-        return self._make(_elementwise(x, math.log, np.log), (self,), (1.0 / x,), "log")
+        check_log(self.data)
+        return self._make(_elementwise(self.data, math.log, np.log), (self,), (1.0 / self.data,), "log")
 
     def tanh(self) -> Value:
         """tanh x.  Local gradient: 1 - tanh²x."""
@@ -354,44 +149,28 @@ class Value:
 
     def softplus(self) -> Value:
         """log(1 + eˣ), computed without overflow.  Local gradient: σ(x)."""
-        x = self.data
-        out = _elementwise(x, lambda v: max(v, 0.0) + math.log1p(math.exp(-abs(v))), _softplus_array)
-        return self._make(out, (self,), (_elementwise(x, _sigmoid_float, _sigmoid_array),), "softplus")
+        out = _elementwise(self.data, _softplus_float, _softplus_array)
+        return self._make(out, (self,), (_elementwise(self.data, _sigmoid_float, _sigmoid_array),), "softplus")
 
     def maximum(self, other: Any) -> Value:
         """max(a, b), the "max gate".  Local gradients: 1 to the larger input, 0 to the other (ties go to a)."""
         other = as_value(other)
         a, b = self.data, other.data
-        if isinstance(a, float) and isinstance(b, float):
-            a_wins = 1.0 if a >= b else 0.0
-            return self._make(max(a, b), (self, other), (a_wins, 1.0 - a_wins), "max")
-        a_wins = (a >= b).astype(np.float64)  # where a wins the gradient is routed to a, elsewhere to b
-        return self._make(np.maximum(a, b), (self, other), (a_wins, 1.0 - a_wins), "max")
+        a_wins = float(a >= b) if isinstance(a, float) and isinstance(b, float) else (a >= b).astype(np.float64)
+        return self._make(_elementwise_max(a, b), (self, other), (a_wins, 1.0 - a_wins), "max")
 
-    # -- array operations ----------------------------------------------------
+    # -- array operations: their local gradients rearrange G, so they are Rules ---
 
     def __matmul__(self, other: Any) -> Value:
         """D = A @ B.  Local gradients as rules on the upstream gradient G: dA = G·Bᵀ, dB = Aᵀ·G."""
         other = as_value(other)
         A, B = self.data, other.data
-        if isinstance(A, float) or isinstance(B, float) or A.ndim > 2 or B.ndim > 2:
-            raise ValueError(
-                f"@ needs 1-D or 2-D arrays on both sides, got shapes {shape_of(A)} and {shape_of(B)}; use * for scalars."
-            )
-        if A.shape[-1] != B.shape[0]:
-            raise ValueError(
-                f"shape mismatch in A @ B: A is {A.shape} and B is {B.shape}, but A's last dimension ({A.shape[-1]}) "
-                f"must equal B's first ({B.shape[0]}). Transpose one of them (.T) or check the layer sizes."
-            )
+        check_matmul(A, B)
         A2 = A if A.ndim == 2 else A.reshape(1, -1)  # a vector is a 1-row matrix on the left of @
         B2 = B if B.ndim == 2 else B.reshape(-1, 1)  # and a 1-column matrix on its right
         out_shape = (A2.shape[0], B2.shape[1])
-
-        def as_matrix(G):  # the upstream gradient, shaped like A2 @ B2
-            return np.asarray(G).reshape(out_shape)
-
-        dA = Rule(lambda G: (as_matrix(G) @ B2.T).reshape(A.shape), "G @ Bᵀ")
-        dB = Rule(lambda G: (A2.T @ as_matrix(G)).reshape(B.shape), "Aᵀ @ G")
+        dA = Rule(lambda G: (np.reshape(G, out_shape) @ B2.T).reshape(A.shape), "G @ Bᵀ")
+        dB = Rule(lambda G: (A2.T @ np.reshape(G, out_shape)).reshape(B.shape), "Aᵀ @ G")
         out = A @ B
         return self._make(out if out.ndim else float(out), (self, other), (dA, dB), "@")
 
@@ -412,9 +191,7 @@ class Value:
         if isinstance(x, float):
             return self._make(x, (self,), (1.0,), op)
         total = x.sum(axis=axis, keepdims=True)  # summed axes kept with length 1, to spread G back along them
-        n = x.size // max(total.size, 1)  # how many numbers went into each sum
-        if op == "mean" and n == 0:
-            raise ValueError(f"mean of an empty array (shape {x.shape}) is undefined: there is nothing to average.")
+        n = check_mean(x, total, op)  # how many numbers went into each sum
         factor, formula = (1.0, "copy G to every element") if op == "sum" else (1.0 / n, f"copy G/{n} to every element")
         spread = Rule(lambda G: np.full(x.shape, factor) * np.reshape(G, total.shape), formula)
         out = np.squeeze(total, axis=axis) * factor
@@ -425,7 +202,7 @@ class Value:
         x = self.data
         if isinstance(x, float):
             return self._make(x, (self,), (1.0,), "T")
-        return self._make(x.T.copy(), (self,), (Rule(lambda G: np.transpose(G), "Gᵀ"),), "T")
+        return self._make(x.T.copy(), (self,), (Rule(np.transpose, "Gᵀ"),), "T")
 
     @property
     def T(self) -> Value:
@@ -433,14 +210,7 @@ class Value:
 
     def reshape(self, *shape: int) -> Value:
         """The same numbers in a new shape.  Local gradient: the upstream gradient, reshaped back."""
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):  # v.reshape((2, 3)) as well as v.reshape(2, 3)
-            shape = tuple(shape[0])
-        x = np.asarray(self.data)
-        in_shape = shape_of(self.data)
-        try:
-            out = x.reshape(shape)
-        except (ValueError, TypeError) as err:
-            raise ValueError(f"cannot reshape a Value of shape {in_shape} ({x.size} numbers) into shape {shape}: {err}") from None
+        in_shape, out = self.shape, reshaped(self.data, shape)
         back = Rule(lambda G: np.reshape(G, in_shape) if in_shape else float(np.reshape(G, ())), "G reshaped back")
         return self._make(out.copy() if out.ndim else float(out), (self,), (back,), "reshape")
 
@@ -459,7 +229,24 @@ class Value:
         picked = float(out) if np.ndim(out) == 0 else np.array(out)
         return self._make(picked, (self,), (Rule(scatter, "G into the picked entries"),), "[]")
 
-    # -- shape and display ---------------------------------------------------
+    # -- gates you write yourself -------------------------------------------
+
+    @classmethod
+    def from_gate(cls, data: Any, inputs: tuple, local_grads: tuple, op: str) -> Value:
+        """Make the output node of a gate you write yourself.
+
+        `data` is the gate's output value and `local_grads[i]` is ∂output/∂inputs[i]
+        (a number, an array of the output's shape for an elementwise gate, or a `Rule`).
+        Backprop will multiply each local gradient by the upstream gradient for you.
+        """
+        inputs = tuple(as_value(x) for x in inputs)
+        if len(local_grads) != len(inputs):
+            raise ValueError(f"gate {op!r}: {len(inputs)} inputs but {len(local_grads)} local gradients; give one per input.")
+        data = to_data(data, f"gate {op!r} output")
+        local_grads = tuple(check_local_grad(g, op, i, x, data) for i, (g, x) in enumerate(zip(local_grads, inputs, strict=True)))
+        return Value._make(data, inputs, local_grads, op)
+
+    # -- shape, display, gradients -------------------------------------------
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -479,8 +266,6 @@ class Value:
     def __bool__(self) -> bool:
         raise TypeError("a Value has no truth value; compare its .data instead (e.g. `if v.data > 0`).")
 
-    # -- gradients -----------------------------------------------------------
-
     def zero_grad(self) -> None:
         """Reset this node's gradient to 0 (leaves accumulate across backward calls, as in PyTorch)."""
         self.grad = 0.0 if isinstance(self.data, float) else np.zeros(self.data.shape)
@@ -492,6 +277,204 @@ class Value:
         `gradient`, the upstream gradient of the same shape.
         """
         backprop(self, gradient)
+
+
+# ---------------------------------------------------------------------------
+# The backward pass
+# ---------------------------------------------------------------------------
+
+
+def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None) -> None:
+    """The backward pass from `root`: at each node, outputs first, send local gradient × upstream
+    gradient into each input. If `record` is a list, each `Step` taken is appended to it.
+
+    Interior nodes end with this pass's gradient; leaves accumulate, as in PyTorch. Constants
+    (numbers an operation wrapped, `.constant` is True) get none. No array is changed in place,
+    and `+` hands its upstream gradient on without a copy, so treat `.grad` as read-only.
+    """
+    seed = _seed(root, gradient)
+    order = topological_order(root)
+    interior = [node for node in order if node.inputs]
+    for node in interior:  # nothing has arrived yet in this pass: 0 for a number (0 + -0.0 is 0, never -0),
+        node.grad = 0.0 if type(node.data) is float else None  # None for an array (the first to arrive is kept)
+    root.grad = seed if root.grad is None else root.grad + seed
+    one = ONE  # a local name: looked up once, not at every input
+    try:
+        for node in reversed(interior):  # outputs before inputs
+            upstream = node.grad  # complete: every node that uses `node` came before it
+            sent = []
+            for child, local in zip(node.inputs, node.local_grads):  # noqa: B905 (one per input; strict= is slow)
+                if child.constant:  # a number mixed into the expression: it gets no gradient
+                    sent.append(None)
+                    continue
+                contribution = upstream if local is one else local * upstream  # local gradient × upstream gradient
+                if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
+                    contribution = unbroadcast(contribution, child.shape)
+                grad = child.grad
+                child.grad = contribution if grad is None else grad + contribution  # gradients add up
+                sent.append(contribution)
+            if record is not None:
+                record.append(Step(len(record), node, upstream, node.local_grads, tuple(sent)))
+    except BaseException:  # a gate's rule raised: the nodes no gradient reached get zeros, as before any pass
+        for node in interior:
+            if node.grad is None:
+                node.zero_grad()
+        raise
+    _check_finite_grads(order)
+
+
+@dataclass
+class Step:
+    """One step of the backward pass, as the engine took it.
+
+    At `node`, the upstream gradient `upstream` (= ∂output/∂node, complete because every
+    consumer of the node was visited before it) is multiplied by each local gradient;
+    `contributions[i]` is what was added into `node.inputs[i].grad` (None for a constant).
+    """
+
+    index: int
+    node: Value
+    upstream: Any
+    local_grads: tuple
+    contributions: tuple
+
+    @property
+    def inputs(self) -> tuple:
+        return self.node.inputs
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node `root` depends on, each after all of its inputs (iterative: no recursion limit).
+
+    A depth-first walk with an explicit stack. A node taken off the stack the first time is put
+    back with the mark "inputs done" and its inputs go on top of it, so the next time it comes
+    off, all its inputs have been placed: now it can be placed. Nodes compare by identity.
+    """
+    order: list[Value] = []
+    seen = set()
+    stack = [(root, False)]  # (node, are its inputs placed?)
+    while stack:
+        node, inputs_done = stack.pop()
+        if inputs_done:
+            order.append(node)
+        elif node not in seen:
+            seen.add(node)
+            stack.append((node, True))
+            for child in node.inputs:  # the last input pushed is the first walked
+                if child not in seen:
+                    stack.append((child, False))
+    return order
+
+
+def _seed(root: Value, gradient: Any) -> Any:
+    """∂out/∂out: 1 for a single-number output, else the `gradient` given (checked)."""
+    if gradient is None:
+        if isinstance(root.data, float):
+            return 1.0
+        if root.data.size == 1:
+            return np.ones_like(root.data)
+        raise ValueError(
+            f"backward() on an output of shape {root.data.shape} needs an upstream gradient of that shape: "
+            "call out.backward(gradient) or reduce it to one number first (out.sum() or out.mean())."
+        )
+    g = to_data(gradient, "backward(gradient)")
+    if shape_of(g) != root.shape:
+        raise ValueError(
+            f"backward(gradient): the gradient has shape {shape_of(g)} but the output has shape {root.shape}; they must match."
+        )
+    return g
+
+
+def _check_finite_grads(order: list[Value]) -> None:
+    """Raise if the pass produced a nan or inf gradient: never hand out a silently wrong gradient.
+
+    A non-finite gradient flows on into every input below it (inf·0 is nan), so it always
+    reaches a leaf: checking the leaves is enough, and cheap. The message names the node
+    nearest the output where it appeared and the gate that sent it there.
+    """
+    for node in order:
+        if not node.inputs and not node.constant and not is_finite(node.grad):
+            bad = next(n for n in reversed(order) if not is_finite(n.grad))
+            gates = sorted({repr(n.op) for n in order if any(x is bad for x in n.inputs)})
+            raise FloatingPointError(
+                f"backward: the gradient of {_name(bad)} is not finite (nan or inf). The local gradient of "
+                f"{' or '.join(gates)} overflowed there (e.g. 1/x or log x near x = 0, or huge values); "
+                "rescale the inputs or keep them away from the singularity."
+            )
+
+
+def _name(node: Value) -> str:
+    if node.label:
+        return repr(node.label)
+    return f"the output of {node.op!r}" if node.op else "an unlabelled input"
+
+
+# ---------------------------------------------------------------------------
+# Helpers: rules, broadcasting, constants, numerically safe functions
+# ---------------------------------------------------------------------------
+
+
+class Rule:
+    """A local gradient that is not a plain factor, written as a function of the upstream gradient.
+
+    Elementwise gates have a local gradient that simply multiplies the upstream gradient.
+    Matrix multiply and sums instead *rearrange* it (dW = dD·Xᵀ); a Rule holds that function
+    and the formula for people to read. `rule * G` applies it to the upstream gradient G, so
+    backprop writes "local gradient × upstream gradient" the same way for every gate.
+    """
+
+    __slots__ = ("fn", "formula")
+
+    def __init__(self, fn: Callable[[Any], Any], formula: str):
+        self.fn = fn
+        self.formula = formula
+
+    def __mul__(self, upstream: Any) -> Any:
+        return self.fn(upstream)
+
+    def __repr__(self) -> str:
+        return f"Rule({self.formula})"
+
+
+def unbroadcast(g: float | np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:
+    """Sum a gradient back to `shape`: the backward rule of numpy broadcasting.
+
+    If an input of shape (3,) was broadcast to (2, 3), it was used twice, so its
+    gradient is the sum over the extra axis (gradients add up where a value is reused).
+    """
+    if isinstance(g, float):
+        return g if shape == () else np.full(shape, g)  # a number for every element (e.g. from a user's gate)
+    if shape == ():
+        return float(np.sum(g))
+    if g.shape == shape:
+        return g
+    g = g.sum(axis=tuple(range(g.ndim - len(shape))))  # leading axes numpy added
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+def as_value(x: Any) -> Value:
+    """Wrap a plain number or array as a constant node; a `Value` is returned unchanged."""
+    if isinstance(x, Value):
+        return x
+    v = Value(x)
+    v.label = f"{v.data:g}" if isinstance(v.data, float) else "const"
+    v.constant = True
+    return v
+
+
+def shape_of(x: float | np.ndarray) -> tuple[int, ...]:
+    """The numpy shape of a node's data; a float has shape ()."""
+    return () if isinstance(x, float) else x.shape
+
+
+def _elementwise(x: float | np.ndarray, scalar_fn: Callable, array_fn: Callable):
+    """Apply `math.f` to a float (fast) or `np.f` to an array."""
+    return scalar_fn(x) if isinstance(x, float) else array_fn(x)
+
+
+def _elementwise_max(a: float | np.ndarray, b: float | np.ndarray):
+    return max(a, b) if isinstance(a, float) and isinstance(b, float) else np.maximum(a, b)
 
 
 def _sigmoid_float(x: float) -> float:
@@ -507,12 +490,146 @@ def _sigmoid_array(x: np.ndarray) -> np.ndarray:
         return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
+def _softplus_float(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))  # log(1 + eˣ) without overflow
+
+
 def _softplus_array(x: np.ndarray) -> np.ndarray:
     with np.errstate(under="ignore"):
         return np.logaddexp(0.0, x)  # log(e⁰ + eˣ) without overflow
 
 
-def _local_grad(g: Any, op: str, i: int, input_node: Value, out: float | np.ndarray) -> Any:
+# ---------------------------------------------------------------------------
+# Checking what goes into a node: one call per check, each error says what to do
+# ---------------------------------------------------------------------------
+
+ACCEPTED = "a Python int or float, a list of numbers, or a numpy array of real numbers"
+
+
+def to_data(data: Any, what: str = "Value") -> float | np.ndarray:
+    """Turn user input into a float or a float64 array (always a copy), or say clearly why not."""
+    if type(data) is float and math.isfinite(data):  # the common case first
+        return data
+    if isinstance(data, Value):
+        raise TypeError(f"{what} got a Value; pass its number (`v.data`) or use the Value itself in an expression.")
+    if isinstance(data, (bool, np.bool_)):
+        raise TypeError(f"{what} got a bool ({data!r}); it accepts {ACCEPTED}. Use 1.0 or 0.0 if you meant a number.")
+    if isinstance(data, (np.ndarray, list, tuple)):
+        try:
+            arr = np.asarray(data)
+        except ValueError as err:  # ragged lists
+            raise TypeError(f"{what} got a ragged list ({err}); it accepts {ACCEPTED}.") from None
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(
+                f"{what} got an array of dtype {arr.dtype} (from {type(data).__name__}); "
+                f"it accepts {ACCEPTED}. Convert with np.asarray(x, dtype=float) if the entries are numbers."
+            )
+        arr = arr.astype(np.float64)  # always a copy: a node never shares memory with the caller
+        if arr.ndim == 0:
+            return to_data(float(arr), what)
+        require_finite(arr, f"{what} array", "Inputs must be finite numbers.")
+        return arr
+    if isinstance(data, numbers.Real):
+        require_finite(float(data), f"{what}({data!r})", "Inputs must be finite numbers.")
+        return float(data)
+    raise TypeError(f"{what} got {type(data).__name__} {data!r}; it accepts {ACCEPTED}.")
+
+
+def require_finite(x: float | np.ndarray, where: str, hint: str) -> None:
+    if not is_finite(x):
+        raise FloatingPointError(f"{where} is not finite (nan or inf). {hint}")
+
+
+def is_finite(x: float | np.ndarray) -> bool:
+    """No nan or inf in x (a float or an array).
+
+    For an array, the sum of squares x·x (one fast BLAS pass, no temporary array) is finite
+    exactly when every element is, unless some element is beyond 1e154 and its square
+    overflows: only then is each element looked at.
+    """
+    if type(x) is float:
+        return math.isfinite(x)
+    return math.isfinite(np.vdot(x, x)) or bool(np.isfinite(x).all())
+
+
+def _any(condition: bool | np.ndarray) -> bool:
+    """True if a condition on a float, or on any element of an array, holds."""
+    return bool(condition) if isinstance(condition, bool) else bool(np.any(condition))
+
+
+def check_divisor(a: Value, b: Value) -> None:
+    if _any(b.data == 0):
+        raise ZeroDivisionError(
+            f"division by zero in {a.label or 'a'} / {b.label or 'b'}: the divisor is 0 "
+            "(or has a 0 entry). Add a small epsilon to the divisor or avoid dividing by it."
+        )
+
+
+def check_power(a: float | np.ndarray, exponent: Any) -> float:
+    """The exponent n of a ** n as a float, once a ** n and its gradient n · a^(n-1) are known to exist."""
+    if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real) or isinstance(exponent, bool):
+        raise TypeError(
+            f"** takes a plain int or float exponent, got {type(exponent).__name__}. "
+            "For a learnable exponent b write (b * a.log()).exp()."
+        )
+    n = float(exponent)
+    if not n.is_integer() and _any(a < 0):
+        raise ValueError(f"a ** {n:g} with a negative base has no real value; use an integer exponent or a positive base.")
+    if n < 0 and _any(a == 0):
+        raise ZeroDivisionError(f"0 ** {n:g} is infinite; keep the base away from 0.")
+    if 0 < n < 1 and _any(a == 0):
+        raise ValueError(f"the gradient of a ** {n:g} at a = 0 is infinite; keep the base away from 0.")
+    log_a = math.log(abs(a)) if isinstance(a, float) and a != 0 and n != 0 else 0.0  # Python floats raise on overflow:
+    if max(n * log_a, (n - 1) * log_a) > 709.78:  # log of the largest float64, 1.8e308
+        raise OverflowError(f"a ** {n:g} at a = {a:g} overflows a float64 (max 1.8e308); scale the base down.")
+    return n
+
+
+def check_exp(x: float | np.ndarray) -> None:
+    if _any(x > 709.0):
+        raise OverflowError(f"exp of {np.max(x):g} overflows a float64 (exp(710) > 1.8e308); scale the input down.")
+
+
+def check_log(x: float | np.ndarray) -> None:
+    if _any(x <= 0):
+        raise ValueError(
+            f"log is only defined for positive inputs, got {np.min(x):g}. "
+            "Clip the input (e.g. add a small epsilon) or use a loss built for logits."
+        )
+
+
+def check_matmul(A: float | np.ndarray, B: float | np.ndarray) -> None:
+    if isinstance(A, float) or isinstance(B, float) or A.ndim > 2 or B.ndim > 2:
+        raise ValueError(
+            f"@ needs 1-D or 2-D arrays on both sides, got shapes {shape_of(A)} and {shape_of(B)}; use * for scalars."
+        )
+    if A.shape[-1] != B.shape[0]:
+        raise ValueError(
+            f"shape mismatch in A @ B: A is {A.shape} and B is {B.shape}, but A's last dimension ({A.shape[-1]}) "
+            f"must equal B's first ({B.shape[0]}). Transpose one of them (.T) or check the layer sizes."
+        )
+
+
+def check_mean(x: np.ndarray, total: np.ndarray, op: str) -> int:
+    """How many numbers went into each sum; a mean of none is an error."""
+    n = x.size // max(total.size, 1)
+    if op == "mean" and n == 0:
+        raise ValueError(f"mean of an empty array (shape {x.shape}) is undefined: there is nothing to average.")
+    return n
+
+
+def reshaped(x: float | np.ndarray, shape: tuple) -> np.ndarray:
+    """np.reshape(x, shape), accepting v.reshape((2, 3)) as well as v.reshape(2, 3), with a clear error."""
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    x = np.asarray(x)
+    try:
+        return x.reshape(shape)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"cannot reshape a Value of shape {x.shape} ({x.size} numbers) into shape {shape}: {err}") from None
+
+
+def check_local_grad(g: Any, op: str, i: int, input_node: Value, out: float | np.ndarray) -> Any:
     """Check a local gradient given to `Value.from_gate`: a number, an array or a `Rule`.
 
     A number for an array input of a gate with a single-number output means "this much for
@@ -525,150 +642,7 @@ def _local_grad(g: Any, op: str, i: int, input_node: Value, out: float | np.ndar
             f"gate {op!r}: local gradient {i} is a Value; give its number instead (e.g. `x.data`, not `x`). "
             "Local gradients are plain numbers or arrays; backprop multiplies them by the upstream gradient."
         )
-    g = _to_data(g, f"gate {op!r} local gradient {i}")
+    g = to_data(g, f"gate {op!r} local gradient {i}")
     if isinstance(g, float) and isinstance(out, float) and input_node.shape:
         return np.full(input_node.shape, g)
     return g
-
-
-# ---------------------------------------------------------------------------
-# Backpropagation
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class Step:
-    """One step of the backward pass, as the engine took it.
-
-    At `node`, the upstream gradient `upstream` (= ∂output/∂node, complete because
-    every consumer of the node was visited before it) is multiplied by each local
-    gradient; `contributions[i]` is what was added into `node.inputs[i].grad`.
-    """
-
-    index: int
-    node: Value
-    upstream: Any
-    local_grads: tuple
-    contributions: tuple
-
-    @property
-    def inputs(self) -> tuple:
-        return self.node.inputs
-
-
-def topological_order(root: Value, first_input_first: bool = False) -> list[Value]:
-    """Every node `root` depends on, each after all of its inputs (iterative: no recursion limit).
-
-    A depth-first walk with an explicit stack. A node taken off the stack the first time is
-    put back with the mark "inputs done" and its inputs go on top of it, so the next time it
-    comes off, everything above it, all its inputs, has been placed: now it can be placed.
-    Backprop walks each node's last input first; the drawing asks for the first input first.
-    Nodes are compared by identity.
-    """
-    order: list[Value] = []
-    seen = set()
-    stack = [(root, False)]  # (node, are its inputs placed?)
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            for child in reversed(node.inputs) if first_input_first else node.inputs:  # the last pushed is walked first
-                if child not in seen:
-                    stack.append((child, False))
-    return order
-
-
-def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None) -> None:
-    """The backward pass from `root`. If `record` is a list, each `Step` taken is appended to it.
-
-    Interior nodes end the pass with this pass's gradient; leaves keep what they had and
-    accumulate, as in PyTorch. Constants (plain numbers and arrays that an operation wrapped,
-    `.constant` is True) get no gradient: wrap data in `Value(...)` to get one.
-
-    No array is changed in place, and an array gradient that reaches a node is kept as it is
-    (not copied), so nodes may share one gradient array: treat `.grad` as read-only.
-    """
-    seed = _seed(root, gradient)
-    order = topological_order(root)
-    interior = [node for node in order if node.inputs]
-    for node in interior:  # nothing has flowed into these yet in this pass
-        node.grad = 0.0 if type(node.data) is float else NOTHING_YET  # NOTHING_YET + G is G: arrays are not copied
-    root.grad = root.grad + seed
-    try:
-        for node in reversed(interior):  # outputs before inputs
-            upstream = node.grad  # complete: every node that uses `node` came before it
-            contributions = []
-            for child, local in zip(node.inputs, node.local_grads):  # noqa: B905 (one local gradient per input; strict= is slow)
-                if child.constant:  # a plain number or data array mixed into the expression: it gets no gradient
-                    contributions.append(None)
-                    continue
-                contribution = local * upstream  # local gradient × upstream gradient (the chain rule)
-                if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
-                    contribution = unbroadcast(contribution, child.shape)
-                child.grad = child.grad + contribution  # gradients add up where a node is used more than once
-                contributions.append(contribution)
-            if record is not None:
-                record.append(Step(len(record), node, upstream, node.local_grads, tuple(contributions)))
-    except BaseException:  # the pass stopped at an error: a node no gradient reached gets zeros, as before any pass
-        for node in interior:
-            if node.grad is NOTHING_YET:
-                node.grad = _zeros_view(node.data.shape)
-        raise
-    _check_finite_grads(order)
-
-
-def _seed(root: Value, gradient: Any) -> Any:
-    if gradient is None:
-        if isinstance(root.data, float):
-            return 1.0
-        if root.data.size == 1:
-            return np.ones_like(root.data)
-        raise ValueError(
-            f"backward() on an output of shape {root.data.shape} needs an upstream gradient of that shape: "
-            "call out.backward(gradient) or reduce it to one number first (out.sum() or out.mean())."
-        )
-    g = _to_data(gradient, "backward(gradient)")
-    if shape_of(g) != root.shape:
-        raise ValueError(
-            f"backward(gradient): the gradient has shape {shape_of(g)} but the output has shape {root.shape}; they must match."
-        )
-    return g
-
-
-def _check_finite_grads(order: list[Value]) -> None:
-    """Raise if the pass produced a nan or inf gradient: never hand out a silently wrong gradient.
-
-    A non-finite gradient flows on into every input below it (inf·0 is nan), so it
-    always reaches a leaf: checking the leaves is enough, and cheap. The message names
-    the node nearest the output where it appeared and the gate that sent it there.
-    """
-    for node in order:
-        if not node.inputs and not node.constant and not _is_finite(node.grad):
-            bad = next(n for n in reversed(order) if not _is_finite(n.grad))
-            gates = sorted({repr(n.op) for n in order if any(x is bad for x in n.inputs)})
-            raise FloatingPointError(
-                f"backward: the gradient of {_name(bad)} is not finite (nan or inf). The local gradient of "
-                f"{' or '.join(gates)} overflowed there (e.g. 1/x or log x near x = 0, or huge values); "
-                "rescale the inputs or keep them away from the singularity."
-            )
-
-
-def _name(node: Value) -> str:
-    if node.label:
-        return repr(node.label)
-    return f"the output of {node.op!r}" if node.op else "an unlabelled input"
-
-
-def _is_finite(x: float | np.ndarray) -> bool:
-    """No nan or inf in x (a float or an array).
-
-    For an array, the sum of squares x·x (one fast BLAS pass, no temporary array) is finite
-    exactly when every element is, unless some element is beyond 1e154 and its square
-    overflows: only then is each element looked at.
-    """
-    if type(x) is float:
-        return math.isfinite(x)
-    return math.isfinite(np.vdot(x, x)) or bool(np.isfinite(x).all())

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from coursegrad.engine import Value, _to_data
+from coursegrad.engine import Value, to_data
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "InputCheck", "relative_error"]
 
@@ -51,7 +51,7 @@ def numerical_grad(f: Callable, *inputs: Any, h: float = 1e-5) -> list:
     `f` is called with plain floats / numpy arrays and must return one number (or a
     one-element Value). Returns one gradient per input, shaped like that input.
     """
-    xs = [_to_data(x.data if isinstance(x, Value) else x, "numerical_grad input") for x in inputs]
+    xs = [to_data(x.data if isinstance(x, Value) else x, "numerical_grad input") for x in inputs]
     grads = [0.0 if isinstance(x, float) else np.zeros_like(x) for x in xs]
     for i, idx, f_plus, f_minus in _nudges(f, xs, h):
         slope = (f_plus - f_minus) / (2 * h)
@@ -212,7 +212,7 @@ def gradcheck(f: Callable[..., Value], *inputs: Any, h: float = 1e-5) -> Gradche
         >>> print(gradcheck(lambda x, y: (x * y).sigmoid(), 2.0, -3.0))  # doctest: +SKIP
     """
     names = _input_names(f, inputs)
-    xs = [_to_data(x.data if isinstance(x, Value) else x, "gradcheck input") for x in inputs]
+    xs = [to_data(x.data if isinstance(x, Value) else x, "gradcheck input") for x in inputs]
     leaves = [Value(x, label=name) for x, name in zip(xs, names, strict=True)]
     out = f(*leaves)
     if not isinstance(out, Value):
