@@ -65,7 +65,7 @@ class Value:
             raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
         out = object.__new__(Value)
         out.data, out.label, out.constant = data, "", False
-        out.grad = 0.0 if type(data) is float else np.zeros(data.shape)
+        out.grad = 0.0 if type(data) is float else read_only_zeros(data.shape)  # no memory until backward
         out.op, out.inputs, out.local_grads = op, inputs, local_grads
         return out
 
@@ -318,7 +318,7 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
     except BaseException:  # a gate's rule raised: the nodes no gradient reached get zeros, as before any pass
         for node in interior:
             if node.grad is None:
-                node.zero_grad()
+                node.grad = read_only_zeros(node.data.shape)
         raise
     _check_finite_grads(order)
 
@@ -451,6 +451,19 @@ def unbroadcast(g: float | np.ndarray, shape: tuple[int, ...]) -> float | np.nda
     g = g.sum(axis=tuple(range(g.ndim - len(shape))))  # leading axes numpy added
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
     return g.sum(axis=axes, keepdims=True) if axes else g
+
+
+_ZERO = np.zeros(1)
+_ZERO.flags.writeable = False
+
+
+def read_only_zeros(shape: tuple[int, ...]) -> np.ndarray:
+    """Zeros of any shape that take no memory: every element is the one 0.0 above (stride 0).
+
+    An interior node's gradient before the first backward pass, so a graph holds only what
+    backward needs (`coursegrad.memory.graph_bytes` counts on it).
+    """
+    return np.ndarray(shape, buffer=_ZERO, strides=(0,) * len(shape))
 
 
 def as_value(x: Any) -> Value:

@@ -29,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from coursegrad.engine import Value, _is_finite, _sigmoid_array, _sigmoid_float
+from coursegrad.engine import Value, _sigmoid_array, _sigmoid_float
+from coursegrad.engine import is_finite as _is_finite
 
 __all__ = ["Dual", "jvp", "derivative", "jacobian", "forward_gradient", "reverse_gradient", "reverse_jacobian"]
 
