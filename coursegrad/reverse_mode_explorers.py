@@ -33,7 +33,7 @@ class CheckpointExplorer(Explorer):
     """
 
     def __init__(self, segment: int = 8, n_steps: int = 64, width: int = 1000):
-        self.n_steps = n_steps
+        self.n_steps, self.steps, self.width = n_steps, n_steps, width  # steps, width: read by the browser tests' probe
         step, x0, params = memory.tanh_chain(n_steps, width)
         plain = memory.chain_backward(step, x0, params)
         self.plain = plain
