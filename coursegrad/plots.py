@@ -40,7 +40,12 @@ __all__ = [
     "weight_gradient",
     "gradient_vs_scale_data",
     "plot_gradient_vs_scale",
+    "linear_training_run",
     "train_linear_classifier",
+    "same_run",
+    "mse_stable_learning_rate",
+    "scaled_training_data",
+    "lr_divisor_that_retraces",
     "loss_curves_data",
     "plot_loss_curves",
     "deep_network",
@@ -263,30 +268,100 @@ def plot_gradient_vs_scale(
     return fig
 
 
-def train_linear_classifier(
-    X: np.ndarray, y: np.ndarray, learning_rate: float, steps: int = 50, loss: str = "logistic"
-) -> np.ndarray:
-    """Full-batch gradient descent on the linear classifier wᵀx from w = 0: the loss before each step and after the last.
+def linear_training_run(
+    X: np.ndarray, y: np.ndarray, learning_rate: float, steps: int = 50, loss: str = "logistic", w0=None
+) -> dict:
+    """Full-batch gradient descent wₖ₊₁ = wₖ − lr · ∂loss/∂w on the classifier wᵀx, gradients by backprop.
 
-    Each step: loss of the scores X @ w, backward, w ← w − lr · ∂loss/∂w. Returns
-    `steps + 1` losses; if the loss blows up past 1e30 training stops there and the
-    remaining entries are NaN (plots leave them out).
+    Starts from `w0` (default w = 0). Returns {"losses": steps + 1 losses (before each
+    step and after the last), "weights": the steps + 1 weight vectors, one row each}.
+    If the loss blows up past 1e30, training stops there and the remaining rows are NaN.
     """
     if not (isinstance(steps, (int, np.integer)) and steps >= 0):
         raise ValueError(f"train_linear_classifier: steps must be a whole number ≥ 0, got {steps!r}.")
     if not (np.isfinite(learning_rate) and learning_rate > 0):
         raise ValueError(f"train_linear_classifier: learning_rate must be a positive number, got {learning_rate!r}.")
-    w = Value(np.zeros(X.shape[1]), "w")
-    losses = np.full(steps + 1, np.nan)
+    start = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=np.float64)
+    if start.shape != (X.shape[1],):
+        raise ValueError(f"train_linear_classifier: w0 needs one weight per feature ({X.shape[1]}), got shape {start.shape}.")
+    w = Value(start, "w")
+    losses, weights = np.full(steps + 1, np.nan), np.full((steps + 1, X.shape[1]), np.nan)
     for step in range(steps + 1):
         w.zero_grad()
         L = classifier_loss(w, X, y, loss)
-        losses[step] = L.item()
+        losses[step], weights[step] = L.item(), w.data
         if step == steps or losses[step] > DIVERGED:
             break
         L.backward()
         nn.sgd_step([w], learning_rate)
-    return losses
+    return {"losses": losses, "weights": weights}
+
+
+def train_linear_classifier(
+    X: np.ndarray, y: np.ndarray, learning_rate: float, steps: int = 50, loss: str = "logistic", w0=None
+) -> np.ndarray:
+    """The losses of `linear_training_run`: gradient descent on wᵀx from w = 0 (or `w0`), before each step and after the last.
+
+    `steps + 1` losses; if the loss blows up past 1e30 training stops there and the
+    remaining entries are NaN (plots leave them out).
+    """
+    return linear_training_run(X, y, learning_rate, steps, loss, w0)["losses"]
+
+
+def same_run(a: dict, b: dict, scale: float = 1.0) -> bool:
+    """True if run `a` (on data ×scale) retraces run `b` (raw data): equal losses, and weights wₐ = w_b / scale, at every step."""
+    return bool(
+        np.allclose(a["losses"], b["losses"], rtol=1e-7, equal_nan=True)
+        and np.allclose(a["weights"] * scale, b["weights"], rtol=1e-7, atol=1e-12, equal_nan=True)
+    )
+
+
+def mse_stable_learning_rate(X: np.ndarray) -> float:
+    """The largest stable learning rate of gradient descent on the squared loss mean((Xw − t)²): 2/λ_max(2XᵀX/n).
+
+    The loss's curvature (its Hessian 2XᵀX/n) grows like c² when X becomes c·X, so this limit shrinks like 1/c².
+    """
+    X = np.asarray(X, dtype=np.float64)
+    return float(2.0 / np.linalg.eigvalsh(2.0 * X.T @ X / len(X)).max())
+
+
+def scaled_training_data(
+    scale: float, learning_rate: float, loss: str = "mse", steps: int = 50, raw_lr: float = 0.1, n: int = 100, seed: int = 0
+) -> dict:
+    """Train wᵀx on the data ×`scale` at `learning_rate`, and on the raw data at `raw_lr`: the explorer's numbers.
+
+    Returns the run (`losses`, `weights`), the raw run (`reference_losses`, `reference_weights`),
+    the size of the first step |Δw₁| of each (`step`, `reference_step`), `divisor` = raw_lr / learning_rate
+    and `same` (the run retraces the raw one exactly: it does at learning_rate = raw_lr / scale²,
+    for any loss of wᵀx; at raw_lr / scale the first step has the raw size instead).
+    """
+    X, y = linear_classifier_data(n, seed)
+    run = linear_training_run(X * scale, y, learning_rate, steps, loss)
+    raw = linear_training_run(X, y, raw_lr, steps, loss)
+    first = [float(np.linalg.norm(r["weights"][1] - r["weights"][0])) if steps else 0.0 for r in (run, raw)]
+    return {
+        "losses": run["losses"],
+        "weights": run["weights"],
+        "reference_losses": raw["losses"],
+        "reference_weights": raw["weights"],
+        "step": first[0],
+        "reference_step": first[1],
+        "divisor": raw_lr / learning_rate,
+        "same": same_run(run, raw, scale),
+    }
+
+
+def lr_divisor_that_retraces(X: np.ndarray, y: np.ndarray, scale: float, learning_rate: float, loss: str = "mse") -> float:
+    """Of the divisors scale^p, p = 0, ½, 1, …, 3: the one for which data ×scale at learning_rate / divisor retraces the raw run.
+
+    Found by training, not by formula (the answer is scale²); NaN if none does.
+    """
+    raw = linear_training_run(X, y, learning_rate, 20, loss)
+    for p in np.arange(0.0, 3.01, 0.5):
+        run = linear_training_run(X * scale, y, learning_rate / scale**p, 20, loss)
+        if same_run(run, raw, scale):
+            return float(scale**p)
+    return float("nan")
 
 
 def loss_curves_data(
@@ -310,38 +385,52 @@ def loss_curves_data(
 
 
 def plot_loss_curves(
-    ax=None,
+    axes=None,
     *,
     learning_rates: Sequence[float] = (0.01, 0.1, 1.0),
     scales: Sequence[float] = (1, 1000),
     steps: int = 50,
     loss: str = "logistic",
-    figsize=(6.4, 3.8),
+    figsize=(9.0, 3.4),
 ) -> Figure:
-    """Loss against training step (log scale) for each learning rate (colour and marker) and data scale (line style)."""
+    """Loss against training step, one panel per data scale (its own y-axis: log where the loss grows 100-fold).
+
+    Colour and marker tell the learning rates apart, the line style the data scale (solid ×1, dashed
+    beyond). A curve that blew up past 1e30 ends in a cross where training stopped.
+    """
     data = loss_curves_data(learning_rates, scales, steps, loss)
-    fig, ax = _new_axes(ax, figsize)
-    for (lr, c), losses in data["curves"].items():
-        i, j = list(learning_rates).index(lr), list(scales).index(c)
-        ax.semilogy(
-            data["steps"],
-            losses,
-            **_line_style(i, j),
-            markevery=max(1, steps // 10),
-            markersize=5,
-            linewidth=1.8,
-            label=f"lr = {lr:g}, data ×{c:g}",
-        )
-    everything = np.concatenate(list(data["curves"].values()))
-    low, high = np.nanmin(everything), np.nanmax(everything)
-    ax.set_ylim(low / 2, high * 10 ** (0.35 * np.log10(high / low) + 0.3))  # head room for the legend
-    ax.set_xlabel("training step")
-    ax.set_ylabel(f"{'logistic' if loss == 'logistic' else 'squared-error'} loss (log scale)")
-    ax.set_title("Linear classifier wᵀx: same learning rates, scaled data")
-    ax.set_xlim(0, steps)
-    ax.legend(fontsize=8, ncol=len(scales), loc="upper right")
-    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    if axes is None:
+        fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+        axes = fig.subplots(1, len(scales), squeeze=False)[0]
+    fig = axes[0].figure
+    name = "logistic" if loss == "logistic" else "squared-error"
+    for j, (c, ax) in enumerate(zip(scales, axes, strict=True)):
+        curves = [(i, data["curves"][(float(lr), float(c))]) for i, lr in enumerate(learning_rates)]
+        _loss_panel(ax, data["steps"], curves, learning_rates, j)
+        ax.set_title(f"data ×{c:g}", fontsize=10)
+        ax.set_ylabel(f"{name} loss{' (log scale)' if ax.get_yscale() == 'log' else ''}")
+    fig.suptitle("Linear classifier wᵀx: the same learning rates on raw and scaled data", fontsize=11)
     return fig
+
+
+def _loss_panel(ax, steps: np.ndarray, curves: list, learning_rates: Sequence[float], j: int) -> None:
+    """One panel of `plot_loss_curves`: a line per learning rate, a cross where a run blew up."""
+    finite = np.concatenate([c[np.isfinite(c)] for _, c in curves])
+    if finite.max() > 100 * finite.min():
+        ax.set_yscale("log")
+    lasts = [int(np.flatnonzero(np.isfinite(losses))[-1]) for _, losses in curves]
+    shown = steps[-1] if max(lasts) == len(steps) - 1 else max(lasts) + 1  # all blew up: show where they did
+    for (i, losses), last in zip(curves, lasts, strict=True):
+        ax.plot(steps, losses, **_line_style(i, j), markevery=max(1, shown // 10), markersize=5, linewidth=1.8,
+                label=f"lr = {learning_rates[i]:g}")  # fmt: skip
+        if last < len(losses) - 1:
+            ax.plot([steps[last]], [losses[last]], "x", color=_CYCLE[i % len(_CYCLE)], markersize=9, markeredgewidth=2)
+    if shown < steps[-1]:
+        ax.text(0.97, 0.05, "×: training stopped,\nthe loss passed 1e30", transform=ax.transAxes, ha="right", fontsize=8)
+    ax.set_xlabel("training step")
+    ax.set_xlim(0, shown)
+    ax.legend(fontsize=8, loc="best", handlelength=3.2)
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
 
 
 # ---------------------------------------------------------------------------

@@ -26,6 +26,7 @@ Stable CSS classes, for browser tests:
     coursegrad-slider-NAME           each slider; NAME is the input's name for graph_explorer,
                                      else a, b, scale, lr, x, depth, gain, input-scale, step
     coursegrad-dropdown-activation   the activation menu of deep_sigmoid_explorer
+    coursegrad-dropdown-loss         the loss menu of multiplication_explorer
     coursegrad-play                  the play button of backprop_stepper
     coursegrad-readout               the HTML box with the numbers; each number is a
                                      <span class="coursegrad-number" data-name="NAME" data-value="repr">
@@ -593,9 +594,12 @@ class MultiplicationExplorer(Explorer):
     """f = a × b with its gradients, and a linear classifier wᵀx whose data is scaled.
 
     `.state`: a, b, f, da, db (from backprop), scale, grad_w (the vector ∂loss/∂w at w = 0),
-    grad_norm = |∂loss/∂w|, grad_norm_unscaled (data ×1), lr, losses (the training curve at
-    this lr and scale), reference_losses (the same lr on unscaled data).
+    grad_norm = |∂loss/∂w|, grad_norm_unscaled (data ×1), lr, loss, and the numbers of
+    `plots.scaled_training_data` (losses, reference_losses: the raw data at the starting
+    learning rate `raw_lr`; step, reference_step: |Δw| of the first step; divisor; same).
     """
+
+    LOSS_NAMES = {"mse": "squared-error", "logistic": "logistic"}
 
     def __init__(
         self,
@@ -604,23 +608,30 @@ class MultiplicationExplorer(Explorer):
         scale: float = 1.0,
         lr: float = 0.1,
         steps: int = 50,
-        loss: str = "logistic",
+        loss: str = "mse",
         graph: bool = True,
     ):
         if loss not in plots.LOSSES:
             raise ValueError(f"multiplication_explorer: unknown loss {loss!r}; choose one of {plots.LOSSES}.")
-        self.steps, self.loss = steps, loss
+        self.steps, self.raw_lr = steps, float(lr)
         self.X, self.y = plots.linear_classifier_data()
-        self._curves: dict[tuple[float, float], np.ndarray] = {}  # (lr, scale) → losses
+        self._runs: dict[tuple[float, float, str], dict] = {}  # (lr, scale, loss) → plots.scaled_training_data
+        choice = widgets.Dropdown(
+            options=[("squared error", "mse"), ("logistic", "logistic")], value=loss, description="loss",
+            layout=widgets.Layout(width="220px"),
+        )  # fmt: skip
+        choice.add_class("coursegrad-dropdown-loss")
         self.sliders = {
             "a": _slider("a", "a", a, -5, 5, 0.1),
             "b": _slider("b", "b", b, -5, 5, 0.1),
+            "loss": choice,
             "scale": _slider("scale", "data scale c (x → c·x)", scale, 0, 3, 0.1, log=True),
-            "lr": _slider("lr", "learning rate", lr, -7, 0, 0.1, log=True),
+            "lr": _slider("lr", "learning rate", lr, -8, 0, 0.1, log=True),
         }
         self.state: dict[str, Any] = {"error": None}
         self.product = _readout_box(2)
-        self.readout = _readout_box(3)
+        self.readout = _readout_box(5)
+        self._figure_loss = None
         self._build_figure()
         self.plot = _plot_box(self.fig)
         self._view = _GraphView() if graph else None
@@ -629,16 +640,23 @@ class MultiplicationExplorer(Explorer):
             widgets.HBox([self.sliders["a"], self.sliders["b"]]),
             self.product,
             *([self.graph] if graph else []),
+            choice,
             widgets.HBox([self.sliders["scale"], self.sliders["lr"]]),
             self.readout,
             self.plot,
         ]
         self._finish("multiplication-explorer", rows)
 
+    @property
+    def loss(self) -> str:
+        """The loss chosen in the menu: "mse" (squared error) or "logistic"."""
+        return self.sliders["loss"].value
+
     def _build_figure(self) -> None:
         from matplotlib.figure import Figure
         from matplotlib.lines import Line2D
 
+        self._figure_loss = self.loss
         self.fig = Figure(figsize=(9.0, 3.4), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
         self.ax_grad, self.ax_loss = self.fig.subplots(1, 2)
@@ -649,27 +667,29 @@ class MultiplicationExplorer(Explorer):
         _log_axis_without_ticks(self.ax_loss)
         self.ax_loss.set_xlim(0, self.steps)
         self.ax_loss.set_xlabel("training step")
-        self.ax_loss.set_ylabel(f"{self.loss} loss (log scale)")
+        self.ax_loss.set_ylabel(f"{self.LOSS_NAMES[self.loss]} loss (log scale)")
         self.ax_loss.set_title("Training wᵀx at the chosen learning rate", fontsize=10)
         self.ax_loss.grid(True, which="major", linewidth=0.4, alpha=0.5)
         handles = [
-            Line2D([], [], color=plots.COLORS["black"], linestyle=":", linewidth=1.5, label="data ×1"),
-            Line2D([], [], color=plots.COLORS["vermillion"], linewidth=2, label="data ×c"),
+            Line2D([], [], color=plots.COLORS["black"], linestyle=":", linewidth=1.5, label=f"data ×1, lr {self.raw_lr:g}"),
+            Line2D([], [], color=plots.COLORS["vermillion"], linewidth=2, label="data ×c, your lr"),
         ]
         self.ax_loss.legend(handles=handles, loc="upper right", fontsize=9)
         _plain_log_ticks(self.ax_grad)
         self.canvas = SvgFigure(self.fig)
 
-    def _curve(self, lr: float, scale: float) -> np.ndarray:
-        key = (lr, scale)
-        if key not in self._curves:
-            self._curves[key] = plots.train_linear_classifier(self.X * scale, self.y, lr, self.steps, self.loss)
-        return self._curves[key]
+    def _run(self, lr: float, scale: float) -> dict:
+        key = (lr, scale, self.loss)
+        if key not in self._runs:
+            self._runs[key] = plots.scaled_training_data(scale, lr, self.loss, self.steps, self.raw_lr)
+        return self._runs[key]
 
     def _recompute(self, changed: str | None) -> None:
         if changed in (None, "a", "b"):
             self._product()
-        if changed in (None, "scale", "lr"):
+        if changed == "loss" and self._figure_loss != self.loss:
+            self._build_figure()
+        if changed in (None, "scale", "lr", "loss"):
             self._classifier()
 
     def _product(self) -> None:
@@ -692,48 +712,64 @@ class MultiplicationExplorer(Explorer):
         scale, lr = float(self.sliders["scale"].value), float(self.sliders["lr"].value)
         grad_w = plots.weight_gradient(self.X * scale, self.y, loss=self.loss)
         norm = float(np.linalg.norm(grad_w))
-        losses, reference = self._curve(lr, scale), self._curve(lr, 1.0)
-        ran = int(np.count_nonzero(~np.isnan(losses))) - 1
-        final = float(losses[ran])
-        self.state.update(
-            scale=scale,
-            lr=lr,
-            grad_w=grad_w,
-            grad_norm=norm,
-            grad_norm_unscaled=self.grad_unscaled,
-            losses=losses,
-            reference_losses=reference,
-        )
-        verdict = "it learns" if final < losses[0] else "it does not learn: the loss went up"
-        stopped = "" if ran == self.steps else f" (stopped after {ran} steps: the loss blew up)"
+        run = self._run(lr, scale)
+        self.state.update(scale=scale, lr=lr, loss=self.loss, grad_w=grad_w, grad_norm=norm, **run)
+        self.state["grad_norm_unscaled"] = self.grad_unscaled
         self.readout.value = _lines(
             f"data ×{number('scale', scale)}: |∂loss/∂w| at w = 0 is {number('grad_norm', norm)}, "
             f"{number('grad_ratio', norm / self.grad_unscaled)} × the unscaled "
             f"{number('grad_norm_unscaled', self.grad_unscaled)}",
-            f"learning rate {number('lr', lr)}: "
-            f"loss {number('loss_start', losses[0])} → {number('loss_end', final)}{stopped}, "
-            f"{verdict} (unscaled data: → {number('loss_end_unscaled', reference[-1])})",
+            self._step_line(scale, lr, run),
+            self._loss_line(run),
         )
-        self.ax_loss.set_ylim(*_decades(np.concatenate([losses, reference])))
-        steps = np.arange(self.steps + 1)
+        self.ax_loss.set_ylim(*_decades(np.concatenate([run["losses"], run["reference_losses"]])))
+        steps, black = np.arange(self.steps + 1), plots.COLORS["black"]
         shapes = [
             self.canvas.log_yticks(self.ax_loss),
             self.canvas.marker(self.ax_grad, scale, norm, "grad_norm", plots.COLORS["vermillion"], "diamond", 6),
-            self.canvas.curve(self.ax_loss, steps, reference, "reference_losses", plots.COLORS["black"], 1.5, "1.5,2.5"),
-            self.canvas.curve(self.ax_loss, steps, losses, "losses", plots.COLORS["vermillion"], 2.0),
+            self.canvas.curve(self.ax_loss, steps, run["reference_losses"], "reference_losses", black, 1.5, "1.5,2.5"),
+            self.canvas.curve(self.ax_loss, steps, run["losses"], "losses", plots.COLORS["vermillion"], 2.0),
         ]
         self.plot.value = self.canvas.render(shapes)
 
+    def _step_line(self, scale: float, lr: float, run: dict) -> str:
+        """The learning rate as raw_lr / divisor (and the divisor as a power of c), and the first step's size."""
+        power = ""
+        if scale > 1.0001:
+            power = f" (= {self.raw_lr:g} / c<sup>{number('lr_power', math.log(run['divisor']) / math.log(scale))}</sup>)"
+        return (
+            f"learning rate {number('lr', lr)} = {self.raw_lr:g} / {number('divisor', run['divisor'])}{power}: "
+            f"first step |Δw| = {number('step', run['step'])} (data ×1 at lr {self.raw_lr:g}: "
+            f"{number('reference_step', run['reference_step'])})"
+        )
+
+    def _loss_line(self, run: dict) -> str:
+        """The loss before and after training, against the raw run; whether it is the raw run step for step."""
+        losses, reference = run["losses"], run["reference_losses"]
+        ran = int(np.count_nonzero(~np.isnan(losses))) - 1
+        final = float(losses[ran])
+        verdict = "it learns" if final < losses[0] else "it does not learn: the loss went up"
+        stopped = "" if ran == self.steps else f" (stopped after {ran} steps: the loss blew up)"
+        same = "<b>yes</b>" if run["same"] else "no"
+        return (
+            f"{self.LOSS_NAMES[self.loss]} loss {number('loss_start', losses[0])} → {number('loss_end', final)}{stopped}, "
+            f"{verdict} (data ×1: → {number('loss_end_unscaled', reference[-1])})."
+            f"<br>The same loss as on data ×1 at every step: {same}"
+        )
+
 
 def multiplication_explorer(
-    a: float = 3.0, b: float = -2.0, scale: float = 1.0, lr: float = 0.1, loss: str = "logistic", graph: bool = True
+    a: float = 3.0, b: float = -2.0, scale: float = 1.0, lr: float = 0.1, loss: str = "mse", graph: bool = True
 ) -> MultiplicationExplorer:
     """Sliders for a and b of f = a × b (∂f/∂a = b, ∂f/∂b = a), and for the data scale and learning rate of a linear classifier.
 
     Scaling the inputs x of wᵀx by c scales the weight gradient by c: the plot on the
     left marks where you are on that slope-1 line; the plot on the right trains the
-    classifier from w = 0 at the chosen learning rate (dotted: the same rate on unscaled
-    data). `graph=True` also draws the graph of f = a × b; `loss` is "logistic" or "mse".
+    classifier from w = 0 at the chosen learning rate (dotted: data ×1 at the starting
+    learning rate `lr`). The readout gives the first step's size |Δw| (the same as on
+    data ×1 at lr / c) and says whether the run is the data ×1 run step for step (it is at
+    lr / c², for either loss). `loss` ("mse", the squared error, or "logistic") starts the
+    loss menu; `graph=True` also draws the graph of f = a × b.
     """
     return MultiplicationExplorer(a, b, scale, lr, loss=loss, graph=graph)
 

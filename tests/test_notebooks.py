@@ -84,7 +84,13 @@ CLAIMS = {
     ],
     "03_multiplication_effect.ipynb": [
         ("exactly 1000.000000", "1000.000000"),
-        ("$\\eta/10^6$", "reproduces the raw-data training: True"),
+        ("(0.2772 on both)", "   0.2772             diverged   False"),
+        ("(0.2772 on both)", "    x1     0.1          0.2772"),
+        ("from 0.4357 to 4.357e-07", "stable for lr < 0.4357"),
+        ("from 0.4357 to 4.357e-07", "stable for lr < 4.357e-07"),
+        ("(0.02364\nagainst 0.1673", "loss after 50 steps 0.02364"),
+        ("(0.02364\nagainst 0.1673", "raw data at lr 0.1: loss after 50 steps 0.1673"),
+        ("learning rate 100", "the raw run at lr x 1000: True"),
     ],
     "04_vanishing_sigmoid.ipynb": [
         ("0.018% of a quarter", "0.018%"),

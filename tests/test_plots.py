@@ -169,13 +169,27 @@ def test_mse_training_blows_up_and_stops():
     assert not np.isnan(fine).any() and fine[-1] < fine[0]
 
 
-def test_plot_loss_curves_has_one_line_per_setting():
-    fig = plots.plot_loss_curves(learning_rates=(0.01, 0.1), scales=(1, 1000), steps=20)
-    (ax,) = fig.axes
-    assert ax.get_yscale() == "log"
-    labels = sorted(line.get_label() for line in ax.lines)
-    assert labels == sorted(["lr = 0.01, data ×1", "lr = 0.1, data ×1", "lr = 0.01, data ×1000", "lr = 0.1, data ×1000"])
-    styles = {(line.get_color(), line.get_linestyle(), line.get_marker()) for line in ax.lines}
+def test_plot_loss_curves_has_one_panel_per_scale_and_one_line_per_rate():
+    fig = plots.plot_loss_curves(learning_rates=(0.01, 0.1), scales=(1, 1000), steps=20, loss="mse")
+    raw, big = fig.axes
+    data = plots.loss_curves_data(learning_rates=(0.01, 0.1), scales=(1, 1000), steps=20, loss="mse")
+    for ax, c in ((raw, 1.0), (big, 1000.0)):
+        lines = [line for line in ax.lines if line.get_label().startswith("lr = ")]
+        assert [line.get_label() for line in lines] == ["lr = 0.01", "lr = 0.1"]
+        for line, lr in zip(lines, (0.01, 0.1), strict=True):
+            np.testing.assert_array_equal(line.get_ydata(), data["curves"][(lr, c)])
+        legend = ax.get_legend()
+        assert [t.get_text() for t in legend.get_texts()] == ["lr = 0.01", "lr = 0.1"]
+        dashed = {line.get_linestyle() for line in legend.get_lines()}
+        assert dashed == ({"-"} if c == 1.0 else {"--"})  # the legend shows the dashes the ×1000 lines are drawn with
+    # the raw curves keep a linear axis, so they are not squashed under the ×1000 blow-up
+    assert raw.get_yscale() == "linear" and big.get_yscale() == "log"
+    low, high = raw.get_ylim()
+    assert high < 2 and low > 0  # the raw panel spans the raw losses only (1 → 0.16)
+    stopped = [line for line in big.lines if line.get_marker() == "x"]
+    assert len(stopped) == 2 and big.get_xlim()[1] < 20  # both blew up: crosses where they stopped, axis cut there
+    lines = [line for line in raw.lines + big.lines if line.get_marker() != "x"]
+    styles = {(line.get_color(), line.get_linestyle(), line.get_marker()) for line in lines}
     assert len(styles) == 4  # told apart by style and marker, not by colour alone
 
 

@@ -241,7 +241,7 @@ def test_multiplication_swaps_the_gradients():
 
 
 def test_data_scale_multiplies_the_weight_gradient():
-    ex = widgets.multiplication_explorer()
+    ex = widgets.multiplication_explorer(loss="logistic")
     g1 = ex.state["grad_w"].copy()
     marker_before = point(ex.plot.value, "grad_norm")
     ex.sliders["scale"].value = 1000.0
@@ -259,7 +259,7 @@ def test_data_scale_multiplies_the_weight_gradient():
 
 
 def test_loss_curve_follows_learning_rate_and_scale():
-    ex = widgets.multiplication_explorer(lr=0.1)
+    ex = widgets.multiplication_explorer(lr=0.1, loss="logistic")
     X, y = plots.linear_classifier_data()
     np.testing.assert_array_equal(ex.state["losses"], plots.train_linear_classifier(X, y, 0.1, 50))
     assert "it learns" in ex.readout.value
@@ -380,9 +380,8 @@ def test_explorer_has_stable_css_classes_and_no_output_widget(kind):
     assert not any(isinstance(w, ipywidgets.Output) for w in everything)
     for name, control in ex.sliders.items():
         assert control in everything
-        expected = {"activation": "coursegrad-dropdown-activation", "play": "coursegrad-play"}.get(
-            name, f"coursegrad-slider-{name.replace('_', '-')}"
-        )
+        menus = {"activation": "coursegrad-dropdown-activation", "loss": "coursegrad-dropdown-loss", "play": "coursegrad-play"}
+        expected = menus.get(name, f"coursegrad-slider-{name.replace('_', '-')}")
         assert expected in classes(control)
     assert any("coursegrad-readout" in classes(w) for w in everything)
     assert any(classes(w) & {"coursegrad-graph", "coursegrad-plot"} for w in everything)

@@ -1,0 +1,247 @@
+"""Lectures 3 and 4: the facts their prose states, the explorers behind them, and the cells that make students predict.
+
+The learning-rate story of lecture 3, for the classifier wᵀx (no bias) on data ×c:
+lr/c keeps the first step Δw the same size; lr/c² reproduces the raw run exactly at every
+step, for any loss, from w = 0 or from the raw start divided by c; only the squared loss
+also diverges at lr/c (its largest stable learning rate shrinks by c²).
+"""
+
+import contextlib
+import io
+import json
+import re
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from coursegrad import Value, plots
+from coursegrad.notebooks import LECTURES
+from coursegrad.predict import ASK
+
+X, Y = plots.linear_classifier_data()
+
+
+def _sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * z))
+
+
+def _numpy_gradient_descent(X, y, lr, steps, loss, w0=None):
+    """An independent witness: gradient descent with the gradient written out by hand in numpy."""
+    s = 2.0 * y - 1.0
+    w = np.zeros(X.shape[1]) if w0 is None else np.array(w0, dtype=float)
+    weights = [w.copy()]
+    for _ in range(steps):
+        scores = X @ w
+        if loss == "mse":  # L = mean((Xw − s)²): ∂L/∂w = 2/n Xᵀ(Xw − s)
+            g = 2.0 / len(X) * X.T @ (scores - s)
+        else:  # L = mean(log(1 + e^(−s·Xw))): ∂L/∂w = −1/n Xᵀ(s · σ(−s·Xw))
+            g = -X.T @ (s * _sigmoid(-s * scores)) / len(X)
+        w = w - lr * g
+        weights.append(w.copy())
+    return np.array(weights)
+
+
+# ---------------------------------------------------------------------------
+# Lecture 3: the learning-rate facts, in the package functions
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loss", plots.LOSSES)
+def test_training_run_is_gradient_descent_with_the_handwritten_gradient(loss):
+    w0 = np.array([0.4, -0.3])
+    run = plots.linear_training_run(X, Y, 0.1, steps=20, loss=loss, w0=w0)
+    np.testing.assert_allclose(run["weights"], _numpy_gradient_descent(X, Y, 0.1, 20, loss, w0), rtol=1e-10, atol=1e-13)
+    assert run["losses"][0] == pytest.approx(plots.classifier_loss(Value(w0), X, Y, loss).item())
+    assert run["losses"][-1] < run["losses"][0]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    scale=st.floats(0.01, 1e4),
+    lr=st.floats(1e-3, 0.3),
+    loss=st.sampled_from(plots.LOSSES),
+    w0=st.tuples(st.floats(-2, 2), st.floats(-2, 2)),
+)
+def test_lr_over_scale_squared_retraces_the_raw_run_for_any_loss_and_start(scale, lr, loss, w0):
+    w0 = np.array(w0)
+    raw = plots.linear_training_run(X, Y, lr, 15, loss, w0=w0)
+    scaled = plots.linear_training_run(X * scale, Y, lr / scale**2, 15, loss, w0=w0 / scale)
+    assert plots.same_run(scaled, raw, scale)
+    np.testing.assert_allclose(scaled["losses"], raw["losses"], rtol=1e-7)
+    np.testing.assert_allclose(scaled["weights"] * scale, raw["weights"], rtol=1e-7, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss", plots.LOSSES)
+def test_lr_over_scale_keeps_the_first_step_but_is_not_the_raw_run(loss):
+    d = plots.scaled_training_data(1000.0, 0.1 / 1000, loss)
+    assert d["step"] == pytest.approx(d["reference_step"], rel=1e-12)
+    assert not d["same"]
+    exact = plots.scaled_training_data(1000.0, 0.1 / 1000**2, loss)
+    assert exact["same"] and exact["step"] == pytest.approx(exact["reference_step"] / 1000, rel=1e-12)
+    # lr / c on data ×c is the raw problem at lr · c, exactly
+    fast = plots.linear_training_run(X, Y, 0.1 * 1000, 50, loss)
+    assert plots.same_run({"losses": d["losses"], "weights": d["weights"]}, fast, 1000.0)
+
+
+def test_only_the_squared_loss_diverges_at_lr_over_scale():
+    mse = plots.scaled_training_data(1000.0, 0.1 / 1000, "mse")
+    logistic = plots.scaled_training_data(1000.0, 0.1 / 1000, "logistic")
+    assert np.isnan(mse["losses"][-1]) and np.nanmax(mse["losses"]) > plots.DIVERGED
+    assert logistic["losses"][-1] < logistic["reference_losses"][-1] < logistic["losses"][0]
+
+
+def test_stable_learning_rate_of_the_squared_loss_shrinks_by_scale_squared_and_is_the_real_boundary():
+    raw, big = plots.mse_stable_learning_rate(X), plots.mse_stable_learning_rate(X * 1000)
+    assert raw / big == pytest.approx(1e6, rel=1e-9)
+    for c, limit in ((1, raw), (1000, big)):
+        below = plots.train_linear_classifier(X * c, Y, 0.97 * limit, 1500, "mse")
+        above = plots.train_linear_classifier(X * c, Y, 1.03 * limit, 1500, "mse")
+        assert below[-1] < below[0]
+        assert np.nanmax(above) > 1e6 * above[0]
+
+
+def test_a_bias_breaks_the_exact_correspondence():
+    ones = np.ones((len(X), 1))
+    raw = plots.train_linear_classifier(np.hstack([X, ones]), Y, 0.1, 50, "mse")
+    big = plots.train_linear_classifier(np.hstack([X * 1000, ones]), Y, 0.1 / 1000**2, 50, "mse")
+    assert not np.allclose(raw, big)
+
+
+@pytest.mark.parametrize("loss", plots.LOSSES)
+@pytest.mark.parametrize("scale", [10.0, 1000.0])
+def test_the_divisor_found_by_training_is_scale_squared(loss, scale):
+    assert plots.lr_divisor_that_retraces(X, Y, scale, 0.1, loss) == pytest.approx(scale**2)
+
+
+# ---------------------------------------------------------------------------
+# Lecture 3: the multiplication explorer tells the same story
+# ---------------------------------------------------------------------------
+
+widgets = pytest.importorskip("coursegrad.widgets", reason="the explorers need ipywidgets")
+
+
+def _shown(box, name):
+    m = re.search(rf'data-name="{re.escape(name)}" data-value="([^"]+)"', box.value)
+    assert m, f"{name!r} is not shown"
+    return float(m.group(1))
+
+
+def test_the_explorer_defaults_to_the_loss_the_text_uses():
+    ex = widgets.multiplication_explorer(graph=False)
+    assert ex.loss == "mse" and ex.sliders["loss"].value == "mse"
+    np.testing.assert_array_equal(ex.state["losses"], plots.train_linear_classifier(X, Y, 0.1, 50, "mse"))
+
+
+@pytest.mark.parametrize("loss", plots.LOSSES)
+def test_explorer_at_lr_over_scale_squared_draws_the_raw_curve(loss):
+    ex = widgets.multiplication_explorer(loss=loss, graph=False)
+    raw = plots.train_linear_classifier(X, Y, 0.1, 50, loss)  # the raw curve, computed here
+    ex.sliders["scale"].value = 1000.0
+    ex.sliders["lr"].value = 0.1 / 1000**2
+    np.testing.assert_allclose(ex.state["losses"], raw, rtol=1e-9)
+    np.testing.assert_array_equal(ex.state["reference_losses"], raw)
+    assert ex.state["same"] and "at every step: <b>yes</b>" in ex.readout.value
+    assert _shown(ex.readout, "lr_power") == pytest.approx(2.0)
+    assert _shown(ex.readout, "loss_end") == pytest.approx(raw[-1], rel=1e-9)
+
+
+@pytest.mark.parametrize("loss", plots.LOSSES)
+def test_explorer_at_lr_over_scale_keeps_the_step_size(loss):
+    ex = widgets.multiplication_explorer(loss=loss, graph=False)
+    ex.sliders["scale"].value = 1000.0
+    ex.sliders["lr"].value = 0.1 / 1000
+    X_, raw = X * 1000.0, plots.linear_training_run(X, Y, 0.1, 1, loss)
+    first = -0.1 / 1000 * plots.weight_gradient(X_, Y, loss=loss)
+    assert ex.state["step"] == pytest.approx(np.linalg.norm(first), rel=1e-12)
+    assert ex.state["step"] == pytest.approx(np.linalg.norm(raw["weights"][1]), rel=1e-12)
+    assert _shown(ex.readout, "step") == pytest.approx(_shown(ex.readout, "reference_step"), rel=1e-12)
+    assert not ex.state["same"] and "at every step: no" in ex.readout.value
+    if loss == "mse":  # the squared loss blows up; the logistic one learns, faster than the raw run
+        assert "blew up" in ex.readout.value
+    else:
+        assert "it learns" in ex.readout.value and ex.state["losses"][-1] < ex.state["reference_losses"][-1]
+
+
+def test_the_loss_menu_switches_every_number_and_the_gradient_plot():
+    ex = widgets.multiplication_explorer(scale=10.0, graph=False)
+    background = ex.plot.value.split('<g class="coursegrad-overlay">')[0]
+    ex.sliders["loss"].value = "logistic"
+    assert ex.state["loss"] == "logistic" and ex.loss == "logistic"
+    np.testing.assert_array_equal(ex.state["losses"], plots.train_linear_classifier(X * 10, Y, 0.1, 50, "logistic"))
+    assert ex.state["grad_norm"] == pytest.approx(np.linalg.norm(plots.weight_gradient(X * 10, Y, loss="logistic")))
+    assert ex.state["grad_norm_unscaled"] == pytest.approx(np.linalg.norm(plots.weight_gradient(X, Y, loss="logistic")))
+    assert "logistic loss" in ex.readout.value
+    assert ex.plot.value.split('<g class="coursegrad-overlay">')[0] != background  # the slope-1 line was redrawn
+    ex.sliders["loss"].value = "mse"
+    assert ex.plot.value.split('<g class="coursegrad-overlay">')[0] == background
+
+
+# ---------------------------------------------------------------------------
+# Both lectures: predict cells come before their answers, show the unanswered state, and check
+# ---------------------------------------------------------------------------
+
+LECTURE_3 = LECTURES / "03_multiplication_effect.ipynb"
+
+# For each predict cell, in order: a right answer, a wrong one, and the output text that reveals the answer.
+PREDICTIONS = {
+    LECTURE_3: [
+        (1000, 0.001, "df/db = a = 1000"),
+        (1000, 1e6, "1000.000000"),
+        (1e6, 1000, "same loss as the raw run at every step"),
+    ],
+}
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _text(cell):
+    return "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
+
+
+def _predict_cells(path):
+    return [i for i, c in enumerate(_cells(path)) if "predict" in c["metadata"].get("tags", [])]
+
+
+@pytest.mark.parametrize("path", sorted(PREDICTIONS), ids=lambda p: p.name)
+def test_predict_cells_come_before_their_answers_and_are_stored_unanswered(path):
+    cells, where = _cells(path), _predict_cells(path)
+    assert len(where) >= 3 and len(where) == len(PREDICTIONS[path])
+    for i, (_, _, reveal) in zip(where, PREDICTIONS[path], strict=True):
+        source = "".join(cells[i]["source"])
+        assert "my_prediction = ...\n" in source
+        assert source.rstrip().splitlines()[-1].strip().endswith(")") and "check_prediction(my_prediction" in source
+        assert _text(cells[i]).strip() == ASK
+        first = next(j for j, c in enumerate(cells) if reveal in _text(c))
+        assert first > i, f"{path.name}: {reveal!r} is shown in cell {first}, before the predict cell {i}"
+
+
+def _run_with_predictions(path, answers: dict) -> dict:
+    """Run the notebook's code cells in order, up to its last predict cell, with `answers` filled in; what each printed."""
+    cells, where = _cells(path), _predict_cells(path)
+    namespace, printed = {}, {}
+    for i, cell in enumerate(cells[: where[-1] + 1]):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        if i in answers:
+            source = source.replace("my_prediction = ...", f"my_prediction = {answers[i]!r}")
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            exec(compile(source, f"{path.name}:cell{i}", "exec"), namespace)
+        printed[i] = out.getvalue()
+    return printed
+
+
+@pytest.mark.parametrize("path", sorted(PREDICTIONS), ids=lambda p: p.name)
+def test_predict_cells_say_right_for_the_answer_and_give_a_hint_otherwise(path):
+    where = _predict_cells(path)
+    right = _run_with_predictions(path, {i: r for i, (r, _, _) in zip(where, PREDICTIONS[path], strict=True)})
+    wrong = _run_with_predictions(path, {i: w for i, (_, w, _) in zip(where, PREDICTIONS[path], strict=True)})
+    for i, (r, _, _) in zip(where, PREDICTIONS[path], strict=True):
+        assert right[i].startswith("✔ Right"), (i, right[i])
+        assert wrong[i].startswith("✘ Not yet"), (i, wrong[i])
+        assert f"{r:g}" not in wrong[i]  # the hint never gives the answer away
