@@ -92,7 +92,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
     for loose in sorted(folder.glob("*.ipynb")):
         print(f"ignored {loose}: put each submission in a folder named after the student", file=sys.stderr)
     options = {"timeout": args.timeout, "max_output": args.max_output, "memory_mb": args.memory_mb}
-    results = batch.grade_folder(source, folder, jobs=args.jobs, progress=not args.quiet, **options)
+    results_dir = Path(args.out) / "results"  # one file per student, as each finishes: a rerun resumes from them
+    results = batch.grade_folder(source, folder, jobs=args.jobs, progress=not args.quiet, results_dir=results_dir, **options)
     if not results:
         raise SystemExit(f"no student folders in {folder}")
     out = report.write_all(results, args.out, source.stem)

@@ -379,7 +379,7 @@ def test_feedback_says_what_passed_and_what_failed_without_answers(graded):
     assert "df_da: the size is right but the sign is wrong" in text
     assert "graded by hand" in text
     written = (graded["out"] / "written_answers.md").read_text()
-    assert "## ex8a_answer" in written and "> Because the sigmoid saturates" in written
+    assert "## ex8a_answer" in written and "\nBecause the sigmoid saturates" in written
 
 
 def test_the_cheats_would_work_without_the_guard(monkeypatch, tmp_path):

@@ -8,17 +8,28 @@ works too):
     submissions/bob/01_backprop_worksheet.ipynb
 
 A student folder without that file but with exactly one other notebook is graded from that one
-("renamed"); otherwise the student is "missing". Each submission runs in its own kernel; `jobs`
-worker processes grade in parallel. If student code kills a worker process, the submissions it
-had in hand are retried one by one, so only the one responsible is marked.
+("renamed"); otherwise the student is "missing". Hidden folders are graded like the others (and
+noted); symbolic links and special files are refused (noted, status "invalid"). Each submission
+runs in its own kernel; `jobs` worker processes grade in parallel. The source is read and
+checksummed once (`source.Worksheet`). If student code kills a worker process, the submissions
+it had started are retried one by one, so only the one responsible is marked; which ones had
+started, the workers tell the main process over a pipe (nothing a student could delete).
+Workers die with the main process (`lifetime.die_with_parent`).
+
+With `results_dir`, every finished student is written at once to `results_dir/<file name>.json`
+(atomically: a half-written file never exists), with the checksums of the source and of the
+submission and the grading options; a rerun with `resume=True` takes a student's result from
+there when all three are unchanged, so an interrupted batch resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import atexit
-import re
+import dataclasses
+import hashlib
+import json
+import os
 import sys
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -26,55 +37,80 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
 
-from coursegrad.grading.grade import Submission, grade_notebook, grading_kernel, unreadable
+from coursegrad.grading import lifetime
+from coursegrad.grading.escape import file_name
+from coursegrad.grading.grade import Question, Submission, grade_notebook, grading_kernel, read_submission, unreadable
 from coursegrad.grading.kernel import Kernel
-from coursegrad.grading.release import read
+from coursegrad.grading.source import Worksheet, worksheet
+
+REFUSED = "refused:"
 
 
 def find_submissions(folder: str | Path, notebook_name: str) -> list[tuple[str, Path | None, str]]:
-    """(student, notebook path or None, note) for every student folder, sorted by name."""
+    """(student, notebook path or None, note) for every student folder, sorted by name.
+
+    A note that starts with "refused:" marks a symbolic link or special file (graded "invalid");
+    one that starts with "missing:" a student without a notebook.
+    """
     out = []
-    for student_dir in sorted(p for p in Path(folder).iterdir() if p.is_dir() and not p.name.startswith(".")):
-        candidates = list(student_dir.glob("*.ipynb")) + list(student_dir.glob("*/*.ipynb"))
-        notebooks = sorted(p for p in candidates if ".ipynb_checkpoints" not in p.parts)
-        exact = [p for p in notebooks if p.name == notebook_name]
-        if exact:
-            out.append((student_dir.name, exact[0], ""))
-        elif len(notebooks) == 1:
-            rel = notebooks[0].relative_to(student_dir)
-            out.append((student_dir.name, notebooks[0], f"renamed: graded {rel} (expected {notebook_name})"))
-        elif notebooks:
-            names = ", ".join(str(p.relative_to(student_dir)) for p in notebooks)
-            out.append((student_dir.name, None, f"missing: no {notebook_name}, and several other notebooks ({names})"))
-        else:
-            out.append((student_dir.name, None, f"missing: no {notebook_name} in {student_dir.name}/"))
+    for entry in sorted(Path(folder).iterdir()):
+        if entry.is_symlink():
+            out.append((entry.name, None, f"{REFUSED} {entry.name} is a symbolic link, not a folder"))
+        elif entry.is_dir():
+            out.append(_find_in(entry, notebook_name))
     return out
 
 
+def _find_in(student_dir: Path, notebook_name: str) -> tuple[str, Path | None, str]:
+    student = student_dir.name
+    hidden = f"hidden folder {student}/ graded like the others; " if student.startswith(".") else ""
+    candidates = list(student_dir.glob("*.ipynb")) + list(student_dir.glob("*/*.ipynb"))
+    notebooks = sorted(p for p in candidates if ".ipynb_checkpoints" not in p.parts)
+    links = [p for p in notebooks if p.is_symlink() or p.parent.is_symlink() or not p.is_file()]
+    notebooks = [p for p in notebooks if p not in links]
+    exact = [p for p in notebooks if p.name == notebook_name]
+    refused = ", ".join(str(p.relative_to(student_dir)) for p in links)
+    if links and (not notebooks or any(p.name == notebook_name for p in links)):
+        return student, None, f"{REFUSED} {hidden}{refused}: a symbolic link or special file, not a notebook"
+    if exact:
+        return student, exact[0], hidden.rstrip("; ")
+    if len(notebooks) == 1:
+        rel = notebooks[0].relative_to(student_dir)
+        return student, notebooks[0], f"{hidden}renamed: graded {rel} (expected {notebook_name})"
+    if notebooks:
+        names = ", ".join(str(p.relative_to(student_dir)) for p in notebooks)
+        return student, None, f"missing: {hidden}no {notebook_name}, and several other notebooks ({names})"
+    return student, None, f"missing: {hidden}no {notebook_name} in {student}/"
+
+
 _spare: Kernel | None = None  # in a worker process: the kernel launched for the next submission
+_events = None  # in a worker process: the pipe on which it tells the main process whom it starts
 
 
-def _grade_one(source_path: str, student: str, path: str, note: str, options: dict) -> Submission:
+def _start_worker(events) -> None:
+    """Runs first in every worker process: die with the main process; keep the pipe for `_grade_one`."""
+    global _events
+    lifetime.die_with_parent()
+    _events = events
+
+
+def _grade_one(ws: Worksheet, student: str, path: str, note: str, options: dict) -> Submission:
     """Grade one submission in this (worker) process; a grader failure becomes a result, not a crash.
 
     The kernel for the next submission is launched as soon as this one's is taken, so that it
     boots while this submission runs (every submission still gets a kernel of its own).
     """
     global _spare
-    options = dict(options)
-    started = options.pop("started", None)
-    if started:  # if this process gets killed, the batch grader knows who was running
-        (Path(started) / _marker(student)).touch()
+    if _events is not None:  # if this process gets killed, the main process knows who was running
+        _events.put(student)
     kernel = _spare or grading_kernel(**options)
     _spare = grading_kernel(**options).launch()
     try:
-        result = grade_notebook(source_path, path, student, kernel=kernel, **options)
+        result = grade_notebook(ws, path, student, kernel=kernel, **options)
     except Exception as err:
-        result = unreadable(read(source_path), student, "grader-error", f"the grader failed: {type(err).__name__}: {err}", path)
+        result = unreadable(ws.notebook(), student, "grader-error", f"the grader failed: {type(err).__name__}: {err}", path)
     if note:
         result.notes.insert(0, note)
-    if started:
-        (Path(started) / _marker(student)).unlink()
     return result
 
 
@@ -110,62 +146,78 @@ class Progress:
 
 
 def grade_folder(
-    source_path: str | Path,
+    source_path: str | Path | Worksheet,
     folder: str | Path,
     jobs: int = 2,
     progress: bool = True,
+    results_dir: str | Path | None = None,
+    resume: bool = True,
     **options,
 ) -> list[Submission]:
     """Grade every student's submission in `folder`; results in student order.
 
-    `options` go to `grade_notebook` (timeout, max_output, memory_mb).
+    `options` go to `grade_notebook` (timeout, max_output, memory_mb). `results_dir`: where each
+    student's result is stored as it finishes; with `resume`, unchanged students are taken from there.
     """
-    source_path = str(source_path)
-    found = find_submissions(folder, Path(source_path).name)
-    bar = Progress(len(found), f"grading {Path(source_path).stem}") if progress and found else None
+    lifetime.sweep()  # what killed runs left behind
+    ws = worksheet(source_path)
+    found = find_submissions(folder, ws.name)
+    bar = Progress(len(found), f"grading {ws.stem}") if progress and found else None
+    store = ResultStore(results_dir, ws, options) if results_dir else None
     results: dict[str, Submission] = {}
     todo = []
     for student, path, note in found:
         if path is None:
-            results[student] = unreadable(read(source_path), student, "missing", note)
-            bar and bar.step(student)
+            status = "invalid" if note.startswith(REFUSED) else "missing"
+            results[student] = unreadable(ws.notebook(), student, status, note)
+        elif store and resume and (kept := store.load(student, path)):
+            results[student] = kept
         else:
             todo.append((student, str(path), note))
+            continue
+        bar and bar.step(student)
+    done = store.save if store else (lambda result: None)
     jobs = max(1, min(jobs, len(todo)))
     if jobs == 1:
         for task in todo:
-            results[task[0]] = _grade_one(source_path, *task, options)
+            results[task[0]] = _grade_one(ws, *task, options)
+            done(results[task[0]])
             bar and bar.step(task[0])
         _close_spare()
     else:
-        _in_pool(source_path, todo, jobs, options, results, bar)
+        _in_pool(ws, todo, jobs, options, results, lambda r: (done(r), bar and bar.step(r.student)))
     return [results[student] for student, _, _ in found]
 
 
-def _in_pool(source_path: str, todo: list, jobs: int, options: dict, results: dict, bar: Progress | None) -> None:
+def _in_pool(ws: Worksheet, todo: list, jobs: int, options: dict, results: dict, finished) -> None:
     """Grade `todo` in a pool of `jobs` processes. If student code kills a worker, the pool breaks:
     the submissions that had started are then graded one per process (so only the culprit fails)
     and the others go to a new pool."""
-    with tempfile.TemporaryDirectory(prefix="coursegrad-started-") as started:
-        while todo:
-            broken = _pool_round(source_path, todo, jobs, dict(options, started=started), results, bar)
-            suspects = [t for t in broken if (Path(started) / _marker(t[0])).exists()]
-            todo = [t for t in broken if t not in suspects]
-            for task in suspects:
-                with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
-                    try:
-                        results[task[0]] = pool.submit(_grade_one, source_path, *task, options).result()
-                    except BrokenProcessPool:
-                        reason = "the grading process was killed while running this notebook (e.g. os.kill of the grader)"
-                        results[task[0]] = unreadable(read(source_path), task[0], "grader-error", reason, task[1])
-                bar and bar.step(task[0])
+    ctx = get_context("spawn")
+    while todo:
+        events = ctx.SimpleQueue()
+        broken = _pool_round(ws, todo, jobs, options, results, finished, events)
+        started = set()
+        while not events.empty():
+            started.add(events.get())
+        suspects = [t for t in broken if t[0] in started]
+        todo = [t for t in broken if t not in suspects]
+        for task in suspects:
+            with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=lifetime.die_with_parent) as pool:
+                try:
+                    results[task[0]] = pool.submit(_grade_one, ws, *task, options).result()
+                except BrokenProcessPool:
+                    reason = "the grading process was killed while running this notebook (e.g. os.kill of the grader)"
+                    results[task[0]] = unreadable(ws.notebook(), task[0], "grader-error", reason, task[1])
+            finished(results[task[0]])
 
 
-def _pool_round(source_path: str, todo: list, jobs: int, options: dict, results: dict, bar: Progress | None) -> list:
+def _pool_round(ws: Worksheet, todo: list, jobs: int, options: dict, results: dict, finished, events) -> list:
     """One pool over `todo`; returns the tasks lost to a broken pool."""
     broken = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_grade_one, source_path, *task, options): task for task in todo}
+    ctx = get_context("spawn")
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_start_worker, initargs=(events,)) as pool:
+        futures = {pool.submit(_grade_one, ws, *task, options): task for task in todo}
         for future in as_completed(futures):
             task = futures[future]
             try:
@@ -173,9 +225,48 @@ def _pool_round(source_path: str, todo: list, jobs: int, options: dict, results:
             except BrokenProcessPool:
                 broken.append(task)
                 continue
-            bar and bar.step(task[0])
+            finished(results[task[0]])
     return broken
 
 
-def _marker(student: str) -> str:
-    return re.sub(r"[^\w.-]", "_", student) + ".started"
+class ResultStore:
+    """Each graded student's result as a JSON file in `folder`, keyed by the checksums of the source and
+    the submission and by the grading options (so a changed file or option means grading again)."""
+
+    def __init__(self, folder: str | Path, ws: Worksheet, options: dict):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.source = ws.sha256
+        self.options = json.loads(json.dumps(options, sort_keys=True, default=str))
+        self.shas: dict[str, str] = {}
+
+    def path(self, student: str) -> Path:
+        return self.folder / f"{file_name(student)}.json"
+
+    def _key(self, student: str, path: str | Path) -> dict:
+        if student not in self.shas:
+            try:
+                self.shas[student] = hashlib.sha256(read_submission(path)).hexdigest()
+            except (OSError, ValueError):
+                self.shas[student] = ""
+        return {"student": student, "source": self.source, "submission": self.shas[student], "options": self.options}
+
+    def load(self, student: str, path: str | Path) -> Submission | None:
+        """The stored result of `student`, if it was graded from the same files with the same options."""
+        try:
+            stored = json.loads(self.path(student).read_text(encoding="utf-8"))
+            if stored.get("key") != self._key(student, path):
+                return None
+            data = dict(stored["result"])
+            data["questions"] = [Question(**q) for q in data["questions"]]
+            return Submission(**data)
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, result: Submission) -> None:
+        """Write `result` atomically (a temporary file, then a rename)."""
+        key = self._key(result.student, result.path) if result.path else {"student": result.student}
+        text = json.dumps({"key": key, "result": dataclasses.asdict(result)}, indent=1)
+        tmp = self.path(result.student).with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, self.path(result.student))

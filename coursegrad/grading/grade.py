@@ -16,8 +16,9 @@ Nothing a submission does stops the grader: every failure becomes a status and a
 from __future__ import annotations
 
 import json
+import os
 import secrets
-import shutil
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +28,8 @@ import nbformat
 from coursegrad.grading import cells as C
 from coursegrad.grading import match, scan
 from coursegrad.grading.kernel import CellResult, Kernel
-from coursegrad.grading.release import read, student_version
+from coursegrad.grading.release import student_version
+from coursegrad.grading.source import Worksheet, worksheet
 
 MAX_NOTEBOOK_BYTES = 50_000_000
 _GUARD = "__import__('sys').modules['coursegrad.grading.guard']"
@@ -86,17 +88,28 @@ def questions_of(source: nbformat.NotebookNode) -> list[Question]:
     return out
 
 
-def load(path: str | Path) -> nbformat.NotebookNode:
-    """Read a submitted notebook, or raise ValueError saying why it cannot be graded."""
-    size = Path(path).stat().st_size
-    if size > MAX_NOTEBOOK_BYTES:
-        raise ValueError(f"the file is {size / 1e6:.0f} MB, larger than the {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB limit")
-    text = Path(path).read_bytes().decode("utf-8", errors="replace")
+def read_submission(path: str | Path) -> bytes:
+    """The bytes of a submitted file, or OSError/ValueError: symbolic links, hard links to the source,
+    devices, pipes and files over the size limit are refused (never followed, never blocked on)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise ValueError("not a regular file (a device, pipe or socket): refused")
+        if st.st_size > MAX_NOTEBOOK_BYTES:
+            raise ValueError(f"the file is {st.st_size / 1e6:.0f} MB, larger than the {MAX_NOTEBOOK_BYTES / 1e6:.0f} MB limit")
+        return f.read(MAX_NOTEBOOK_BYTES + 1)
+
+
+def parse(data: bytes) -> tuple[nbformat.NotebookNode, list[str]]:
+    """A submitted notebook from its bytes, upgraded to nbformat 4, and what was unusual; or ValueError saying why not."""
+    text = data.decode("utf-8", errors="replace")
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as err:
+        raw = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as err:
         raise ValueError(f"invalid JSON ({err})") from None
-    if not isinstance(data, dict) or not isinstance(data.get("cells"), list):
+    version = raw.get("nbformat") if isinstance(raw, dict) else None
+    if not isinstance(raw, dict) or not (isinstance(raw.get("cells"), list) or isinstance(raw.get("worksheets"), list)):
         raise ValueError("not a Jupyter notebook (no list of cells)")
     try:
         nb = nbformat.reads(text, as_version=4)
@@ -105,7 +118,13 @@ def load(path: str | Path) -> nbformat.NotebookNode:
     for cell in nb.cells:
         if not isinstance(cell.get("source"), str) or cell.get("cell_type") not in ("code", "markdown", "raw"):
             raise ValueError("not a readable notebook (a cell without a type or source)")
-    return nb
+    notes = [f"an nbformat {version} notebook, upgraded to nbformat 4 to grade it"] if version != 4 else []
+    return nb, notes
+
+
+def load(path: str | Path) -> nbformat.NotebookNode:
+    """Read a submitted notebook, or raise ValueError saying why it cannot be graded."""
+    return parse(read_submission(path))[0]
 
 
 def unreadable(source: nbformat.NotebookNode, student: str, status: str, reason: str, path: str | None = None) -> Submission:
@@ -117,7 +136,7 @@ def unreadable(source: nbformat.NotebookNode, student: str, status: str, reason:
 
 
 def grade_notebook(
-    source_path: str | Path,
+    source: str | Path | Worksheet,
     path: str | Path,
     student: str,
     timeout: float = 30,
@@ -125,22 +144,25 @@ def grade_notebook(
     memory_mb: int | None = 4096,
     kernel: Kernel | None = None,
 ) -> Submission:
-    """Grade the notebook at `path` (never modified) for `student` against `source_path`.
+    """Grade the notebook at `path` (never modified) for `student` against the instructor `source`
+    (a path, or a `Worksheet` the batch read once).
 
     `kernel`: a fresh, launched but unused `Kernel` to run it in (the batch grader starts the
     next one early); by default a new one. It is closed when grading ends.
     """
     start = time.perf_counter()
+    ws = worksheet(source)
     kernel = kernel or grading_kernel(timeout, max_output, memory_mb)
     try:
-        source = read(source_path)
+        source_nb = ws.notebook()
         try:
-            submission = load(path)
+            data = read_submission(path)
+            submission, notes = parse(data)
         except (ValueError, OSError) as err:
-            return unreadable(source, student, "invalid", f"cannot grade {Path(path).name}: {err}", str(path))
-        run = match.plan(source, student_version(source), submission)
-        result = Submission(student, questions_of(source), str(path), notes=list(run.problems))
-        shutil.copyfile(path, Path(kernel.workdir) / Path(path).name)  # student code may touch its copy only
+            return unreadable(source_nb, student, "invalid", f"cannot grade {Path(path).name}: {err}", str(path))
+        run = match.plan(source_nb, student_version(source_nb), submission)
+        result = Submission(student, questions_of(source_nb), str(path), notes=notes + list(run.problems))
+        (Path(kernel.workdir) / Path(path).name).write_bytes(data)  # student code may touch its copy only
         _run(run, result, kernel)
     finally:
         kernel.close()

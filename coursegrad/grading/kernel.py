@@ -25,6 +25,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from coursegrad.grading.lifetime import scratch_dir
 from coursegrad.notebooks import ThisPythonKernel
 
 TIMEOUT_ENAME = "CellTimeoutError"
@@ -92,7 +93,7 @@ class Kernel:
         startup_timeout: float = 60,
         startup: str | None = None,
     ):
-        self._private = tempfile.TemporaryDirectory(prefix="coursegrad-kernel-")
+        self._private = tempfile.TemporaryDirectory(prefix="kernel-", dir=scratch_dir())
         self.workdir = str(workdir) if workdir else str(Path(self._private.name) / "work")
         Path(self.workdir).mkdir(exist_ok=True)
         self.timeout = timeout

@@ -14,9 +14,9 @@ was unusual about the submission as a whole (moved or deleted cells, errors, tim
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
+from coursegrad.grading.escape import csv_cell, file_name, md_block, md_inline
 from coursegrad.grading.grade import Question, Submission
 
 GRADEBOOK_FIELDS = ["student", "question", "points", "max_points", "total", "max_total", "status", "reason", "notes"]
@@ -88,63 +88,53 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
 
 
 def safe_name(student: str) -> str:
-    """A file name made from a student's folder name."""
-    return re.sub(r"[^\w.-]", "_", student) or "student"
+    """The file name (without .md) of a student's feedback: unique per student (`escape.file_name`)."""
+    return file_name(student)
 
 
 _MARK = {"passed": "✓", "partial": "◐", "manual": "✎", "blank": "✗"}
 
 
 def feedback(s: Submission, worksheet: str) -> str:
-    """The feedback a student reads: points per question and what each check said."""
-    lines = [f"# Feedback on {worksheet}: {s.student}", ""]
+    """The feedback a student reads: points per question and what each check said.
+
+    Everything a student's code printed, and every name that comes from the submission, is
+    escaped (`escape.md_inline`, `escape.md_block`): it cannot close a block, make a heading or
+    inject HTML.
+    """
+    lines = [f"# Feedback on {md_inline(worksheet)}: {md_inline(s.student)}", ""]
     pending = [q for q in s.questions if q.status == "manual"]
     lines.append(f"**Autograded: {s.total:g} / {s.max_auto:g} points.**")
     if pending:
         lines.append(f"Written answers ({sum(q.max_points for q in pending):g} points) are graded by hand.")
     if s.notes:
-        lines += ["", "About your submission:", ""] + [f"- {n}" for n in s.notes]
+        lines += ["", "About your submission:", ""] + [f"- {md_inline(n)}" for n in s.notes]
     title = None
     for q in s.questions:
         if q.title != title:
             title = q.title
-            lines += ["", f"## {title}", ""]
+            lines += ["", f"## {title}", ""]  # the instructor's own heading
         points = "to be graded" if q.points is None else f"{q.points:g} / {q.max_points:g}"
         lines.append(f"- {_MARK.get(q.status, '✗')} `{q.grade_id}`: {points} ({q.status})")
-        lines += _said(q.messages)
+        said = [m.removeprefix("AssertionError: ") for m in q.messages]
+        if said:
+            lines += ["", *md_block("\n".join(said), "    "), ""]
     return "\n".join(lines) + "\n"
 
 
-def _said(messages: list[str]) -> list[str]:
-    """A check's messages as sub-items; other printed lines (e.g. a gradcheck table) as a code block."""
-    out, block = [], []
-    for m in messages + [None]:
-        plain = m is not None and not m.startswith(("✓", "✗", "points:")) and ": " not in m[:40] and "Error" not in m
-        if plain:
-            block.append(m)
-            continue
-        if block:
-            out += ["", "      ```", *[f"      {b}" for b in block], "      ```", ""]
-            block = []
-        if m is not None:
-            text = m.removeprefix("AssertionError: ").replace("\n", "\n      ")
-            out.append(f"    - {text}")
-    return out
-
-
 def written_answers(results: list[Submission], worksheet: str) -> str:
-    """Every student's written answers, grouped by question, for grading by hand."""
+    """Every student's written answers, grouped by question, for grading by hand (shown verbatim, inert)."""
     ids = [q.grade_id for q in results[0].questions if q.kind == "manual"] if results else []
-    lines = [f"# Written answers: {worksheet}", ""]
+    lines = [f"# Written answers: {md_inline(worksheet)}", ""]
     lines.append("Enter the points in gradebook.csv (rows with status 'manual').")
     for gid in ids:
-        lines += ["", f"## {gid}", ""]
+        lines += ["", f"## {gid}", ""]  # grade_ids are letters, digits, _ and -
         for s in results:
             text = s.written.get(gid)
             shown = "(not answered)" if text is None or not text.strip() or s.status != "graded" else text.strip()
-            lines += [f"### {s.student}", "", *[f"> {line}" for line in shown.splitlines()], ""]
+            lines += [f"### {md_inline(s.student)}", "", *md_block(shown), ""]
     return "\n".join(lines) + "\n"
