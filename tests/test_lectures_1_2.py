@@ -22,6 +22,7 @@ from coursegrad.notebooks import LECTURES, execute
 from coursegrad.predict import ASK
 
 L1 = LECTURES / "01_computational_graphs.ipynb"
+L2 = LECTURES / "02_backpropagation.ipynb"
 
 NUMBER = r"(-?\d+\.?\d*(?:e-?\d+)?)"
 
@@ -32,6 +33,12 @@ REVEALS = {
         "predict-nudge": rf"a change of {NUMBER}",
         "predict-tanh": rf"dg/da = {NUMBER}, dg/db = \S+, dg/dc = {NUMBER}",
     },
+    L2: {
+        "predict-neuron": rf"dx = \[{NUMBER}, ",
+        "predict-running-sum": rf"x's running sum after steps 1-7: +(?:\S+ +){{4}}{NUMBER}",  # after step 5, at σ(x)
+        "predict-twice": rf"after two: +a.grad = {NUMBER}",
+        "predict-max": rf"max routes: +dz = {NUMBER}, dw = {NUMBER}",
+    },
 }
 
 # Numbers the prose states, and how a computed output of the same notebook shows them.
@@ -39,6 +46,13 @@ CLAIMS = {
     L1: [
         ("nudging $x$ by $0.01$ changes $f$ by $-0.04$", "a change of -0.0400"),
         ("$\\partial f/\\partial z = 3$", "df/dz = 3.0"),
+    ],
+    L2: [
+        ("is 8 gates", "computed by 8 gates"),
+        ("to $10^{-9}$", "agrees with the engine to 1e-09"),
+        ("$\\partial b/\\partial a = 2$", "after one backward:          a.grad = 2.0"),
+        ("about twice the work", "backward 36864 (1.89×)"),
+        ("more than 20 times as long", "central differences take more than 20 times as long as backprop: True"),
     ],
 }
 
@@ -169,3 +183,95 @@ def test_check_backward_asks_for_the_blanks_and_never_raises(capsys):
         check_backward(broken, _product, [(2.0, 3.0)], hint="h")
         assert capsys.readouterr().out.startswith("✘")
 
+
+
+# ---------------------------------------------------------------------------
+# Lecture 2: the matrix drawing's gradients, recomputed from fresh leaves
+# ---------------------------------------------------------------------------
+
+
+def _cell(path, cell_id):
+    (cell,) = [c for c in cells(path) if c.id == cell_id]
+    return cell
+
+
+def _layer_gradients(accumulated: bool):
+    """The lecture's W, X (default_rng(0)), and the gradients of L = Σ relu(W X + b) on fresh leaves,
+    or (accumulated=True) on leaves that first ran D.backward(dD), the bug the lecture had."""
+    import numpy as np
+
+    from coursegrad import Value
+
+    rng = np.random.default_rng(0)
+    W = Value(rng.standard_normal((5, 10)))
+    X = Value(rng.standard_normal((10, 3)))
+    dD = rng.standard_normal((5, 3))
+    if accumulated:
+        (W @ X).backward(dD)
+    b = Value(np.zeros(3))
+    ((W @ X + b).relu()).sum().backward()
+    return W.grad, X.grad, b.grad
+
+
+def test_the_matrix_drawing_shows_the_gradients_of_fresh_leaves():
+    from coursegrad.drawing import summary
+
+    dW, dX, db = _layer_gradients(accumulated=False)
+    stale_W, stale_X, _ = _layer_gradients(accumulated=True)
+    cell = _cell(L2, "cell-22")
+    printed = output_text(cell)
+    assert f"mean of W's gradient {dW.mean():.3f}, of X's {dX.mean():.3f}" in printed
+    svg = "".join(o["data"]["image/svg+xml"] for o in cell.outputs if "image/svg+xml" in o.get("data", {}))
+    drawn = [summary(dW, shape=False), summary(dX, shape=False), summary(db)]
+    assert all(f">{text}<" in svg for text in drawn), f"the drawing does not show {drawn}"
+    stale = [summary(stale_W, shape=False), summary(stale_X, shape=False)]
+    assert stale != drawn[:2] and not any(f">{text}<" in svg for text in stale), "the drawing shows accumulated gradients"
+
+
+def test_the_bias_gradient_is_explained_by_the_positive_entries_of_each_column():
+    import numpy as np
+
+    _, _, db = _layer_gradients(accumulated=False)
+    shown = output_text(_cell(L2, "bias-grad"))
+    assert f"b.grad:                          {db}" in shown
+    counts = re.search(r"positive entries in each column: \[([\d ]+)\]", shown).group(1).split()
+    assert np.array_equal(db, np.array(counts, dtype=float))
+
+
+# ---------------------------------------------------------------------------
+# Lecture 2: the staged backward exercise and its collapsed worked solution
+# ---------------------------------------------------------------------------
+
+
+def _run(sources: list[str]) -> None:
+    namespace: dict = {}
+    for source in sources:
+        exec(compile(source, "<lecture 2>", "exec"), namespace)
+
+
+def test_the_staged_backward_exercise_is_stored_asking_for_its_blanks():
+    from coursegrad.predict import FILL
+
+    exercise = _cell(L2, "staged-exercise")
+    assert "dx += ..." in exercise.source and "check_backward(" in exercise.source
+    assert output_text(exercise).strip() == FILL
+
+
+def test_the_collapsed_solution_passes_the_check_and_fills_exactly_the_blanks(capsys):
+    nb = cells(L2)
+    ids = [c.id for c in nb]
+    exercise, solution = _cell(L2, "staged-exercise"), _cell(L2, "staged-solution")
+    assert ids.index("staged-exercise") < ids.index("staged-solution"), "the solution must follow the exercise"
+    assert solution.metadata.get("jupyter", {}).get("source_hidden") is True, "the worked solution's input must be collapsed"
+    assert "..." not in solution.source
+    given = [line for line in exercise.source.splitlines() if "..." not in line]
+    assert all(line in solution.source.splitlines() for line in given), "the solution changes lines the exercise gives"
+
+    imports = _cell(L2, "cell-01").source
+    _run([imports, exercise.source])
+    assert capsys.readouterr().out.strip().startswith("✎")
+    _run([imports, solution.source])
+    assert capsys.readouterr().out.strip().startswith("✔ Right: your backward pass agrees with the engine to 1e-09")
+    overwriting = solution.source.replace("dx += ", "dx = ").replace("dy += ", "dy = ")  # the bug the section warns of
+    _run([imports, overwriting])
+    assert capsys.readouterr().out.strip().startswith("✘ Not yet: dx and dy are off")
