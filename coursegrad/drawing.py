@@ -1,11 +1,13 @@
 """Draw the computational graph behind a `Value`, the way the lecture's figures do.
 
     >>> from coursegrad import Value
-    >>> from coursegrad.draw import draw
+    >>> from coursegrad import draw
     >>> x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
     >>> f = (x + y) * z
     >>> f.backward()
-    >>> picture = draw(f)          # shows itself in JupyterLab; picture.save("f.svg")
+    >>> picture = draw(f)          # shows itself in JupyterLab; picture.save("f.svg") writes a file
+    >>> picture.node("x").grad_text
+    '-4'
 
 Inputs are on the left and the output on the right. Every operation is one gate
 (a circle with its symbol: +, ×, exp, σ, ...), inputs are boxes with their label,

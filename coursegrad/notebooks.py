@@ -15,8 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from jupyter_client.kernelspec import KernelSpec
-from jupyter_client.manager import AsyncKernelManager
+from coursegrad.kernels import ThisPythonKernel
 
 ROOT = Path(__file__).resolve().parent.parent
 LECTURES = ROOT / "lectures"
@@ -25,20 +24,6 @@ LECTURES = ROOT / "lectures"
 def lecture_notebooks(folder: Path = LECTURES) -> list[Path]:
     """The lecture notebooks in reading order (they are numbered: 01_..., 02_...)."""
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("_"))
-
-
-class ThisPythonKernel(AsyncKernelManager):
-    """A kernel manager that starts an IPython kernel in *this* Python, never whatever a `python3`
-    kernelspec in the user's data folder points at. Subclasses add arguments with `kernel_args`."""
-
-    @property
-    def kernel_args(self) -> list[str]:
-        return []
-
-    @property
-    def kernel_spec(self) -> KernelSpec:
-        argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}", *self.kernel_args]
-        return KernelSpec(argv=argv, display_name="Python 3 (ipykernel)", language="python")
 
 
 def execute(path: Path, timeout: int = 120, store: bool = True):

@@ -26,7 +26,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from coursegrad.grading.lifetime import scratch_dir
-from coursegrad.notebooks import ThisPythonKernel
+from coursegrad.kernels import ThisPythonKernel
 
 TIMEOUT_ENAME = "CellTimeoutError"
 
