@@ -1,0 +1,46 @@
+"""The package keeps the design rules a reader relies on (one module, one job; short functions)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "coursegrad"
+LONGEST = 60  # lines, decorators and docstring included
+
+
+def functions(path: Path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            yield node.name, start, node.end_lineno - start + 1
+
+
+def test_no_function_in_the_package_is_longer_than_60_lines():
+    files = sorted(PACKAGE.rglob("*.py"))
+    assert len(files) > 10 and any(p.parent.name == "grading" for p in files)  # the whole package, subpackages too
+    too_long = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} {name}() is {length} lines"
+        for path in files
+        for name, line, length in functions(path)
+        if length > LONGEST
+    ]
+    assert too_long == [], "split these functions (at most 60 lines each):\n" + "\n".join(too_long)
+
+
+def test_the_length_check_sees_a_long_function(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(LONGEST))
+    (tmp_path / "m.py").write_text(f"def short():\n    return 1\n\n\n@staticmethod\ndef long():\n{body}\n", encoding="utf-8")
+    lengths = {name: length for name, _, length in functions(tmp_path / "m.py")}
+    assert lengths == {"short": 2, "long": LONGEST + 2}
+
+
+def test_engine_reads_top_down():
+    """`class Value` within the first 60 lines of engine.py, and the backward loop on one screen (50 lines)."""
+    source = (PACKAGE / "engine.py").read_text(encoding="utf-8")
+    tree = ast.parse(source)
+    value = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == "Value")
+    backprop = next(n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "backprop")
+    assert value.lineno <= 60
+    assert backprop.end_lineno - backprop.lineno + 1 <= 50
+    assert backprop.lineno > value.end_lineno  # the node first, then the pass that walks the nodes
