@@ -17,6 +17,8 @@ import re
 
 import nbformat
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coursegrad.notebooks import LECTURES, execute
 from coursegrad.predict import ASK
@@ -275,3 +277,19 @@ def test_the_collapsed_solution_passes_the_check_and_fills_exactly_the_blanks(ca
     overwriting = solution.source.replace("dx += ", "dx = ").replace("dy += ", "dy = ")  # the bug the section warns of
     _run([imports, overwriting])
     assert capsys.readouterr().out.strip().startswith("✘ Not yet: dx and dy are off")
+
+
+def test_check_backward_holds_a_pass_to_1e_minus_9(capsys):
+    from coursegrad.predict import check_backward
+
+    check_backward(lambda a, b: (b + 1 + 1e-7, a), _product, [(2.0, 3.0)], hint="h")
+    assert capsys.readouterr().out.startswith("✘ Not yet: da is off")
+    check_backward(lambda a, b: (b + 1 + 1e-12, a), _product, [(2.0, 3.0)], hint="h")
+    assert capsys.readouterr().out.startswith("✔ Right")
+
+
+@given(st.one_of(st.none(), st.floats(allow_nan=True), st.text(), st.lists(st.floats(allow_nan=True)), st.booleans()))
+def test_check_backward_never_raises_whatever_the_pass_returns(returned):
+    from coursegrad.predict import check_backward
+
+    check_backward(lambda a, b: returned, _product, [(2.0, 3.0)], hint="h")
