@@ -96,7 +96,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
     results = batch.grade_folder(source, folder, jobs=args.jobs, progress=not args.quiet, results_dir=results_dir, **options)
     if not results:
         raise SystemExit(f"no student folders in {folder}")
-    out = report.write_all(results, args.out, source.stem)
+    out = report.write_all(results, args.out, source.stem, rubrics=report.rubrics_of(source))
     graded = sum(r.status == "graded" for r in results)
     print(f"graded {graded} of {len(results)} submissions; wrote {out}/gradebook.csv, summary.csv, feedback/, written_answers.md")
     return 0

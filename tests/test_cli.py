@@ -104,7 +104,7 @@ def test_grade_a_small_class_end_to_end(tmp_path):
     with open(tmp_path / "grades" / "summary.csv", newline="") as f:
         summary = {r["student"]: r for r in csv.DictReader(f)}
     assert {s: (r["total"], r["status"]) for s, r in summary.items()} == {
-        "ada": ("19", "graded"),
+        "ada": ("20", "graded"),
         "bo": ("0", "graded"),
         "cy": ("0", "missing"),
     }
@@ -113,7 +113,8 @@ def test_grade_a_small_class_end_to_end(tmp_path):
     graded = [C.grade_id(c) for c in read(SOURCE).cells if C.is_test(c) or C.is_manual(c)]
     assert [r["question"] for r in rows] == graded * 3
     assert {p.name for p in (tmp_path / "grades" / "feedback").iterdir()} == {"ada.md", "bo.md", "cy.md"}
-    assert (tmp_path / "grades" / "written_answers.md").exists()
+    written = (tmp_path / "grades" / "written_answers.md").read_text(encoding="utf-8")
+    assert "## ex8a_answer\n\n**Rubric (2 points).**\n- 1 point: two different reasons" in written  # graders see the rubric
 
 
 def test_grade_finds_the_only_worksheet_when_source_is_omitted(tmp_path, monkeypatch):

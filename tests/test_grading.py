@@ -35,9 +35,10 @@ AUTO = {
     "ex5_test": 2,
     "ex6_test": 2,
     "ex7_shapes": 1,
+    "ex7_square": 1,
     "ex7_backward": 2,
 }
-MANUAL = {"ex8a_answer": 2, "ex8b_answer": 2}
+MANUAL = {"ex5_reasons": 1, "ex8a_answer": 2, "ex8b_answer": 2}
 TIMEOUT = 3
 
 
@@ -75,15 +76,16 @@ def _extra(nb, after: str, source: str) -> nbformat.NotebookNode:
 
 
 WRONG_EVERYWHERE = {
-    "ex1_answer": "f_value = 1.0\ndf_da, df_db, df_dc, df_dd, df_de = 1.0, 1.0, 1.0, 1.0, 1.0",
-    "ex2_answer": "g_value, dg_db = 1.0, 1.0\ndx_via_a, dx_direct = 1.0, 1.0\ndg_dx, dg_dy = 1.0, 1.0",
-    "ex3_answer": "o_value = 1.0\ndo_dw0, do_dw1, do_db = 1.0, 1.0, 1.0",
+    "ex1_answer": "q_value = m_value = f_value = df_dq = df_dm = 1.0\ndf_da = df_db = df_dc = df_dd = df_de = 1.0",
+    "ex2_answer": "a_value = b_value = g_value = dg_db = dg_da = 1.0\ndx_via_a, dx_direct = 1.0, 1.0\ndg_dx, dg_dy = 1.0, 1.0",
+    "ex3_answer": "n_value = o_value = 1.0\ndo_dw0, do_dw1, do_db = 1.0, 1.0, 1.0",
     "ex4_sigmoid_gate": "def sigmoid_gate(x):\n    return Value.from_gate(0.5, (x,), (1.0,), 'sigmoid')",
     "ex4_divide_gate": "def divide_gate(a, b):\n    return Value.from_gate(1.0, (a, b), (1.0, 1.0), 'div')",
-    "ex5_answer": "dw = dw_scaled = dx_scaled = [1.0, 1.0, 1.0]\nlr_factor = 1.0",
+    "ex5_answer": "dw = dw_scaled = dx_scaled = [1.0, 1.0, 1.0]\nlr_same_step = lr_same_training = 1.0",
     "ex6_answer": "max_local_grad = max_at_x = bound_5_layers = layers_below_1e6 = 1.0",
-    "ex7_shapes_answer": "shape_dW = shape_dX = (1, 1)",
-    "ex7_backward_answer": "def matmul_backward(W, X, dD):\n    return W, X",
+    "ex7_shapes_answer": "shape_dY = shape_dW = shape_dX = shape_db = (1, 1)",
+    "ex7_square_answer": "square_dX = square_dW = square_db = 'C'",
+    "ex7_backward_answer": "def affine_backward(X, W, b, dY):\n    return W, X, b",
 }
 
 
@@ -102,7 +104,7 @@ coursegrad.checks.check_graph_backward = lambda *a, **k: None
 coursegrad.checks.expect_close = lambda *a, **k: None
 coursegrad.checks.check_fork_forward = lambda *a, **k: None
 coursegrad.checks.score_fork_backward = lambda *a, **k: 2.0
-coursegrad.checks._check_gate = lambda *a, **k: None
+coursegrad.checks.check_sigmoid_gate = lambda *a, **k: None
 coursegrad.gradcheck = lambda *a, **k: type("R", (), {"passed": True})()
 coursegrad.engine.Value.__eq__ = lambda self, other: True
 builtins.abs = lambda x: 0.0
@@ -138,10 +140,16 @@ def submissions() -> dict[str, tuple[bytes | None, str]]:
     nbs["correct"] = _correct()
     nbs["blank"] = _blank()
     nbs["partial_sign"] = _answer(
-        _correct(), "ex1_answer", "f_value = -6.0\ndf_da, df_db, df_dc, df_dd, df_de = -6.0, 9.0, 3.0, 0.0, -2.0"
+        _correct(),
+        "ex1_answer",
+        "q_value, m_value, f_value = -2.0, 3.0, -6.0\ndf_dq, df_dm = 3.0, -2.0\n"
+        "df_da, df_db, df_dc, df_dd, df_de = -6.0, 9.0, 3.0, 0.0, -2.0",
     )
     nbs["partial_fork"] = _answer(
-        _correct(), "ex2_answer", "g_value, dg_db = 9.0, -6.0\ndx_via_a, dx_direct = 12.0, -6.0\ndg_dx, dg_dy = 12.0, 18.0"
+        _correct(),
+        "ex2_answer",
+        "a_value, b_value, g_value = -6.0, -3.0, 9.0\ndg_db, dg_da = -6.0, -6.0\n"
+        "dx_via_a, dx_direct = 12.0, -6.0\ndg_dx, dg_dy = 12.0, 18.0",
     )
     nb = _correct()
     nb.cells = [c for c in nb.cells if C.grade_id(c) not in ("ex3_answer", "ex1_forward")]
@@ -149,7 +157,7 @@ def submissions() -> dict[str, tuple[bytes | None, str]]:
     nb = _correct()
     i = next(i for i, c in enumerate(nb.cells) if C.grade_id(c) == "ex5_answer")
     copied = copy.deepcopy(nb.cells[i])  # Jupyter's copy & paste: same metadata, a new cell id
-    copied.id, copied.source = "pasted-copy", "dw = dw_scaled = dx_scaled = [0.0] * 3\nlr_factor = 0"
+    copied.id, copied.source = "pasted-copy", "dw = dw_scaled = dx_scaled = [0.0] * 3\nlr_same_step = lr_same_training = 0"
     nb.cells.insert(i + 1, copied)
     nbs["duplicated"] = nb
     nb = _correct()
@@ -162,7 +170,12 @@ def submissions() -> dict[str, tuple[bytes | None, str]]:
     as_markdown.cell_type = "markdown"
     del as_markdown["outputs"], as_markdown["execution_count"]
     nbs["metadata"] = nb
-    nb = _answer(_correct(), "ex1_answer", "f_value = 1.0\ndf_da, df_db, df_dc, df_dd, df_de = 6.0, -9.0, 3.0, 0.0, -2.0")
+    nb = _answer(
+        _correct(),
+        "ex1_answer",
+        "q_value, m_value, f_value = -2.0, 3.0, 1.0\ndf_dq, df_dm = 3.0, -2.0\n"
+        "df_da, df_db, df_dc, df_dd, df_de = 6.0, -9.0, 3.0, 0.0, -2.0",
+    )
     _cell(nb, "ex1_forward").source = "print('all good')"
     nbs["edited_test"] = nb
     nbs["exception"] = _answer(_correct(), "ex3_answer", "o_value = 1 / 0")
@@ -225,7 +238,7 @@ def expect(graded, student: str, base: str, changes: dict | None = None, notes: 
         assert float(row["max_points"]) == max_points
     total = sum(float(r["points"] or 0) for r in rows.values())
     assert all(float(r["total"]) == total for r in rows.values())
-    assert all(float(r["max_total"]) == 23 for r in rows.values())
+    assert all(float(r["max_total"]) == 25 for r in rows.values())
     for note in notes:
         assert note in rows["ex1_forward"]["notes"], f"{student}: {note!r} not in {rows['ex1_forward']['notes']!r}"
 
@@ -235,13 +248,13 @@ def test_correct_submission_gets_every_point(graded):
     rows = rows_of(graded, "correct")
     assert rows["ex8a_answer"]["points"] == "" and rows["ex8a_answer"]["status"] == "manual"
     assert rows["correct" and "ex1_forward"]["notes"] == ""
-    assert float(rows["ex1_forward"]["total"]) == 19
+    assert float(rows["ex1_forward"]["total"]) == 20
 
 
 def test_blank_submission_fails_every_test_cleanly(graded):
     expect(graded, "blank", "failed")
     rows = rows_of(graded, "blank")
-    assert "NameError: name 'f_value' is not defined" in rows["ex1_forward"]["reason"]
+    assert "NameError: name 'q_value' is not defined" in rows["ex1_forward"]["reason"]
     assert "not written yet" in rows["ex4_sigmoid_test"]["reason"]
     assert (rows["ex8a_answer"]["points"], rows["ex8a_answer"]["status"]) == ("0", "blank")
 
@@ -293,13 +306,13 @@ def test_infinite_loop_is_interrupted_and_grading_goes_on(graded):
 
 
 def test_loop_that_ignores_interrupts_loses_only_what_follows(graded):
-    lost = {q: (0, "not-run") for q in ("ex6_test", "ex7_shapes", "ex7_backward")}
+    lost = {q: (0, "not-run") for q in ("ex6_test", "ex7_shapes", "ex7_square", "ex7_backward")}
     expect(graded, "endless_loop", "passed", lost, notes=("'ex6_answer' timed out",))
     assert "the kernel stopped while running cell 'ex6_answer'" in rows_of(graded, "endless_loop")["ex7_backward"]["reason"]
 
 
 def test_kernel_that_dies(graded):
-    lost = {q: (0, "not-run") for q in ("ex5_test", "ex6_test", "ex7_shapes", "ex7_backward")}
+    lost = {q: (0, "not-run") for q in ("ex5_test", "ex6_test", "ex7_shapes", "ex7_square", "ex7_backward")}
     expect(graded, "kernel_dies", "passed", lost, notes=("the kernel died while running cell 'ex5_answer'",))
 
 
@@ -366,15 +379,15 @@ def test_every_student_has_a_feedback_file_and_a_summary_row(graded):
         summary = {r["student"]: r for r in csv.DictReader(f)}
     assert set(summary) == students
     assert (summary["correct"]["total"], summary["correct"]["max_auto"], summary["correct"]["manual_pending"]) == (
-        "19",
-        "19",
-        "2",
+        "20",
+        "20",
+        "3",
     )
 
 
 def test_feedback_says_what_passed_and_what_failed_without_answers(graded):
     text = (graded["out"] / "feedback" / "partial_sign.md").read_text()
-    assert "Autograded: 18 / 19 points." in text
+    assert "Autograded: 19 / 20 points." in text
     assert "✓ f_value is right" in text
     assert "df_da: the size is right but the sign is wrong" in text
     assert "graded by hand" in text

@@ -88,6 +88,8 @@ def test_nbgrader_autograde_gives_the_same_points_as_coursegrad(course):
         mine = {q.grade_id: q.points for q in ours[student].questions}
         assert mine == theirs, student
     correct = nbgrader_scores(course, "correct")
-    assert sum(v for v in correct.values() if v is not None) == 19
-    assert all(v is None for k, v in correct.items() if k.startswith("ex8"))  # written answers: graded by hand
+    assert sum(v for v in correct.values() if v is not None) == 20
+    manual = {C.grade_id(c) for c in read(SOURCE).cells if C.is_manual(c)}
+    assert manual == {"ex5_reasons", "ex8a_answer", "ex8b_answer"}
+    assert all(v is None for k, v in correct.items() if k in manual)  # written answers: graded by hand
     assert set(nbgrader_scores(course, "blank").values()) == {0}

@@ -1,5 +1,6 @@
-"""The worksheet: nbgrader's format, a committed student version that is current and leaks nothing,
-and validation (the solved worksheet passes every test, the unanswered one fails each cleanly)."""
+"""Every worksheet: nbgrader's format, a committed student version that is current and leaks nothing,
+the judge's items and the rubrics, and validation (the solved worksheet passes every test, the
+unanswered one fails each cleanly, in exactly the cells worksheets/README.md lists)."""
 
 from __future__ import annotations
 
@@ -13,25 +14,39 @@ from nbgrader.nbgraderformat import MetadataValidator
 
 from coursegrad.grading import cells as C
 from coursegrad.grading import release
-from coursegrad.grading.validate import solved, validate
+from coursegrad.grading.validate import item_problems, solved, validate
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "worksheets" / "source" / "01_backprop_worksheet.ipynb"
-RELEASE = ROOT / "worksheets" / "release" / "01_backprop_worksheet.ipynb"
 README = ROOT / "worksheets" / "README.md"
+# (autograded, by hand) points of each worksheet, as worksheets/README.md states them
+POINTS = {"01_backprop_worksheet": (20, 5)}
+# what must not reach the students, per worksheet: solutions, hidden tests, rubrics
+SECRETS = {
+    "01_backprop_worksheet": ("db = np.sum(dY, axis=0)", "lr_same_training = 1 / 1000**2", "cases=((0,"),
+}
+SOURCES = sorted((ROOT / "worksheets" / "source").glob("*.ipynb"))
+
+
+def test_every_worksheet_is_known():
+    assert [p.stem for p in SOURCES] == sorted(POINTS)
+
+
+@pytest.fixture(scope="module", params=SOURCES, ids=lambda p: p.stem)
+def paths(request):
+    return request.param, release.release_path(request.param)
 
 
 @pytest.fixture(scope="module")
-def source():
-    return release.read(SOURCE)
+def source(paths):
+    return release.read(paths[0])
 
 
 @pytest.fixture(scope="module")
-def student():
-    return release.read(RELEASE)
+def student(paths):
+    return release.read(paths[1])
 
 
-def test_source_is_in_nbgraders_format(source):
+def test_source_is_in_nbgraders_format(source, paths):
     assert C.format_problems(source) == []
     MetadataValidator().validate_nb(source)  # nbgrader's own validator (raises on a problem)
     for cell in source.cells:
@@ -41,8 +56,44 @@ def test_source_is_in_nbgraders_format(source):
         assert cell.id == meta["grade_id"]
     auto = sum(C.points(c) for c in source.cells if C.is_test(c))
     manual = sum(C.points(c) for c in source.cells if C.is_manual(c))
-    assert (auto, manual) == (19, 4)
+    assert (auto, manual) == POINTS[paths[0].stem]
     assert all(c.cell_type == "markdown" for c in source.cells if C.is_manual(c))
+    title = source.cells[0].source
+    assert f"{auto:g} for the autograded" in title and f"{manual:g} graded by hand" in title, "the intro states the points"
+
+
+def test_every_autograded_cell_carries_the_judges_items(source):
+    assert item_problems(source) == []
+    for cell in source.cells:
+        if C.is_test(cell):
+            items = cell.metadata["coursegrad"]["items"]
+            assert sum(i["points"] for i in items) == C.points(cell)
+            assert all(set(i) <= {"name", "expr", "points", "rel", "abs"} for i in items)
+
+
+def test_item_problems_are_found(source):
+    broken = copy.deepcopy(source)
+    tests = [c for c in broken.cells if C.is_test(c)]
+    tests[0].metadata["coursegrad"]["items"][0]["points"] += 1
+    del tests[1].metadata["coursegrad"]
+    problems = item_problems(broken)
+    assert len(problems) == 2 and "sum to" in problems[0] and "no metadata.coursegrad.items" in problems[1]
+
+
+def rubric_points(text: str) -> tuple[float, list[float]]:
+    """The points a rubric announces ('**Rubric (2 points).**') and the points of its criteria ('- 1 point: ...')."""
+    total = float(re.search(r"\*\*Rubric \(([\d.]+) points?\)\.\*\*", text).group(1))
+    return total, [float(p) for p in re.findall(r"^- ([\d.]+) points?:", text, re.M)]
+
+
+def test_every_written_answer_has_a_rubric_with_points_per_criterion(source, paths):
+    manual = [c for c in source.cells if C.is_manual(c)]
+    assert manual
+    for cell in manual:
+        total, criteria = rubric_points(cell.source)
+        assert total == C.points(cell) == sum(criteria) and len(criteria) >= 2, C.grade_id(cell)
+        assert "**Model answer.**" in cell.source
+    assert "Rubric" not in paths[1].read_text(encoding="utf-8")
 
 
 def test_every_answer_has_a_check_and_every_check_has_hidden_or_partial_tests(source):
@@ -55,15 +106,17 @@ def test_every_answer_has_a_check_and_every_check_has_hidden_or_partial_tests(so
             assert re.search(r"^from coursegrad\.checks import", cell.source, re.M), "tests import their helpers afresh"
 
 
-def test_the_committed_student_version_is_what_the_generator_makes(tmp_path):
-    assert release.is_current(SOURCE, RELEASE), "run `coursegrad generate` and commit worksheets/release/"
-    out = release.generate(SOURCE, tmp_path / "student.ipynb")
-    assert out.read_bytes() == RELEASE.read_bytes()
+def test_the_committed_student_version_is_what_the_generator_makes(tmp_path, paths):
+    src, rel = paths
+    assert release.is_current(src, rel), "run `coursegrad generate` and commit worksheets/release/"
+    out = release.generate(src, tmp_path / "student.ipynb")
+    assert out.read_bytes() == rel.read_bytes()
 
 
-def test_the_student_version_leaks_no_solution_or_hidden_test(source, student):
-    text = RELEASE.read_text(encoding="utf-8")
-    for secret in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "expect_close", "default_rng(838)", "dD @ X.T"):
+def test_the_student_version_leaks_no_solution_or_hidden_test(source, student, paths):
+    text = paths[1].read_text(encoding="utf-8")
+    assert all(secret in paths[0].read_text(encoding="utf-8") for secret in SECRETS[paths[0].stem])
+    for secret in ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "expect_close", *SECRETS[paths[0].stem]):
         assert secret not in text
     assert [C.grade_id(c) for c in student.cells] == [C.grade_id(c) for c in source.cells]
     for mine, theirs in zip(source.cells, student.cells, strict=True):
@@ -92,6 +145,11 @@ def test_student_version_is_locked_and_checksummed_like_nbgraders(student):
 
 
 def test_generator_rejects_malformed_sources(source):
+    cells = source.cells
+    readonly = next(i for i, c in enumerate(cells) if c.cell_type == "code" and C.is_locked(c) and not C.is_grade(c))
+    answer = next(i for i, c in enumerate(cells) if C.is_solution(c) and "### END SOLUTION" in c.source)
+    test = next(i for i, c in enumerate(cells) if C.is_test(c))
+
     def broken(edit):
         nb = copy.deepcopy(source)
         edit(nb)
@@ -99,19 +157,19 @@ def test_generator_rejects_malformed_sources(source):
             release.student_version(nb)
 
     def solution_in_readonly(nb):
-        nb.cells[1].source += "\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION"
+        nb.cells[readonly].source += "\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION"
 
     def unterminated(nb):
-        nb.cells[3].source = nb.cells[3].source.replace("### END SOLUTION", "")
+        nb.cells[answer].source = nb.cells[answer].source.replace("### END SOLUTION", "")
 
     def duplicate_id(nb):
-        C.meta(nb.cells[4])["grade_id"] = "ex1_answer"
+        C.meta(nb.cells[test])["grade_id"] = C.grade_id(nb.cells[answer])
 
     def no_points(nb):
-        del C.meta(nb.cells[4])["points"]
+        del C.meta(nb.cells[test])["points"]
 
     def hidden_tests_outside_a_test(nb):
-        nb.cells[3].source += "\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS"
+        nb.cells[answer].source += "\n### BEGIN HIDDEN TESTS\n### END HIDDEN TESTS"
 
     for edit in (solution_in_readonly, unterminated, duplicate_id, no_points, hidden_tests_outside_a_test):
         broken(edit)
@@ -119,22 +177,24 @@ def test_generator_rejects_malformed_sources(source):
 
 def test_solved_version_types_in_the_answers_without_markers(source, student):
     nb = solved(student, source)
-    answer = next(c for c in nb.cells if C.grade_id(c) == "ex1_answer").source
-    assert "f_value = -6.0" in answer and "SOLUTION" not in answer and "NotImplementedError" not in answer
+    for mine, theirs in zip(source.cells, nb.cells, strict=True):
+        if C.is_solution(mine) and mine.cell_type == "code":
+            assert "SOLUTION" not in theirs.source and "NotImplementedError" not in theirs.source
+            assert re.search(r"BEGIN SOLUTION\n(.*?)\n.*END SOLUTION", mine.source, re.S).group(1).strip() in theirs.source
 
 
-def expected_errors_in_readme() -> list[tuple[int, str, str]]:
+def expected_errors_in_readme(name: str) -> list[tuple[int, str, str]]:
     text = README.read_text(encoding="utf-8")
-    table = text.split("<!-- expected-errors:start -->")[1].split("<!-- expected-errors:end -->")[0]
+    table = text.split(f"<!-- expected-errors:start {name} -->")[1].split("<!-- expected-errors:end -->")[0]
     rows = re.findall(r"^\| (\d+) \| `(\w+)` \| (\w+) \|$", table, re.M)
     return [(int(i), gid, ename) for i, gid, ename in rows]
 
 
-def test_validation_solved_passes_unanswered_fails_cleanly_and_readme_lists_the_raising_cells():
-    report = validate(SOURCE, RELEASE, timeout=10)
+def test_validation_solved_passes_unanswered_fails_cleanly_and_readme_lists_the_raising_cells(paths):
+    report = validate(*paths, timeout=10)
     assert report.ok, report.problems
     raising = {gid for _, gid, _ in report.expected_errors}
-    student = release.read(RELEASE)
+    student = release.read(paths[1])
     assert {C.grade_id(c) for c in student.cells if C.is_test(c)} <= raising, "every check cell fails unanswered"
     assert all(C.is_test(c) or C.is_solution(c) for c in student.cells if C.grade_id(c) in raising)
-    assert report.expected_errors == expected_errors_in_readme(), "update the table in worksheets/README.md"
+    assert report.expected_errors == expected_errors_in_readme(paths[0].stem), "update the table in worksheets/README.md"

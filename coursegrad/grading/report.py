@@ -5,6 +5,7 @@
     out/summary.csv          one row per student: student, total, max_auto, max_total, manual_pending, status, notes
     out/feedback/<student>.md   what each check said, for the student to read
     out/written_answers.md   every student's written answers, question by question, for grading by hand
+                             (each question under its rubric, when the instructor source has one)
 
 `points` is empty for a written answer still to be graded by hand (`status` "manual"); `total`
 is the sum of the points so far. `reason` says why a question lost points; `notes` lists what
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 from coursegrad.grading.escape import csv_cell, file_name, md_block, md_inline
 from coursegrad.grading.grade import Question, Submission
@@ -60,8 +62,8 @@ def gradebook_rows(results: list[Submission]) -> list[dict]:
     return rows
 
 
-def write_all(results: list[Submission], out_dir: str | Path, worksheet: str) -> Path:
-    """Write the gradebook, summary, feedback files and written answers into `out_dir`."""
+def write_all(results: list[Submission], out_dir: str | Path, worksheet: str, rubrics: dict[str, str] | None = None) -> Path:
+    """Write the gradebook, summary, feedback files and written answers (with `rubrics`, see `rubrics_of`) into `out_dir`."""
     out = Path(out_dir)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
     _write_csv(out / "gradebook.csv", GRADEBOOK_FIELDS, gradebook_rows(results))
@@ -80,7 +82,7 @@ def write_all(results: list[Submission], out_dir: str | Path, worksheet: str) ->
     _write_csv(out / "summary.csv", SUMMARY_FIELDS, summary)
     for s in results:
         (out / "feedback" / f"{safe_name(s.student)}.md").write_text(feedback(s, worksheet), encoding="utf-8")
-    (out / "written_answers.md").write_text(written_answers(results, worksheet), encoding="utf-8")
+    (out / "written_answers.md").write_text(written_answers(results, worksheet, rubrics), encoding="utf-8")
     return out
 
 
@@ -126,13 +128,36 @@ def feedback(s: Submission, worksheet: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def written_answers(results: list[Submission], worksheet: str) -> str:
-    """Every student's written answers, grouped by question, for grading by hand (shown verbatim, inert)."""
+def rubrics_of(source: Any) -> dict[str, str]:
+    """grade_id -> rubric of each written answer in the instructor notebook `source` (a path or notebook).
+
+    A rubric is the part of the instructor's answer cell from its `**Rubric` line up to its
+    `**Model answer` line (see worksheets/README.md); cells without one are left out.
+    """
+    from coursegrad.grading import cells as C
+    from coursegrad.grading.release import read
+
+    nb = read(source) if isinstance(source, (str, Path)) else source
+    out = {}
+    for cell in nb.cells:
+        text = cell.source
+        if C.is_manual(cell) and "**Rubric" in text:
+            out[C.grade_id(cell)] = text[text.index("**Rubric") :].split("**Model answer")[0].strip()
+    return out
+
+
+def written_answers(results: list[Submission], worksheet: str, rubrics: dict[str, str] | None = None) -> str:
+    """Every student's written answers, grouped by question, for grading by hand (shown verbatim, inert).
+
+    Each question starts with its rubric from the instructor source (`rubrics`, see `rubrics_of`), if it has one.
+    """
     ids = [q.grade_id for q in results[0].questions if q.kind == "manual"] if results else []
     lines = [f"# Written answers: {md_inline(worksheet)}", ""]
     lines.append("Enter the points in gradebook.csv (rows with status 'manual').")
     for gid in ids:
         lines += ["", f"## {gid}", ""]  # grade_ids are letters, digits, _ and -
+        if rubrics and gid in rubrics:
+            lines += [rubrics[gid], ""]  # the instructor's own text
         for s in results:
             text = s.written.get(gid)
             shown = "(not answered)" if text is None or not text.strip() or s.status != "graded" else text.strip()

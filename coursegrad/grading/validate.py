@@ -7,6 +7,9 @@
    each test errors (no time-out, no dead kernel), and runs in the grader give 0 points.
 4. Run as a student runs it (Restart & Run All), only answer cells (NotImplementedError) and
    check cells raise; `expected_errors` lists them, for the browser tests and the README.
+5. Every autograded cell carries the items the grader's judge scores outside the kernel
+   (`metadata.coursegrad.items`: a name, a Python expression and points each; the points sum
+   to the cell's nbgrader points; see worksheets/README.md, "Grading protocol").
 """
 
 from __future__ import annotations
@@ -48,13 +51,39 @@ def solved(student: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbf
     return nb
 
 
+def item_problems(source: nbformat.NotebookNode) -> list[str]:
+    """What is wrong with the judge's items of each autograded cell (empty list: fine)."""
+    problems = []
+    for cell in source.cells:
+        if not C.is_test(cell):
+            continue
+        gid, spec = C.grade_id(cell), cell.metadata.get("coursegrad", {})
+        items = spec.get("items") if isinstance(spec, dict) else None
+        if not isinstance(items, list) or not items:
+            problems.append(f"{gid}: no metadata.coursegrad.items for the grader's judge")
+            continue
+        if not isinstance(spec.get("setup", ""), str):
+            problems.append(f"{gid}: metadata.coursegrad.setup should be Python source (a string)")
+        names = [i.get("name") if isinstance(i, dict) else None for i in items]
+        for item in items:
+            ok = isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("expr"), str)
+            if not ok or not isinstance(item.get("points"), (int, float)) or item["points"] <= 0:
+                problems.append(f"{gid}: item {item!r} needs a name, an expr (strings) and points > 0")
+        if len(set(names)) != len(names):
+            problems.append(f"{gid}: item names repeat ({names})")
+        total = sum(i["points"] for i in items if isinstance(i, dict) and isinstance(i.get("points"), (int, float)))
+        if abs(total - C.points(cell)) > 1e-9:
+            problems.append(f"{gid}: its items' points sum to {total:g}, the cell is worth {C.points(cell):g}")
+    return problems
+
+
 def validate(source_path: str | Path, release_path: str | Path | None = None, timeout: float = 30) -> Validation:
     """Run the checks above on one worksheet."""
     source_path = Path(source_path)
     release_path = Path(release_path) if release_path else release.release_path(source_path)
     report = Validation(str(source_path))
     source = release.read(source_path)
-    report.problems += C.format_problems(source)
+    report.problems += C.format_problems(source) + item_problems(source)
     if report.problems:
         return report
     if not release.is_current(source_path, release_path):

@@ -63,17 +63,19 @@ def notebook_id(path: Path) -> str:
 def documented_errors(path: Path) -> dict[int, set[str]] | None:
     """The errors worksheets/README.md says the unanswered student version shows, by cell index.
 
-    Read from its expected-errors table (cell | grade_id | raises); used for this notebook only
-    if every row's grade_id sits at that cell index in it. None if there is no such table.
+    Read from its expected-errors table (cell | grade_id | raises), the one marked with the
+    notebook's name (`<!-- expected-errors:start NAME -->`, or an unnamed one); used for this
+    notebook only if every row's grade_id sits at that cell index in it. None if there is no such table.
     """
     readme = REPO / "worksheets" / "README.md"
     if not readme.exists():
         return None
     text = readme.read_text(encoding="utf-8")
-    start, end = text.find("<!-- expected-errors:start -->"), text.find("<!-- expected-errors:end -->")
-    if start < 0 or end < start:
+    tables = re.findall(r"<!-- expected-errors:start ?([\w.-]*) -->(.*?)<!-- expected-errors:end -->", text, re.S)
+    table = next((body for name, body in tables if name in ("", path.stem)), None)
+    if table is None:
         return None
-    rows = re.findall(r"^\|\s*(\d+)\s*\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|", text[start:end], re.MULTILINE)
+    rows = re.findall(r"^\|\s*(\d+)\s*\|\s*`([^`]+)`\s*\|\s*(\w+)\s*\|", table, re.MULTILINE)
     cells = _load(path)["cells"]
     at = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): i for i, c in enumerate(cells)}
     if not rows or any(at.get(grade_id) != int(index) for index, grade_id, _ in rows):

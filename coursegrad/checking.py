@@ -1,0 +1,250 @@
+"""A toolkit for checking a student's answers: strict reading, closeness, hints by kind of error, partial credit.
+
+Nothing here knows any exercise. A worksheet's checks (`coursegrad.exercises.*`) compute the
+right values privately and hand them to these functions, which say *what* is wrong, never
+what the answer is:
+
+    >>> judge("df_da", -6.0, 6.0, mistakes=[Mistake(2.0, "that is the local gradient alone.")])
+    'df_da: the size is right but the sign is wrong. Follow the signs of the upstream and local gradients.'
+    >>> judge("df_da", 2.0, 6.0, mistakes=[Mistake(2.0, "that is the local gradient alone.")])
+    'df_da: that is the local gradient alone.'
+    >>> judge("df_da", 6.0, 6.0) is None
+    True
+
+The kinds of error a hint can name, in the order `judge` tries them: not a number (or not a
+finite one), a known mistake (`Mistake(value, hint)`: the value a typical slip gives, and what
+that slip is), the right size with the wrong sign, and otherwise "not right yet" with the
+exercise's general hint. `report` prints ✓ for the right answers and raises one
+AssertionError listing the hints for the others; `partial_credit` prints the same and returns
+the points earned (each part worth its share), which nbgrader takes as the cell's score.
+
+Answers are read strictly (`as_number`, `as_array`): only real numbers count, and a subclass of
+float is read by its stored value, so an object that merely *says* it equals the answer earns nothing.
+Two numbers agree when |got − want| ≤ max(abs_tol, rel·|want|), the rule the grader's judge uses.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+import numpy as np
+
+__all__ = [
+    "REL",
+    "ABS",
+    "Mistake",
+    "as_number",
+    "as_numbers",
+    "as_array",
+    "close",
+    "expect_close",
+    "expect_shape",
+    "expect_choice",
+    "judge",
+    "judge_all",
+    "report",
+    "partial_credit",
+    "call_student",
+]
+
+REL, ABS = 1e-6, 1e-9  # the default tolerances, the same as the grader's judge
+_EXACT_NUMBER_TYPES = {int, float} | {np.dtype(c).type for c in "bhilqBHILQefd"}
+SIGN_HINT = "the size is right but the sign is wrong. Follow the signs of the upstream and local gradients."
+
+
+class Mistake(NamedTuple):
+    """A typical wrong answer: the value it gives, and a hint saying what the slip is (not the answer)."""
+
+    value: Any
+    hint: str
+
+
+# ---------------------------------------------------------------------------
+# Reading answers strictly
+# ---------------------------------------------------------------------------
+
+
+def as_number(name: str, x: Any) -> float:
+    """Your answer `x` as a plain float, or an AssertionError saying what kind of value is expected.
+
+    Only real numbers count. A subclass of float or int is read by its stored value
+    (float.__float__), so overriding `__eq__` or `__sub__` cannot fake an answer.
+    """
+    if isinstance(x, (bool, np.bool_)):
+        raise AssertionError(f"{name} should be a number, got the bool {x!r}.")
+    if type(x) in _EXACT_NUMBER_TYPES or (type(x) is np.ndarray and x.shape == () and x.dtype.kind in "biuf"):
+        value = float(x)
+    elif isinstance(x, float):
+        value = float.__float__(x)
+    elif isinstance(x, int):
+        value = float(int.__index__(x))
+    elif hasattr(x, "grad") and hasattr(x, "data"):
+        raise AssertionError(f"{name} should be a plain number; you assigned a Value. Use its .data or .grad.")
+    else:
+        raise AssertionError(f"{name} should be a number such as -1.5, got {type(x).__name__}.")
+    if not math.isfinite(value):
+        raise AssertionError(f"{name} is {value}: it should be a finite number.")
+    return value
+
+
+def as_numbers(name: str, x: Any, n: int) -> list[float]:
+    """A list, tuple or 1-D array of `n` numbers, each read strictly."""
+    if type(x) is np.ndarray and x.dtype.kind in "biuf" and x.ndim == 1:
+        x = x.tolist()
+    if type(x) not in (list, tuple):
+        raise AssertionError(f"{name} should be a list of {n} numbers, e.g. [1.0, 2.0, ...], got {type(x).__name__}.")
+    if len(x) != n:
+        raise AssertionError(f"{name} should hold {n} numbers, it holds {len(x)}.")
+    return [as_number(f"{name}[{i}]", v) for i, v in enumerate(x)]
+
+
+def as_array(name: str, x: Any, shape: tuple[int, ...]) -> np.ndarray:
+    """A numpy array of real, finite numbers with exactly `shape` (a gradient has its variable's shape)."""
+    if type(x) is not np.ndarray:
+        raise AssertionError(f"{name} should be a numpy array, got {type(x).__name__}.")
+    if x.dtype.kind not in "biuf":
+        raise AssertionError(f"{name} should hold real numbers, its dtype is {x.dtype}.")
+    if x.shape != tuple(shape):
+        raise AssertionError(f"{name} has shape {x.shape}; it should have the shape of the variable it is the gradient of.")
+    if not np.all(np.isfinite(x)):
+        raise AssertionError(f"{name} holds nan or inf.")
+    return np.asarray(x, dtype=float)
+
+
+def close(got: Any, want: Any, rel: float = REL, abs_tol: float = ABS) -> bool:
+    """|got − want| ≤ max(abs_tol, rel·|want|) for every element (numbers or arrays of one shape)."""
+    got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+    if got.shape != want.shape:
+        return False
+    return bool(np.all(np.abs(got - want) <= np.maximum(abs_tol, rel * np.abs(want))))
+
+
+# ---------------------------------------------------------------------------
+# Plain assertions (the hidden tests use these)
+# ---------------------------------------------------------------------------
+
+
+def expect_close(name: str, got: Any, want: Any, rel: float = REL, abs_tol: float = ABS) -> None:
+    """Assert that the answer `got` (read strictly) is `want` within the tolerance of `close`.
+
+    `want` may be a number, a list of numbers or an array; the message says which answer (or
+    which elements) are wrong, not what they should be.
+    """
+    if isinstance(want, np.ndarray):
+        values = as_array(name, got, want.shape)
+    elif isinstance(want, (list, tuple)):
+        values = np.array(as_numbers(name, got, len(want)))
+    else:
+        values = as_number(name, got)
+    if isinstance(want, (list, tuple, np.ndarray)):
+        wrong = [
+            i for i, (v, w) in enumerate(zip(np.ravel(values), np.ravel(want), strict=True)) if not close(v, w, rel, abs_tol)
+        ]
+        if wrong:
+            raise AssertionError(f"{name}: element(s) {wrong[:10]} are not right yet.")
+    elif not close(values, want, rel, abs_tol):
+        raise AssertionError(f"{name} is not right yet.")
+
+
+def expect_shape(name: str, got: Any, want: tuple) -> None:
+    """Assert that the answer `got` is the tuple of ints `want` (e.g. a shape (4, 3))."""
+    if type(got) not in (tuple, list) or len(got) != len(want):
+        example = "(4,)" if len(want) == 1 else "(2, 7)"
+        raise AssertionError(f"{name} should be a tuple of {len(want)} integer(s), like {example}.")
+    values = [as_number(f"{name}[{i}]", v) for i, v in enumerate(got)]
+    if values != [float(w) for w in want]:
+        raise AssertionError(f"{name} is not right yet.")
+
+
+def expect_choice(name: str, got: Any, want: str, options: str) -> None:
+    """Assert that the answer `got` is the letter `want`, one of `options` (e.g. "ABCD"); spaces around it are ignored."""
+    if type(got) is not str or len(got.strip()) != 1 or got.strip() not in options:
+        raise AssertionError(f"{name} should be one of the capital letters {', '.join(options)} (a string, e.g. 'A').")
+    if got.strip() != want:
+        raise AssertionError(f"{name} is not right yet.")
+
+
+# ---------------------------------------------------------------------------
+# Hints by kind of error, reports and partial credit
+# ---------------------------------------------------------------------------
+
+
+def judge(name: str, got: Any, want: Any, mistakes: Iterable[Mistake] = (), hint: str = "", rel: float = REL) -> str | None:
+    """None if `got` is right; otherwise the hint for the kind of error it is (never the answer).
+
+    `want` is a number or a list of numbers; the kinds are tried in this order: not (a list of)
+    numbers, a known `Mistake`, the right size with the wrong sign, anything else.
+    """
+    try:
+        value = as_numbers(name, got, len(want)) if isinstance(want, (list, tuple)) else as_number(name, got)
+    except AssertionError as err:
+        return str(err)
+    if close(value, want, rel):
+        return None
+    for wrong in mistakes:
+        if close(value, wrong.value, rel) and not close(wrong.value, want, rel):
+            return f"{name}: {wrong.hint}"
+    if np.any(np.asarray(want) != 0) and close(value, -np.asarray(want, dtype=float), rel):
+        return f"{name}: {SIGN_HINT}"
+    if isinstance(want, (list, tuple)):
+        wrong_at = [i for i, (v, w) in enumerate(zip(value, want, strict=True)) if not close(v, w, rel)]
+        return f"{name}: element(s) {wrong_at} are not right yet. {hint}".rstrip()
+    return f"{name}: not right yet. {hint}".rstrip()
+
+
+def judge_all(expected: dict[str, tuple], answers: dict[str, Any], rel: float = REL) -> dict[str, str | None]:
+    """`judge` every given answer against `expected[name] = (want, mistakes, hint)`; unknown names are a TypeError."""
+    unknown = sorted(set(answers) - set(expected))
+    if unknown:
+        raise TypeError(f"unknown answer name(s) {unknown}; this check knows {sorted(expected)}.")
+    if not answers:
+        first = next(iter(expected))
+        raise TypeError(f"pass your answers by name, e.g. {first}={first}.")
+    return {name: judge(name, got, *expected[name], rel=rel) for name, got in answers.items()}
+
+
+def report(judged: dict[str, str | None]) -> None:
+    """Print ✓ for every right answer (hint None); raise one AssertionError listing the hints for the rest."""
+    for name, hint in judged.items():
+        if hint is None:
+            print(f"✓ {name} is right")
+    wrong = [hint for hint in judged.values() if hint is not None]
+    if wrong:
+        raise AssertionError("\n".join(wrong))
+
+
+def partial_credit(judged: dict[str, str | None], points: float, weights: dict[str, float] | None = None) -> float:
+    """Print ✓/✗ per part and 'points: p / points'; return p, the sum of the right parts' shares.
+
+    Every part is worth an equal share of `points` unless `weights` (summing to `points`) says
+    otherwise. Earning nothing raises AssertionError (so an unanswered cell fails, as in nbgrader).
+    """
+    weights = weights or {name: points / len(judged) for name in judged}
+    for name, hint in judged.items():
+        print(f"✓ {name} is right" if hint is None else f"✗ {hint}")
+    earned = float(sum(weights[name] for name, hint in judged.items() if hint is None))
+    print(f"points: {earned:g} / {float(points):g}")
+    if earned == 0:
+        raise AssertionError("no part is right yet: see the hints above.")
+    return earned
+
+
+def call_student(fn: Any, *args: Any, shown: str | None = None) -> Any:
+    """Call the student's function `fn(*args)`; turn a failure into an AssertionError saying where it failed.
+
+    `shown` is how the call is described in the message (default: the function's name and "...").
+    """
+    name = getattr(fn, "__name__", "your function")
+    call = shown or f"{name}(...)"
+    if not callable(fn):
+        raise AssertionError(f"{name} should be a function (def ...), got {type(fn).__name__}.")
+    try:
+        return fn(*args)
+    except NotImplementedError:
+        raise AssertionError(f"{name} is not written yet (it raises NotImplementedError).") from None
+    except RecursionError:
+        raise AssertionError(f"{call} hit Python's recursion limit: use a loop (and a stack) instead of recursion.") from None
+    except Exception as err:  # the student's code failed: say where, keep it short
+        raise AssertionError(f"{call} raised {type(err).__name__}: {str(err)[:300]}") from None
