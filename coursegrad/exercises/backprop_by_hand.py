@@ -1,7 +1,10 @@
 """Worksheet 1's checks: backpropagation by hand. Each says *what* is wrong with a hint, never the answer.
 
-    >>> check_graph_backward(df_da=-6.0)                         # doctest: +SKIP
-    AssertionError: df_da: the size is right but the sign is wrong. ...
+    >>> check_graph_backward(df_da=-6.0)
+    Traceback (most recent call last):
+    AssertionError: df_da: the size is right but the sign is wrong. Follow the signs of the upstream and local gradients.
+    >>> check_graph_backward(df_dc=3.0)
+    ✓ df_dc is right
 
 The right values are computed here, privately (functions starting with `_`), with the engine,
 so they are as right as backpropagation itself. Reading this file tells you how to *get* them,
