@@ -1,4 +1,5 @@
-"""Plots for the lectures: the sigmoid's gradient, the multiplication effect, vanishing gradients.
+"""Plots for the lectures: the sigmoid's gradient, the multiplication effect, vanishing gradients,
+a two-layer classifier's decision regions and loss curve.
 
 Every plot comes in two parts: a `..._data()` function that computes the numbers
 with the engine (so a notebook or a test can print and check them) and a
@@ -54,6 +55,14 @@ __all__ = [
     "plot_layer_gradient_norms",
     "activation_training_data",
     "plot_activation_training",
+    "CLASS_STYLES",
+    "train_two_layer_classifier",
+    "two_layer_scores",
+    "decision_regions",
+    "region_colors",
+    "plot_decision_boundary",
+    "plot_loss_curve",
+    "plot_two_layer_training",
 ]
 
 # The Okabe–Ito palette, which colour-blind readers can tell apart. Curves also
@@ -588,4 +597,117 @@ def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=9, loc="upper right")
     ax.grid(True, linewidth=0.4, alpha=0.5)
+    return fig
+
+
+# ---------------------------------------------------------------------------
+# A two-layer classifier: training, decision regions, loss curve (lecture 5)
+# ---------------------------------------------------------------------------
+
+# One (colour, marker) per class: classes never differ by colour alone.
+CLASS_STYLES = [(COLORS["blue"], "o"), (COLORS["vermillion"], "s"), (COLORS["green"], "^"), (COLORS["orange"], "D")]
+
+
+def train_two_layer_classifier(
+    X: np.ndarray, y: np.ndarray, hidden: int = 50, learning_rate: float = 1.0, steps: int = 1000, every: int = 50, seed: int = 0
+) -> dict:
+    """Train affine → ReLU → affine → softmax cross-entropy with the engine, by full-batch gradient descent.
+
+    The network is `nn.MLP([features, hidden, classes], "relu", seed=seed)`. Returns
+    {"loss": the loss before each step and after the last (steps + 1 values; NaN once
+    training has blown up), "snapshots": {step: [W1, b1, W2, b2]} every `every` steps
+    and at the last step reached, "diverged": the step where the forward pass overflowed, or None}.
+    """
+    if not (isinstance(steps, (int, np.integer)) and steps >= 0 and isinstance(every, (int, np.integer)) and every >= 1):
+        raise ValueError(f"train_two_layer_classifier: steps (≥ 0) and every (≥ 1) are whole numbers, got {steps!r}, {every!r}.")
+    if not (np.isfinite(learning_rate) and learning_rate > 0):
+        raise ValueError(f"train_two_layer_classifier: learning_rate must be a positive number, got {learning_rate!r}.")
+    classes = int(np.max(y)) + 1
+    model = nn.MLP([X.shape[1], hidden, classes], activation="relu", seed=seed)
+    losses, snapshots, diverged = np.full(steps + 1, np.nan), {}, None
+    for step in range(steps + 1):
+        model.zero_grad()
+        try:
+            with np.errstate(over="ignore", invalid="ignore"):  # the engine raises on the overflow itself
+                loss = nn.softmax_cross_entropy(model(X), y)
+        except (FloatingPointError, OverflowError):  # the weights grew until a logit overflowed
+            diverged = step
+            break
+        losses[step] = loss.data
+        if step % every == 0 or step == steps:
+            snapshots[step] = [p.data.copy() for p in model.parameters()]
+        if step == steps:
+            break
+        loss.backward()
+        nn.sgd_step(model.parameters(), learning_rate)
+    return {"loss": losses, "snapshots": snapshots, "diverged": diverged}
+
+
+def two_layer_scores(params: Sequence[np.ndarray], X: np.ndarray) -> np.ndarray:
+    """The class scores relu(X·W1 + b1)·W2 + b2 of a two-layer network, params = [W1, b1, W2, b2]."""
+    W1, b1, W2, b2 = params
+    return np.maximum(X @ W1 + b1, 0.0) @ W2 + b2
+
+
+def decision_regions(predict, X: np.ndarray, resolution: int = 200, margin: float = 0.25) -> dict:
+    """The class `predict` picks (argmax of its scores) on a resolution × resolution grid covering X.
+
+    `predict` maps an (n, 2) array of points to (n, C) scores. Returns {"extent": (x0, x1, y0, y1),
+    "classes": the grid of class indices, row 0 at the bottom (y0)}.
+    """
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    classes = np.argmax(predict(grid), axis=1).reshape(resolution, resolution)
+    return {"extent": (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])), "classes": classes}
+
+
+def region_colors(classes: np.ndarray, alpha: float = 0.3) -> np.ndarray:
+    """RGBA pixels for a grid of class indices: each class's colour, pale (alpha) so the points stay readable."""
+    from matplotlib.colors import to_rgba
+
+    palette = np.array([to_rgba(color, alpha) for color, _ in CLASS_STYLES])
+    return palette[np.asarray(classes) % len(palette)]
+
+
+def plot_decision_boundary(
+    predict, X: np.ndarray, y: np.ndarray, ax=None, *, resolution: int = 200, figsize=(4.8, 4.4)
+) -> Figure:
+    """The plane coloured by the class `predict` picks, with the data points on top (one colour and marker per class)."""
+    fig, ax = _new_axes(ax, figsize)
+    regions = decision_regions(predict, X, resolution)
+    ax.imshow(region_colors(regions["classes"]), origin="lower", extent=regions["extent"], interpolation="nearest", aspect="auto")
+    for k in np.unique(y):
+        color, marker = CLASS_STYLES[int(k) % len(CLASS_STYLES)]
+        ax.scatter(*X[y == k].T, s=16, color=color, marker=marker, edgecolors="white", linewidths=0.5, label=f"class {k}")
+    accuracy = float(np.mean(np.argmax(predict(X), axis=1) == y))
+    ax.set_title(f"Decision regions (training accuracy {accuracy:.0%})", fontsize=10)
+    ax.set_xlabel("x₁")
+    ax.set_ylabel("x₂")
+    ax.legend(fontsize=8, loc="upper right", framealpha=0.9)
+    return fig
+
+
+def plot_loss_curve(losses: Sequence[float], ax=None, *, figsize=(4.8, 4.4)) -> Figure:
+    """The training loss against the step, on a log scale; the dotted line is log C, the loss of a uniform guess."""
+    fig, ax = _new_axes(ax, figsize)
+    losses = np.asarray(losses, dtype=np.float64)
+    ax.semilogy(np.arange(losses.size), losses, color=COLORS["blue"], linewidth=2, label="training loss")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("softmax cross-entropy (log scale)")
+    ax.set_title("Loss during training", fontsize=10)
+    ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
+    return fig
+
+
+def plot_two_layer_training(predict, X: np.ndarray, y: np.ndarray, losses: Sequence[float], *, figsize=(10.0, 4.2)) -> Figure:
+    """Two panels: the decision regions of the trained classifier and its loss curve."""
+    fig = Figure(figsize=figsize, dpi=DPI, layout="constrained")
+    left, right = fig.subplots(1, 2)
+    plot_decision_boundary(predict, X, y, ax=left)
+    plot_loss_curve(losses, ax=right)
+    classes = int(np.max(y)) + 1
+    right.axhline(math.log(classes), color=COLORS["grey"], linestyle=":", linewidth=1)
+    right.text(0.99, math.log(classes), f"log {classes}: a uniform guess", ha="right", va="bottom",
+               transform=right.get_yaxis_transform(), fontsize=9)  # fmt: skip
     return fig

@@ -1,0 +1,158 @@
+"""The slider explorer of lecture 5: a two-layer classifier's decision regions as it trains.
+
+`classifier_explorer()` trains affine → ReLU → affine → softmax cross-entropy on the spiral
+(`nn.spiral_dataset`) with the engine, for the hidden size H and learning rate the sliders
+choose, and shows the regions each class gets and the loss curve at any training step.
+
+It follows `coursegrad.widgets`: controls in `.sliders`, results in `.state`, numbers in a
+`coursegrad-readout` box as `<span class="coursegrad-number" data-name=...>`, the picture as
+SVG drawn once with the moving parts on top (`SvgFigure`). A training run is made once per
+(H, learning rate) and kept, with the weights every `every` steps, so moving the step slider
+only looks them up. CSS classes: coursegrad-classifier-explorer, with sliders
+coursegrad-slider-hidden, coursegrad-slider-lr and coursegrad-slider-step; the regions are an
+<image class="coursegrad-regions"> in the plot's overlay.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from typing import Any
+
+import numpy as np
+
+from coursegrad import nn, plots
+from coursegrad.widgets import Explorer, SvgFigure, _lines, _plot_box, _readout_box, _slider, number
+
+__all__ = ["ClassifierExplorer", "classifier_explorer"]
+
+MARKERS = ("circle", "square", "diamond")  # one shape per class, as well as a colour
+
+
+class ClassifierExplorer(Explorer):
+    """Sliders for the hidden size, learning rate and training step of the lecture's two-layer classifier.
+
+    `.state`: hidden, lr, step (the step shown: the last one with weights at or before the
+    slider's), loss and accuracy there, losses (the whole run), diverged (the step where the
+    logits overflowed, or None), parameters (how many weights and biases).
+    """
+
+    def __init__(self, hidden: int = 50, lr: float = 1.0, steps: int = 300, every: int = 20, seed: int = 0):
+        if steps % every:
+            raise ValueError(f"classifier_explorer: steps ({steps}) must be a multiple of every ({every}).")
+        self.steps, self.every, self.seed = steps, every, seed
+        self.X, self.y = nn.spiral_dataset(seed=seed)
+        self.classes = int(self.y.max()) + 1
+        self._runs: dict[tuple[int, float], dict] = {}
+        self._regions: dict[tuple[int, float, int], str] = {}
+        self.sliders = {
+            "hidden": _slider("hidden", "hidden units H", hidden, 1, 100, 1, integer=True),
+            "lr": _slider("lr", "learning rate", lr, -2, 1, 0.25, log=True),
+            "step": _slider("step", "training step", steps, 0, steps, every, integer=True),
+        }
+        for name in ("hidden", "lr"):  # each new value trains a network: only once the handle is let go
+            self.sliders[name].continuous_update = False
+        self.state: dict[str, Any] = {"error": None}
+        self.readout = _readout_box(2)
+        self._build_figure()
+        self.plot = _plot_box(self.fig)
+        import ipywidgets as widgets
+
+        s = self.sliders
+        self._finish("classifier-explorer", [widgets.HBox([s["hidden"], s["lr"]]), s["step"], self.readout, self.plot])
+
+    def _build_figure(self) -> None:
+        from matplotlib.figure import Figure
+
+        self.fig = Figure(figsize=(9.0, 3.9), dpi=plots.DPI)
+        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.91, wspace=0.25)
+        self.ax_regions, self.ax_loss = self.fig.subplots(1, 2)
+        self.extent = plots.decision_regions(lambda P: np.zeros((len(P), 1)), self.X, resolution=2)["extent"]
+        self.ax_regions.set_xlim(*self.extent[:2])
+        self.ax_regions.set_ylim(*self.extent[2:])
+        self.ax_regions.set_xlabel("x₁")
+        self.ax_regions.set_ylabel("x₂")
+        self.ax_regions.set_title("The class each point of the plane gets", fontsize=10)
+        self.ax_loss.set_yscale("log")
+        self.ax_loss.set_ylim(1e-2, 1e1)
+        self.ax_loss.set_xlim(0, self.steps)
+        self.ax_loss.axhline(math.log(self.classes), color=plots.COLORS["grey"], linestyle=":", linewidth=1)
+        self.ax_loss.text(self.steps, math.log(self.classes), f"log {self.classes}: a uniform guess ", ha="right", va="bottom",
+                          fontsize=8)  # fmt: skip
+        self.ax_loss.set_xlabel("training step")
+        self.ax_loss.set_ylabel("softmax cross-entropy (log scale)")
+        self.ax_loss.set_title("Training loss", fontsize=10)
+        self.ax_loss.grid(True, which="major", linewidth=0.4, alpha=0.5)
+        self.canvas = SvgFigure(self.fig)
+        self._points = "".join(  # the data, drawn over the regions; it never moves
+            self.canvas.marker(self.ax_regions, a, b, f"class{k}", plots.CLASS_STYLES[k][0], MARKERS[k % 3], 2.6)
+            for (a, b), k in zip(self.X, self.y, strict=True)
+        )
+
+    def run(self, hidden: int, lr: float) -> dict:
+        """The training run for (hidden, lr): made with `plots.train_two_layer_classifier` once, then kept."""
+        key = (hidden, round(lr, 12))
+        if key not in self._runs:
+            self._runs[key] = plots.train_two_layer_classifier(self.X, self.y, hidden, lr, self.steps, self.every, self.seed)
+        return self._runs[key]
+
+    def _regions_svg(self, hidden: int, lr: float, step: int, params: list) -> str:
+        key = (hidden, round(lr, 12), step)
+        if key not in self._regions:
+            grid = plots.decision_regions(lambda P: plots.two_layer_scores(params, P), self.X, resolution=120)
+            left, top, right, bottom = self.canvas.box(self.ax_regions)
+            self._regions[key] = (
+                f'<image class="coursegrad-regions" data-name="regions" x="{left:.2f}" y="{top:.2f}" '
+                f'width="{right - left:.2f}" height="{bottom - top:.2f}" preserveAspectRatio="none" '
+                f'href="data:image/png;base64,{_png(plots.region_colors(grid["classes"], 0.35))}"/>'
+            )
+        return self._regions[key]
+
+    def _recompute(self, changed: str | None) -> None:
+        hidden, lr = int(self.sliders["hidden"].value), float(self.sliders["lr"].value)
+        run = self.run(hidden, lr)
+        step = max(k for k in run["snapshots"] if k <= int(self.sliders["step"].value))
+        params = run["snapshots"][step]
+        accuracy = float(np.mean(np.argmax(plots.two_layer_scores(params, self.X), axis=1) == self.y))
+        loss = float(run["loss"][step])
+        count = sum(p.size for p in params)
+        self.state.update(hidden=hidden, lr=lr, step=step, loss=loss, accuracy=accuracy, losses=run["loss"],
+                          diverged=run["diverged"], parameters=count)  # fmt: skip
+        stopped = "" if run["diverged"] is None else f" Training blew up at step {number('diverged', run['diverged'])}."
+        self.readout.value = _lines(
+            f"H = {number('hidden', hidden)} hidden units ({number('parameters', count)} weights and biases), "
+            f"learning rate {number('lr', lr)}.{stopped}",
+            f"After step {number('step', step)}: loss {number('loss', loss)}, "
+            f"training accuracy {number('accuracy', 100 * accuracy)} %.",
+        )
+        done = np.arange(self.steps + 1)
+        shapes = [
+            self._regions_svg(hidden, lr, step, params),
+            self._points,
+            self.canvas.curve(self.ax_loss, done, run["loss"], "losses", plots.COLORS["blue"], 2.0),
+            self.canvas.vline(self.ax_loss, step, "step"),
+            self.canvas.marker(self.ax_loss, step, loss, "loss", plots.COLORS["vermillion"], "circle", 5),
+        ]
+        self.plot.value = self.canvas.render(shapes)
+
+
+def _png(rgba: np.ndarray) -> str:
+    """RGBA pixels (row 0 at the bottom) as a base64 PNG."""
+    from matplotlib.image import imsave
+
+    buf = io.BytesIO()
+    imsave(buf, rgba, format="png", origin="lower")
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def classifier_explorer(hidden: int = 50, lr: float = 1.0, steps: int = 300) -> ClassifierExplorer:
+    """Sliders for the hidden size H, the learning rate and the training step of a two-layer classifier on the spiral.
+
+    The network relu(X·W1 + b1)·W2 + b2 with softmax cross-entropy is trained by the engine
+    (full-batch gradient descent, the same seeded start for every setting). The left plot
+    colours the plane by the class the network picks at the chosen step, the right one
+    shows the loss curve. Too few hidden units cannot bend the boundary around the arms;
+    too large a learning rate makes the loss go up instead of down.
+    """
+    return ClassifierExplorer(hidden, lr, steps)

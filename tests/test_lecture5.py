@@ -1,0 +1,249 @@
+"""Lecture 5 (a network by hand): its predict and write-it-yourself cells, the numbers its prose states,
+its explorer (headless), the plots it draws and the never-raising array check."""
+
+from __future__ import annotations
+
+import nbformat
+import numpy as np
+import pytest
+
+from coursegrad import nn, plots
+from coursegrad.array_checks import check_array
+from coursegrad.notebooks import LECTURES
+
+NOTEBOOK = LECTURES / "05_network_by_hand.ipynb"
+
+
+@pytest.fixture(scope="module")
+def nb():
+    return nbformat.read(NOTEBOOK, as_version=4)
+
+
+def _outputs(cell) -> str:
+    return "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
+
+
+def _shown(nb) -> str:
+    return "\n".join(_outputs(c) for c in nb.cells if c.cell_type == "code")
+
+
+# ---------------------------------------------------------------------------
+# Students act: predictions before the outputs that answer them, a line to write
+# ---------------------------------------------------------------------------
+
+
+def test_at_least_three_prediction_cells_stored_unanswered(nb):
+    predict = [i for i, c in enumerate(nb.cells) if "predict" in c.metadata.get("tags", [])]
+    assert len(predict) >= 3
+    for i in predict:
+        source = nb.cells[i].source
+        assert "my_prediction = ..." in source and source.rstrip().endswith(")") and "check_prediction(" in source
+        assert _outputs(nb.cells[i]).startswith("✎ Make your prediction first"), f"cell {i} is stored answered"
+
+
+def test_each_prediction_is_answered_below_it_not_above(nb):
+    """The output that answers a prediction comes after it; no cell above shows it."""
+    answers = {  # a prediction's blank, and the printed text that answers it
+        "the loss of the untrained network": "loss of the untrained network: 1.1229",
+        "first example's right class": "-0.1674",
+        "how many of the four candidates": "equals dW: False",
+        "every row's upstream gradient for class 0 is 0.01": "db2 = [3. 3. 3.]",
+    }
+    for blank, answer in answers.items():
+        (i,) = [k for k, c in enumerate(nb.cells) if "predict" in c.metadata.get("tags", []) and blank in c.source]
+        above = "\n".join(_outputs(c) for c in nb.cells[:i] if c.cell_type == "code")
+        below = "\n".join(_outputs(c) for c in nb.cells[i + 1 : i + 3] if c.cell_type == "code")
+        assert answer in below, f"the prediction '{blank}' is not answered right below it"
+        assert answer not in above, f"the prediction '{blank}' is answered above it"
+
+
+def test_the_predictions_accept_the_right_answer_and_hint_at_wrong_ones(capsys):
+    """Run the lecture's checks with a right and a wrong answer, as a student would."""
+    from coursegrad.predict import check_prediction
+
+    s, y = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0]]), np.array([0, 2])
+    answer = lambda: nn.softmax_cross_entropy(s, y).local_grads[0][0, 0]  # noqa: E731 - the lecture's answer key
+    check_prediction(-0.1674, answer, hint="h", rel=0.02)
+    check_prediction(-0.3348, answer, hint="h", rel=0.02, mistakes=[(-0.3348, "mean over N")])
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["✔ Right: -0.1674.", "✘ Not yet: mean over N"]
+
+
+def test_write_it_yourself_cell_then_a_hidden_worked_solution(nb):
+    (i,) = [k for k, c in enumerate(nb.cells) if c.source.startswith("# Write it yourself")]
+    cell, solution = nb.cells[i], nb.cells[i + 1]
+    assert "dz1 = ...\n" in cell.source and "db1 = ...\n" in cell.source and "check_array(" in cell.source
+    assert _outputs(cell).count("✎ Write the line for") == 2  # stored unanswered, and the check did not raise
+    assert solution.metadata.get("jupyter", {}).get("source_hidden") is True
+    assert "dz1 = dh * (z1 > 0)" in solution.source
+    assert _outputs(solution).count("✔ Right") == 2
+
+
+def test_widget_cell_is_the_only_one_not_compared(nb):
+    ignored = [c for c in nb.cells if "nbval-ignore-output" in c.metadata.get("tags", [])]
+    assert len(ignored) == 1 and "classifier_explorer(" in ignored[0].source
+
+
+# ---------------------------------------------------------------------------
+# Every number the prose states is a computed output
+# ---------------------------------------------------------------------------
+
+CLAIMS = [  # (the prose says, an output shows)
+    ("a network with 303 parameters", "b2 (3,): 303 parameters"),
+    ("$[4, 5, 6]$, lands in column 1", "dW =\n [[4. 0.]\n [5. 0.]\n [6. 0.]]"),
+    ("`dS.T @ h` puts $[3, 4]$ into **row** 1", "dS.T @ h: shape (2, 2), [[3.0, 4.0], [0.0, 0.0]]  equals dW: False"),
+    ("only `h.T @ dS` is right", " h.T @ dS: shape (2, 2), [[3.0, 0.0], [4.0, 0.0]]  equals dW: True"),
+    ("cannot wrap around three arms: 48%", "H =  2, learning rate  1.0: loss 1.107 → 0.876, accuracy 48%"),
+    ("$H = 5$ reaches 80%", "H =  5, learning rate  1.0: loss 1.119 → 0.449, accuracy 80%"),
+    ("$H = 50$ reaches 97%", "H = 50, learning rate  1.0: loss 1.123 → 0.128, accuracy 97%"),
+    ("only down to 0.556 and the accuracy is 68%", "H = 50, learning rate  0.1: loss 1.123 → 0.556, accuracy 68%"),
+    ("(2.978 against 1.123) and the accuracy is 33%", "H = 50, learning rate 10.0: loss 1.123 → 2.978, accuracy 33%"),
+    ("agree with the engine to $10^{-12}$", "W1: by hand == engine (to 1e-12): True"),
+    ("the network separates the spiral", "training accuracy after 300 steps: 97.0%"),
+    ("Each row of `dscores` sums to $0$", "row sums all 0: True"),
+]
+
+
+@pytest.mark.parametrize(("said", "computed"), CLAIMS, ids=[c[0][:40] for c in CLAIMS])
+def test_numbers_in_the_prose_are_computed(nb, said, computed):
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert " ".join(said.split()) in " ".join(prose.split()), f"the prose no longer says {said!r}"
+    assert computed in _shown(nb), f"no output shows {computed!r}"
+
+
+def test_engine_and_by_hand_agree_in_the_stored_outputs(nb):
+    shown = _shown(nb)
+    for name in ("W1", "b1", "W2", "b2"):
+        assert f"{name}: by hand == engine (to 1e-12): True" in shown
+    assert "engine and by-hand losses agree at every step: True" in shown
+    assert "PASSED: backprop agrees with central differences" in shown
+    assert shown.count("largest difference / largest gradient = < 1e-6") == 4
+
+
+def test_the_lectures_training_matches_an_independent_numpy_run():
+    """The lecture's numbers (300 steps, H = 50, lr 1) from a training loop written here, not the notebook's."""
+    X, y = nn.spiral_dataset()
+    W1, b1, W2, b2 = (p.data.copy() for p in nn.MLP([2, 50, 3], activation="relu", seed=0).parameters())
+    n = len(y)
+    for _ in range(300):
+        z1 = X @ W1 + b1
+        h = np.maximum(z1, 0)
+        s = h @ W2 + b2
+        p = np.exp(s - s.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        d = (p - np.eye(3)[y]) / n
+        dz1 = d @ W2.T * (z1 > 0)
+        W1, b1, W2, b2 = W1 - X.T @ dz1, b1 - dz1.sum(0), W2 - h.T @ d, b2 - d.sum(0)
+    accuracy = np.mean(np.argmax(plots.two_layer_scores([W1, b1, W2, b2], X), axis=1) == y)
+    assert f"{accuracy:.1%}" == "97.0%"
+    run = plots.train_two_layer_classifier(X, y, hidden=50, learning_rate=1.0, steps=300)
+    np.testing.assert_allclose(run["snapshots"][300][0], W1, rtol=1e-8, atol=1e-10)
+
+
+# ---------------------------------------------------------------------------
+# The explorer, without a browser
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    from coursegrad.classifier_explorer import classifier_explorer
+
+    return classifier_explorer(hidden=5, lr=1.0, steps=60)
+
+
+def test_explorer_shows_the_engines_training(explorer):
+    X, y = nn.spiral_dataset()
+    run = plots.train_two_layer_classifier(X, y, hidden=5, learning_rate=1.0, steps=60, every=20)
+    st = explorer.state
+    assert (st["hidden"], st["step"], st["parameters"], st["error"]) == (5, 60, 2 * 5 + 5 + 5 * 3 + 3, None)
+    assert st["loss"] == pytest.approx(run["loss"][60], rel=1e-12)
+    acc = np.mean(np.argmax(plots.two_layer_scores(run["snapshots"][60], X), axis=1) == y)
+    assert st["accuracy"] == pytest.approx(acc)
+    assert f'data-name="loss" data-value="{st["loss"]!r}"' in explorer.readout.value
+    assert explorer.plot.value.count('class="coursegrad-regions"') == 1
+
+
+def test_explorer_step_slider_looks_up_and_other_sliders_retrain(explorer):
+    before = explorer.plot.value
+    explorer.sliders["step"].value = 20
+    assert explorer.state["step"] == 20 and explorer.plot.value != before
+    assert explorer.state["loss"] == pytest.approx(explorer.state["losses"][20])
+    runs = len(explorer._runs)
+    explorer.sliders["hidden"].value = 6
+    assert len(explorer._runs) == runs + 1 and explorer.state["parameters"] == 2 * 6 + 6 + 6 * 3 + 3
+    explorer.sliders["hidden"].value = 5  # back: the kept run, no new training
+    assert len(explorer._runs) == runs + 1
+    explorer.sliders["lr"].value = 10.0
+    assert explorer.state["lr"] == 10.0 and explorer.state["error"] is None
+    assert repr(explorer) == "ClassifierExplorer(hidden=5, lr=10.0, step=20)"
+
+
+def test_explorer_rejects_steps_that_are_not_a_multiple_of_every():
+    from coursegrad.classifier_explorer import ClassifierExplorer
+
+    with pytest.raises(ValueError, match="must be a multiple of every"):
+        ClassifierExplorer(steps=30, every=20)
+
+
+# ---------------------------------------------------------------------------
+# Plots
+# ---------------------------------------------------------------------------
+
+
+def test_decision_regions_classify_each_grid_point_by_argmax():
+    X = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    regions = plots.decision_regions(lambda P: np.c_[P[:, 0], -P[:, 0]], X, resolution=5, margin=0.0)
+    assert regions["extent"] == (-1.0, 1.0, -1.0, 1.0)
+    assert regions["classes"][:, -1].tolist() == [0] * 5 and regions["classes"][:, 0].tolist() == [1] * 5
+
+
+def test_training_diverges_cleanly_and_rejects_bad_settings():
+    X, y = nn.spiral_dataset(20)
+    run = plots.train_two_layer_classifier(X, y, hidden=5, learning_rate=1e100, steps=50, every=1)
+    assert run["diverged"] is not None and np.isnan(run["loss"][run["diverged"]:]).all()
+    assert max(run["snapshots"]) < run["diverged"]
+    with pytest.raises(ValueError, match="learning_rate must be a positive number"):
+        plots.train_two_layer_classifier(X, y, learning_rate=-1.0)
+    with pytest.raises(ValueError, match="whole numbers"):
+        plots.train_two_layer_classifier(X, y, steps=10, every=0)
+
+
+def test_two_layer_figure_has_two_axes_and_is_deterministic():
+    X, y = nn.spiral_dataset(20)
+    run = plots.train_two_layer_classifier(X, y, hidden=5, steps=20)
+    params = run["snapshots"][20]
+    figs = [plots.plot_two_layer_training(lambda P: plots.two_layer_scores(params, P), X, y, run["loss"]) for _ in range(2)]
+    assert repr(figs[0]) == "<Figure size 1000x420 with 2 Axes>"
+    assert plots.figure_to_svg(figs[0]) == plots.figure_to_svg(figs[1])
+
+
+# ---------------------------------------------------------------------------
+# check_array: never raises, never shows the answer
+# ---------------------------------------------------------------------------
+
+WANT = np.array([[1.0, 0.0], [0.0, 2.5]])
+
+
+@pytest.mark.parametrize(
+    ("yours", "expected"),
+    [
+        (..., "✎ Write the line for g first"),
+        (None, "✎ Write the line for g first"),
+        (WANT.copy(), "✔ Right: g agrees with the answer in all 4 entries."),
+        (WANT.T.copy() + np.eye(2), "✘ Not yet: 2 of 4 entries of g differ. HINT"),
+        (WANT[0], "✘ Not yet: g has shape (2,), but a gradient has the shape of what it is the gradient of: (2, 2). HINT"),
+        (-WANT, "✘ Not yet: the sign"),
+        ("text", "✘ g should be an array of numbers; you have str 'text'."),
+    ],
+)
+def test_check_array_verdicts(capsys, yours, expected):
+    check_array("g", yours, lambda: WANT, hint="HINT", mistakes=[(-WANT, "the sign")])
+    out = capsys.readouterr().out
+    assert out.startswith(expected), out
+    assert "2.5" not in out  # never the answer
+
+
+def test_check_array_never_raises(capsys):
+    check_array("g", np.ones(2), lambda: 1 / 0, hint="")
+    assert capsys.readouterr().out.startswith("✘ Could not check g (ZeroDivisionError")
