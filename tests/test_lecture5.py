@@ -247,3 +247,61 @@ def test_check_array_verdicts(capsys, yours, expected):
 def test_check_array_never_raises(capsys):
     check_array("g", np.ones(2), lambda: 1 / 0, hint="")
     assert capsys.readouterr().out.startswith("✘ Could not check g (ZeroDivisionError")
+
+
+# ---------------------------------------------------------------------------
+# The cells a student fills in, answered: right answers are accepted, known mistakes get their hint
+# ---------------------------------------------------------------------------
+
+
+def _run_until_the_explorer(nb, answers: dict[str, dict[str, str]]) -> None:
+    """Execute the lecture's code cells (up to its explorer) in one namespace; in a cell whose first line
+    contains a key of `answers`, replace each blank line `old` by `new`."""
+    namespace: dict = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        if "classifier_explorer" in cell.source:
+            break
+        source = cell.source
+        for key, lines in answers.items():
+            if key in source.splitlines()[0]:
+                for old, new in lines.items():
+                    assert old in source, f"the cell {key!r} has no line {old!r}"
+                    source = source.replace(old, new)
+        exec(compile(source, "<lecture 5>", "exec"), namespace)  # noqa: S102 - the course's own notebook
+
+
+BLANK = "my_prediction = ..."
+
+
+def test_answered_cells_say_right(nb, capsys, monkeypatch):
+    monkeypatch.chdir(NOTEBOOK.parent)
+    right = {
+        "the loss of the untrained network": {BLANK: "my_prediction = 1.0986"},
+        "first example's right class": {BLANK: "my_prediction = -0.1674"},
+        "how many of the four candidates": {BLANK: "my_prediction = 4"},
+        "upstream gradient for class 0": {BLANK: "my_prediction = 3.0"},
+        "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 > 0)", "db1 = ...": "db1 = dz1.sum(axis=0)"},
+    }
+    _run_until_the_explorer(nb, right)
+    out = capsys.readouterr().out
+    assert "✎" not in out and "✘" not in out, out
+    assert out.count("✔ Right") == 4 + 2 + 2  # four predictions, the two written lines, the worked solution
+
+
+def test_known_mistakes_get_their_hints(nb, capsys, monkeypatch):
+    monkeypatch.chdir(NOTEBOOK.parent)
+    wrong = {
+        "the loss of the untrained network": {BLANK: "my_prediction = 1 / 3"},
+        "first example's right class": {BLANK: "my_prediction = -0.3348"},
+        "upstream gradient for class 0": {BLANK: "my_prediction = 0.01"},
+        "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 >= 0)", "db1 = ...": "db1 = (dh * (z1 > 0)).sum(axis=1)"},
+    }
+    _run_until_the_explorer(nb, wrong)
+    out = capsys.readouterr().out
+    assert "✘ Not yet: that is the probability of the right class; the loss is −log of it." in out
+    assert "✘ Not yet: that is p₀ − 1; the loss is the mean over N = 2 examples." in out
+    assert "✘ Not yet: that is what one row sends" in out
+    assert "✘ Not yet: at z1 = 0 exactly (the 3 points at the centre)" in out
+    assert "✘ Not yet: db1 has shape (300,), but a gradient has the shape of what it is the gradient of: (50,)." in out
