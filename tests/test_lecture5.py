@@ -275,33 +275,37 @@ def _run_until_the_explorer(nb, answers: dict[str, dict[str, str]]) -> None:
 BLANK = "my_prediction = ..."
 
 
-def test_answered_cells_say_right(nb, capsys, monkeypatch):
-    monkeypatch.chdir(NOTEBOOK.parent)
-    right = {
-        "the loss of the untrained network": {BLANK: "my_prediction = 1.0986"},
-        "first example's right class": {BLANK: "my_prediction = -0.1674"},
-        "how many of the four candidates": {BLANK: "my_prediction = 4"},
-        "upstream gradient for class 0": {BLANK: "my_prediction = 3.0"},
-        "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 > 0)", "db1 = ...": "db1 = dz1.sum(axis=0)"},
-    }
-    _run_until_the_explorer(nb, right)
-    out = capsys.readouterr().out
-    assert "✎" not in out and "✘" not in out, out
-    assert out.count("✔ Right") == 4 + 2 + 2  # four predictions, the two written lines, the worked solution
+RIGHT = {
+    "the loss of the untrained network": {BLANK: "my_prediction = 1.0986"},
+    "first example's right class": {BLANK: "my_prediction = -0.1674"},
+    "how many of the four candidates": {BLANK: "my_prediction = 4"},
+    "upstream gradient for class 0": {BLANK: "my_prediction = 3.0"},
+    "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 > 0)", "db1 = ...": "db1 = dz1.sum(axis=0)"},
+}
+WRONG = {
+    "the loss of the untrained network": {BLANK: "my_prediction = 1 / 3"},
+    "first example's right class": {BLANK: "my_prediction = -0.3348"},
+    "upstream gradient for class 0": {BLANK: "my_prediction = 0.01"},
+    "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 >= 0)", "db1 = ...": "db1 = (dh * (z1 > 0)).sum(axis=1)"},
+}
+SAID_TO_WRONG = [
+    "✘ Not yet: that is the probability of the right class; the loss is −log of it.",
+    "✘ Not yet: that is p₀ − 1; the loss is the mean over N = 2 examples.",
+    "✘ Not yet: that is what one row sends",
+    "✘ Not yet: at z1 = 0 exactly (the 3 points at the centre)",
+    "✘ Not yet: db1 has shape (300,), but a gradient has the shape of what it is the gradient of: (50,).",
+]
 
 
-def test_known_mistakes_get_their_hints(nb, capsys, monkeypatch):
+@pytest.mark.parametrize(("answers", "right"), [(RIGHT, True), (WRONG, False)], ids=["right", "known mistakes"])
+def test_filled_in_cells_are_judged(nb, capsys, monkeypatch, answers, right):
+    """Right answers: every check says right. Known mistakes: each gets its own hint."""
     monkeypatch.chdir(NOTEBOOK.parent)
-    wrong = {
-        "the loss of the untrained network": {BLANK: "my_prediction = 1 / 3"},
-        "first example's right class": {BLANK: "my_prediction = -0.3348"},
-        "upstream gradient for class 0": {BLANK: "my_prediction = 0.01"},
-        "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 >= 0)", "db1 = ...": "db1 = (dh * (z1 > 0)).sum(axis=1)"},
-    }
-    _run_until_the_explorer(nb, wrong)
+    _run_until_the_explorer(nb, answers)
     out = capsys.readouterr().out
-    assert "✘ Not yet: that is the probability of the right class; the loss is −log of it." in out
-    assert "✘ Not yet: that is p₀ − 1; the loss is the mean over N = 2 examples." in out
-    assert "✘ Not yet: that is what one row sends" in out
-    assert "✘ Not yet: at z1 = 0 exactly (the 3 points at the centre)" in out
-    assert "✘ Not yet: db1 has shape (300,), but a gradient has the shape of what it is the gradient of: (50,)." in out
+    if right:
+        assert "✎" not in out and "✘" not in out, out
+        assert out.count("✔ Right") == 4 + 2 + 2  # four predictions, the two written lines, the worked solution
+    else:
+        missing = [said for said in SAID_TO_WRONG if said not in out]
+        assert not missing, out
