@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from coursegrad.engine import Value, topological_order, unbroadcast
+from coursegrad.formatting import fmt, summary, superscript
 from coursegrad.layout import GRAD_SIZE, MAX_WIDTH, Layout, select_nodes, text_width
 from coursegrad.rasterise import svg_to_png
 from coursegrad.svg import HIGHLIGHT_CLASS, Box, SvgWriter
@@ -53,26 +54,6 @@ __all__ += ["HIGHLIGHT_CLASS", "MAX_WIDTH"]  # from svg and layout, for tests an
 # ---------------------------------------------------------------------------
 
 
-def fmt(x: Any) -> str:
-    """A number in at most 3 significant digits: -12, 0.731, -0.196, 1.2e-05."""
-    x = float(x)
-    if x == 0:
-        return "0"  # also turns -0.0 into 0
-    return f"{x:.3g}"
-
-
-def summary(x: Any, shape: bool = True) -> str:
-    """Short text for a value or gradient: a number, a short list, or shape and mean for larger arrays."""
-    if isinstance(x, np.ndarray):
-        if x.ndim == 1 and x.size <= 3:
-            return "[" + ", ".join(fmt(v) for v in x) + "]"
-        if x.size == 1:
-            return fmt(x.reshape(()))
-        return (f"{tuple(x.shape)} " if shape else "") + f"mean {fmt(x.mean())}"
-    return fmt(x)
-
-
-_SUPERSCRIPT = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
 _SYMBOLS = {
     "+": "+",
     "*": "×",
@@ -97,7 +78,7 @@ def gate_symbol(op: str) -> str:
             return "1/x"
         if n == "0.5":
             return "√x"
-        return "x" + n.translate(_SUPERSCRIPT) if all(c in "0123456789-." for c in n) else "x^" + n
+        return "x" + superscript(n) if all(c in "0123456789-." for c in n) else "x^" + n
     return op if len(op) <= 8 else op[:7] + "…"
 
 
