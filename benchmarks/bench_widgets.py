@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from coursegrad import widgets
+from coursegrad import classifier_explorer, widgets
 
 BUDGET_MS = 100.0
 
@@ -62,6 +62,7 @@ CASES = [
     ("multiplication_explorer", widgets.multiplication_explorer, ["a", "b", "scale", "lr"]),
     ("sigmoid_explorer", widgets.sigmoid_explorer, ["x"]),
     ("deep_sigmoid_explorer", widgets.deep_sigmoid_explorer, ["depth", "gain", "input_scale", "activation"]),
+    ("classifier_explorer (lecture 5)", lambda: classifier_explorer.classifier_explorer(), ["step", "hidden", "lr"]),
 ]
 
 
