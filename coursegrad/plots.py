@@ -40,6 +40,7 @@ __all__ = [
     "decades",
     "log_axis_without_ticks",
     "plain_log_ticks",
+    "local_gradient_data",
     "sigmoid_data",
     "plot_sigmoid",
     "linear_classifier_data",
@@ -56,11 +57,17 @@ __all__ = [
     "lr_divisor_that_retraces",
     "loss_curves_data",
     "plot_loss_curves",
+    "saturated_fraction",
+    "saturation_causes_data",
+    "hidden_saturation_during_training",
     "deep_network",
+    "deep_gradient_data",
     "deep_gradient_norms",
     "layer_gradient_norms_data",
     "plot_layer_gradient_norms",
+    "train_mlp",
     "activation_training_data",
+    "training_summary",
     "plot_activation_training",
     "CLASS_STYLES",
     "train_two_layer_classifier",
@@ -316,6 +323,24 @@ def _new_axes(ax, figsize: tuple[float, float]):
 # ---------------------------------------------------------------------------
 
 
+def local_gradient_data(activation: str = "sigmoid", x: Sequence[float] | np.ndarray | None = None) -> dict:
+    """An activation's value and local gradient at each x, both from the engine: {"x", "value", "derivative", "peak_x", "peak"}.
+
+    The derivative is the gradient backprop gives x (seeded with 1 at every point): σ'(x) = σ(x)(1 − σ(x))
+    for "sigmoid", 1 − tanh²(x) for "tanh", 1 for x > 0 (else 0) for "relu". `peak` is its largest value
+    on the grid (the activation's gain), at `peak_x`. Default grid: 401 points on [−10, 10] (x = 0 included).
+    """
+    if activation not in nn.ACTIVATIONS:
+        raise ValueError(f"local_gradient_data: unknown activation {activation!r}; choose one of {sorted(nn.ACTIVATIONS)}.")
+    x = np.linspace(-10.0, 10.0, 401) if x is None else np.asarray(x, dtype=np.float64)
+    xv = Value(x, "x")
+    out = nn.ACTIVATIONS[activation](xv)
+    out.backward(np.ones_like(x))
+    d = np.asarray(xv.grad)
+    peak = int(np.argmax(d))
+    return {"x": x, "value": out.data, "derivative": d, "peak_x": float(x[peak]), "peak": float(d[peak])}
+
+
 def sigmoid_data(x: Sequence[float] | np.ndarray | None = None) -> dict:
     """σ(x) = 1/(1 + e⁻ˣ) and its derivative σ'(x) = σ(x)(1 − σ(x)), both from the engine.
 
@@ -323,13 +348,8 @@ def sigmoid_data(x: Sequence[float] | np.ndarray | None = None) -> dict:
     It peaks at 0.25 at x = 0: at most a quarter of the gradient flows back through
     a sigmoid. Default grid: 401 points on [−10, 10] (x = 0 included).
     """
-    x = np.linspace(-10.0, 10.0, 401) if x is None else np.asarray(x, dtype=np.float64)
-    xv = Value(x, "x")
-    s = xv.sigmoid()
-    s.backward(np.ones_like(x))
-    d = np.asarray(xv.grad)
-    peak = int(np.argmax(d))
-    return {"x": x, "sigmoid": s.data, "derivative": d, "peak_x": float(x[peak]), "peak": float(d[peak])}
+    data = local_gradient_data("sigmoid", x)
+    return {**data, "sigmoid": data["value"]}
 
 
 def plot_sigmoid(ax=None, *, saturation: float = SATURATION, figsize=(6.4, 3.6)) -> Figure:
@@ -613,6 +633,65 @@ def _loss_panel(ax, steps: np.ndarray, curves: list, learning_rates: Sequence[fl
 
 
 # ---------------------------------------------------------------------------
+# Why might x be large? Saturated sigmoids, measured
+# ---------------------------------------------------------------------------
+
+
+def saturated_fraction(layer: nn.Layer, inputs: np.ndarray) -> float:
+    """The fraction of the layer's pre-activations x = inputs @ W + b with |x| > SATURATION (4: σ'(x) < 0.018)."""
+    layer(inputs)
+    return float(np.mean(np.abs(layer.pre_activation.data) > SATURATION))
+
+
+def saturation_causes_data(seed: int = 0) -> list[tuple[str, list[str], list[float]]]:
+    """Three causes of large pre-activations, each at a few settings: [(cause, settings, saturated fractions)].
+
+    A 16-unit sigmoid layer (weights seeded): 1. the 200 "blobs" inputs multiplied by 1, 10, 1000;
+    2. weight std 1/√n_in (LeCun), 1, 5; 3. fan-in n_in = 2…1000 of standard-normal inputs with
+    N(0, 1) weights, and again with LeCun's N(0, 1/n_in).
+    """
+    X, _ = nn.toy_dataset(200, "blobs", seed=seed)
+    rng = np.random.default_rng(seed)
+    wide = {n: rng.standard_normal((500, n)) for n in (2, 10, 100, 1000)}
+
+    def frac(inputs, scale=None):  # a fresh 16-unit sigmoid layer, seeded: its saturated fraction on `inputs`
+        return saturated_fraction(nn.Layer(inputs.shape[1], 16, "sigmoid", weight_scale=scale, rng=seed), inputs)
+
+    fan_in = [f"n_in {n}" for n in wide]
+    return [
+        ("1. unnormalised inputs", ["x1", "x10", "x1000"], [frac(X * c) for c in (1, 10, 1000)]),
+        ("2. large initial weights", ["std 1/√n_in", "std 1", "std 5"], [frac(X, s) for s in (None, 1.0, 5.0)]),
+        ("3. fan-in, N(0, 1) weights", fan_in, [frac(v, 1.0) for v in wide.values()]),
+        ("   fan-in, N(0, 1/n_in)", fan_in, [frac(v) for v in wide.values()]),
+    ]
+
+
+def hidden_saturation_during_training(
+    report: Sequence[int] = (0, 10, 100, 1000), learning_rate: float = 3.0, width: int = 16, n: int = 200, seed: int = 0
+) -> list[dict]:
+    """Train a one-hidden-layer sigmoid network (2 → width → 1) on the "blobs" data; its hidden layer at the `report` steps.
+
+    Each row: step, loss, w_norm = |W₁| (the hidden weights), saturated = fraction of hidden
+    pre-activations with |x| > SATURATION, mean_gain = the mean σ'(x) of the hidden units (at most 0.25):
+    the factor the hidden layer multiplies every gradient by on its way back.
+    """
+    X, y = nn.toy_dataset(n, "blobs", seed=seed)
+    model = nn.MLP([2, width, 1], activation="sigmoid", seed=seed)
+    rows = []
+    for step in range(max(report) + 1):
+        model.zero_grad()
+        loss = nn.logistic_loss(model(X).reshape(-1), y)
+        if step in report:
+            pre, W = model.layers[0].pre_activation.data, model.layers[0].W.data
+            s = 1.0 / (1.0 + np.exp(-pre))
+            row = {"step": step, "loss": loss.item(), "w_norm": float(np.linalg.norm(W))}
+            rows.append({**row, "saturated": float(np.mean(np.abs(pre) > SATURATION)), "mean_gain": float(np.mean(s * (1 - s)))})
+        loss.backward()
+        nn.sgd_step(model.parameters(), learning_rate)
+    return rows
+
+
+# ---------------------------------------------------------------------------
 # Vanishing gradients in a deep network
 # ---------------------------------------------------------------------------
 
@@ -622,8 +701,8 @@ def deep_network(
 ) -> nn.MLP:
     """An MLP 2 → width (× depth hidden layers) → 1, hidden weights ~ gain · N(0, 1) / √n_in.
 
-    gain None takes `GOOD_GAIN[activation]`: 1 for sigmoid and tanh (Xavier/LeCun),
-    √2 for relu (He), the usual choices that keep activations from shrinking or growing.
+    gain None takes `GOOD_GAIN[activation]`: 1 for sigmoid and tanh (LeCun initialisation, std 1/√n_in),
+    √2 for relu (He initialisation), the usual choices that keep activations from shrinking or growing.
     """
     if not (isinstance(depth, (int, np.integer)) and depth >= 1):
         raise ValueError(f"deep_network: depth must be a whole number ≥ 1, got {depth!r}.")
@@ -636,6 +715,27 @@ def deep_network(
     for layer in model.layers:
         layer.W.data = layer.W.data * gain
     return model
+
+
+def deep_gradient_data(
+    activation: str = "sigmoid",
+    depth: int = 10,
+    gain: float | None = None,
+    width: int = 32,
+    input_scale: float = 1.0,
+    n: int = 64,
+    seed: int = 0,
+) -> dict:
+    """One backward pass through `deep_network(...)` on n seeded examples: {"norms", "saturated"}.
+
+    `norms`: RMS size of ∂loss/∂W for each layer, first layer first (the last is the linear
+    output layer). `saturated`: the fraction of hidden pre-activations with |x| > SATURATION.
+    """
+    X, y = nn.toy_dataset(n, "blobs", noise=0.1, seed=seed)
+    model = deep_network(activation, depth, gain, width, seed)
+    norms = np.array(nn.layer_gradient_norms(model, X * input_scale, y))
+    pre = np.concatenate([np.ravel(layer.pre_activation.data) for layer in model.layers[:-1]])
+    return {"norms": norms, "saturated": float(np.mean(np.abs(pre) > SATURATION))}
 
 
 def deep_gradient_norms(
@@ -652,9 +752,7 @@ def deep_gradient_norms(
     Backprop multiplies by a local gradient at every layer; for a sigmoid that is at
     most 0.25, so the gradient reaching layer 1 of a deep sigmoid net is tiny.
     """
-    X, y = nn.toy_dataset(n, "blobs", noise=0.1, seed=seed)
-    model = deep_network(activation, depth, gain, width, seed)
-    return np.array(nn.layer_gradient_norms(model, X * input_scale, y))
+    return deep_gradient_data(activation, depth, gain, width, input_scale, n, seed)["norms"]
 
 
 def layer_gradient_norms_data(
@@ -721,6 +819,28 @@ def plot_layer_gradient_norms(
 # ---------------------------------------------------------------------------
 
 
+def train_mlp(
+    sizes: Sequence[int], activation: str, X: np.ndarray, y: np.ndarray, steps: int, learning_rate: float, seed: int = 0
+) -> dict:
+    """Full-batch gradient descent on the logistic loss of `nn.MLP(sizes, activation)`: {"loss", "accuracy", "outputs"}.
+
+    `loss` holds the loss before each step and after the last (`steps + 1` values); `outputs` is the
+    (lowest, highest) predicted probability σ(score) over the examples after training.
+    """
+    model = nn.MLP(list(sizes), activation=activation, seed=seed)
+    losses = []
+    for _ in range(steps):
+        model.zero_grad()
+        loss = nn.logistic_loss(model(X).reshape(-1), y)
+        losses.append(loss.item())
+        loss.backward()
+        nn.sgd_step(model.parameters(), learning_rate)
+    scores = model(X).reshape(-1)
+    losses.append(nn.logistic_loss(scores, y).item())
+    p = 1.0 / (1.0 + np.exp(-np.asarray(scores.data)))
+    return {"loss": np.array(losses), "accuracy": nn.accuracy(scores, y), "outputs": (float(p.min()), float(p.max()))}
+
+
 def activation_training_data(
     activations: Sequence[str] = ("sigmoid", "tanh", "relu"),
     depth: int = 6,
@@ -729,27 +849,27 @@ def activation_training_data(
     learning_rate: float = 0.1,
     n: int = 200,
     seed: int = 0,
+    shallow: Sequence[str] = (),
 ) -> dict:
-    """Train the same deep MLP on the "moons" data once per activation: {activation: {"loss", "accuracy"}}.
+    """Train the same deep MLP on the "moons" data once per activation: {name: `train_mlp` result}.
 
-    Same data, same initialisation seed, same learning rate; full-batch gradient descent on
-    the logistic loss. `loss` holds the loss before each step and after the last (`steps + 1` values).
+    Same data, same initialisation seed, same learning rate and steps. Each activation in `shallow`
+    is also trained with one hidden layer, as a control, under the name "<activation>, 1 hidden layer".
     """
     X, y = nn.toy_dataset(n, "moons", seed=seed)
-    results = {}
-    for activation in activations:
-        model = nn.MLP([2] + [width] * depth + [1], activation=activation, seed=seed)
-        losses = []
-        for _ in range(steps):
-            model.zero_grad()
-            loss = nn.logistic_loss(model(X).reshape(-1), y)
-            losses.append(loss.item())
-            loss.backward()
-            nn.sgd_step(model.parameters(), learning_rate)
-        scores = model(X).reshape(-1)
-        losses.append(nn.logistic_loss(scores, y).item())
-        results[activation] = {"loss": np.array(losses), "accuracy": nn.accuracy(scores, y)}
-    return results
+    runs = [(a, depth) for a in activations] + [(a, 1) for a in shallow]
+    return {
+        (a if d == depth else f"{a}, 1 hidden layer"): train_mlp([2] + [width] * d + [1], a, X, y, steps, learning_rate, seed)
+        for a, d in runs
+    }
+
+
+def training_summary(result: dict) -> str:
+    """How a trained network did, in words: its accuracy, or, if every output is the same ±1 %, that it predicts nothing."""
+    low, high = result["outputs"]
+    if high - low < 0.01:
+        return f"every output is {(low + high) / 2:.4f} ± {(high - low) / 2:.0e}: it predicts nothing"
+    return f"accuracy {result['accuracy']:.0%}"
 
 
 def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6.4, 3.6)) -> Figure:
@@ -758,12 +878,12 @@ def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6
     fig, ax = _new_axes(ax, figsize)
     for i, (activation, result) in enumerate(results.items()):
         ax.plot(result["loss"], **_line_style(i, marker=False), linewidth=2,
-                label=f"{activation} (accuracy {result['accuracy']:.0%})")  # fmt: skip
+                label=f"{activation} ({training_summary(result)})")  # fmt: skip
     ax.axhline(np.log(2.0), color=COLORS["grey"], linewidth=1, linestyle=":")
     ax.text(0.99, np.log(2.0), "log 2: guessing", ha="right", va="bottom", transform=ax.get_yaxis_transform(), fontsize=9)
     ax.set_xlabel("training step")
     ax.set_ylabel("logistic loss")
-    ax.set_title("The same deep network, trained with each activation")
+    ax.set_title("Deep networks, trained with each activation (same data, lr and steps)")
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=9, loc="upper right")
     ax.grid(True, linewidth=0.4, alpha=0.5)

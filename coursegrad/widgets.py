@@ -719,11 +719,17 @@ class DeepSigmoidExplorer(Explorer):
     def _norms(self, activation: str, depth: int, gain: float, input_scale: float) -> tuple[np.ndarray, float]:
         key = (activation, depth, gain, input_scale)
         if key not in self._cache:
-            model = plots.deep_network(activation, depth, gain, self.width)
-            norms = np.array(nn.layer_gradient_norms(model, self.X * input_scale, self.y))
-            pre = np.concatenate([np.ravel(layer.pre_activation.data) for layer in model.layers[:-1]])
-            self._cache[key] = (norms, float(np.mean(np.abs(pre) > plots.SATURATION)))
+            data = plots.deep_gradient_data(activation, depth, gain, self.width, input_scale, n=len(self.X))
+            self._cache[key] = (data["norms"], data["saturated"])
         return self._cache[key]
+
+    @staticmethod
+    def _saturation_note(activation: str) -> str:
+        """What |x| > 4 means for this activation: its local gradient there (ReLU has none to lose for x > 0)."""
+        if activation == "relu":
+            return " (ReLU does not saturate there: its local gradient is 1 for x &gt; 0)"
+        edge = plots.local_gradient_data(activation, [plots.SATURATION])["derivative"][0]
+        return f" (saturated: {activation}′ &lt; {fmt(edge)})"
 
     def _recompute(self, changed: str | None) -> None:
         s = self.sliders
@@ -738,7 +744,7 @@ class DeepSigmoidExplorer(Explorer):
             f"{act}, {depth} hidden layers: gradient at layer 1 {number('first', norms[0])}, "
             f"at the output layer {number('last', norms[-1])}; layer 1 gets {number('ratio', ratio)} of it.",
             f"{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
-            f"{' (saturated: σ′ &lt; 0.018)' if act == 'sigmoid' else ''}.",
+            f"{self._saturation_note(act)}.",
         )
         self.ax.set_ylim(*_decades(norms, step=2))
         layers = np.arange(1, depth + 2)

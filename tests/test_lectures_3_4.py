@@ -183,6 +183,7 @@ def test_the_loss_menu_switches_every_number_and_the_gradient_plot():
 # ---------------------------------------------------------------------------
 
 LECTURE_3 = LECTURES / "03_multiplication_effect.ipynb"
+LECTURE_4 = LECTURES / "04_vanishing_sigmoid.ipynb"
 
 # For each predict cell, in order: a right answer, a wrong one, and the output text that reveals the answer.
 PREDICTIONS = {
@@ -190,6 +191,12 @@ PREDICTIONS = {
         (1000, 0.001, "df/db = a = 1000"),
         (1000, 1e6, "1000.000000"),
         (1e6, 1000, "same loss as the raw run at every step"),
+    ],
+    LECTURE_4: [
+        (0.25, 0.5, "    0   0.500000    2.500e-01"),
+        ("about 1", "tiny", "dL/ds, label 0 (wrong)"),
+        (0.25**10, 2.5, "0.25^10 = 9.537e-07"),
+        (1.0, 0.25, "   0       0.25          1"),
     ],
 }
 
@@ -244,4 +251,104 @@ def test_predict_cells_say_right_for_the_answer_and_give_a_hint_otherwise(path):
     for i, (r, _, _) in zip(where, PREDICTIONS[path], strict=True):
         assert right[i].startswith("✔ Right"), (i, right[i])
         assert wrong[i].startswith("✘ Not yet"), (i, wrong[i])
-        assert f"{r:g}" not in wrong[i]  # the hint never gives the answer away
+        assert (r if isinstance(r, str) else f"{r:g}") not in wrong[i]  # the hint never gives the answer away
+
+
+# ---------------------------------------------------------------------------
+# Lecture 4: the facts its prose states
+# ---------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(x=st.floats(-12, 12), activation=st.sampled_from(["sigmoid", "tanh"]))
+def test_local_gradients_match_central_differences(x, activation):
+    f = {"sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v)), "tanh": np.tanh}[activation]
+    (engine,) = plots.local_gradient_data(activation, [x])["derivative"]
+    h = 1e-5
+    assert engine == pytest.approx((f(x + h) - f(x - h)) / (2 * h), rel=1e-5, abs=1e-10)
+
+
+def test_gains_sigmoid_a_quarter_tanh_one_and_tanh_saturates_too():
+    assert plots.local_gradient_data("sigmoid")["peak"] == pytest.approx(0.25) and plots.sigmoid_data()["peak_x"] == 0
+    tanh = plots.local_gradient_data("tanh")
+    assert tanh["peak"] == pytest.approx(1.0) and tanh["peak_x"] == 0
+    at4 = {a: plots.local_gradient_data(a, [4.0])["derivative"][0] for a in ("sigmoid", "tanh")}
+    assert at4["tanh"] < at4["sigmoid"] < 0.02  # tanh's tail is even flatter at the same x
+
+
+@settings(max_examples=30, deadline=None)
+@given(score=st.floats(-15, 15), label=st.sampled_from([0.0, 1.0]))
+def test_sigmoid_with_cross_entropy_has_no_sigma_prime_factor(score, label):
+    from coursegrad import nn
+
+    s = Value(np.array([score]))
+    nn.logistic_loss(s, [label]).backward()
+    assert s.grad[0] == pytest.approx(_sigmoid(score) - label, abs=1e-12)
+    h = 1e-6
+    numeric = (np.logaddexp(0, -(2 * label - 1) * (score + h)) - np.logaddexp(0, -(2 * label - 1) * (score - h))) / (2 * h)
+    assert s.grad[0] == pytest.approx(numeric, abs=1e-6)
+
+
+def test_saturation_causes_recomputed_with_numpy():
+    from coursegrad import nn
+
+    rows = {cause.strip(): (settings_, fractions) for cause, settings_, fractions in plots.saturation_causes_data()}
+    X4, _ = nn.toy_dataset(200, "blobs", seed=0)
+    layer = nn.Layer(2, 16, "sigmoid", rng=0)
+    for c, fraction in zip((1, 10, 1000), rows["1. unnormalised inputs"][1], strict=True):
+        assert fraction == pytest.approx(np.mean(np.abs(X4 * c @ layer.W.data + layer.b.data) > 4))
+    fan_in, lecun = rows["3. fan-in, N(0, 1) weights"][1], rows["fan-in, N(0, 1/n_in)"][1]
+    assert fan_in == sorted(fan_in) and fan_in[-1] > 0.8 and max(lecun) < 0.01
+
+
+def test_hidden_layer_saturates_more_as_training_goes_on():
+    from coursegrad import nn
+
+    rows = plots.hidden_saturation_during_training(report=(0, 10, 100, 1000), learning_rate=3.0)
+    assert [r["step"] for r in rows] == [0, 10, 100, 1000]
+    for key, sign in (("w_norm", 1), ("saturated", 1), ("mean_gain", -1)):
+        assert np.all(sign * np.diff([r[key] for r in rows]) > 0), key
+    assert rows[-1]["saturated"] > 10 * rows[0]["saturated"]
+    X4, _ = nn.toy_dataset(200, "blobs", seed=0)  # step 0 recomputed from a fresh network of the same seed
+    first = nn.MLP([2, 16, 1], activation="sigmoid", seed=0).layers[0]
+    pre = X4 @ first.W.data + first.b.data
+    assert rows[0]["mean_gain"] == pytest.approx(np.mean(_sigmoid(pre) * (1 - _sigmoid(pre))))
+    assert rows[0]["w_norm"] == pytest.approx(np.linalg.norm(first.W.data))
+
+
+@pytest.fixture(scope="module")
+def training():
+    return plots.activation_training_data(("sigmoid", "tanh", "relu"), depth=6, width=16, steps=300, shallow=("sigmoid",))
+
+
+def test_deep_sigmoid_plateaus_with_every_output_at_one_half(training):
+    deep = training["sigmoid"]
+    low, high = deep["outputs"]
+    assert 0.5 - 1e-3 < low <= high < 0.5 + 1e-3
+    assert abs(deep["loss"][-1] - np.log(2)) < 1e-3
+    assert plots.training_summary(deep).startswith("every output is 0.5000 ± ")
+    assert "accuracy" not in plots.training_summary(deep)
+
+
+def test_the_one_hidden_layer_control_learns_at_the_same_rate_and_steps(training):
+    control = training["sigmoid, 1 hidden layer"]
+    assert len(control["loss"]) == len(training["sigmoid"]["loss"]) == 301
+    assert control["accuracy"] > 0.75 and control["loss"][-1] < 0.5
+    assert plots.training_summary(control) == f"accuracy {control['accuracy']:.0%}"
+
+
+def test_the_deep_sigmoid_plateau_is_not_a_wall():
+    """Lecture 4 says: at 10 × the learning rate and 10 × the steps, the deep sigmoid network does leave the plateau."""
+    from coursegrad import nn
+
+    X4, y4 = nn.toy_dataset(200, "moons", seed=0)
+    result = plots.train_mlp([2] + [16] * 6 + [1], "sigmoid", X4, y4, steps=3000, learning_rate=1.0)
+    assert result["loss"][-1] < 0.6 and result["accuracy"] > 0.8
+
+
+def test_relu_gradients_explode_with_large_weights_and_sigmoid_units_saturate():
+    he = plots.deep_gradient_data("relu", depth=10)["norms"][0]
+    big = plots.deep_gradient_data("relu", depth=10, gain=8.0)["norms"][0]
+    assert big > 1e6 * he
+    assert plots.deep_gradient_data("sigmoid", depth=10, gain=8.0)["saturated"] > 0.4
+    assert plots.deep_gradient_data("tanh", depth=10, gain=8.0)["saturated"] > 0.5

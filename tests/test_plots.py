@@ -354,6 +354,6 @@ def test_deep_sigmoid_network_does_not_train_but_tanh_and_relu_do():
     assert tanh["loss"][-1] < 0.2 and relu["loss"][-1] < 0.2
     assert tanh["accuracy"] > 0.95 and relu["accuracy"] > 0.95
     fig = plots.plot_activation_training(results)
-    assert [line.get_label() for line in fig.axes[0].get_lines()][:3] == [
-        f"{a} (accuracy {results[a]['accuracy']:.0%})" for a in ("sigmoid", "tanh", "relu")
-    ]
+    labels = [line.get_label() for line in fig.axes[0].get_lines()][:3]
+    assert labels[0].startswith("sigmoid (every output is 0.5000 ± ")  # no accuracy: every output is the same
+    assert labels[1:] == [f"{a} (accuracy {results[a]['accuracy']:.0%})" for a in ("tanh", "relu")]
