@@ -23,6 +23,7 @@ from collections.abc import Sequence
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from coursegrad import nn
 from coursegrad.engine import Value
@@ -738,21 +739,14 @@ def deep_gradient_data(
     return {"norms": norms, "saturated": float(np.mean(np.abs(pre) > SATURATION))}
 
 
-def deep_gradient_norms(
-    activation: str = "sigmoid",
-    depth: int = 10,
-    gain: float | None = None,
-    width: int = 32,
-    input_scale: float = 1.0,
-    n: int = 64,
-    seed: int = 0,
-) -> np.ndarray:
+def deep_gradient_norms(activation: str = "sigmoid", depth: int = 10, gain: float | None = None, **options) -> np.ndarray:
     """RMS size of ∂loss/∂W for each layer of `deep_network(...)` (first layer first), by one backward pass.
 
     Backprop multiplies by a local gradient at every layer; for a sigmoid that is at
     most 0.25, so the gradient reaching layer 1 of a deep sigmoid net is tiny.
+    `options` (width, input_scale, n, seed) are those of `deep_gradient_data`.
     """
-    return deep_gradient_data(activation, depth, gain, width, input_scale, n, seed)["norms"]
+    return deep_gradient_data(activation, depth, gain, **options)["norms"]
 
 
 def layer_gradient_norms_data(
@@ -776,8 +770,17 @@ def layer_gradient_norms_data(
         pairs = [(a, float(gains)) for a in activations]
     else:
         pairs = [(a, float(g)) for a in activations for g in gains]
-    curves = {(a, g): deep_gradient_norms(a, depth, g, width, input_scale, seed=seed) for a, g in pairs}
+    curves = {(a, g): deep_gradient_norms(a, depth, g, width=width, input_scale=input_scale, seed=seed) for a, g in pairs}
     return {"layers": np.arange(1, depth + 2), "curves": curves}
+
+
+def _gain_label(activation: str, gain: float) -> str:
+    """"relu, gain √2 (He)", "sigmoid, gain 1 (LeCun)", or "tanh, gain 4": the initialisation named where it has a name."""
+    if math.isclose(gain, math.sqrt(2.0)) and activation == "relu":
+        return f"{activation}, gain √2 (He)"
+    if gain == 1.0 and activation in ("sigmoid", "tanh"):
+        return f"{activation}, gain 1 (LeCun)"
+    return f"{activation}, gain {gain:.3g}"
 
 
 def plot_layer_gradient_norms(
@@ -803,8 +806,11 @@ def plot_layer_gradient_norms(
             **_line_style(i),
             linewidth=1.8,
             markersize=6,
-            label=f"{a}, gain {g:.3g}",
+            label=_gain_label(a, g),
         )
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{round(math.log10(v))}" if v > 0 else ""))
+    ax.yaxis.set_minor_locator(NullLocator())  # plain-text labels: math-text ones take a second to lay out
     ax.set_xlabel("layer   (1 = next to the input, last = output layer)")
     ax.set_ylabel("RMS of ∂loss/∂W (log scale)")
     ax.set_title(f"Gradient reaching each layer of a {depth}-hidden-layer network")

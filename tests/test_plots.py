@@ -251,7 +251,7 @@ def test_plot_layer_gradient_norms_lines_and_log_scale():
     fig = plots.plot_layer_gradient_norms(activations=("sigmoid", "relu"), depth=5)
     (ax,) = fig.axes
     assert ax.get_yscale() == "log"
-    assert [line.get_label() for line in ax.lines] == ["sigmoid, gain 1", "relu, gain 1.41"]
+    assert [line.get_label() for line in ax.lines] == ["sigmoid, gain 1 (LeCun)", "relu, gain √2 (He)"]
     data = plots.layer_gradient_norms_data(("sigmoid", "relu"), depth=5)
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), data["curves"][("sigmoid", 1.0)])
 
