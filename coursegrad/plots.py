@@ -23,7 +23,6 @@ from collections.abc import Sequence
 import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
 
 from coursegrad import nn
 from coursegrad.engine import Value
@@ -808,9 +807,7 @@ def plot_layer_gradient_norms(
             markersize=6,
             label=_gain_label(a, g),
         )
-    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=8))
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{round(math.log10(v))}" if v > 0 else ""))
-    ax.yaxis.set_minor_locator(NullLocator())  # plain-text labels: math-text ones take a second to lay out
+    plain_log_ticks(ax)  # plain-text 10ⁿ labels: math-text ones take a second to lay out
     ax.set_xlabel("layer   (1 = next to the input, last = output layer)")
     ax.set_ylabel("RMS of ∂loss/∂W (log scale)")
     ax.set_title(f"Gradient reaching each layer of a {depth}-hidden-layer network")
