@@ -68,7 +68,7 @@ class ClassifierExplorer(Explorer):
         self.fig = Figure(figsize=(9.0, 3.9), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.91, wspace=0.25)
         self.ax_regions, self.ax_loss = self.fig.subplots(1, 2)
-        self.extent = plots.decision_regions(lambda P: np.zeros((len(P), 1)), self.X, resolution=2)["extent"]
+        self.extent = plots.region_extent(self.X)
         self.ax_regions.set_xlim(*self.extent[:2])
         self.ax_regions.set_ylim(*self.extent[2:])
         self.ax_regions.set_xlabel("x₁")

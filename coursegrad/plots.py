@@ -72,6 +72,7 @@ __all__ = [
     "CLASS_STYLES",
     "train_two_layer_classifier",
     "two_layer_scores",
+    "region_extent",
     "decision_regions",
     "region_colors",
     "plot_decision_boundary",
@@ -942,17 +943,23 @@ def two_layer_scores(params: Sequence[np.ndarray], X: np.ndarray) -> np.ndarray:
     return np.maximum(X @ W1 + b1, 0.0) @ W2 + b2
 
 
+def region_extent(X: np.ndarray, margin: float = 0.25) -> tuple[float, float, float, float]:
+    """The rectangle (x0, x1, y0, y1) around the 2-D points X, `margin` wider on every side."""
+    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
 def decision_regions(predict, X: np.ndarray, resolution: int = 200, margin: float = 0.25) -> dict:
     """The class `predict` picks (argmax of its scores) on a resolution × resolution grid covering X.
 
     `predict` maps an (n, 2) array of points to (n, C) scores. Returns {"extent": (x0, x1, y0, y1),
     "classes": the grid of class indices, row 0 at the bottom (y0)}.
     """
-    lo, hi = X.min(axis=0) - margin, X.max(axis=0) + margin
-    xs, ys = np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution)
+    x0, x1, y0, y1 = extent = region_extent(X, margin)
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
     grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
     classes = np.argmax(predict(grid), axis=1).reshape(resolution, resolution)
-    return {"extent": (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])), "classes": classes}
+    return {"extent": extent, "classes": classes}
 
 
 def region_colors(classes: np.ndarray, alpha: float = 0.3) -> np.ndarray:
