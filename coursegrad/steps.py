@@ -27,71 +27,58 @@ numbers here are what the engine computed, not a second implementation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from coursegrad.engine import Step, Value, backprop, topological_order
+from coursegrad.formatting import summary
 
-__all__ = ["backward_steps", "BackwardTrace", "TraceStep"]
-
-
-@dataclass(frozen=True)
-class TraceStep:
-    """One step of the backward pass: the engine's `Step` plus what a student wants to see beside it.
-
-    - `node`, `upstream`, `local_grads`, `contributions`: as recorded by the engine
-      (`contributions[i]` = local_grads[i] × upstream, summed back to input i's shape).
-    - `inputs`: the node's inputs; `forks[i]` is True if input i is used more than once in the graph
-      (its gradient is a sum of several contributions); `totals[i]` is input i's gradient after this step.
-    - `step`: the engine's `Step` itself.
-    """
-
-    index: int
-    node: Value
-    upstream: Any
-    local_grads: tuple
-    contributions: tuple
-    inputs: tuple
-    forks: tuple
-    totals: tuple
-    step: Step
+__all__ = ["backward_steps", "BackwardTrace"]
 
 
 class BackwardTrace:
-    """The steps of one backward pass, a sequence: `len(trace)`, `trace[k]`, `for step in trace`.
+    """The steps of one backward pass, a sequence of the engine's own `Step` records:
+    `len(trace)`, `trace[k]`, `for step in trace`.
 
     Step k (0 ≤ k < len(trace)) is the engine at one node, output first. The moment *before*
     step 0, when only the output's seed gradient (1 for a single number) is known, is k = -1
     in `known_after`, `describe` and `draw`. So a slider runs over `trace.frames`,
     which is `range(-1, len(trace))`. (`trace[-1]` is still the last step, as for any Python list.)
+    `trace.totals(k)[i]` is input i's gradient after step k (the running sum of this pass);
+    `trace.is_fork(node)` says whether a node is used more than once.
     """
 
     def __init__(self, root: Value, seed: Any, steps: list[Step]):
         self.root = root
         self.seed = seed
-        self.order = topological_order(root)
-        uses: dict[Value, int] = {}
-        for node in self.order:
+        self._steps = steps
+        self.uses: dict[Value, int] = {}
+        for node in topological_order(root):
             for child in node.inputs:
-                uses[child] = uses.get(child, 0) + 1
-        self.uses = uses
-        totals: dict[Value, Any] = {root: seed}
-        self._steps: list[TraceStep] = []
-        for step in steps:
-            after = []
-            for child, contribution in zip(step.node.inputs, step.contributions, strict=True):
-                if contribution is None:  # a constant: the engine sends it no gradient
-                    after.append(None)
-                    continue
-                totals[child] = totals[child] + contribution if child in totals else contribution
-                after.append(totals[child])
-            forks = tuple(uses[child] > 1 for child in step.node.inputs)
-            self._steps.append(
-                TraceStep(step.index, step.node, step.upstream, step.local_grads, step.contributions,
-                          step.node.inputs, forks, tuple(after), step)
-            )  # fmt: skip
+                self.uses[child] = self.uses.get(child, 0) + 1
+        self._totals = self._running_totals()
+
+    def _running_totals(self) -> list[tuple]:
+        """For each step, each input's gradient right after it: the sum of what this pass sent so far."""
+        running: dict[Value, Any] = {self.root: self.seed}
+        after = []
+        for step in self._steps:
+            totals = []
+            for child, contribution in zip(step.inputs, step.contributions, strict=True):
+                if contribution is not None:  # None: a constant, which the engine sends no gradient
+                    running[child] = running[child] + contribution if child in running else contribution
+                totals.append(running.get(child) if contribution is not None else None)
+            after.append(tuple(totals))
+        return after
+
+    def totals(self, k: int) -> tuple:
+        """Each input's gradient of step k right after that step (None for a constant)."""
+        return self._totals[k]
+
+    def is_fork(self, node: Value) -> bool:
+        """True if `node` is used more than once in the graph (its gradient is a sum of contributions)."""
+        return self.uses.get(node, 0) > 1
 
     # -- a sequence of steps -------------------------------------------------
 
@@ -125,18 +112,11 @@ class BackwardTrace:
         """
         self._check(k)
         known: dict[Value, Any] = {self.root: self.seed}
-        for step in self._steps[: k + 1]:
-            for child, total in zip(step.inputs, step.totals, strict=True):
+        for step, totals in zip(self._steps[: k + 1], self._totals, strict=False):
+            for child, total in zip(step.inputs, totals, strict=True):
                 if total is not None:
                     known[child] = total
         return known
-
-    def _total_after(self, k: int, node: Value) -> Any:
-        for step in reversed(self._steps[: k + 1]):
-            for child, total in zip(reversed(step.inputs), reversed(step.totals), strict=True):
-                if child is node:
-                    return total
-        return self.seed if node is self.root else None
 
     def sent_until(self, k: int) -> dict:
         """(consumer node, input number) -> the gradient it sent into that input, for steps 0..k."""
@@ -147,8 +127,6 @@ class BackwardTrace:
 
     def describe(self, k: int) -> str:
         """One line saying what happens at step k (k = -1: the seed)."""
-        from coursegrad.drawing import summary
-
         self._check(k)
         if k == -1:
             root = self.root
@@ -161,12 +139,10 @@ class BackwardTrace:
             f"step {k + 1} of {len(self)} at {_name(step.node)} (out = {summary(step.node.data)}): "
             f"upstream gradient {summary(step.upstream)}; local gradients {locals_}; sends {sends}"
         )
-        told = set()
-        for child, n, fork, total in zip(step.inputs, names, step.forks, step.totals, strict=True):
-            if fork and child not in told:
-                told.add(child)
-                total = self._total_after(k, child)
-                text += f"; {n} is used more than once, its gradients add up: {summary(total)} so far"
+        known = self.known_after(k)
+        for child, n in dict(zip(step.inputs, names, strict=True)).items():  # each input once
+            if self.is_fork(child) and known.get(child) is not None:
+                text += f"; {n} is used more than once, its gradients add up: {summary(known[child])} so far"
         return text
 
     def draw(self, k: int, **options):
@@ -208,7 +184,7 @@ _INFIX = {"+": "+", "*": "×", "-": "−", "/": "/", "@": "@"}
 
 def _name(node: Value | None, depth: int = 3) -> str:
     """A short name for a node: its label, its number (constants), or its expression, e.g. "(x + y)"."""
-    from coursegrad.drawing import gate_symbol, summary
+    from coursegrad.drawing import gate_symbol
 
     if node is None:
         return ""
@@ -233,7 +209,5 @@ def _name(node: Value | None, depth: int = 3) -> str:
 
 
 def _local_text(g: Any) -> str:
-    from coursegrad.drawing import summary
-
     formula = getattr(g, "formula", None)
     return f"[{formula}]" if formula is not None else summary(g)
