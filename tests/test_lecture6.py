@@ -1,13 +1,19 @@
 """Lecture 6's package code: the memory a graph keeps (`graph_bytes`), checkpointing (`chain_backward`),
 its explorers, and the numbers the lecture's prose states."""
 
+import contextlib
 import gc
+import io
+import re
 import tracemalloc
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
 from coursegrad import Value
+from coursegrad.predict import ASK
 from coursegrad.memory import chain_backward, graph_bytes, sqrt_segment, tanh_chain, tanh_step
 
 
@@ -141,3 +147,81 @@ def test_mode_explorer_counts_one_pass_per_input_forward_and_per_output_reverse(
     explorer.sliders["outputs"].value = 1000
     assert (explorer.state["forward"], explorer.state["reverse"], explorer.state["winner"]) == (1, 1000, "forward")
     assert 'data-name="reverse" data-value="1000.0"' in explorer.readout.value
+
+
+# ---------------------------------------------------------------------------
+# The notebook: numbers in its prose are computed outputs; students predict before they see
+# ---------------------------------------------------------------------------
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "lectures" / "06_reverse_mode.ipynb"
+
+# (what the prose says, what a computed output of the notebook shows)
+CLAIMS = [
+    ("750 for a", "= 750 numbers"),
+    ("68.7 GB", "= 68.7 GB of float64"),
+    ("$[-0.20, -0.39, 0.20]$", "[-0.2  -0.39  0.2 ]"),
+    ("the factor 10 it tests", "forward mode took more than 10× as long: True"),
+    ("the factor 10 it tests", "reverse mode took more than 10× as long: True"),
+    ("each step keeps three arrays", "= 3 arrays of 1000 float64"),
+    ("1545 kB and 64 evaluations", "        64            0      1545 kB                64  True"),
+    ("224 kB for 124 evaluations", "         4           15       224 kB               124  True"),
+    ("6.9× less memory for 1.94× the computation", "6.9× less memory, 1.94× the step evaluations"),
+    ("push the peak back up to 536 kB", "         1           63       536 kB               127  True"),
+    ("The gradients are *equal*, bit for bit", "gradients equal to plain"),
+    ("differentiates like any other graph", "PASSED: backprop agrees"),
+    ("says so instead of passing a wrong number", "at a kink: not judged"),
+    ("different branches and recorded different graphs", "operations recorded ['+', 'tanh', '*', '*']"),
+]
+
+
+def _cells():
+    return nbformat.read(NOTEBOOK, as_version=4).cells
+
+
+def test_numbers_in_the_prose_are_computed_outputs():
+    cells = _cells()
+    prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
+    shown = "\n".join(o.get("text", "") for c in cells if c.cell_type == "code" for o in c.outputs)
+    for said, computed in CLAIMS:
+        assert said in prose, f"the prose no longer says {said!r}"
+        assert computed in shown, f"no output shows {computed!r} (the prose says {said!r})"
+    assert "True" in shown and "False" not in shown, "a comparison the lesson relies on printed False"
+
+
+def test_students_predict_before_the_output_that_answers_them():
+    cells = _cells()
+    predict = [i for i, c in enumerate(cells) if "predict" in c.metadata.get("tags", [])]
+    assert len(predict) >= 3
+    for i in predict:
+        source, outputs = cells[i].source, cells[i].outputs
+        assert "my_prediction = ..." in source and source.rstrip().endswith(")") and "check_prediction(" in source
+        assert [o.get("text", "").strip() for o in outputs] == [ASK], "stored outputs must show the unanswered state"
+
+
+def test_predict_cells_accept_the_answer_and_reject_a_wrong_one():
+    """Run the notebook's code up to each predict cell, then answer it right and wrong."""
+    cells = _cells()
+    namespace: dict = {}
+    for cell in cells:
+        if cell.cell_type != "code" or "nbval-ignore-output" in cell.metadata.get("tags", []):
+            continue
+        if "predict" not in cell.metadata.get("tags", []):
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(cell.source, namespace)
+            continue
+        answer = eval(cell.source.split("lambda:", 1)[1].split("\n", 1)[0].rstrip().rstrip(","), namespace)
+        wrong = "reverse" if answer == "forward" else answer * 3 + 7
+        verdicts = []
+        for guess in (answer, wrong):
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                exec(cell.source.replace("my_prediction = ...", f"my_prediction = {guess!r}"), namespace)
+            verdicts.append(out.getvalue())
+        assert verdicts[0].startswith("✔"), (cell.source, verdicts[0])
+        assert verdicts[1].startswith("✘") and repr(answer) not in verdicts[1], (cell.source, verdicts[1])
+
+
+def test_only_explorer_cells_skip_the_output_comparison():
+    for cell in _cells():
+        if "nbval-ignore-output" in cell.metadata.get("tags", []):
+            assert re.fullmatch(r"(checkpoint|mode)_explorer\([^)]*\)", cell.source.strip()), cell.source
