@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from coursegrad import Value
-from coursegrad.predict import ASK
 from coursegrad.memory import chain_backward, graph_bytes, sqrt_segment, tanh_chain, tanh_step
+from coursegrad.predict import ASK
 
 
 def build_chain(n_steps, width, seed=0):
