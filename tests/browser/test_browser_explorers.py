@@ -32,7 +32,8 @@ from browser_course import course_notebooks, intended_errors, notebook_id
 pytestmark = pytest.mark.browser
 
 EXPLORER_CALLS = re.compile(
-    r"\b(graph_explorer|backprop_stepper|multiplication_explorer|sigmoid_explorer|deep_sigmoid_explorer)\s*\("
+    r"\b(graph_explorer|backprop_stepper|multiplication_explorer|sigmoid_explorer|deep_sigmoid_explorer"
+    r"|checkpoint_explorer|mode_explorer)\s*\("
 )
 OTHER_SLIDERS = re.compile(r"\b(interact|interactive|interact_manual)\b|Slider\s*\(")
 PROBE_SOURCE = (Path(__file__).parent / "kernel_probe.py").read_text()
