@@ -308,10 +308,11 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
                     sent.append(None)
                     continue
                 contribution = upstream if local is one else local * upstream  # local gradient × upstream gradient
-                if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
+                if type(contribution) is float:
+                    child.grad = child.grad + contribution  # gradients add up where a node is used more than once
+                else:  # an array: sum it back to the input's shape (undo broadcasting); None: the first to arrive
                     contribution = unbroadcast(contribution, child.shape)
-                grad = child.grad
-                child.grad = contribution if grad is None else grad + contribution  # gradients add up
+                    child.grad = contribution if child.grad is None else child.grad + contribution
                 sent.append(contribution)
             if record is not None:
                 record.append(Step(len(record), node, upstream, node.local_grads, tuple(sent)))
