@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from coursegrad import classifier_explorer, widgets
+from coursegrad import classifier_explorer, reverse_mode_explorers, widgets
 
 BUDGET_MS = 100.0
 
@@ -63,6 +63,8 @@ CASES = [
     ("sigmoid_explorer", widgets.sigmoid_explorer, ["x"]),
     ("deep_sigmoid_explorer", widgets.deep_sigmoid_explorer, ["depth", "gain", "input_scale", "activation"]),
     ("classifier_explorer (lecture 5)", lambda: classifier_explorer.classifier_explorer(), ["step", "hidden", "lr"]),
+    ("checkpoint_explorer (lecture 6)", reverse_mode_explorers.checkpoint_explorer, ["segment"]),
+    ("mode_explorer (lecture 6)", reverse_mode_explorers.mode_explorer, ["inputs", "outputs"]),
 ]
 
 
