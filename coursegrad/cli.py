@@ -4,6 +4,8 @@ coursegrad generate                      student versions of worksheets/source/*
 coursegrad generate --check              fail if a committed student version is out of date
 coursegrad validate                      solved worksheet passes, unanswered one fails cleanly
 coursegrad grade SOURCE SUBMISSIONS -o grades/   gradebook.csv, summary.csv, feedback/, written_answers.md
+coursegrad merge OUT1 OUT2 ... -o grades/        combine the output folders of shards (--shard k/N)
+coursegrad export gradescope|canvas ...          a Gradescope autograder zip; a Canvas gradebook CSV
 """
 
 from __future__ import annotations
@@ -32,15 +34,6 @@ def _sources(paths: list[str]) -> list[Path]:
     if not found:
         raise SystemExit(f"no worksheets given and none in {DEFAULT_SOURCE_DIR}/ (run from the course folder, or name them)")
     return found
-
-
-def _only_source() -> Path:
-    """The instructor notebook when none is named: the one worksheet in worksheets/source/."""
-    found = _sources([])
-    if len(found) > 1:
-        names = ", ".join(str(p) for p in found)
-        raise SystemExit(f"several worksheets ({names}): name the one to grade, e.g. coursegrad grade {found[0]} submissions/")
-    return found[0]
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -77,28 +70,63 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     try:
-        from coursegrad.grading import batch, report
+        from coursegrad.grading import course
     except ImportError as err:
         raise SystemExit(f"grading needs Jupyter's packages ({err}): pip install 'coursegrad[course]'") from None
 
     if len(args.paths) > 2:
         raise SystemExit("coursegrad grade takes [SOURCE] SUBMISSIONS: at most two paths")
     *given, folder = (Path(p) for p in args.paths)
-    source = given[0] if given else _only_source()
-    if not source.is_file():
-        raise SystemExit(f"no instructor notebook at {source}")
+    sources = _sources([]) if not given else sorted(given[0].glob("*.ipynb")) if given[0].is_dir() else given
+    if not sources or not all(s.is_file() for s in sources):
+        raise SystemExit(f"no instructor notebook at {given[0] if given else DEFAULT_SOURCE_DIR}")
     if not folder.is_dir():
         raise SystemExit(f"no folder of submissions at {folder} (one subfolder per student)")
     for loose in sorted(folder.glob("*.ipynb")):
         print(f"ignored {loose}: put each submission in a folder named after the student", file=sys.stderr)
+    try:
+        settings = _settings(args)
+        if not course.students_in(folder, settings):
+            raise SystemExit(f"no student folders in {folder}" + (" for this --shard/--only" if args.shard or args.only else ""))
+        graded, fresh = course.grade(sources, folder, args.out, settings)
+        applied = course.publish(args.out, graded, sources)
+    except ValueError as err:
+        raise SystemExit(f"coursegrad grade: {err}") from None
+    done = sum(g.submission.status == "graded" for g in graded)
+    print(f"graded {done} of {len(graded)} submissions ({len(sources)} worksheet(s); {fresh} graded now, the rest unchanged "
+          f"since last time); {applied} hand grade(s) folded in")
+    print(f"wrote {args.out}/gradebook.csv, summary.csv, feedback/, written_answers.md, manual.csv, similarity.csv")
+    return 0
+
+
+def _settings(args: argparse.Namespace):
+    """The grading settings from the command line; ValueError for anything malformed."""
+    from coursegrad.grading import course, late, shard
+
     options = {"timeout": args.timeout, "max_output": args.max_output, "memory_mb": args.memory_mb}
-    results_dir = Path(args.out) / "results"  # one file per student, as each finishes: a rerun resumes from them
-    results = batch.grade_folder(source, folder, jobs=args.jobs, progress=not args.quiet, results_dir=results_dir, **options)
-    if not results:
-        raise SystemExit(f"no student folders in {folder}")
-    out = report.write_all(results, args.out, source.stem, rubrics=report.rubrics_of(source))
-    graded = sum(r.status == "graded" for r in results)
-    print(f"graded {graded} of {len(results)} submissions; wrote {out}/gradebook.csv, summary.csv, feedback/, written_answers.md")
+    s = course.Settings(jobs=args.jobs, progress=not args.quiet, options=options, force=args.force, scheduler=args.scheduler)
+    s.only = [name.strip() for name in (args.only or "").split(",") if name.strip()]
+    s.shard = shard.parse(args.shard) if args.shard else None
+    s.due = late.parse_time(args.due, "--due") if args.due else None
+    s.policy = late.parse_policy(args.late_penalty)
+    if args.extensions and not Path(args.extensions).is_file():
+        raise ValueError(f"--extensions: no file {args.extensions}")
+    s.extensions = late.read_extensions(args.extensions) if args.extensions else {}
+    return s
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from coursegrad.grading import course
+
+    inputs = [Path(p) for p in args.folders]
+    try:
+        graded = course.merge(inputs, Path(args.out))
+        sources = sorted(DEFAULT_SOURCE_DIR.glob("*.ipynb"))
+        applied = course.publish(args.out, graded, sources, course.manual_rows(inputs))
+    except ValueError as err:
+        raise SystemExit(f"coursegrad merge: {err}") from None
+    print(f"merged {len(graded)} graded submissions from {len(inputs)} folder(s); {applied} hand grade(s) folded in")
+    print(f"wrote {args.out}/gradebook.csv, summary.csv, feedback/, written_answers.md, manual.csv, similarity.csv")
     return 0
 
 
@@ -131,15 +159,17 @@ def parser() -> argparse.ArgumentParser:
         "grade",
         help="grade a folder of submissions: gradebook CSV and feedback per student",
         usage="coursegrad grade [-h] [-o OUT] [--jobs N] [--timeout S] [--max-output N] [--memory-mb MB] [-q] "
+        "[--due T] [--late-penalty P] [--extensions CSV] [--only A,B] [--force] [--shard k/N] [--scheduler ADDR] "
         "[SOURCE] SUBMISSIONS",
-        description="Grade SUBMISSIONS/<student>/<worksheet>.ipynb against the instructor SOURCE.\n\n" + SAFETY,
+        description="Grade SUBMISSIONS/<student>/<worksheet>.ipynb against the instructor SOURCE (a notebook, or a folder "
+        "of them; default: every worksheet in worksheets/source/).\n\n" + SAFETY,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument(
         "paths",
         nargs="+",
         metavar="PATH",
-        help="[SOURCE] SUBMISSIONS: the instructor notebook (default: the one in worksheets/source/), "
+        help="[SOURCE] SUBMISSIONS: the instructor notebook or folder (default: every one in worksheets/source/), "
         "then the folder with one subfolder per student",
     )
     r.add_argument("-o", "--out", default="grades", help="output folder (default: grades/)")
@@ -148,8 +178,29 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--max-output", type=int, default=100_000, help="characters of output kept per cell (default 100000)")
     r.add_argument("--memory-mb", type=int, default=4096, help="memory limit of each kernel in MB (default 4096; 0: none)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _workflow_options(r)
     r.set_defaults(run=cmd_grade)
+
+    m = sub.add_parser("merge", help="combine output folders (of --shard runs) into one gradebook; fold in manual.csv")
+    m.add_argument("folders", nargs="+", metavar="OUT", help="output folders of coursegrad grade")
+    m.add_argument("-o", "--out", required=True, help="the merged output folder (may be one of the inputs)")
+    m.set_defaults(run=cmd_merge)
+
+    from coursegrad.export.commands import add_export
+
+    add_export(sub)
     return p
+
+
+def _workflow_options(r: argparse.ArgumentParser) -> None:
+    w = r.add_argument_group("workflow (late work, regrading, several machines)")
+    w.add_argument("--due", help="due date, e.g. '2026-03-01 23:59' (local time) or 2026-03-01T23:59+01:00")
+    w.add_argument("--late-penalty", default="none", help="none, zero, or e.g. 10%%/day or 5%%/hour,max=50%% (default none)")
+    w.add_argument("--extensions", help="CSV with columns student, due [, worksheet]: a later due date per student")
+    w.add_argument("--only", help="regrade only these students (comma-separated folder names)")
+    w.add_argument("--force", action="store_true", help="regrade everyone (default: skip unchanged, already graded work)")
+    w.add_argument("--shard", help="grade share k of N of the students (k/N); combine with coursegrad merge")
+    w.add_argument("--scheduler", help="grade on a Dask cluster at this address, e.g. tcp://HOST:8786 (coursegrad[cluster])")
 
 
 def main(argv: list[str] | None = None) -> int:

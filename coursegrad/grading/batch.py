@@ -31,8 +31,10 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable, Collection
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
@@ -46,8 +48,22 @@ from coursegrad.grading.source import Worksheet, worksheet
 REFUSED = "refused:"
 
 
-def find_submissions(folder: str | Path, notebook_name: str) -> list[tuple[str, Path | None, str]]:
+@dataclass
+class Course:
+    """What grading a course adds to grading one folder: `renamed` False when there are several
+    worksheets, only `students` (None: all), a Dask `scheduler` address, and `on_result(submission)`
+    called in this process for every result as it is ready (e.g. to record it)."""
+
+    renamed: bool = True
+    students: Collection[str] | None = None
+    scheduler: str | None = None
+    on_result: Callable[[Submission], None] = lambda result: None
+
+
+def find_submissions(folder: str | Path, notebook_name: str, renamed: bool = True) -> list[tuple[str, Path | None, str]]:
     """(student, notebook path or None, note) for every student folder, sorted by name.
+
+    `renamed=False` (several worksheets): only a notebook with the worksheet's file name counts.
 
     A note that starts with "refused:" marks a symbolic link or special file (graded "invalid");
     one that starts with "missing:" a student without a notebook.
@@ -57,11 +73,11 @@ def find_submissions(folder: str | Path, notebook_name: str) -> list[tuple[str, 
         if entry.is_symlink():
             out.append((entry.name, None, f"{REFUSED} {entry.name} is a symbolic link, not a folder"))
         elif entry.is_dir():
-            out.append(_find_in(entry, notebook_name))
+            out.append(_find_in(entry, notebook_name, renamed))
     return out
 
 
-def _find_in(student_dir: Path, notebook_name: str) -> tuple[str, Path | None, str]:
+def _find_in(student_dir: Path, notebook_name: str, renamed: bool = True) -> tuple[str, Path | None, str]:
     student = student_dir.name
     hidden = f"hidden folder {student}/ graded like the others; " if student.startswith(".") else ""
     candidates = list(student_dir.glob("*.ipynb")) + list(student_dir.glob("*/*.ipynb"))
@@ -74,10 +90,10 @@ def _find_in(student_dir: Path, notebook_name: str) -> tuple[str, Path | None, s
         return student, None, f"{REFUSED} {hidden}{refused}: a symbolic link or special file, not a notebook"
     if exact:
         return student, exact[0], hidden.rstrip("; ")
-    if len(notebooks) == 1:
+    if len(notebooks) == 1 and renamed:
         rel = notebooks[0].relative_to(student_dir)
         return student, notebooks[0], f"{hidden}renamed: graded {rel} (expected {notebook_name})"
-    if notebooks:
+    if notebooks and renamed:
         names = ", ".join(str(p.relative_to(student_dir)) for p in notebooks)
         return student, None, f"missing: {hidden}no {notebook_name}, and several other notebooks ({names})"
     return student, None, f"missing: {hidden}no {notebook_name} in {student}/"
@@ -152,16 +168,19 @@ def grade_folder(
     progress: bool = True,
     results_dir: str | Path | None = None,
     resume: bool = True,
+    course: Course | None = None,
     **options,
 ) -> list[Submission]:
     """Grade every student's submission in `folder`; results in student order.
 
     `options` go to `grade_notebook` (timeout, max_output, memory_mb). `results_dir`: where each
     student's result is stored as it finishes; with `resume`, unchanged students are taken from there.
+    `course`: the course-level choices (several worksheets, some students, a Dask cluster, a callback).
     """
     lifetime.sweep()  # what killed runs left behind
     ws = worksheet(source_path)
-    found = find_submissions(folder, ws.name)
+    course = course or Course()
+    found = [f for f in find_submissions(folder, ws.name, course.renamed) if course.students is None or f[0] in course.students]
     bar = Progress(len(found), f"grading {ws.stem}") if progress and found else None
     store = ResultStore(results_dir, ws, options) if results_dir else None
     results: dict[str, Submission] = {}
@@ -176,9 +195,21 @@ def grade_folder(
             todo.append((student, str(path), note))
             continue
         bar and bar.step(student)
-    done = store.save if store else (lambda result: None)
+    for student, _, _ in found:
+        if student in results:
+            course.on_result(results[student])
+    saved = store.save if store else (lambda result: None)
+
+    def done(result: Submission) -> None:
+        saved(result)
+        course.on_result(result)
+
     jobs = max(1, min(jobs, len(todo)))
-    if jobs == 1:
+    if course.scheduler and todo:
+        from coursegrad.grading import cluster
+
+        cluster.grade_todo(course.scheduler, ws, todo, options, results, lambda r: (done(r), bar and bar.step(r.student)))
+    elif jobs == 1:
         for task in todo:
             results[task[0]] = _grade_one(ws, *task, options)
             done(results[task[0]])

@@ -1,11 +1,15 @@
 """Write what grading found: a gradebook CSV, a summary CSV, feedback for each student, written answers.
 
-    out/gradebook.csv        one row per student and graded cell:
-                             student, question, points, max_points, total, max_total, status, reason, notes
-    out/summary.csv          one row per student: student, total, max_auto, max_total, manual_pending, status, notes
-    out/feedback/<student>.md   what each check said, for the student to read
+    out/gradebook.csv        one row per student, worksheet and graded cell: student, worksheet, question,
+                             points, max_points, total, max_total, penalty, final, status, reason, notes
+    out/summary.csv          one row per student and worksheet: student, worksheet, total, max_auto, max_total,
+                             manual_pending, submitted, late, penalty, final, status, notes
+    out/feedback/<student>.md   what each check said, for the student to read (a section per worksheet)
     out/written_answers.md   every student's written answers, question by question, for grading by hand
                              (each question under its rubric, when the instructor source has one)
+
+`total` is the raw score (autograded plus hand-graded points), `penalty` the points taken off for
+lateness and `final` what is left (`total − penalty`).
 
 `points` is empty for a written answer still to be graded by hand (`status` "manual"); `total`
 is the sum of the points so far. `reason` says why a question lost points; `notes` lists what
@@ -20,9 +24,12 @@ from typing import Any
 
 from coursegrad.grading.escape import csv_cell, file_name, md_block, md_inline
 from coursegrad.grading.grade import Question, Submission
+from coursegrad.grading.records import Graded
 
-GRADEBOOK_FIELDS = ["student", "question", "points", "max_points", "total", "max_total", "status", "reason", "notes"]
-SUMMARY_FIELDS = ["student", "total", "max_auto", "max_total", "manual_pending", "status", "notes"]
+GRADEBOOK_FIELDS = ["student", "worksheet", "question", "points", "max_points", "total", "max_total", "penalty", "final"]
+GRADEBOOK_FIELDS += ["status", "reason", "notes"]
+SUMMARY_FIELDS = ["student", "worksheet", "total", "max_auto", "max_total", "manual_pending", "submitted", "late"]
+SUMMARY_FIELDS += ["penalty", "final", "status", "notes"]
 
 
 def _num(x: float | None) -> str:
@@ -41,48 +48,53 @@ def reason(q: Question) -> str:
     return " / ".join(line.replace("\n", " / ") for line in lines)[:500]
 
 
-def gradebook_rows(results: list[Submission]) -> list[dict]:
+def gradebook_rows(graded: list[Graded]) -> list[dict]:
     rows = []
-    for sub in results:
-        notes = "; ".join(sub.notes)
+    for g in graded:
+        sub = g.submission
+        each = {"worksheet": g.worksheet, "student": sub.student, "total": _num(sub.total), "max_total": _num(sub.max_total)}
+        each.update(penalty=_num(sub.total - g.final), final=_num(g.final), notes="; ".join(sub.notes))
         for q in sub.questions:
-            rows.append(
-                {
-                    "student": sub.student,
-                    "question": q.grade_id,
-                    "points": _num(q.points),
-                    "max_points": _num(q.max_points),
-                    "total": _num(sub.total),
-                    "max_total": _num(sub.max_total),
-                    "status": q.status,
-                    "reason": reason(q),
-                    "notes": notes,
-                }
-            )
+            rows.append({**each, "question": q.grade_id, "points": _num(q.points), "max_points": _num(q.max_points)})
+            rows[-1].update(status=q.status, reason=reason(q))
+    return rows
+
+
+def summary_rows(graded: list[Graded]) -> list[dict]:
+    rows = []
+    for g in graded:
+        s = g.submission
+        rows.append({"worksheet": g.worksheet, "student": s.student, "total": _num(s.total), "max_auto": _num(s.max_auto)})
+        rows[-1].update(max_total=_num(s.max_total), manual_pending=sum(q.status == "manual" for q in s.questions))
+        rows[-1].update(submitted=g.submitted, late=g.late, penalty=_num(s.total - g.final), final=_num(g.final))
+        rows[-1].update(status=s.status, notes="; ".join(s.notes))
     return rows
 
 
 def write_all(results: list[Submission], out_dir: str | Path, worksheet: str, rubrics: dict[str, str] | None = None) -> Path:
     """Write the gradebook, summary, feedback files and written answers (with `rubrics`, see `rubrics_of`) into `out_dir`."""
+    return write_graded([Graded(worksheet, s) for s in results], out_dir, {worksheet: rubrics or {}})
+
+
+def write_graded(graded: list[Graded], out_dir: str | Path, rubrics: dict[str, dict[str, str]] | None = None) -> Path:
+    """Write the gradebook, summary, feedback and written answers of every worksheet into `out_dir`.
+
+    `rubrics`: worksheet -> its `rubrics_of`, shown above each question's written answers."""
     out = Path(out_dir)
     (out / "feedback").mkdir(parents=True, exist_ok=True)
-    _write_csv(out / "gradebook.csv", GRADEBOOK_FIELDS, gradebook_rows(results))
-    summary = [
-        {
-            "student": s.student,
-            "total": _num(s.total),
-            "max_auto": _num(s.max_auto),
-            "max_total": _num(s.max_total),
-            "manual_pending": sum(q.status == "manual" for q in s.questions),
-            "status": s.status,
-            "notes": "; ".join(s.notes),
-        }
-        for s in results
-    ]
-    _write_csv(out / "summary.csv", SUMMARY_FIELDS, summary)
-    for s in results:
-        (out / "feedback" / f"{safe_name(s.student)}.md").write_text(feedback(s, worksheet), encoding="utf-8")
-    (out / "written_answers.md").write_text(written_answers(results, worksheet, rubrics), encoding="utf-8")
+    _write_csv(out / "gradebook.csv", GRADEBOOK_FIELDS, gradebook_rows(graded))
+    _write_csv(out / "summary.csv", SUMMARY_FIELDS, summary_rows(graded))
+    by_student: dict[str, list[Graded]] = {}
+    for g in graded:
+        by_student.setdefault(g.student, []).append(g)
+    for student, theirs in by_student.items():
+        text = "\n".join(feedback(g.submission, g.worksheet, g) for g in theirs)
+        (out / "feedback" / f"{safe_name(student)}.md").write_text(text, encoding="utf-8")
+    by_worksheet: dict[str, list[Submission]] = {}
+    for g in graded:
+        by_worksheet.setdefault(g.worksheet, []).append(g.submission)
+    text = "\n".join(written_answers(subs, ws, (rubrics or {}).get(ws)) for ws, subs in by_worksheet.items())
+    (out / "written_answers.md").write_text(text, encoding="utf-8")
     return out
 
 
@@ -98,10 +110,10 @@ def safe_name(student: str) -> str:
     return file_name(student)
 
 
-_MARK = {"passed": "✓", "partial": "◐", "manual": "✎", "blank": "✗"}
+_MARK = {"passed": "✓", "partial": "◐", "manual": "✎", "hand-graded": "✎", "blank": "✗"}
 
 
-def feedback(s: Submission, worksheet: str) -> str:
+def feedback(s: Submission, worksheet: str, g: Graded | None = None) -> str:
     """The feedback a student reads: points per question and what each check said.
 
     Everything a student's code printed, and every name that comes from the submission, is
@@ -110,9 +122,14 @@ def feedback(s: Submission, worksheet: str) -> str:
     """
     lines = [f"# Feedback on {md_inline(worksheet)}: {md_inline(s.student)}", ""]
     pending = [q for q in s.questions if q.status == "manual"]
-    lines.append(f"**Autograded: {s.total:g} / {s.max_auto:g} points.**")
+    if any(q.status == "hand-graded" for q in s.questions):
+        lines.append(f"**Points: {s.total:g} / {s.max_total:g}** (written answers graded by hand included).")
+    else:
+        lines.append(f"**Autograded: {s.total:g} / {s.max_auto:g} points.**")
     if pending:
         lines.append(f"Written answers ({sum(q.max_points for q in pending):g} points) are graded by hand.")
+    if g is not None and g.late:
+        lines.append(f"Late: {md_inline(g.late)}. **After the late penalty: {g.final:g} points.**")
     if s.notes:
         lines += ["", "About your submission:", ""] + [f"- {md_inline(n)}" for n in s.notes]
     title = None
@@ -153,7 +170,7 @@ def written_answers(results: list[Submission], worksheet: str, rubrics: dict[str
     """
     ids = [q.grade_id for q in results[0].questions if q.kind == "manual"] if results else []
     lines = [f"# Written answers: {md_inline(worksheet)}", ""]
-    lines.append("Enter the points in gradebook.csv (rows with status 'manual').")
+    lines.append("Enter the points in manual.csv, then run coursegrad grade (or merge) again.")
     for gid in ids:
         lines += ["", f"## {gid}", ""]  # grade_ids are letters, digits, _ and -
         if rubrics and gid in rubrics:

@@ -1,0 +1,62 @@
+"""The `coursegrad export` command: `export gradescope` and `export canvas`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def cmd_gradescope(args: argparse.Namespace) -> int:
+    from coursegrad.export import gradescope
+
+    source = Path(args.source) if args.source else _one_source()
+    if not source.is_file():
+        raise SystemExit(f"no instructor notebook at {source}")
+    try:
+        out = gradescope.build(source, args.out, timeout=args.timeout)
+    except ValueError as err:
+        raise SystemExit(f"coursegrad export gradescope: {err}") from None
+    print(f"wrote {out}: upload it as the assignment's autograder (Gradescope: Configure Autograder, zip file upload)")
+    return 0
+
+
+def _one_source() -> Path:
+    found = sorted(Path("worksheets/source").glob("*.ipynb"))
+    if len(found) != 1:
+        names = ", ".join(str(p) for p in found) or "none in worksheets/source/"
+        raise SystemExit(f"name the worksheet to export ({names})")
+    return found[0]
+
+
+def cmd_canvas(args: argparse.Namespace) -> int:
+    from coursegrad.export import canvas
+
+    try:
+        unmatched = canvas.export(args.grades, args.roster, args.out, column=args.match_column)
+    except ValueError as err:
+        raise SystemExit(f"coursegrad export canvas: {err}") from None
+    for student in unmatched:
+        hint = f"add a row, or a '{args.match_column}' value, for this folder name"
+        print(f"not in the roster: {student} ({hint})", file=sys.stderr)
+    print(f"wrote {args.out}: import it in Canvas (Grades, Import)")
+    return 1 if unmatched else 0
+
+
+def add_export(sub) -> None:
+    e = sub.add_parser("export", help="grades out: a Gradescope autograder zip, a Canvas gradebook CSV")
+    kinds = e.add_subparsers(dest="kind", required=True, metavar="KIND")
+    g = kinds.add_parser("gradescope", help="the autograder zip for Gradescope (setup.sh, run_autograder, kit, source)")
+    g.add_argument("source", nargs="?", help="the instructor notebook (default: the one in worksheets/source/)")
+    g.add_argument("-o", "--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
+    g.add_argument("--timeout", type=float, default=30, help="seconds per cell when grading on Gradescope (default 30)")
+    g.set_defaults(run=cmd_gradescope)
+    c = kinds.add_parser("canvas", help="a CSV for Canvas's gradebook import: one column per worksheet, final scores")
+    c.add_argument("grades", help="an output folder of coursegrad grade (its summary.csv), or that summary.csv")
+    roster = "Canvas's own gradebook export (Student, ID, SIS User ID, SIS Login ID, Section)"
+    c.add_argument("--roster", required=True, help=roster)
+    c.add_argument("--match-column", default="coursegrad", metavar="COLUMN",
+                   help="roster column holding the student's folder name (default: 'coursegrad'; else SIS Login ID, "
+                   "SIS User ID, ID, Student are tried)")
+    c.add_argument("-o", "--out", default="canvas.csv", help="the CSV to write (default canvas.csv)")
+    c.set_defaults(run=cmd_canvas)

@@ -1,0 +1,88 @@
+"""A tiny nbgrader worksheet and a class of submissions for the workflow tests (grading them is quick).
+
+The worksheet: two answer cells (x, y; z) each followed by a test, and a written answer with a rubric.
+Test cells carry the judge's items (`metadata.coursegrad`, see the grading protocol) as well as asserts.
+"""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+from coursegrad.grading import cells as C
+from coursegrad.grading.release import student_version
+from coursegrad.grading.validate import solved
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = "**Rubric** (2 points): 1 point for naming the chain rule, 1 for saying the local gradients multiply."
+
+
+def _meta(gid: str, grade=False, solution=False, locked=False, points=None) -> dict:
+    m = {"grade": grade, "grade_id": gid, "locked": locked, "schema_version": 3, "solution": solution, "task": False}
+    if points is not None:
+        m["points"] = points
+    return {"nbgrader": m}
+
+
+def _test(gid: str, source: str, items: list[tuple[str, float]]) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(source, metadata=_meta(gid, grade=True, locked=True, points=sum(p for _, p in items)))
+    cell.metadata["coursegrad"] = {"items": [{"name": n, "expr": n, "points": p} for n, p in items]}
+    return cell
+
+
+def tiny_source(title: str = "Tiny worksheet") -> nbformat.NotebookNode:
+    """An instructor source: 3 autograded points (x and y: 2, z: 1) and 2 points by hand."""
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [
+        md(f"# {title}", metadata=_meta("intro", locked=True)),
+        code("import math", metadata=_meta("setup", locked=True)),
+        md("## Question 1", metadata=_meta("q1_text", locked=True)),
+        code("### BEGIN SOLUTION\nx = 2.5\ny = -1.0\n### END SOLUTION", metadata=_meta("q1_answer", solution=True)),
+        _test("q1_test", "assert math.isclose(x, 2.5)\nassert math.isclose(y, -1.0)\n### BEGIN HIDDEN TESTS\n"
+              "assert x > 0\n### END HIDDEN TESTS", [("x", 1), ("y", 1)]),
+        md("## Question 2", metadata=_meta("q2_text", locked=True)),
+        code("### BEGIN SOLUTION\nz = 7.0\n### END SOLUTION", metadata=_meta("q2_answer", solution=True)),
+        _test("q2_test", "assert z == 7.0", [("z", 1)]),
+        md("## Question 3\n\nWhy does backprop multiply?", metadata=_meta("q3_text", locked=True)),
+        md(f"{RUBRIC}\n\n**Model answer**: the chain rule.", metadata=_meta("q3_answer", True, True, points=2)),
+    ]
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def blank(source) -> nbformat.NotebookNode:
+    return student_version(source)
+
+
+def solved_by(source, written: str = "Because of the chain rule.") -> nbformat.NotebookNode:
+    nb = solved(student_version(source), source)
+    for cell in nb.cells:
+        if C.is_manual(cell):
+            cell.source = written
+    return nb
+
+
+def answered(source, **answers: str) -> nbformat.NotebookNode:
+    """The student version with the given answer cells (by grade_id) filled in."""
+    nb = copy.deepcopy(student_version(source))
+    for cell in nb.cells:
+        if C.grade_id(cell) in answers:
+            cell.source = answers[C.grade_id(cell)]
+    return nb
+
+
+def write(folder: Path, student: str, name: str, nb) -> Path:
+    path = folder / student / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, str(path))
+    return path
+
+
+def cli(*args: str, cwd: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "coursegrad.cli", *args]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
