@@ -5,8 +5,9 @@ Each function returns one widget for a notebook to display:
 - `graph_explorer(f, x=..., y=...)`   sliders for the inputs of any function of `Value`s;
   redraws the computational graph with values and gradients.
 - `backprop_stepper(f_or_root)`       a slider and a play button over the steps of the backward pass.
-- `multiplication_explorer()`         f = a × b and its swapped gradients; the data scale of a
-  linear classifier against its weight gradient and its training loss.
+- `multiplication_explorer()`         f = a × b and its swapped gradients; the data scale and
+  learning rate of a linear classifier against its weight gradient, its first step and its
+  training loss (a menu picks the squared-error or the logistic loss).
 - `sigmoid_explorer()`                σ(x) and σ'(x) as points on their curves.
 - `deep_sigmoid_explorer()`           depth, weight scale, input scale and activation of a deep
   network against the gradient reaching each layer.

@@ -352,3 +352,13 @@ def test_relu_gradients_explode_with_large_weights_and_sigmoid_units_saturate():
     assert big > 1e6 * he
     assert plots.deep_gradient_data("sigmoid", depth=10, gain=8.0)["saturated"] > 0.4
     assert plots.deep_gradient_data("tanh", depth=10, gain=8.0)["saturated"] > 0.5
+
+
+def test_deep_explorer_says_what_saturation_means_for_each_activation():
+    ex = widgets.deep_sigmoid_explorer(depth=2)
+    for activation in ("sigmoid", "tanh"):
+        ex.sliders["activation"].value = activation
+        edge = 1 - np.tanh(4.0) ** 2 if activation == "tanh" else _sigmoid(4.0) * (1 - _sigmoid(4.0))
+        assert f"(saturated: {activation}′ &lt; {edge:.3g})" in ex.readout.value
+    ex.sliders["activation"].value = "relu"
+    assert "ReLU does not saturate there" in ex.readout.value and "saturated:" not in ex.readout.value
