@@ -11,6 +11,8 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coursegrad import Value
 from coursegrad.memory import chain_backward, graph_bytes, sqrt_segment, tanh_chain, tanh_step
@@ -226,3 +228,17 @@ def test_only_explorer_cells_skip_the_output_comparison():
     for cell in _cells():
         if "nbval-ignore-output" in cell.metadata.get("tags", []):
             assert re.fullmatch(r"(checkpoint|mode)_explorer\([^)]*\)", cell.source.strip()), cell.source
+
+
+@settings(max_examples=30, deadline=None)
+@given(n_steps=st.integers(1, 20), width=st.integers(1, 5), segment=st.integers(1, 20), seed=st.integers(0, 100))
+def test_checkpointing_any_chain_gives_the_plain_gradients_for_the_counted_work(n_steps, width, segment, seed):
+    segment = min(segment, n_steps)
+    step, x0, params = tanh_chain(n_steps, width, seed)
+    plain = chain_backward(step, x0, params)
+    run = chain_backward(step, x0, params, segment)
+    np.testing.assert_array_equal(run.x0_grad, plain.x0_grad)
+    assert run.param_grads == plain.param_grads
+    last = n_steps - segment * ((n_steps - 1) // segment)
+    assert run.evaluations == 2 * n_steps - last
+    assert run.peak_bytes <= plain.peak_bytes + 8 * width * run.checkpoints
