@@ -101,6 +101,8 @@ CLAIMS = [  # (the prose says, an output shows)
     ("agree with the engine to $10^{-12}$", "W1: by hand == engine (to 1e-12): True"),
     ("the network separates the spiral", "training accuracy after 300 steps: 97.0%"),
     ("Each row of `dscores` sums to $0$", "row sums all 0: True"),
+    ("the engine, like PyTorch, takes the gradient as $0$", "dz1 =\n [[1. 0. 3.]\n [0. 5. 0.]]"),
+    ("a probability not far from $1/3$", "its probabilities lie between 0.18 and 0.52"),
 ]
 
 
