@@ -15,6 +15,7 @@ import numpy as np
 
 from coursegrad import Value
 from coursegrad.drawing import draw
+from coursegrad.engine import topological_order
 from coursegrad.steps import backward_steps
 
 
@@ -72,7 +73,7 @@ def main() -> None:
         f = build()
         trace = backward_steps(f)
         d = draw(f)
-        n = len(trace.order)
+        n = len(topological_order(f))
 
         def full(build=build):
             g = build()

@@ -308,11 +308,10 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
                     sent.append(None)
                     continue
                 contribution = upstream if local is one else local * upstream  # local gradient × upstream gradient
-                if type(contribution) is float:
-                    child.grad = child.grad + contribution  # gradients add up where a node is used more than once
-                else:  # an array: sum it back to the input's shape (undo broadcasting); None: the first to arrive
+                if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
                     contribution = unbroadcast(contribution, child.shape)
-                    child.grad = contribution if child.grad is None else child.grad + contribution
+                grad = child.grad
+                child.grad = contribution if grad is None else grad + contribution  # gradients add up
                 sent.append(contribution)
             if record is not None:
                 record.append(Step(len(record), node, upstream, node.local_grads, tuple(sent)))
@@ -326,7 +325,7 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
 
 @dataclass
 class Step:
-    """One step of the backward pass, as the engine took it.
+    """One step of the backward pass, as the engine took it (`index`: its place in the record, from 0).
 
     At `node`, the upstream gradient `upstream` (= ∂output/∂node, complete because every
     consumer of the node was visited before it) is multiplied by each local gradient;

@@ -8,10 +8,15 @@
     >>> trace = backward_steps(f)
     >>> len(trace)
     2
-    >>> print(trace.describe(0))  # doctest: +ELLIPSIS
+    >>> print(trace.describe(0))
+    before step 1: the output ((x + y) × z) (= -12) gets the seed gradient 1
+    >>> print(trace.describe(1))  # doctest: +ELLIPSIS
     step 1 of 2 at ((x + y) × z) (out = -12): upstream gradient 1; local gradients ∂out/∂(x + y) = -4, ∂out/∂z = 3; ...
-    >>> print(trace.describe(1))
+    >>> print(trace.describe(2))
     step 2 of 2 at (x + y) (out = 3): upstream gradient -4; local gradients ∂out/∂x = 1, ∂out/∂y = 1; sends -4 to x, -4 to y
+
+Steps are numbered as the stepper shows them: 0 is the seed (before any step), step j the
+engine's j-th node, up to `len(trace)`; `trace.frames` is that range.
 
 At each step the engine is at one node. Its upstream gradient ∂output/∂node is
 complete (every consumer of the node came earlier), and for each input it adds
@@ -38,14 +43,13 @@ __all__ = ["backward_steps", "BackwardTrace"]
 
 
 class BackwardTrace:
-    """The steps of one backward pass, a sequence of the engine's own `Step` records:
-    `len(trace)`, `trace[k]`, `for step in trace`.
+    """The steps of one backward pass: the engine's own `Step` records, numbered as the engine numbers them.
 
-    Step k (0 ≤ k < len(trace)) is the engine at one node, output first. The moment *before*
-    step 0, when only the output's seed gradient (1 for a single number) is known, is k = -1
-    in `known_after`, `describe` and `draw`. So a slider runs over `trace.frames`,
-    which is `range(-1, len(trace))`. (`trace[-1]` is still the last step, as for any Python list.)
-    `trace.totals(k)[i]` is input i's gradient after step k (the running sum of this pass);
+    Step j (1 ≤ j ≤ len(trace)) is the engine at one node, output first; `trace[j]` is its `Step`
+    (the engine's record, where it is entry j - 1) and `for step in trace` walks them in order. Frame 0 is the moment before
+    step 1, when only the output's seed gradient (1 for a single number) is known. `known_after`,
+    `sent_until`, `describe` and `draw` take a frame j in `trace.frames`, which is `range(0, len(trace) + 1)`.
+    `trace.totals(j)[i]` is input i's gradient after step j (the running sum of this pass);
     `trace.is_fork(node)` says whether a node is used more than once.
     """
 
@@ -72,9 +76,10 @@ class BackwardTrace:
             after.append(tuple(totals))
         return after
 
-    def totals(self, k: int) -> tuple:
-        """Each input's gradient of step k right after that step (None for a constant)."""
-        return self._totals[k]
+    def totals(self, j: int) -> tuple:
+        """Each input's gradient of step j right after that step (None for a constant)."""
+        self[j]  # checks j
+        return self._totals[j - 1]
 
     def is_fork(self, node: Value) -> bool:
         """True if `node` is used more than once in the graph (its gradient is a sum of contributions)."""
@@ -85,79 +90,84 @@ class BackwardTrace:
     def __len__(self) -> int:
         return len(self._steps)
 
-    def __getitem__(self, k):
-        return self._steps[k]
+    def __getitem__(self, j: int) -> Step:
+        """Step j, 1 ≤ j ≤ len(trace) (frame 0, the seed, is no step of the engine)."""
+        if not isinstance(j, (int, np.integer)) or isinstance(j, bool) or not 1 <= j <= len(self._steps):
+            raise IndexError(
+                f"step {j!r} is out of range: steps are numbered 1 to {len(self._steps)} (0 is the seed, not a step)."
+            )
+        return self._steps[j - 1]
 
     def __iter__(self):
         return iter(self._steps)
 
     @property
     def frames(self) -> range:
-        """`range(-1, len(trace))`: -1 is "before the first step", then every step."""
-        return range(-1, len(self._steps))
+        """`range(0, len(trace) + 1)`: 0 is "before the first step" (the seed), then every step."""
+        return range(0, len(self._steps) + 1)
 
-    def _check(self, k: int) -> None:
-        if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or not -1 <= k < len(self._steps):
+    def _check(self, j: int) -> None:
+        if not isinstance(j, (int, np.integer)) or isinstance(j, bool) or not 0 <= j <= len(self._steps):
             raise IndexError(
-                f"step {k!r} is out of range: use -1 (before the first step) up to {len(self._steps) - 1} (the last step)."
+                f"step {j!r} is out of range: use 0 (the seed, before the first step) up to {len(self._steps)} (the last step)."
             )
 
     # -- what is known when ----------------------------------------------------
 
-    def known_after(self, k: int) -> dict:
-        """The gradient of every node that has one after steps 0..k (k = -1: only the output's seed).
+    def known_after(self, j: int) -> dict:
+        """The gradient of every node that has one after steps 1..j (j = 0: only the output's seed).
 
         Values are the sums of the contributions of this pass (a leaf shows this pass only,
         not what earlier backward calls accumulated into its `.grad`).
         """
-        self._check(k)
+        self._check(j)
         known: dict[Value, Any] = {self.root: self.seed}
-        for step, totals in zip(self._steps[: k + 1], self._totals, strict=False):
+        for step, totals in zip(self._steps[:j], self._totals, strict=False):
             for child, total in zip(step.inputs, totals, strict=True):
                 if total is not None:
                     known[child] = total
         return known
 
-    def sent_until(self, k: int) -> dict:
-        """(consumer node, input number) -> the gradient it sent into that input, for steps 0..k."""
-        self._check(k)
-        return {(step.node, i): c for step in self._steps[: k + 1] for i, c in enumerate(step.contributions) if c is not None}
+    def sent_until(self, j: int) -> dict:
+        """(consumer node, input number) -> the gradient it sent into that input, in steps 1..j."""
+        self._check(j)
+        return {(step.node, i): c for step in self._steps[:j] for i, c in enumerate(step.contributions) if c is not None}
 
     # -- for people ------------------------------------------------------------
 
-    def describe(self, k: int) -> str:
-        """One line saying what happens at step k (k = -1: the seed)."""
-        self._check(k)
-        if k == -1:
+    def describe(self, j: int) -> str:
+        """One line saying what happens at step j (j = 0: the seed)."""
+        self._check(j)
+        if j == 0:
             root = self.root
             return f"before step 1: the output {_name(root)} (= {summary(root.data)}) gets the seed gradient {summary(self.seed)}"
-        step = self._steps[k]
+        step = self[j]
         names = [_name(child) for child in step.inputs]
         locals_ = ", ".join(f"∂out/∂{n} = {_local_text(g)}" for n, g in zip(names, step.local_grads, strict=True))
         sends = ", ".join(f"{summary(c)} to {n}" for n, c in zip(names, step.contributions, strict=True) if c is not None)
         text = (
-            f"step {k + 1} of {len(self)} at {_name(step.node)} (out = {summary(step.node.data)}): "
+            f"step {j} of {len(self)} at {_name(step.node)} (out = {summary(step.node.data)}): "
             f"upstream gradient {summary(step.upstream)}; local gradients {locals_}; sends {sends}"
         )
-        known = self.known_after(k)
+        known = self.known_after(j)
         for child, n in dict(zip(step.inputs, names, strict=True)).items():  # each input once
             if self.is_fork(child) and known.get(child) is not None:
                 text += f"; {n} is used more than once, its gradients add up: {summary(known[child])} so far"
         return text
 
-    def draw(self, k: int, **options):
-        """The graph at step k: the current node highlighted, gradients known so far shown, the rest blank.
+    def draw(self, j: int, **options):
+        """The graph at step j: the current node highlighted, gradients known so far shown, the rest blank.
 
-        k = -1 draws the graph before the first step (only the output's seed is known).
+        j = 0 draws the graph before the first step (only the output's seed is known).
         Other keyword options go to `coursegrad.drawing.draw` (e.g. `title=`, `max_nodes=`).
         """
         from coursegrad.drawing import draw
 
-        self._check(k)
-        highlight = self._steps[k].node if k >= 0 else None
+        self._check(j)
+        highlight = self[j].node if j else None
         if "title" not in options:  # titles of nearly equal length: the picture keeps its size from step to step
-            options["title"] = f"Backprop step {k + 1} of {len(self)}" if k >= 0 else f"Backprop: before step 1 of {len(self)}"
-        return draw(self.root, highlight=highlight, known=self.known_after(k), sent=self.sent_until(k), **options)
+            options["title"] = f"Backprop step {j} of {len(self)}" if j else f"Backprop: before step 1 of {len(self)}"
+        return draw(self.root, highlight=highlight, known=self.known_after(j), sent=self.sent_until(j), **options)
 
     def __repr__(self) -> str:
         return f"<BackwardTrace of {len(self)} steps from {_name(self.root)}>"

@@ -349,8 +349,8 @@ def graph_explorer(f: Callable[..., Value], *, title: str | None = None, **input
 class BackpropStepper(Explorer):
     """A slider (with a play button) over the backward pass: step 0 is the seed, step j the engine's j-th node.
 
-    Step j shows `trace.draw(j - 1)` (the node being processed highlighted, the gradients
-    known so far written, the rest blank) and `trace.describe(j - 1)`.
+    Step j shows `trace.draw(j)` (the node being processed highlighted, the gradients
+    known so far written, the rest blank) and `trace.describe(j)`: the trace numbers steps the same way.
     `.state`: {"step": j, "steps": n, "description": text, "known": {node: gradient}, "highlight": node or None}.
     """
 
@@ -379,18 +379,15 @@ class BackpropStepper(Explorer):
 
     def _drawing(self, j: int):
         if j not in self._frames:
-            self._frames[j] = self.trace.draw(j - 1)
+            self._frames[j] = self.trace.draw(j)
         return self._frames[j]
 
     def _recompute(self, changed: str | None) -> None:
         if changed == "play":  # the link has moved the step slider, whose own update does the work
             return
         j = int(self.sliders["step"].value)
-        k = j - 1
-        text = self.trace.describe(k)
-        self.state.update(
-            step=j, description=text, known=self.trace.known_after(k), highlight=self.trace[k].node if k >= 0 else None
-        )
+        text = self.trace.describe(j)
+        self.state.update(step=j, description=text, known=self.trace.known_after(j), highlight=self.trace[j].node if j else None)
         self.readout.value = _lines(
             f"step {number('step', j)} of {len(self.trace)}",
             f'<span class="coursegrad-description" style="font-family:monospace">{html.escape(text)}</span>',

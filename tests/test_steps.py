@@ -41,19 +41,23 @@ def sums_of_contributions(trace: BackwardTrace) -> dict:
 def test_lecture_example_steps():
     f, (x, y, z, q) = lecture_example()
     trace = backward_steps(f)
-    assert len(trace) == 2 and list(trace.frames) == [-1, 0, 1]
-    first, second = trace[0], trace[1]
-    assert isinstance(first, Step) and trace.totals(0) == (-4.0, 3.0)  # the engine's own record
+    assert len(trace) == 2 and list(trace.frames) == [0, 1, 2]
+    first, second = trace[1], trace[2]
+    assert isinstance(first, Step) and (first.index, second.index) == (0, 1) and trace.totals(1) == (-4.0, 3.0)
+    assert list(trace) == [first, second]
+    for bad in (0, 3, -1):  # frame 0 is the seed, not a step
+        with pytest.raises(IndexError, match="out of range"):
+            trace[bad]
     assert first.node is f and first.upstream == 1.0 and first.local_grads == (-4.0, 3.0)
     assert first.contributions == (-4.0, 3.0) and first.inputs == (q, z)
     assert second.node is q and second.upstream == -4.0 and second.contributions == (-4.0, -4.0)
-    assert trace.known_after(-1) == {f: 1.0}
-    assert trace.known_after(0) == {f: 1.0, q: -4.0, z: 3.0}
-    assert trace.known_after(1) == {f: 1.0, q: -4.0, z: 3.0, x: -4.0, y: -4.0}
-    text = trace.describe(0)
+    assert trace.known_after(0) == {f: 1.0}
+    assert trace.known_after(1) == {f: 1.0, q: -4.0, z: 3.0}
+    assert trace.known_after(2) == {f: 1.0, q: -4.0, z: 3.0, x: -4.0, y: -4.0}
+    text = trace.describe(1)
     assert "-12" in text and "upstream gradient 1" in text and "∂out/∂q = -4" in text and "∂out/∂z = 3" in text
     assert "-4 to q" in text and "3 to z" in text
-    assert "seed" in trace.describe(-1)
+    assert "seed" in trace.describe(0) and trace.describe(2).startswith("step 2 of 2")
 
 
 def test_backward_steps_is_backward_and_matches_a_fresh_graph():
@@ -66,7 +70,7 @@ def test_backward_steps_is_backward_and_matches_a_fresh_graph():
         for leaf, twin in zip(leaves, fresh, strict=True):
             assert leaf.grad == pytest.approx(twin.grad, rel=1e-12)  # backward_steps filled .grad like backward()
             assert sums[leaf] == pytest.approx(twin.grad, rel=1e-12)
-        final = trace.known_after(len(trace) - 1)
+        final = trace.known_after(len(trace))
         for node, grad in final.items():
             assert grad == pytest.approx(node.grad, rel=1e-12)
         assert final[f] == 1.0
@@ -83,22 +87,22 @@ def test_the_steps_follow_the_engine_record_exactly():
         assert mine.node.op == theirs.node.op
         assert mine.upstream == pytest.approx(theirs.upstream)
         assert mine.contributions == pytest.approx(theirs.contributions)
-    assert [s.index for s in trace] == list(range(8))
+    assert [s.index for s in trace] == list(range(8))  # the engine's record, in order
 
 
 def test_forks_are_flagged_and_running_totals_add_up():
     x = Value(3.0, "x")
     f = x * x + x
     trace = backward_steps(f)
-    plus, times = trace[0], trace[1]
-    assert [trace.is_fork(c) for c in plus.inputs] == [False, True] and trace.totals(0)[1] == 1.0
-    assert [trace.is_fork(c) for c in times.inputs] == [True, True] and trace.totals(1) == (4.0, 7.0)
-    assert trace.known_after(0)[x] == 1.0 and trace.known_after(1)[x] == 7.0 == x.grad
-    assert "x is used more than once" in trace.describe(1) and "7 so far" in trace.describe(1)
-    assert trace.describe(1).count("used more than once") == 1
-    d = trace.draw(0)
+    plus, times = trace[1], trace[2]
+    assert [trace.is_fork(c) for c in plus.inputs] == [False, True] and trace.totals(1)[1] == 1.0
+    assert [trace.is_fork(c) for c in times.inputs] == [True, True] and trace.totals(2) == (4.0, 7.0)
+    assert trace.known_after(1)[x] == 1.0 and trace.known_after(2)[x] == 7.0 == x.grad
+    assert "x is used more than once" in trace.describe(2) and "7 so far" in trace.describe(2)
+    assert trace.describe(2).count("used more than once") == 1
+    d = trace.draw(1)
     assert d.node("x").grad_text == "? + ? + 1 = …"
-    assert trace.draw(1).node("x").grad_text == "3 + 3 + 1 = 7"
+    assert trace.draw(2).node("x").grad_text == "3 + 3 + 1 = 7"
 
 
 def test_gradients_shown_match_central_differences():
@@ -111,8 +115,8 @@ def test_gradients_shown_match_central_differences():
         f, leaves = build()
         trace = backward_steps(f)
         numeric = numerical_grad(f_plain, *point)
-        final = trace.known_after(len(trace) - 1)
-        last = trace.draw(len(trace) - 1)
+        final = trace.known_after(len(trace))
+        last = trace.draw(len(trace))
         for leaf, g in zip(leaves[: len(point)], numeric, strict=True):
             assert final[leaf] == pytest.approx(g, rel=1e-6, abs=1e-9)
             shown = last.node(leaf.label).grad_text.split("= ")[-1]
@@ -126,26 +130,26 @@ def test_leaves_show_only_this_pass():
     assert x.grad == -8.0  # accumulated, as in PyTorch
     trace = backward_steps(f)
     assert x.grad == -12.0  # backward_steps is one more backward pass
-    assert trace.known_after(1)[x] == -4.0  # but the trace shows this pass only
-    assert trace.draw(1).node("x").grad_text == "-4"
+    assert trace.known_after(2)[x] == -4.0  # but the trace shows this pass only
+    assert trace.draw(2).node("x").grad_text == "-4"
 
 
 def test_draw_highlights_the_step_node_and_blanks_what_is_not_known():
     f, (x, y, z, q) = lecture_example()
     trace = backward_steps(f)
-    before = trace.draw(-1)
+    before = trace.draw(0)
     assert not any(n.highlighted for n in before.nodes)
     assert [n.grad_text for n in before.nodes if n.kind == "input"] == ["", "", ""]
     assert before.nodes[-1].grad_text == "1"
-    d0 = trace.draw(0)
-    assert [n.text for n in d0.nodes if n.highlighted] == ["×"]
-    assert d0.node("z").grad_text == "3" and d0.node("q").grad_text == "-4" and d0.node("x").grad_text == ""
     d1 = trace.draw(1)
-    assert [n.label for n in d1.nodes if n.highlighted] == ["q"]
-    assert d1.node("x").grad_text == "-4" and d1.node("y").grad_text == "-4"
+    assert [n.text for n in d1.nodes if n.highlighted] == ["×"]
+    assert d1.node("z").grad_text == "3" and d1.node("q").grad_text == "-4" and d1.node("x").grad_text == ""
+    d2 = trace.draw(2)
+    assert [n.label for n in d2.nodes if n.highlighted] == ["q"]
+    assert d2.node("x").grad_text == "-4" and d2.node("y").grad_text == "-4"
     sizes = {(trace.draw(k).width, trace.draw(k).height) for k in trace.frames}
     assert len(sizes) == 1  # the picture keeps its size from step to step
-    assert trace.draw(1).svg == backward_steps(lecture_example()[0]).draw(1).svg
+    assert trace.draw(2).svg == backward_steps(lecture_example()[0]).draw(2).svg
 
 
 def test_array_graph_steps():
@@ -154,17 +158,17 @@ def test_array_graph_steps():
     f = (W @ X).relu().sum()
     trace = backward_steps(f)
     assert [s.node.op for s in trace] == ["sum", "relu", "@"]
-    assert "[G @ Bᵀ]" in trace.describe(2)
-    np.testing.assert_allclose(trace.known_after(2)[W], W.grad)
+    assert "[G @ Bᵀ]" in trace.describe(3)
+    np.testing.assert_allclose(trace.known_after(3)[W], W.grad)
     (numeric_W,) = numerical_grad(lambda w: np.maximum(w @ X.data, 0).sum(), W.data)
-    np.testing.assert_allclose(trace.known_after(2)[W], numeric_W, rtol=1e-6, atol=1e-8)
-    assert trace.draw(2).node("W").grad_text == f"mean {fmt(W.grad.mean())}"
+    np.testing.assert_allclose(trace.known_after(3)[W], numeric_W, rtol=1e-6, atol=1e-8)
+    assert trace.draw(3).node("W").grad_text == f"mean {fmt(W.grad.mean())}"
 
 
 def test_bad_input():
     f, _ = lecture_example()
     trace = backward_steps(f)
-    for k in (2, -2, 1.0, "0"):
+    for k in (3, -1, 1.0, "0", True):
         with pytest.raises(IndexError, match="out of range"):
             trace.known_after(k)
     with pytest.raises(TypeError, match="needs a Value"):
@@ -176,10 +180,10 @@ def test_bad_input():
 def test_leaf_root_and_explicit_gradient():
     x = Value(2.0, "x")
     trace = backward_steps(x, 3.0)
-    assert len(trace) == 0 and trace.known_after(-1) == {x: 3.0}
+    assert len(trace) == 0 and trace.known_after(0) == {x: 3.0} and list(trace.frames) == [0]
     v = Value(np.array([1.0, 2.0]), "v")
     trace = backward_steps(v * 2.0, np.array([1.0, -1.0]))
-    np.testing.assert_allclose(trace.known_after(0)[v], [2.0, -2.0])
+    np.testing.assert_allclose(trace.known_after(1)[v], [2.0, -2.0])
 
 
 def test_stepper_on_a_large_graph_shows_the_current_node():
@@ -188,10 +192,10 @@ def test_stepper_on_a_large_graph_shows_the_current_node():
         f = f + Value(float(i), f"x{i}") * 0.5  # 533 nodes
     trace = backward_steps(f)
     assert len(trace) == 266
-    for k in (0, 133, 265):
+    for k in (1, 134, 266):
         d = trace.draw(k, max_nodes=30)
         assert len(d.nodes) == 30 and "Large graph: 533 nodes" in d.message
         (current,) = [n for n in d.nodes if n.highlighted]
         assert current.node is trace[k].node
-    assert "nearest the highlighted node" in trace.draw(133, max_nodes=30).message
-    assert "nearest the output" in trace.draw(0, max_nodes=30).message
+    assert "nearest the highlighted node" in trace.draw(134, max_nodes=30).message
+    assert "nearest the output" in trace.draw(1, max_nodes=30).message

@@ -163,14 +163,14 @@ def test_stepper_walks_the_engines_steps():
     reference = backward_steps(_lecture_graph()[0])
     slider = ex.sliders["step"]
     assert (slider.min, slider.max, slider.value) == (0, len(reference), 0) == (0, 2, 0)
-    assert ex.state["description"] == reference.describe(-1) and ex.state["highlight"] is None
+    assert ex.state["description"] == reference.describe(0) and ex.state["highlight"] is None
     pictures = {0: ex.graph.value}
     for j in (1, 2):
         slider.value = j
         assert ex.state["step"] == j == shown(ex.readout, "step")
-        assert ex.state["description"] == reference.describe(j - 1)
-        assert html.unescape(ex.readout.value).count(reference.describe(j - 1)) == 1
-        assert ex.state["highlight"] is ex.trace[j - 1].node
+        assert ex.state["description"] == reference.describe(j)  # the trace and the stepper number steps alike
+        assert html.unescape(ex.readout.value).count(reference.describe(j)) == 1
+        assert ex.state["highlight"] is ex.trace[j].node
         pictures[j] = ex.graph.value
     assert len(set(pictures.values())) == 3  # every step draws a different picture
     known = ex.state["known"]
@@ -200,7 +200,7 @@ def test_stepper_with_a_fork_matches_central_differences():
     leaves = {v.label: v for v in ex.state["known"] if v.label in ("a", "b")}
     numeric = numerical_grad(lambda a, b: a / (1 + math.exp(-(a * b + a))), 0.7, -1.3)
     assert [ex.state["known"][leaves[n]] for n in ("a", "b")] == pytest.approx(numeric, rel=1e-7)
-    assert "used more than once" in " ".join(ex.trace.describe(k) for k in range(len(ex.trace)))
+    assert "used more than once" in " ".join(ex.trace.describe(k) for k in ex.trace.frames)
 
 
 @pytest.mark.parametrize(

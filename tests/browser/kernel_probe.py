@@ -56,7 +56,7 @@ def _coursegrad_browser_probe(model_id):
             visited = [node for node in reversed(topological_order(explorer.trace.root)) if node.inputs]
             facts["visited_steps"] = len(visited)
             facts["step"] = j
-            facts["description"] = explorer.trace.describe(j - 1)
+            facts["description"] = explorer.trace.describe(j)
             if j > 0:
                 facts["node_value"] = summary(visited[j - 1].data)
                 facts["node_upstream"] = summary(visited[j - 1].grad)
