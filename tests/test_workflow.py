@@ -258,3 +258,14 @@ def test_canvas_export_matches_the_roster_and_reports_the_unmatched(course, tmp_
     assert body["Gus, Gustav"][4:] == ["", ""]  # in the roster, no grades: left empty, which Canvas ignores
     bad = cli("export", "canvas", str(course / "grades"), "--roster", str(tmp_path / "nope.csv"), "-o", str(out))
     assert bad.returncode != 0 and "no roster at" in bad.stderr
+
+
+def test_help_lists_the_workflow_commands_and_options():
+    top = cli("--help")
+    assert top.returncode == 0 and all(word in top.stdout for word in ("grade", "merge", "export"))
+    grade = cli("grade", "--help").stdout
+    for option in ("--due", "--late-penalty", "--extensions", "--only", "--force", "--shard", "--scheduler"):
+        assert option in grade, option
+    export = cli("export", "--help").stdout
+    assert "gradescope" in export and "canvas" in export
+    assert "--roster" in cli("export", "canvas", "--help").stdout
