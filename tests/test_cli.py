@@ -117,12 +117,15 @@ def test_grade_a_small_class_end_to_end(tmp_path):
     assert "## ex8a_answer\n\n**Rubric (2 points).**\n- 1 point: two different reasons" in written  # graders see the rubric
 
 
-def test_grade_finds_the_only_worksheet_when_source_is_omitted(tmp_path, monkeypatch):
+def test_grade_takes_every_worksheet_when_source_is_omitted(tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     (tmp_path / "in" / "ada").mkdir(parents=True)
     (tmp_path / "in" / "ada" / SOURCE.name).write_text("not json")
     assert main(["grade", str(tmp_path / "in"), "-o", str(tmp_path / "out"), "-q"]) == 0
     with open(tmp_path / "out" / "summary.csv", newline="") as f:
-        assert [(r["student"], r["status"]) for r in csv.DictReader(f)] == [("ada", "invalid")]
+        rows = {r["worksheet"]: (r["student"], r["status"]) for r in csv.DictReader(f)}
+    assert set(rows) == {p.stem for p in (ROOT / "worksheets" / "source").glob("*.ipynb")}
+    assert rows[SOURCE.stem] == ("ada", "invalid")
+    assert all(status == "missing" for ws, (_, status) in rows.items() if ws != SOURCE.stem)
     with pytest.raises(SystemExit, match="at most two paths"):
         main(["grade", "a", "b", "c"])
