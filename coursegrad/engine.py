@@ -58,10 +58,11 @@ class Value:
         self.constant = False
 
     @staticmethod
-    def _make(data: float | np.ndarray, inputs: tuple, local_grads: tuple, op: str) -> Value:
+    def _make(data: float | np.ndarray, inputs: tuple, local_grads: tuple, op: str, bounded: bool = False) -> Value:
         """The output node of an operation: its value, the op, its inputs and the local gradients.
-        A result that is not finite (it overflowed) raises here, at the op that made it."""
-        if not (math.isfinite(data) if type(data) is float else is_finite(data)):
+        A result that is not finite (it overflowed) raises here, at the op that made it; an array
+        result `bounded` by its formula (tanh and σ in [-1, 1], relu ≤ its input) is not checked."""
+        if not (math.isfinite(data) if type(data) is float else bounded or is_finite(data)):
             raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
         out = object.__new__(Value)
         out.data, out.label, out.constant = data, "", False
@@ -133,19 +134,19 @@ class Value:
     def tanh(self) -> Value:
         """tanh x.  Local gradient: 1 - tanh²x."""
         t = _elementwise(self.data, math.tanh, np.tanh)
-        return self._make(t, (self,), (1.0 - t * t,), "tanh")
+        return self._make(t, (self,), (1.0 - t * t,), "tanh", bounded=True)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1 / (1 + e⁻ˣ).  Local gradient: σ(x)(1 - σ(x)), at most 0.25 (at x = 0)."""
         s = _elementwise(self.data, _sigmoid_float, _sigmoid_array)
-        return self._make(s, (self,), (s * (1.0 - s),), "σ")
+        return self._make(s, (self,), (s * (1.0 - s),), "σ", bounded=True)
 
     def relu(self) -> Value:
         """max(0, x).  Local gradient: 1 where x > 0, else 0 (we take 0 at the kink x = 0)."""
         x = self.data
         if isinstance(x, float):
             return self._make(x if x > 0 else 0.0, (self,), (1.0 if x > 0 else 0.0,), "relu")
-        return self._make(np.maximum(x, 0.0), (self,), ((x > 0).astype(np.float64),), "relu")
+        return self._make(np.maximum(x, 0.0), (self,), ((x > 0).astype(np.float64),), "relu", bounded=True)
 
     def softplus(self) -> Value:
         """log(1 + eˣ), computed without overflow.  Local gradient: σ(x)."""
@@ -556,14 +557,14 @@ def require_finite(x: float | np.ndarray, where: str, hint: str) -> None:
 def is_finite(x: float | np.ndarray) -> bool:
     """No nan or inf in x (a float or an array).
 
-    For an array: its largest and smallest elements are finite (nan and ±inf reach them, and
-    nothing can overflow). Two plain numpy reductions, no temporary array and no BLAS call:
-    BLAS's dot product runs on several threads above 10,000 elements, and on a busy machine
-    waiting for them took milliseconds per call.
+    For an array, `np.isfinite(x).all()`: one elementwise pass and one reduction, exact for any
+    numbers, with no BLAS call (BLAS's dot product runs on several threads above 10,000 elements,
+    and on a busy machine waiting for them took milliseconds per call). Measured faster than
+    checking the largest and smallest elements (two reductions) at every size from 256 to 10⁶.
     """
     if type(x) is float:
         return math.isfinite(x)
-    return x.size == 0 or (math.isfinite(x.max()) and math.isfinite(x.min()))
+    return bool(np.isfinite(x).all())
 
 
 def _any(condition: bool | np.ndarray) -> bool:
