@@ -121,6 +121,21 @@ def test_late_policy_grammar():
             late.parse_policy(bad)
 
 
+def test_hand_in_time_from_timestamp_txt_else_the_file(tmp_path):
+    nb = tmp_path / "ada" / W1
+    nb.parent.mkdir()
+    nb.write_text("{}")
+    os.utime(nb, (_when("2026-03-01T10:00:00+00:00"),) * 2)
+    assert late.submitted_at(nb) == (datetime(2026, 3, 1, 10, tzinfo=timezone.utc), "file modification time")
+    (tmp_path / "ada" / "timestamp.txt").write_text("2026-03-02 08:30:00.000000 UTC\n")
+    assert late.submitted_at(nb) == (datetime(2026, 3, 2, 8, 30, tzinfo=timezone.utc), "timestamp.txt")
+    (tmp_path / "ada" / "timestamp.txt").write_text("yesterday")
+    assert late.submitted_at(nb)[1] == "file modification time, timestamp.txt unreadable"
+    (tmp_path / "timestamp.txt").write_text("2020-01-01 00:00:00 UTC")  # one level up (the class folder): not this student's
+    (tmp_path / "ada" / "timestamp.txt").unlink()
+    assert late.submitted_at(nb)[1] == "file modification time"
+
+
 def test_manual_csv_lists_written_answers_with_the_rubric(course):
     rows = {(r["worksheet"], r["student"]): r for r in table(course / "grades" / "manual.csv")}
     ada = rows["01_tiny", "ada"]

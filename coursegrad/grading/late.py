@@ -11,10 +11,11 @@ so `10%/day,max=50%` takes 10% off for 0 < lateness ≤ 1 day, 20% up to 2 days,
 penalty = min(M, P × ⌈lateness / unit⌉) / 100 of the raw score. An extension moves one student's
 due date (extensions CSV: `student,due` and optionally `worksheet`).
 
-When was the work handed in: nbgrader's `timestamp.txt` beside the notebook (or in the student's
-folder), else the notebook file's modification time (said so in the `late` column, since copying
-files can change it). Times are ISO 8601 (`2026-03-01 23:59`, `2026-03-01T23:59:00+01:00`,
-nbgrader's `2026-03-01 23:59:00.123456 UTC`); a time without a zone is the grading machine's local time.
+When was the work handed in: nbgrader's `timestamp.txt` beside the notebook (in the student's
+folder, or in nbgrader's `<student>/<assignment>/`), else the notebook file's modification time
+(said so in the `submitted` column, since copying files can change it). Times are ISO 8601
+(`2026-03-01 23:59`, `2026-03-01T23:59:00+01:00`, nbgrader's `2026-03-01 23:59:00.123456 UTC`);
+a time without a zone is the grading machine's local time.
 """
 
 from __future__ import annotations
@@ -111,14 +112,15 @@ def read_extensions(path: str | Path) -> dict[tuple[str, str], datetime]:
 def submitted_at(notebook: str | Path) -> tuple[datetime, str]:
     """When the notebook was handed in, and where that came from."""
     notebook = Path(notebook)
-    for stamp in (notebook.parent / "timestamp.txt", notebook.parent.parent / "timestamp.txt"):
-        if stamp.is_file():
-            text = stamp.read_text(encoding="utf-8", errors="replace").strip()
-            try:
-                return parse_time(text, f"{stamp}"), "timestamp.txt"
-            except ValueError:
-                break
-    return datetime.fromtimestamp(notebook.stat().st_mtime, tz=timezone.utc), "file modification time"
+    stamp = notebook.parent / "timestamp.txt"
+    why = ""
+    if stamp.is_file():
+        text = stamp.read_text(encoding="utf-8", errors="replace")[:200].strip()
+        try:
+            return parse_time(text, f"{stamp}"), "timestamp.txt"
+        except ValueError:
+            why = ", timestamp.txt unreadable"
+    return datetime.fromtimestamp(notebook.stat().st_mtime, tz=timezone.utc), f"file modification time{why}"
 
 
 def assess(due: datetime | None, policy: Policy, submitted: datetime, origin: str) -> tuple[str, float]:
