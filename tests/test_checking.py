@@ -86,10 +86,14 @@ def unwritten(*args):
     raise NotImplementedError()
 
 
-def calls(fn, names: list[str]):
+def calls(fn, names: list[str], Node: type):
     """Every way to call `fn` without knowing an answer: what each returns (errors are fine: they return nothing)."""
     attempts = [(), (None,), (unwritten,), (unwritten, [0.5]), (unwritten, [[1.0, 2.0]]), (unwritten, [[0, [2, 2, 2]]])]
     attempts += [("x", 12345.0), ("x", 12345.0, 1.0), (unwritten, "chain"), (unwritten, unwritten, "chain")]
+    attempts += [(Node, unwritten, ["chain", "diamond", "twice", "twice_twice", "neuron"]), (Node, unwritten, unwritten)]
+    attempts += [(Node, unwritten, unwritten, unwritten), (unwritten, ["square", "cubic", "layer"]), (unwritten, Node, "divide")]
+    attempts += [(unwritten, [0, 1, 2, 3, 4, 5], part) for part in ("loss", "dW1", "db1", "dW2", "db2")]
+    attempts += [(unwritten, Node, {}), (unwritten, unwritten, Node, {})]
     kwargs = [{name: 12345.0} for name in names] + [{name: "Z"} for name in names] + [{"points": 2.0}]
     for args in attempts:
         yield from _call(fn, args, {})
@@ -130,14 +134,20 @@ def test_the_answer_set_is_not_empty_and_the_detector_catches_a_leak(answers):
 
     assert leaked(ws1._graph(), numbers, strings), "the old graph_values() would return answers: the test must see that"
     assert leaked(ws1.probe_affine(lambda X, W, b, dY: (dY @ W.T, X.T @ dY, dY.sum(axis=0)), [[838, [3, 3, 3]]]), numbers, [])
+    from coursegrad.exercises import write_backprop as ws2
+
+    assert leaked(ws2._net_reference(3)["dW1"], numbers, strings), "a public reference net would leak: the test must see that"
+    Node = run_solutions(SOURCES[1])["Node"]
+    assert leaked(ws2._graph(Node, "neuron")[2], numbers, strings)
 
 
 def test_no_public_function_of_the_checking_modules_returns_an_answer(answers, capsys):
     numbers, strings, names = answers
     functions = dict(public_functions())
     assert len(functions) > 20
+    Node = run_solutions(SOURCES[1])["Node"]
     for qualified, fn in functions.items():
-        for result in calls(fn, names):
+        for result in calls(fn, names, Node):
             assert not leaked(result, numbers, strings), f"{qualified} returned an answer: {result!r:.200}"
 
 

@@ -50,7 +50,19 @@ def test_no_command_is_a_usage_error():
 def test_generate_check_passes_on_the_committed_worksheet(monkeypatch, capsys):
     monkeypatch.chdir(ROOT)
     assert main(["generate", "--check"]) == 0
-    assert "up to date" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.count("up to date") == len(list((ROOT / "worksheets" / "source").glob("*.ipynb"))) == 2, out
+
+
+def test_validate_checks_every_worksheet_by_default(monkeypatch, capsys):
+    from coursegrad.grading import validate as V
+
+    seen = []
+    monkeypatch.setattr(V, "validate", lambda src, timeout: seen.append(Path(src).name) or V.Validation(str(src)))
+    monkeypatch.chdir(ROOT)
+    assert main(["validate"]) == 0
+    assert seen == ["01_backprop_worksheet.ipynb", "02_write_backprop.ipynb"]
+    assert capsys.readouterr().out.count("OK: ") == 2
 
 
 def test_generate_writes_the_student_version_and_check_notices_a_stale_one(tmp_path, capsys):

@@ -1,12 +1,14 @@
-"""nbgrader itself (0.9) on the instructor source: the same student version, the same points.
+"""nbgrader itself (0.9) on each instructor source: the same student version, the same points.
 
 Runs `nbgrader generate_assignment` and `nbgrader autograde` in a temporary course folder, with a
 kernelspec pointing at this Python, and compares with `coursegrad generate` and `coursegrad grade`
-for a solved and an unanswered submission.
+for a solved, an unanswered and a partly wrong submission of each worksheet (worksheet 2's
+writes `=` instead of `+=` in its backward pass).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -18,13 +20,18 @@ import pytest
 
 from coursegrad.grading import batch
 from coursegrad.grading import cells as C
-from coursegrad.grading.release import read
+from coursegrad.grading.release import read, release_path
 from coursegrad.grading.validate import solved
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "worksheets" / "source" / "01_backprop_worksheet.ipynb"
-RELEASE = ROOT / "worksheets" / "release" / "01_backprop_worksheet.ipynb"
-ASSIGNMENT = "ws01"
+SOURCES = sorted((ROOT / "worksheets" / "source").glob("*.ipynb"))
+ASSIGNMENT = "assignment"
+# a partly wrong answer per worksheet: (grade_id, old text, new text), and the autograded points it should keep
+PARTLY = {
+    "01_backprop_worksheet": (("ex2_answer", "dg_dx, dg_dy = 6.0, -18.0", "dg_dx, dg_dy = 12.0, 18.0"), 19),
+    "02_write_backprop": (("ex1_backprop_answer", "child.grad += local", "child.grad = local"), 12),
+}
+TOTALS = {"01_backprop_worksheet": 20, "02_write_backprop": 15}
 
 
 def nbgrader(course: Path, *args: str) -> None:
@@ -35,9 +42,18 @@ def nbgrader(course: Path, *args: str) -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-@pytest.fixture(scope="module")
-def course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("course")
+def partly_wrong(nb: nbformat.NotebookNode, gid: str, old: str, new: str) -> nbformat.NotebookNode:
+    nb = copy.deepcopy(nb)
+    cell = next(c for c in nb.cells if C.grade_id(c) == gid)
+    assert old in cell.source
+    cell.source = cell.source.replace(old, new)
+    return nb
+
+
+@pytest.fixture(scope="module", params=SOURCES, ids=lambda p: p.stem)
+def course(request, tmp_path_factory):
+    source = request.param
+    course = tmp_path_factory.mktemp(f"course-{source.stem}")
     (course / "nbgrader_config.py").write_text(
         "c = get_config()\n"
         f"c.CourseDirectory.root = {str(course)!r}\n"
@@ -54,42 +70,46 @@ def course(tmp_path_factory):
     }
     (kernel / "kernel.json").write_text(json.dumps(spec))
     (course / "source" / ASSIGNMENT).mkdir(parents=True)
-    (course / "source" / ASSIGNMENT / SOURCE.name).write_bytes(SOURCE.read_bytes())
+    (course / "source" / ASSIGNMENT / source.name).write_bytes(source.read_bytes())
     nbgrader(course, "generate_assignment", ASSIGNMENT)
 
-    handed_out = read(course / "release" / ASSIGNMENT / SOURCE.name)
-    answered = solved(handed_out, read(SOURCE))
-    for student, nb in (("correct", answered), ("blank", handed_out)):
+    handed_out = read(course / "release" / ASSIGNMENT / source.name)
+    answered = solved(handed_out, read(source))
+    (gid, old, new), _ = PARTLY[source.stem]
+    for student, nb in (("correct", answered), ("blank", handed_out), ("partly", partly_wrong(answered, gid, old, new))):
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
-        nbformat.write(nb, str(folder / SOURCE.name))
+        nbformat.write(nb, str(folder / source.name))
     nbgrader(course, "autograde", ASSIGNMENT)
-    return course
+    return source, course
 
 
-def nbgrader_scores(course: Path, student: str) -> dict[str, float | None]:
+def nbgrader_scores(course: Path, source: Path, student: str) -> dict[str, float | None]:
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        notebook = gb.find_submission_notebook(SOURCE.stem, ASSIGNMENT, student)
+        notebook = gb.find_submission_notebook(source.stem, ASSIGNMENT, student)
         return {g.name: g.auto_score for g in notebook.grades}
 
 
 def test_nbgraders_student_version_is_byte_identical_to_ours(course):
-    assert (course / "release" / ASSIGNMENT / SOURCE.name).read_bytes() == RELEASE.read_bytes()
+    source, folder = course
+    assert (folder / "release" / ASSIGNMENT / source.name).read_bytes() == release_path(source).read_bytes()
 
 
 def test_nbgrader_autograde_gives_the_same_points_as_coursegrad(course):
-    ours = {r.student: r for r in batch.grade_folder(SOURCE, course / "submitted", jobs=2, progress=False, timeout=60)}
-    graded_cells = {C.grade_id(c) for c in read(SOURCE).cells if C.is_test(c) or C.is_manual(c)}
-    for student in ("correct", "blank"):
-        theirs = nbgrader_scores(course, student)
+    source, folder = course
+    ours = {r.student: r for r in batch.grade_folder(source, folder / "submitted", jobs=2, progress=False, timeout=60)}
+    graded_cells = {C.grade_id(c) for c in read(source).cells if C.is_test(c) or C.is_manual(c)}
+    for student in ("correct", "blank", "partly"):
+        theirs = nbgrader_scores(folder, source, student)
         assert set(theirs) == graded_cells
         mine = {q.grade_id: q.points for q in ours[student].questions}
         assert mine == theirs, student
-    correct = nbgrader_scores(course, "correct")
-    assert sum(v for v in correct.values() if v is not None) == 20
-    manual = {C.grade_id(c) for c in read(SOURCE).cells if C.is_manual(c)}
-    assert manual == {"ex5_reasons", "ex8a_answer", "ex8b_answer"}
-    assert all(v is None for k, v in correct.items() if k in manual)  # written answers: graded by hand
-    assert set(nbgrader_scores(course, "blank").values()) == {0}
+    correct = nbgrader_scores(folder, source, "correct")
+    assert sum(v for v in correct.values() if v is not None) == TOTALS[source.stem]
+    manual = {C.grade_id(c) for c in read(source).cells if C.is_manual(c)}
+    assert manual and all(v is None for k, v in correct.items() if k in manual)  # written answers: graded by hand
+    assert set(nbgrader_scores(folder, source, "blank").values()) == {0}
+    partly = nbgrader_scores(folder, source, "partly")
+    assert sum(v for v in partly.values() if v is not None) == PARTLY[source.stem][1]

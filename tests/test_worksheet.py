@@ -19,11 +19,14 @@ from coursegrad.grading.validate import item_problems, solved, validate
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "worksheets" / "README.md"
 # (autograded, by hand) points of each worksheet, as worksheets/README.md states them
-POINTS = {"01_backprop_worksheet": (20, 5)}
+POINTS = {"01_backprop_worksheet": (20, 5), "02_write_backprop": (15, 1)}
 # what must not reach the students, per worksheet: solutions, hidden tests, rubrics
 SECRETS = {
     "01_backprop_worksheet": ("db = np.sum(dY, axis=0)", "lr_same_training = 1 / 1000**2", "cases=((0,"),
+    "02_write_backprop": ("stack.append((node, True))", "np.maximum(0, Z)", "dscores[np.arange(N), y] -= 1", "seeds=(0, 1, 2"),
 }
+# worksheet 2's checks whose graded cases are all visible (a 5,000-node chain, a second pass, fixed tables): nothing to hide
+VISIBLE_ONLY = {"ex1_long_chain", "ex1_second_backward", "ex2_relerr_test", "ex2_verdict_test", "ex3_check_test", "ex3_fix_test"}
 SOURCES = sorted((ROOT / "worksheets" / "source").glob("*.ipynb"))
 
 
@@ -96,13 +99,15 @@ def test_every_written_answer_has_a_rubric_with_points_per_criterion(source, pat
     assert "Rubric" not in paths[1].read_text(encoding="utf-8")
 
 
-def test_every_answer_has_a_check_and_every_check_has_hidden_or_partial_tests(source):
+def test_every_answer_has_a_check_and_every_check_has_hidden_or_partial_tests(source, paths):
     cells = source.cells
     for i, cell in enumerate(cells):
         if C.is_solution(cell) and cell.cell_type == "code":
             assert C.is_test(cells[i + 1]), f"{C.grade_id(cell)} is not followed by its check cell"
         if C.is_test(cell):
-            assert "BEGIN HIDDEN TESTS" in cell.source or "score_" in cell.source, C.grade_id(cell)
+            hidden = "BEGIN HIDDEN TESTS" in cell.source or "score_" in cell.source
+            visible_only = paths[0].stem == "02_write_backprop" and C.grade_id(cell) in VISIBLE_ONLY
+            assert hidden or visible_only, C.grade_id(cell)
             assert re.search(r"^from coursegrad\.checks import", cell.source, re.M), "tests import their helpers afresh"
 
 

@@ -1,0 +1,524 @@
+"""Worksheet 2's checks: write backprop yourself. Each says *what* is wrong with a hint, never the answer.
+
+The graphs the checks build use the worksheet's own `Node` class (passed in), so your
+`topological_order` and `backprop` run on exactly the nodes the worksheet describes. The right
+values are computed here, privately (functions starting with `_`): the graphs' gradients by
+the chain rule written out for each graph, the gradient checks with `coursegrad.gradcheck`,
+the two-layer net with the engine. Reading this file tells you how to compute them, which is
+what the worksheet asks you to do yourself.
+
+`probe_*` functions run *your* functions on fixed inputs and return what they compute, as
+plain lists: the grader compares that with the instructor's solution outside the kernel.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from coursegrad.checking import call_student, close, partial_credit, report
+from coursegrad.engine import Value
+from coursegrad.gradcheck import gradcheck
+from coursegrad.nn import softmax_cross_entropy
+
+LONG = 5000  # nodes in the long chain: deeper than Python's recursion limit (1000)
+
+# ---------------------------------------------------------------------------
+# Exercise 1: topological order and the backward pass on the mini Node
+# ---------------------------------------------------------------------------
+
+
+def _graph(Node: type, case: str) -> tuple[Any, list, list[float]]:
+    """(root, its nodes in creation order, the right gradient of each) for one of the graphs below."""
+    if case == "chain":  # v = 2·tanh(x) + 1
+        x, two, one = Node(0.5), Node(2.0), Node(1.0)
+        t = x.tanh()
+        u = t * two
+        v = u + one
+        dt = 1 - t.data**2
+        return v, [x, two, one, t, u, v], [2.0 * dt, t.data, 1.0, 2.0, 1.0, 1.0]
+    if case == "diamond":  # d = (2a)·tanh(a): a forks into both factors
+        a, two = Node(1.5), Node(2.0)
+        b, c = a * two, a.tanh()
+        d = b * c
+        da = c.data * 2.0 + b.data * (1 - c.data**2)
+        return d, [a, two, b, c, d], [da, c.data * a.data, c.data, b.data, 1.0]
+    if case == "twice":  # b = a + a
+        a = Node(-1.2)
+        b = a + a
+        return b, [a, b], [2.0, 1.0]
+    if case == "twice_twice":  # c = b + b with b = a + a
+        a = Node(0.7)
+        b = a + a
+        c = b + b
+        return c, [a, b, c], [4.0, 2.0, 1.0]
+    if case == "neuron":  # o = tanh(w0·x0 + w1·x1 + bias), then o·o (a fork at the output)
+        w0, x0, w1, x1, bias = Node(-0.5), Node(1.5), Node(0.8), Node(-2.0), Node(0.3)
+        n = w0 * x0 + w1 * x1 + bias
+        o = n.tanh()
+        s = o * o
+        dn = 2 * o.data * (1 - o.data**2)
+        grads = [dn * x0.data, dn * w0.data, dn * x1.data, dn * w1.data, dn, dn, 2 * o.data, 1.0]
+        return s, [w0, x0, w1, x1, bias, n, o, s], grads
+    raise ValueError(f"no graph named {case!r}")
+
+
+FIRST = ("chain", "diamond")
+ALL = ("chain", "diamond", "twice", "twice_twice", "neuron")
+_WHAT = {
+    "chain": "a chain (no forks)",
+    "diamond": "a diamond (a feeds two gates)",
+    "twice": "b = a + a",
+    "twice_twice": "c = b + b with b = a + a",
+    "neuron": "a tanh neuron whose output is squared (o·o)",
+}
+
+
+def _order_problem(order: Any, root: Any) -> str | None:
+    """What is wrong with `order` as a topological order of the graph under `root` (None: nothing)."""
+    nodes = _reference_order(root)
+    if type(order) is not list:
+        return f"it should return a list of nodes, got {type(order).__name__}"
+    ids = [id(n) for n in order]
+    if len(set(ids)) != len(ids):
+        return "a node appears more than once: remember which nodes you have visited"
+    missing = [n for n in nodes if id(n) not in set(ids)]
+    if missing:
+        return f"{len(missing)} node(s) of the graph are missing"
+    if len(order) != len(nodes) or not order or order[-1] is not root:
+        return "the order should hold exactly the graph's nodes, with the root (the output) last"
+    place = {id(n): i for i, n in enumerate(order)}
+    if any(place[id(i)] > place[id(n)] for n in order for i in n.inputs):
+        return "a node comes before one of its inputs: each node must come after everything it was computed from"
+    return None
+
+
+def check_topological_order(Node: type, topological_order: Callable, cases: tuple = FIRST) -> None:
+    """Exercise 1a: topological_order(root) on each graph of `cases` (the visible ones by default)."""
+    for case in cases:
+        root, _, _ = _graph(Node, case)
+        order = call_student(topological_order, root, shown="topological_order(root)")
+        problem = _order_problem(order, root)
+        if problem:
+            raise AssertionError(f"topological_order on {_WHAT[case]}: {problem}.")
+        print(f"✓ topological_order is right on {_WHAT[case]}")
+
+
+def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
+    """For the grader: per case, [number of nodes returned, is it a valid order] (or the error's text)."""
+    out = []
+    for case in cases:
+        root, _, _ = _graph(Node, case)
+        try:
+            order = call_student(topological_order, root, shown="topological_order(root)")
+            out.append([len(order) if type(order) is list else -1, _order_problem(order, root) is None])
+        except AssertionError as err:
+            out.append(str(err)[:200])
+    return out
+
+
+def _backprop_problem(Node: type, backprop: Callable, case: str) -> str | None:
+    """Run your backprop on a fresh graph; what is wrong with the gradients (None: nothing)."""
+    root, nodes, want = _graph(Node, case)
+    call_student(backprop, root, shown="backprop(root)")
+    got = [n.grad for n in nodes]
+    if any(isinstance(g, bool) or not isinstance(g, (int, float)) for g in got):
+        return "every .grad should be a number after backprop"
+    if not close(root.grad, 1.0):
+        return "the output's own gradient ∂root/∂root should be 1 (the seed)"
+    wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if not close(g, w)]
+    if not wrong:
+        return None
+    forks = case != "chain"
+    if forks and _overwritten(Node, case, got):
+        return "a node used twice gets only one path's gradient: its contributions must add up (+=), not overwrite (=)"
+    return f"the gradients of {len(wrong)} node(s) are wrong" + (" (this graph has a fork)" if forks else "")
+
+
+def _overwritten(Node: type, case: str, got: list) -> bool:
+    """True if `got` is what a backward pass that writes `=` instead of `+=` gives on this graph."""
+    root, nodes, _ = _graph(Node, case)
+    order = _reference_order(root)
+    for node in order:
+        node.grad = 0.0
+    root.grad = 1.0
+    for node in reversed(order):
+        for child, local in zip(node.inputs, node.local_grads, strict=True):
+            child.grad = local * node.grad  # the slip: = where the contributions should add up
+    return all(close(g, n.grad) for g, n in zip(got, nodes, strict=True))
+
+
+def _reference_order(root: Any) -> list:
+    """A topological order by an explicit stack (no recursion)."""
+    order, seen, stack = [], set(), [(root, False)]
+    while stack:
+        node, inputs_placed = stack.pop()
+        if inputs_placed:
+            order.append(node)
+        elif id(node) not in seen:
+            seen.add(id(node))
+            stack.append((node, True))
+            stack.extend((i, False) for i in node.inputs if id(i) not in seen)
+    return order
+
+
+def check_backprop(Node: type, backprop: Callable, cases: tuple = FIRST) -> None:
+    """Exercise 1b: backprop(root) fills every node's .grad, on each graph of `cases`."""
+    for case in cases:
+        problem = _backprop_problem(Node, backprop, case)
+        if problem:
+            raise AssertionError(f"backprop on {_WHAT[case]}: {problem}.")
+        print(f"✓ backprop is right on {_WHAT[case]}")
+
+
+def probe_backprop(Node: type, backprop: Callable, cases: list) -> list:
+    """For the grader: per case, every node's .grad after your backprop (in the order the nodes were made)."""
+    out = []
+    for case in cases:
+        root, nodes, _ = _graph(Node, case)
+        try:
+            call_student(backprop, root, shown="backprop(root)")
+            out.append([n.grad for n in nodes])
+        except AssertionError as err:
+            out.append(str(err)[:200])
+    return out
+
+
+def _long_chain(Node: type) -> tuple[Any, Any]:
+    """x followed by LONG − 1 tanh gates: (x, the root)."""
+    x = Node(0.5)
+    h = x
+    for _ in range(LONG - 1):
+        h = h.tanh()
+    return x, h
+
+
+def _long_chain_grad(Node: type) -> float:
+    x, root = _long_chain(Node)
+    grad, node = 1.0, root
+    while node is not x:
+        grad *= node.local_grads[0]
+        node = node.inputs[0]
+    return grad
+
+
+def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable) -> list:
+    """For the grader: [length of your order, is it valid, x's gradient] on the 5,000-node chain (or the error's text)."""
+    x, root = _long_chain(Node)
+    try:
+        order = call_student(topological_order, root, shown=f"topological_order on a chain of {LONG} nodes")
+        valid = _order_problem(order, root) is None
+        call_student(backprop, root, shown=f"backprop on a chain of {LONG} nodes")
+        return [len(order) if type(order) is list else -1, valid, x.grad]
+    except AssertionError as err:
+        return [str(err)[:200]]
+
+
+def check_long_chain(Node: type, topological_order: Callable, backprop: Callable) -> None:
+    """Exercise 1c: a chain of 5,000 nodes (deeper than Python's recursion limit)."""
+    got = probe_long_chain(Node, topological_order, backprop)
+    if len(got) == 1:
+        raise AssertionError(got[0])
+    n, valid, grad = got
+    if not valid:
+        raise AssertionError(
+            f"topological_order on a chain of {LONG} nodes: it returned {n} nodes, not a valid order of all {LONG}."
+        )
+    if isinstance(grad, bool) or not isinstance(grad, (int, float)) or not close(grad, _long_chain_grad(Node)):
+        raise AssertionError(f"backprop on a chain of {LONG} nodes: the first node's gradient is wrong.")
+    print(f"✓ topological_order and backprop work on a chain of {LONG} nodes")
+
+
+def probe_second_backward(Node: type, topological_order: Callable, backprop: Callable, zero_grad: Callable) -> list:
+    """For the grader: every node's .grad of the neuron after backprop, zero_grad(order), backprop again."""
+    root, nodes, _ = _graph(Node, "neuron")
+    try:
+        call_student(backprop, root, shown="backprop(root)")
+        zero_grad(call_student(topological_order, root, shown="topological_order(root)"))
+        call_student(backprop, root, shown="backprop(root), the second time")
+        return [n.grad for n in nodes]
+    except (AssertionError, TypeError) as err:
+        return [str(err)[:200]]
+
+
+def check_second_backward(Node: type, topological_order: Callable, backprop: Callable, zero_grad: Callable) -> None:
+    """Exercise 1d: after zero_grad, a second backward pass gives the same gradients as the first."""
+    got = probe_second_backward(Node, topological_order, backprop, zero_grad)
+    _, _, want = _graph(Node, "neuron")
+    if len(got) == 1 and isinstance(got[0], str):
+        raise AssertionError(got[0])
+    if not all(isinstance(g, (int, float)) and close(g, w) for g, w in zip(got, want, strict=True)):
+        raise AssertionError(
+            "after zero_grad(topological_order(root)) and a second backprop(root), the gradients are not those of "
+            "one backward pass: does backprop seed the root with 1 and add every contribution exactly once?"
+        )
+    print("✓ a second backward pass after zero_grad gives the same gradients")
+
+
+# ---------------------------------------------------------------------------
+# Exercise 2: a gradient check of your own
+# ---------------------------------------------------------------------------
+
+_X0 = np.array([[0.5, -1.0, 2.0], [1.5, 0.25, -0.75]])  # a fixed (2, 3) matrix for the "layer" function
+FUNCTIONS = {  # each works on numpy arrays and on coursegrad Values alike
+    "square": (lambda x: (x * x).sum(), [1.0, -2.0, 0.5]),
+    "cubic": (lambda x: (x * x * x - 3.0 * x).sum(), [0.3, -1.1, 2.0, 0.0]),
+    "layer": (lambda W: ((W @ _X0) * (W @ _X0)).sum(), [[0.2, -0.4], [1.0, 0.5]]),
+}
+
+
+def probe_numerical_gradient(numerical_gradient: Callable, names: list) -> list:
+    """For the grader: per function, [your gradient as nested lists, was x left unchanged] (or the error's text)."""
+    out = []
+    for name in names:
+        f, x0 = FUNCTIONS[name]
+        x = np.array(x0, dtype=float)
+        try:
+            got = call_student(numerical_gradient, f, x, 1e-5, shown=f"numerical_gradient(f, x, 1e-5) for f = {name}")
+            out.append([np.asarray(got, dtype=float).tolist(), bool(np.array_equal(x, np.array(x0)))])
+        except (AssertionError, TypeError, ValueError) as err:
+            out.append(str(err)[:200])
+    return out
+
+
+def check_numerical_gradient(numerical_gradient: Callable, names: tuple = ("square", "cubic")) -> None:
+    """Exercise 2a: numerical_gradient(f, x, h) agrees with coursegrad.gradcheck's central differences, x left unchanged."""
+    for name, row in zip(names, probe_numerical_gradient(numerical_gradient, list(names)), strict=True):
+        if isinstance(row, str):
+            raise AssertionError(row)
+        got, unchanged = row
+        f, x0 = FUNCTIONS[name]
+        numeric = gradcheck(f, np.array(x0, dtype=float)).checks[0].numeric
+        if np.shape(got) != np.shape(numeric):
+            raise AssertionError(f"numerical_gradient for f = {name}: the gradient should have x's shape {np.shape(x0)}.")
+        if not unchanged:
+            raise AssertionError(f"numerical_gradient for f = {name}: x was changed; put every nudged element back.")
+        if not close(got, numeric, rel=1e-5, abs_tol=1e-7):
+            raise AssertionError(
+                f"numerical_gradient for f = {name}: the values differ from central differences with the same h."
+            )
+        print(f"✓ numerical_gradient agrees with gradcheck's central differences for f = {name}")
+
+
+RELATIVE_CASES = [
+    [[1.0, 2.0], [1.0, 2.0]],
+    [[1.0], [1.01]],
+    [[0.0, 3.0], [0.0, -3.0]],
+    [[0.0], [1e-3]],
+    [[[2.0, -4.0], [1e-9, 5.0]], [[2.0, -4.0], [2e-9, 5.0]]],
+    [[1e6], [1e6 + 1.0]],
+]
+VERDICT_CASES = [0.5, 0.0101, 1e-2, 5e-3, 1e-4, 3e-6, 1e-7, 1e-9, 0.0]
+
+
+def probe_relative_error(relative_error: Callable) -> list:
+    """For the grader: your relative_error on each pair of RELATIVE_CASES (or the error's text)."""
+    out = []
+    for a, b in RELATIVE_CASES:
+        try:
+            out.append(float(call_student(relative_error, np.array(a), np.array(b), shown="relative_error(a, b)")))
+        except (AssertionError, TypeError, ValueError) as err:
+            out.append(str(err)[:200])
+    return out
+
+
+def check_relative_error(relative_error: Callable) -> None:
+    """Exercise 2b: relative_error(a, b) is the largest |a − b| / max(|a|, |b|) over the elements (0 where both are 0)."""
+    for (a, b), got in zip(RELATIVE_CASES, probe_relative_error(relative_error), strict=True):
+        if isinstance(got, str):
+            raise AssertionError(got)
+        want = float(np.max(_relative(np.array(a), np.array(b))))
+        if not close(got, want):
+            hint = "where both are 0 the error is 0, not nan" if math.isnan(got) else "divide by the larger of |a| and |b|"
+            raise AssertionError(f"relative_error({a}, {b}) is not right yet: {hint}, and return the largest over the elements.")
+    print(f"✓ relative_error is right on {len(RELATIVE_CASES)} pairs")
+
+
+def _relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    from coursegrad.gradcheck import relative_error
+
+    return relative_error(a, b)
+
+
+def probe_verdict(verdict: Callable) -> list:
+    """For the grader: your verdict on each relative error of VERDICT_CASES (or the error's text)."""
+    out = []
+    for err in VERDICT_CASES:
+        try:
+            out.append(call_student(verdict, err, shown=f"verdict({err:g})"))
+        except AssertionError as e:
+            out.append(str(e)[:200])
+    return out
+
+
+def check_verdict(verdict: Callable) -> None:
+    """Exercise 2c: verdict(err) says what CS231n's thresholds say about a relative error, in gradcheck's words."""
+    from coursegrad.gradcheck import verdict as words
+
+    for err in VERDICT_CASES:
+        got = call_student(verdict, err, shown=f"verdict({err:g})")
+        if not isinstance(got, str) or got.strip() != words(err):
+            at_edge = err in (1e-2, 1e-4, 1e-7)
+            hint = (
+                "at a threshold itself, the milder verdict applies (a threshold is the largest error with it)" if at_edge else ""
+            )
+            raise AssertionError(f"verdict({err:g}) returned {got!r:.60}, not the right word yet. {hint}".rstrip())
+    print(f"✓ verdict is right on {len(VERDICT_CASES)} relative errors")
+
+
+# ---------------------------------------------------------------------------
+# Exercise 3: find a planted bug with your gradient check
+# ---------------------------------------------------------------------------
+
+GATE_POINTS = {"sigmoid": [0.3], "divide": [3.0, -2.0], "square": [1.5]}
+FIX_POINTS = {
+    "sigmoid": [[0.3], [-2.0], [1.7]],
+    "divide": [[3.0, -2.0], [0.5, 4.0], [-1.5, 0.25]],
+    "square": [[1.5], [-0.4], [2.0]],
+}
+
+
+def _central(gate: Callable, Node: type, xs: list, h: float = 1e-5) -> list[float]:
+    """Central differences of the gate's output with respect to each input."""
+    out = []
+    for i in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[i] += h
+        down[i] -= h
+        out.append((gate(*[Node(x) for x in up]).data - gate(*[Node(x) for x in down]).data) / (2 * h))
+    return out
+
+
+def _gate_error(Node: type, gate: Callable, xs: list) -> float:
+    """The largest relative error between the gate's local gradients and central differences."""
+    analytic = np.array(gate(*[Node(x) for x in xs]).local_grads, dtype=float)
+    return float(np.max(_relative(analytic, np.array(_central(gate, Node, xs)))))
+
+
+def check_gate_relative_error(gate_relative_error: Callable, Node: type, gates: dict) -> None:
+    """Exercise 3a: gate_relative_error(gate, xs) on each provided gate, compared with a private gradient check."""
+    for name, xs in GATE_POINTS.items():
+        got = call_student(gate_relative_error, gates[name], list(xs), shown=f"gate_relative_error({name}, {xs})")
+        want = _gate_error(Node, gates[name], xs)
+        number = not isinstance(got, bool) and isinstance(got, (int, float, np.floating))
+        if not number or not close(got, want, rel=1e-3, abs_tol=1e-7):
+            raise AssertionError(
+                f"gate_relative_error({name}, {xs}) is not right yet: compare backprop's gradients of the gate's inputs "
+                "with numerical_gradient's, using your relative_error."
+            )
+        print(f"✓ gate_relative_error({name}, {xs}) = {float(got):.2g}")
+
+
+def _buggy(Node: type, gates: dict) -> str:
+    """The gate whose backward rule disagrees with central differences (the planted bug), found by a gradient check."""
+    return next(name for name, xs in GATE_POINTS.items() if _gate_error(Node, gates[name], xs) > 1e-2)
+
+
+def _fixed_problem(fixed_gate: Callable, Node: type, gates: dict, name: str) -> str | None:
+    """What is wrong with your fixed gate, checked where the gradient check runs (None: nothing)."""
+    for xs in FIX_POINTS[name]:
+        out = call_student(fixed_gate, *[Node(x) for x in xs], shown=f"fixed_gate{tuple(xs)}")
+        if not hasattr(out, "local_grads") or not close(out.data, gates[name](*[Node(x) for x in xs]).data):
+            return f"it should compute the same output as {name} (only the backward rule was wrong)"
+        got = list(out.local_grads)
+        if len(got) != len(xs) or not close(got, _central(gates[name], Node, xs), rel=1e-6, abs_tol=1e-9):
+            return "its local gradients still disagree with central differences: run your gradient check on it"
+    return None
+
+
+def check_fixed_gate(buggy_gate: Any, fixed_gate: Callable, Node: type, gates: dict) -> None:
+    """Exercise 3b: the name of the provided gate with the planted bug, and your fixed version of it (fixed_gate)."""
+    if type(buggy_gate) is not str or buggy_gate.strip() not in GATE_POINTS:
+        raise AssertionError(f"buggy_gate should be one of the names {sorted(GATE_POINTS)} (a string).")
+    name = _buggy(Node, gates)
+    right = buggy_gate.strip() == name
+    judged: dict[str, str | None] = {"buggy_gate": None if right else "buggy_gate: your gradient check says otherwise."}
+    problem = _fixed_problem(fixed_gate, Node, gates, name)
+    judged["fixed_gate"] = None if problem is None else f"fixed_gate: {problem}."
+    report(judged)
+
+
+def probe_fixed_gate(fixed_gate: Callable, Node: type, name: Any) -> list:
+    """For the grader: [data, local gradients...] of your fixed_gate at the points of the gate `name` (or the error's text)."""
+    out = []
+    for xs in FIX_POINTS.get(name.strip(), [[0.5]]) if isinstance(name, str) else [[0.5]]:
+        try:
+            node = call_student(fixed_gate, *[Node(x) for x in xs], shown="fixed_gate(...)")
+            out.append([float(node.data), *[float(g) for g in node.local_grads]])
+        except (AssertionError, AttributeError, TypeError, ValueError) as err:
+            out.append(str(err)[:200])
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Exercise 4: a two-layer net by hand, affine - ReLU - affine - softmax cross-entropy
+# ---------------------------------------------------------------------------
+
+PARTS = {"loss": 1.0, "dW1": 1.0, "db1": 0.5, "dW2": 1.0, "db2": 0.5}  # points per part of the result
+
+
+def _net_case(seed: int) -> tuple[np.ndarray, ...]:
+    """A seeded batch and net of seeded sizes: X (N, D), y (N,), W1 (D, H), b1 (H,), W2 (H, C), b2 (C,)."""
+    rng = np.random.default_rng(seed)
+    N, D, H, C = (int(v) for v in rng.integers((2, 1, 2, 2), (7, 5, 6, 5)))
+    X, y = rng.normal(size=(N, D)), rng.integers(0, C, size=N)
+    W1, b1 = rng.normal(size=(D, H)), rng.normal(size=H) * 0.1
+    W2, b2 = rng.normal(size=(H, C)), rng.normal(size=C) * 0.1
+    return X, y, W1, b1, W2, b2
+
+
+def _net_reference(seed: int) -> dict[str, Any]:
+    """The loss and the four gradients by the engine's backprop."""
+    X, y, *params = _net_case(seed)
+    W1, b1, W2, b2 = (Value(p) for p in params)
+    loss = softmax_cross_entropy((X @ W1 + b1).relu() @ W2 + b2, y)
+    loss.backward()
+    return {"loss": float(loss.data), "dW1": W1.grad, "db1": b1.grad, "dW2": W2.grad, "db2": b2.grad}
+
+
+def _net_result(two_layer_backward: Callable, seed: int) -> dict[str, Any]:
+    X, y, W1, b1, W2, b2 = _net_case(seed)
+    args = (X.copy(), y.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy())
+    result = call_student(two_layer_backward, *args, shown="two_layer_backward(X, y, W1, b1, W2, b2)")
+    if type(result) not in (tuple, list) or len(result) != 5:
+        raise AssertionError("two_layer_backward should return five things: return loss, dW1, db1, dW2, db2")
+    return dict(zip(PARTS, result, strict=True))
+
+
+def probe_two_layer(two_layer_backward: Callable, seeds: list, part: str) -> list:
+    """For the grader: one part (loss, dW1, db1, dW2 or db2) of your result for each seed, as nested lists."""
+    out = []
+    for seed in seeds:
+        try:
+            out.append(np.asarray(_net_result(two_layer_backward, seed)[part], dtype=float).tolist())
+        except (AssertionError, TypeError, ValueError) as err:
+            out.append(str(err)[:200])
+    return out
+
+
+def _part_problem(name: str, got: Any, want: Any) -> str | None:
+    if name == "loss":
+        number = np.asarray(got).ndim == 0 and np.asarray(got).dtype.kind in "iuf"
+        ok = number and close(got, want, rel=1e-5, abs_tol=1e-8)
+        return None if ok else "loss: not right yet: one number, the mean over the batch of −log softmax(scores)[y]."
+    if type(got) is not np.ndarray or got.shape != want.shape:
+        return f"{name} should be a numpy array of {name[1:]}'s shape {want.shape}."
+    if not close(got, want, rel=1e-5, abs_tol=1e-8):
+        return f"{name}: the shape is right, the values are not yet."
+    return None
+
+
+def score_two_layer(two_layer_backward: Callable, seeds: tuple = (0, 1), points: float = 4.0) -> float:
+    """Exercise 4: the loss and each gradient, right on every seed's net, earns its share (PARTS); returns the points.
+
+    If your function fails (raises, or returns something else than five things) on any net, every part fails.
+    """
+    judged: dict[str, str | None] = dict.fromkeys(PARTS)
+    for seed in seeds:
+        got, want = _net_result(two_layer_backward, seed), _net_reference(seed)  # a failure fails every part
+        for name in PARTS:
+            judged[name] = judged[name] or _part_problem(name, got[name], want[name])
+    return partial_credit(judged, points, weights=dict(PARTS))

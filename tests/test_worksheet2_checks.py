@@ -1,0 +1,183 @@
+"""Worksheet 2's checks: the right values are right (central differences agree), and each typical mistake gets its hint."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from coursegrad import numerical_grad
+from coursegrad.exercises import write_backprop as K
+from coursegrad.grading import cells as C
+from coursegrad.grading.release import read, student_version
+from coursegrad.grading.validate import solved
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "worksheets" / "source" / "02_write_backprop.ipynb"
+
+
+@pytest.fixture(scope="module")
+def ns():
+    """The worksheet's solution: Node, zero_grad, the provided gates and every answer, run in one namespace."""
+    source = read(SOURCE)
+    namespace: dict = {}
+    for cell in solved(student_version(source), source).cells:
+        if cell.cell_type == "code" and not C.is_test(cell):
+            exec(compile(cell.source, C.grade_id(cell), "exec"), namespace)
+    return namespace
+
+
+def hint(check, *args, **kwargs) -> str:
+    with pytest.raises(AssertionError) as err:
+        check(*args, **kwargs)
+    return str(err.value)
+
+
+def _forward(node, leaf_values: dict) -> float:
+    """The value of `node` when the leaves in `leaf_values` (by id) take new values: the graph's forward pass again."""
+    if not node.inputs:
+        return leaf_values.get(id(node), node.data)
+    a = [_forward(i, leaf_values) for i in node.inputs]
+    if node.op == "tanh":
+        return math.tanh(a[0])
+    return a[0] + a[1] if node.op == "+" else a[0] * a[1]
+
+
+def test_the_graphs_gradients_agree_with_central_differences(ns):
+    Node = ns["Node"]
+    for case in K.ALL:
+        root, nodes, want = K._graph(Node, case)
+        for leaf, grad in zip(nodes, want, strict=True):
+            if not leaf.inputs:
+                numeric = numerical_grad(lambda v, leaf=leaf, root=root: _forward(root, {id(leaf): float(v)}), leaf.data)[0]
+                assert math.isclose(numeric, grad, rel_tol=1e-6, abs_tol=1e-9), (case, leaf)
+
+
+def test_the_long_chain_gradient_agrees_with_central_differences(ns):
+    Node = ns["Node"]
+
+    def f(x):
+        for _ in range(K.LONG - 1):
+            x = math.tanh(x)
+        return x
+
+    assert math.isclose(K._long_chain_grad(Node), numerical_grad(f, 0.5)[0], rel_tol=1e-6)
+
+
+def test_the_two_layer_reference_agrees_with_central_differences():
+    X, y, W1, b1, W2, b2 = K._net_case(3)
+    ref = K._net_reference(3)
+
+    def loss(W1, b1, W2, b2):
+        S = np.maximum(0, X @ W1 + b1) @ W2 + b2
+        S = S - S.max(axis=1, keepdims=True)
+        return float(np.mean(np.log(np.exp(S).sum(axis=1)) - S[np.arange(len(y)), y]))
+
+    numeric = numerical_grad(loss, W1, b1, W2, b2)
+    assert math.isclose(loss(W1, b1, W2, b2), ref["loss"], rel_tol=1e-12)
+    for name, n in zip(("dW1", "db1", "dW2", "db2"), numeric, strict=True):
+        assert np.allclose(ref[name], n, atol=1e-7), name
+
+
+def test_the_solution_passes_every_check(ns, capsys):
+    Node, gates = ns["Node"], {g: ns[g] for g in ("sigmoid", "divide", "square")}
+    K.check_topological_order(Node, ns["topological_order"], cases=K.ALL)
+    K.check_backprop(Node, ns["backprop"], cases=K.ALL)
+    K.check_long_chain(Node, ns["topological_order"], ns["backprop"])
+    K.check_second_backward(Node, ns["topological_order"], ns["backprop"], ns["zero_grad"])
+    K.check_numerical_gradient(ns["numerical_gradient"], names=("square", "cubic", "layer"))
+    K.check_relative_error(ns["relative_error"])
+    K.check_verdict(ns["verdict"])
+    K.check_gate_relative_error(ns["gate_relative_error"], Node, gates)
+    K.check_fixed_gate(ns["buggy_gate"], ns["fixed_gate"], Node, gates)
+    assert K.score_two_layer(ns["two_layer_backward"], seeds=(0, 1, 2, 3, 4, 5)) == 4.0
+    assert "✗" not in capsys.readouterr().out
+
+
+def test_backward_pass_mistakes_get_their_hints(ns):
+    Node, topo = ns["Node"], ns["topological_order"]
+
+    def overwrite(root):
+        root.grad = 1.0
+        for node in reversed(topo(root)):
+            for child, local in zip(node.inputs, node.local_grads, strict=True):
+                child.grad = local * node.grad
+
+    def no_seed(root):
+        for node in reversed(topo(root)):
+            for child, local in zip(node.inputs, node.local_grads, strict=True):
+                child.grad += local * node.grad
+
+    def recursive(root, out=None):
+        out = [] if out is None else out
+        for i in root.inputs:
+            recursive(i, out)
+        if root not in out:
+            out.append(root)
+        return out
+
+    assert "must add up (+=), not overwrite (=)" in hint(K.check_backprop, Node, overwrite)
+    assert "(the seed)" in hint(K.check_backprop, Node, no_seed)
+    assert "a node appears more than once" in hint(K.check_topological_order, Node, lambda r: [r, *r.inputs, r], cases=("chain",))
+    assert "comes before one of its inputs" in hint(K.check_topological_order, Node, lambda r: [topo(r)[-2], *topo(r)[:-2], r])
+    assert "recursion limit: use a loop" in hint(K.check_long_chain, Node, recursive, ns["backprop"])
+    assert "add every contribution exactly once" in hint(K.check_second_backward, Node, topo, overwrite, ns["zero_grad"])
+
+
+def test_gradient_check_mistakes_get_their_hints(ns):
+    def moves_x(f, x, h=1e-5):
+        g = ns["numerical_gradient"](f, x, h)
+        x += 1.0
+        return g
+
+    def forward_difference(f, x, h=1e-5):
+        g = np.zeros(x.shape)
+        for i in np.ndindex(x.shape):
+            old, f0 = x[i], f(x)
+            x[i] = old + h
+            g[i] = (f(x) - f0) / h
+            x[i] = old
+        return g
+
+    assert "x was changed" in hint(K.check_numerical_gradient, moves_x)
+    assert "differ from central differences" in hint(K.check_numerical_gradient, forward_difference)
+    assert "x's shape" in hint(K.check_numerical_gradient, lambda f, x, h: np.zeros(7))
+    with np.errstate(invalid="ignore"):  # 0 / 0 where both are 0: the slip this hint is about
+        assert "not nan" in hint(K.check_relative_error, lambda a, b: float(np.max(np.abs(a - b) / np.maximum(abs(a), abs(b)))))
+    assert "larger of |a| and |b|" in hint(K.check_relative_error, lambda a, b: float(np.max(np.abs(a - b) / (abs(a) + 1))))
+    strict_edges = lambda e: (
+        "WRONG" if e >= 1e-2 else "suspicious" if e >= 1e-4 else "probably fine" if e >= 1e-7 else "excellent"
+    )
+    assert "at a threshold itself" in hint(K.check_verdict, strict_edges)
+
+
+def test_debugging_mistakes_get_their_hints(ns):
+    Node, gates = ns["Node"], {g: ns[g] for g in ("sigmoid", "divide", "square")}
+    fixed = ns["fixed_gate"]
+    assert "your gradient check says otherwise" in hint(K.check_fixed_gate, "square", fixed, Node, gates)
+    assert "one of the names" in hint(K.check_fixed_gate, "the divide gate", fixed, Node, gates)
+    assert "still disagree" in hint(K.check_fixed_gate, "divide", gates["divide"], Node, gates)  # not fixed
+    assert "same output as divide" in hint(K.check_fixed_gate, "divide", lambda a, b: Node(a.data * b.data), Node, gates)
+    always_zero = lambda gate, xs: 0.0
+    assert "gate_relative_error(divide" in hint(K.check_gate_relative_error, always_zero, Node, gates)
+
+
+def test_two_layer_partial_credit_per_part(ns, capsys):
+    right = ns["two_layer_backward"]
+
+    def b1_shape_wrong(*args):
+        loss, dW1, db1, dW2, db2 = right(*args)
+        return loss, dW1, db1[None, :], dW2, db2
+
+    def w2_transposed_values(*args):
+        loss, dW1, db1, dW2, db2 = right(*args)
+        return loss, dW1, db1, 2 * dW2, db2
+
+    assert K.score_two_layer(b1_shape_wrong) == 3.5
+    assert "db1 should be a numpy array of b1's shape" in capsys.readouterr().out
+    assert K.score_two_layer(w2_transposed_values) == 3.0
+    assert "dW2: the shape is right, the values are not yet" in capsys.readouterr().out
+    assert "return loss, dW1, db1, dW2, db2" in hint(K.score_two_layer, lambda *a: right(*a)[:4])
+    assert "no part is right yet" in hint(K.score_two_layer, lambda *a: (0.0, *[np.zeros(1)] * 4))
