@@ -107,17 +107,26 @@ def check_topological_order(Node: type, topological_order: Callable, cases: tupl
         print(f"✓ topological_order is right on {_WHAT[case]}")
 
 
-def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
-    """For the grader: per case, [number of nodes returned, is it a valid order] (or the error's text)."""
+def _per_case(Node: type, cases: list, run: Callable) -> list:
+    """`run(root, nodes)` on a fresh graph of each case; a failure gives the text of its error instead."""
     out = []
     for case in cases:
-        root, _, _ = _graph(Node, case)
+        root, nodes, _ = _graph(Node, case)
         try:
-            order = call_student(topological_order, root, shown="topological_order(root)")
-            out.append([len(order) if type(order) is list else -1, _order_problem(order, root) is None])
+            out.append(run(root, nodes))
         except AssertionError as err:
             out.append(str(err)[:200])
     return out
+
+
+def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
+    """For the grader: per case, [number of nodes returned, is it a valid order] (or the error's text)."""
+
+    def run(root, nodes):
+        order = call_student(topological_order, root, shown="topological_order(root)")
+        return [len(order) if type(order) is list else -1, _order_problem(order, root) is None]
+
+    return _per_case(Node, cases, run)
 
 
 def _backprop_problem(Node: type, backprop: Callable, case: str) -> str | None:
@@ -176,15 +185,12 @@ def check_backprop(Node: type, backprop: Callable, cases: tuple = FIRST) -> None
 
 def probe_backprop(Node: type, backprop: Callable, cases: list) -> list:
     """For the grader: per case, every node's .grad after your backprop (in the order the nodes were made)."""
-    out = []
-    for case in cases:
-        root, nodes, _ = _graph(Node, case)
-        try:
-            call_student(backprop, root, shown="backprop(root)")
-            out.append([n.grad for n in nodes])
-        except AssertionError as err:
-            out.append(str(err)[:200])
-    return out
+
+    def run(root, nodes):
+        call_student(backprop, root, shown="backprop(root)")
+        return [n.grad for n in nodes]
+
+    return _per_case(Node, cases, run)
 
 
 def _long_chain(Node: type) -> tuple[Any, Any]:
