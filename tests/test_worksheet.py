@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -193,6 +194,14 @@ def expected_errors_in_readme(name: str) -> list[tuple[int, str, str]]:
     table = text.split(f"<!-- expected-errors:start {name} -->")[1].split("<!-- expected-errors:end -->")[0]
     rows = re.findall(r"^\| (\d+) \| `(\w+)` \| (\w+) \|$", table, re.M)
     return [(int(i), gid, ename) for i, gid, ename in rows]
+
+
+def test_the_browser_tests_open_every_student_version_and_expect_its_readme_table(paths):
+    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    from browser_course import documented_errors, student_worksheets
+
+    assert paths[1] in student_worksheets()
+    assert documented_errors(paths[1]) == {i: {ename} for i, _, ename in expected_errors_in_readme(paths[0].stem)}
 
 
 def test_validation_solved_passes_unanswered_fails_cleanly_and_readme_lists_the_raising_cells(paths):
