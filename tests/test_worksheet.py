@@ -24,10 +24,16 @@ POINTS = {"01_backprop_worksheet": (20, 5), "02_write_backprop": (15, 1)}
 # what must not reach the students, per worksheet: solutions, hidden tests, rubrics
 SECRETS = {
     "01_backprop_worksheet": ("db = np.sum(dY, axis=0)", "lr_same_training = 1 / 1000**2", "cases=((0,"),
-    "02_write_backprop": ("stack.append((node, True))", "np.maximum(0, Z)", "dscores[np.arange(N), y] -= 1", "seeds=(0, 1, 2"),
+    "02_write_backprop": (
+        "stack.append((node, True))",
+        "np.maximum(0, Z)",
+        "dscores[np.arange(N), y] -= 1",
+        "seeds=(0, 1, 2",
+        "backprop, kind=",
+    ),
 }
-# worksheet 2's checks whose graded cases are all visible (a 5,000-node chain, a second pass, fixed tables): nothing to hide
-VISIBLE_ONLY = {"ex1_long_chain", "ex1_second_backward", "ex2_relerr_test", "ex2_verdict_test", "ex3_check_test", "ex3_fix_test"}
+# worksheet 2's checks whose graded cases are all visible (fixed tables of values, the provided gates): nothing to hide
+VISIBLE_ONLY = {"ex2_relerr_test", "ex2_verdict_test", "ex3_check_test", "ex3_fix_test"}
 SOURCES = sorted((ROOT / "worksheets" / "source").glob("*.ipynb"))
 
 

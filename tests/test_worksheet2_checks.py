@@ -65,6 +65,14 @@ def test_the_long_chain_gradient_agrees_with_central_differences(ns):
 
     assert math.isclose(K._long_chain_grad(Node), numerical_grad(f, 0.5)[0], rel_tol=1e-6)
 
+    def mixed(x):
+        for i in range(3000):
+            x = x * 0.999 if i % 2 else x + 0.001
+        return x
+
+    assert math.isclose(K._long_chain_grad(Node, "mixed"), numerical_grad(mixed, 0.3)[0], rel_tol=1e-6)
+    assert len(K._reference_order(K._long_chain(Node, "mixed")[1])) == 6001
+
 
 def test_the_two_layer_reference_agrees_with_central_differences():
     X, y, W1, b1, W2, b2 = K._net_case(3)
@@ -85,8 +93,10 @@ def test_the_solution_passes_every_check(ns, capsys):
     Node, gates = ns["Node"], {g: ns[g] for g in ("sigmoid", "divide", "square")}
     K.check_topological_order(Node, ns["topological_order"], cases=K.ALL)
     K.check_backprop(Node, ns["backprop"], cases=K.ALL)
-    K.check_long_chain(Node, ns["topological_order"], ns["backprop"])
-    K.check_second_backward(Node, ns["topological_order"], ns["backprop"], ns["zero_grad"])
+    for kind in ("tanh", "mixed"):
+        K.check_long_chain(Node, ns["topological_order"], ns["backprop"], kind)
+    for case in ("neuron", "diamond", "twice_twice"):
+        K.check_second_backward(Node, ns["topological_order"], ns["backprop"], ns["zero_grad"], case)
     K.check_numerical_gradient(ns["numerical_gradient"], names=("square", "cubic", "layer"))
     K.check_relative_error(ns["relative_error"])
     K.check_verdict(ns["verdict"])

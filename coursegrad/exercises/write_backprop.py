@@ -24,7 +24,7 @@ from coursegrad.engine import Value
 from coursegrad.gradcheck import gradcheck
 from coursegrad.nn import softmax_cross_entropy
 
-LONG = 5000  # nodes in the long chain: deeper than Python's recursion limit (1000)
+LONG = 5000  # nodes in the tanh chain: deeper than Python's recursion limit (1000)
 
 # ---------------------------------------------------------------------------
 # Exercise 1: topological order and the backward pass on the mini Node
@@ -193,17 +193,22 @@ def probe_backprop(Node: type, backprop: Callable, cases: list) -> list:
     return _per_case(Node, cases, run)
 
 
-def _long_chain(Node: type) -> tuple[Any, Any]:
-    """x followed by LONG − 1 tanh gates: (x, the root)."""
-    x = Node(0.5)
+def _long_chain(Node: type, kind: str = "tanh") -> tuple[Any, Any]:
+    """(x, the root) of a chain deeper than Python's recursion limit.
+
+    "tanh": x followed by LONG − 1 tanh gates (LONG nodes); "mixed": x, then 3,000 gates that add
+    0.001 and multiply by 0.999 by turns, each with its constant (6,001 nodes).
+    """
+    x = Node(0.5 if kind == "tanh" else 0.3)
     h = x
-    for _ in range(LONG - 1):
-        h = h.tanh()
+    for i in range(LONG - 1 if kind == "tanh" else 3000):
+        h = h.tanh() if kind == "tanh" else (h * Node(0.999) if i % 2 else h + Node(0.001))
     return x, h
 
 
-def _long_chain_grad(Node: type) -> float:
-    x, root = _long_chain(Node)
+def _long_chain_grad(Node: type, kind: str = "tanh") -> float:
+    """∂root/∂x along the chain: the product of the local gradients on the way down."""
+    x, root = _long_chain(Node, kind)
     grad, node = 1.0, root
     while node is not x:
         grad *= node.local_grads[0]
@@ -211,36 +216,37 @@ def _long_chain_grad(Node: type) -> float:
     return grad
 
 
-def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable) -> list:
-    """For the grader: [length of your order, is it valid, x's gradient] on the 5,000-node chain (or the error's text)."""
-    x, root = _long_chain(Node)
+def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> list:
+    """For the grader: [length of your order, is it valid, x's gradient] on a long chain (or the error's text)."""
+    x, root = _long_chain(Node, kind)
     try:
-        order = call_student(topological_order, root, shown=f"topological_order on a chain of {LONG} nodes")
+        order = call_student(topological_order, root, shown="topological_order on a long chain")
         valid = _order_problem(order, root) is None
-        call_student(backprop, root, shown=f"backprop on a chain of {LONG} nodes")
+        call_student(backprop, root, shown="backprop on a long chain")
         return [len(order) if type(order) is list else -1, valid, x.grad]
     except AssertionError as err:
         return [str(err)[:200]]
 
 
-def check_long_chain(Node: type, topological_order: Callable, backprop: Callable) -> None:
-    """Exercise 1c: a chain of 5,000 nodes (deeper than Python's recursion limit)."""
-    got = probe_long_chain(Node, topological_order, backprop)
+def check_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> None:
+    """Exercise 1c: a chain of thousands of nodes (deeper than Python's recursion limit)."""
+    got = probe_long_chain(Node, topological_order, backprop, kind)
     if len(got) == 1:
         raise AssertionError(got[0])
     n, valid, grad = got
+    size = len(_reference_order(_long_chain(Node, kind)[1]))
     if not valid:
-        raise AssertionError(
-            f"topological_order on a chain of {LONG} nodes: it returned {n} nodes, not a valid order of all {LONG}."
-        )
-    if isinstance(grad, bool) or not isinstance(grad, (int, float)) or not close(grad, _long_chain_grad(Node)):
-        raise AssertionError(f"backprop on a chain of {LONG} nodes: the first node's gradient is wrong.")
-    print(f"✓ topological_order and backprop work on a chain of {LONG} nodes")
+        raise AssertionError(f"topological_order on a chain of {size} nodes: it returned {n} nodes, not a valid order of all.")
+    if isinstance(grad, bool) or not isinstance(grad, (int, float)) or not close(grad, _long_chain_grad(Node, kind)):
+        raise AssertionError(f"backprop on a chain of {size} nodes: the first node's gradient is wrong.")
+    print(f"✓ topological_order and backprop work on a chain of {size} nodes")
 
 
-def probe_second_backward(Node: type, topological_order: Callable, backprop: Callable, zero_grad: Callable) -> list:
-    """For the grader: every node's .grad of the neuron after backprop, zero_grad(order), backprop again."""
-    root, nodes, _ = _graph(Node, "neuron")
+def probe_second_backward(
+    Node: type, topological_order: Callable, backprop: Callable, zero_grad: Callable, case: str = "neuron"
+) -> list:
+    """For the grader: every node's .grad of a graph after backprop, zero_grad(order), backprop again."""
+    root, nodes, _ = _graph(Node, case)
     try:
         call_student(backprop, root, shown="backprop(root)")
         zero_grad(call_student(topological_order, root, shown="topological_order(root)"))
@@ -250,18 +256,20 @@ def probe_second_backward(Node: type, topological_order: Callable, backprop: Cal
         return [str(err)[:200]]
 
 
-def check_second_backward(Node: type, topological_order: Callable, backprop: Callable, zero_grad: Callable) -> None:
+def check_second_backward(
+    Node: type, topological_order: Callable, backprop: Callable, zero_grad: Callable, case: str = "neuron"
+) -> None:
     """Exercise 1d: after zero_grad, a second backward pass gives the same gradients as the first."""
-    got = probe_second_backward(Node, topological_order, backprop, zero_grad)
-    _, _, want = _graph(Node, "neuron")
+    got = probe_second_backward(Node, topological_order, backprop, zero_grad, case)
+    _, _, want = _graph(Node, case)
     if len(got) == 1 and isinstance(got[0], str):
         raise AssertionError(got[0])
     if not all(isinstance(g, (int, float)) and close(g, w) for g, w in zip(got, want, strict=True)):
         raise AssertionError(
-            "after zero_grad(topological_order(root)) and a second backprop(root), the gradients are not those of "
-            "one backward pass: does backprop seed the root with 1 and add every contribution exactly once?"
+            f"on {_WHAT[case]}: after zero_grad(topological_order(root)) and a second backprop(root), the gradients are "
+            "not those of one backward pass: does backprop seed the root with 1 and add every contribution exactly once?"
         )
-    print("✓ a second backward pass after zero_grad gives the same gradients")
+    print(f"✓ a second backward pass after zero_grad gives the same gradients on {_WHAT[case]}")
 
 
 # ---------------------------------------------------------------------------
