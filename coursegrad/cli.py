@@ -16,13 +16,14 @@ import sys
 from pathlib import Path
 
 SAFETY = """\
-Safety: grading RUNS THE STUDENTS' CODE with your privileges (your files, your network).
-The grader limits harm, it does not sandbox: each submission runs in a separate kernel
-process, started in a temporary folder holding a copy of the notebook (the submission itself
-is only read), with a per-cell timeout, a cap on output and on the kernel's memory, and the
-kernel is killed if it stops responding. Student code could still read or delete files you
-can, or use the network. For untrusted submissions run the grader as an unprivileged user,
-in a container or VM."""
+Safety: on Linux with bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), each submission's
+kernel runs in a sandbox (--sandbox auto, the default): it sees a read-only system, Python and
+the kit's package, and its own folder with a copy of the notebook -- not the instructor source,
+the other submissions or the output folder; no network; its own processes only (all killed
+with it); as user nobody when you grade as root; memory and time limits (--memory-mb, --budget).
+Without bubblewrap (macOS, Windows, --sandbox none) grading RUNS THE STUDENTS' CODE with your
+privileges (your files, your network): the grader says so on the terminal and in every row's
+notes; then run it as an unprivileged user, in a container or VM. See worksheets/README.md."""
 
 DEFAULT_SOURCE_DIR = Path("worksheets/source")
 
@@ -104,6 +105,7 @@ def _settings(args: argparse.Namespace):
     from coursegrad.grading import course, late, shard
 
     options = {"timeout": args.timeout, "max_output": args.max_output, "memory_mb": args.memory_mb}
+    options |= {"sandbox": args.sandbox, "budget": args.budget or None}
     s = course.Settings(jobs=args.jobs, progress=not args.quiet, options=options, force=args.force, scheduler=args.scheduler)
     s.only = [name.strip() for name in (args.only or "").split(",") if name.strip()]
     s.shard = shard.parse(args.shard) if args.shard else None
@@ -158,7 +160,8 @@ def parser() -> argparse.ArgumentParser:
     r = sub.add_parser(
         "grade",
         help="grade a folder of submissions: gradebook CSV and feedback per student",
-        usage="coursegrad grade [-h] [-o OUT] [--jobs N] [--timeout S] [--max-output N] [--memory-mb MB] [-q] "
+        usage="coursegrad grade [-h] [-o OUT] [--jobs N] [--timeout S] [--budget S] [--max-output N] [--memory-mb MB] "
+        "[--sandbox {auto,bwrap,none}] [-q] "
         "[--due T] [--late-penalty P] [--extensions CSV] [--only A,B] [--force] [--shard k/N] [--scheduler ADDR] "
         "[SOURCE] SUBMISSIONS",
         description="Grade SUBMISSIONS/<student>/<worksheet>.ipynb against the instructor SOURCE (a notebook, or a folder "
@@ -175,6 +178,15 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--out", default="grades", help="output folder (default: grades/)")
     r.add_argument("--jobs", type=int, default=default_jobs(), help="submissions graded in parallel (default: 2)")
     r.add_argument("--timeout", type=float, default=30, help="seconds a cell may run before it is interrupted (default 30)")
+    r.add_argument(
+        "--budget", type=float, default=120, help="seconds all cells of one submission may take together (default 120; 0: none)"
+    )
+    r.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        default="auto",
+        help="run each kernel in a bubblewrap sandbox: auto (where it works, default), bwrap (or fail), none",
+    )
     r.add_argument("--max-output", type=int, default=100_000, help="characters of output kept per cell (default 100000)")
     r.add_argument("--memory-mb", type=int, default=4096, help="memory limit of each kernel in MB (default 4096; 0: none)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from coursegrad.grading import batch, report
+from coursegrad.grading import batch, report, sandbox
 from coursegrad.grading import cells as C
 from coursegrad.grading.release import read, student_version
 from coursegrad.grading.validate import solved
@@ -345,6 +345,9 @@ def test_tampering_with_ipython_gains_nothing(graded):
 
 def test_killing_the_grader_process_marks_only_that_submission(graded):
     rows = rows_of(graded, "kills_grader")
+    if sandbox.probe() is None:  # in the sandbox the grader's process is out of reach (PID namespace, user nobody)
+        expect(graded, "kills_grader", "passed", notes=("a cell you added raised",))
+        return
     assert {r["status"] for r in rows.values()} == {"grader-error"}
     assert all(r["points"] == "0" for r in rows.values())
     assert "grading process was killed" in rows["ex1_forward"]["reason"]

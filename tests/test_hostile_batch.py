@@ -192,3 +192,15 @@ def test_scratch_folders_of_killed_graders_are_removed_at_the_next_start(tmp_pat
     (tmp_path / "subs").mkdir()
     batch.grade_folder(H.write_source(tmp_path), tmp_path / "subs", progress=False)
     assert not stale.exists() and live.exists()
+
+
+def test_a_student_who_kills_the_grading_process_costs_only_themselves(tmp_path):
+    """Without the sandbox student code can kill its worker process; the batch notices who was running
+    from the workers' own reports (no files a student could delete) and regrades the others."""
+    killer = H.with_cell(H.correct(), "q_a", "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
+    subs = H.write_class(tmp_path / "subs", {"a_killer": killer, "b": H.correct(), "c": H.wrong(), "d": H.correct()})
+    results = batch.grade_folder(H.write_source(tmp_path), subs, jobs=2, progress=False, timeout=10, sandbox="none")
+    by_name = {r.student: r for r in results}
+    assert by_name["a_killer"].status == "grader-error" and by_name["a_killer"].total == 0
+    assert "grading process was killed" in by_name["a_killer"].questions[0].messages[0]
+    assert [by_name[s].total for s in "bcd"] == [3.0, 0.0, 3.0]

@@ -43,9 +43,11 @@ from coursegrad.grading import lifetime
 from coursegrad.grading.escape import file_name
 from coursegrad.grading.grade import Question, Submission, grade_notebook, grading_kernel, read_submission, unreadable
 from coursegrad.grading.kernel import Kernel
+from coursegrad.grading.sandbox import resolve
 from coursegrad.grading.source import Worksheet, worksheet
 
 REFUSED = "refused:"
+KERNEL_OPTIONS = ("timeout", "max_output", "memory_mb", "sandbox", "kit")  # the options `grading_kernel` takes
 
 
 @dataclass
@@ -119,8 +121,9 @@ def _grade_one(ws: Worksheet, student: str, path: str, note: str, options: dict)
     global _spare
     if _events is not None:  # if this process gets killed, the main process knows who was running
         _events.put(student)
-    kernel = _spare or grading_kernel(**options)
-    _spare = grading_kernel(**options).launch()
+    kernel_options = {k: v for k, v in options.items() if k in KERNEL_OPTIONS}
+    kernel = _spare or grading_kernel(**kernel_options)
+    _spare = grading_kernel(**kernel_options).launch()
     try:
         result = grade_notebook(ws, path, student, kernel=kernel, **options)
     except Exception as err:
@@ -173,14 +176,18 @@ def grade_folder(
 ) -> list[Submission]:
     """Grade every student's submission in `folder`; results in student order.
 
-    `options` go to `grade_notebook` (timeout, max_output, memory_mb). `results_dir`: where each
-    student's result is stored as it finishes; with `resume`, unchanged students are taken from there.
-    `course`: the course-level choices (several worksheets, some students, a Dask cluster, a callback).
+    `options` go to `grade_notebook` (timeout, max_output, memory_mb, sandbox, budget, kit). `sandbox`
+    ("auto" by default) is decided once here; without a sandbox, the terminal and every row say so.
+    `results_dir`: where each student's result is stored as it finishes; with `resume`, unchanged
+    students are taken from there. `course`: the course-level choices (several worksheets, some
+    students, a Dask cluster, a callback).
     """
     lifetime.sweep()  # what killed runs left behind
     ws = worksheet(source_path)
+    options, unsandboxed = _decide_sandbox(options)
     course = course or Course()
-    found = [f for f in find_submissions(folder, ws.name, course.renamed) if course.students is None or f[0] in course.students]
+    found = [_not_the_source(ws, *f) for f in find_submissions(folder, ws.name, course.renamed)]
+    found = [f for f in found if course.students is None or f[0] in course.students]
     bar = Progress(len(found), f"grading {ws.stem}") if progress and found else None
     store = ResultStore(results_dir, ws, options) if results_dir else None
     results: dict[str, Submission] = {}
@@ -197,11 +204,11 @@ def grade_folder(
         bar and bar.step(student)
     for student, _, _ in found:
         if student in results:
-            course.on_result(results[student])
+            course.on_result(_noted(results[student], unsandboxed))
     saved = store.save if store else (lambda result: None)
 
     def done(result: Submission) -> None:
-        saved(result)
+        saved(_noted(result, unsandboxed))
         course.on_result(result)
 
     jobs = max(1, min(jobs, len(todo)))
@@ -218,6 +225,29 @@ def grade_folder(
     else:
         _in_pool(ws, todo, jobs, options, results, lambda r: (done(r), bar and bar.step(r.student)))
     return [results[student] for student, _, _ in found]
+
+
+def _decide_sandbox(options: dict) -> tuple[dict, str]:
+    """`options` with the sandbox mode decided ("bwrap" or "none"), and the note for every row without one."""
+    mode, unsandboxed = resolve(options.get("sandbox", "auto"))
+    if unsandboxed:
+        print(f"WARNING: {unsandboxed}", file=sys.stderr)
+    return dict(options, sandbox=mode), unsandboxed
+
+
+def _noted(result: Submission, note: str) -> Submission:
+    if note and note not in result.notes:
+        result.notes.insert(0, note)
+    return result
+
+
+def _not_the_source(ws: Worksheet, student: str, path: Path | None, note: str) -> tuple[str, Path | None, str]:
+    """A submission that is the instructor's file itself (a hard link) is refused."""
+    try:
+        same = path is not None and os.path.samefile(path, ws.path)
+    except OSError:
+        same = False
+    return (student, None, f"{REFUSED} {path.name} is a link to the instructor's source") if same else (student, path, note)
 
 
 def _in_pool(ws: Worksheet, todo: list, jobs: int, options: dict, results: dict, finished) -> None:

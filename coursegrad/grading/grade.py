@@ -29,9 +29,11 @@ from coursegrad.grading import cells as C
 from coursegrad.grading import match, scan
 from coursegrad.grading.kernel import CellResult, Kernel
 from coursegrad.grading.release import student_version
+from coursegrad.grading.sandbox import KIT, resolve
 from coursegrad.grading.source import Worksheet, worksheet
 
 MAX_NOTEBOOK_BYTES = 50_000_000
+DEFAULT_BUDGET = 120.0  # seconds all the cells of one submission may take together
 _GUARD = "__import__('sys').modules['coursegrad.grading.guard']"
 INSTALL = "__import__('coursegrad.grading.guard', fromlist=['install']).install(globals(), {memory})"
 BEFORE_TEST = _GUARD + ".before_test(globals(), {nonce!r})"
@@ -143,16 +145,23 @@ def grade_notebook(
     max_output: int = 100_000,
     memory_mb: int | None = 4096,
     kernel: Kernel | None = None,
+    sandbox: str = "auto",
+    budget: float | None = DEFAULT_BUDGET,
+    kit: str = KIT,
 ) -> Submission:
     """Grade the notebook at `path` (never modified) for `student` against the instructor `source`
     (a path, or a `Worksheet` the batch read once).
 
     `kernel`: a fresh, launched but unused `Kernel` to run it in (the batch grader starts the
-    next one early); by default a new one. It is closed when grading ends.
+    next one early); by default a new one. It is closed when grading ends. `sandbox`: "bwrap",
+    "none" or "auto" (`sandbox.resolve`; then a note says when there is no sandbox). `budget`:
+    seconds all the submission's cells may take together (None: no limit). `kit`: the package
+    folder the kernel imports coursegrad from.
     """
     start = time.perf_counter()
     ws = worksheet(source)
-    kernel = kernel or grading_kernel(timeout, max_output, memory_mb)
+    mode, unsandboxed = resolve(sandbox) if sandbox == "auto" else (sandbox, "")
+    kernel = kernel or grading_kernel(timeout, max_output, memory_mb, mode, kit)
     try:
         source_nb = ws.notebook()
         try:
@@ -161,9 +170,10 @@ def grade_notebook(
         except (ValueError, OSError) as err:
             return unreadable(source_nb, student, "invalid", f"cannot grade {Path(path).name}: {err}", str(path))
         run = match.plan(source_nb, student_version(source_nb), submission)
-        result = Submission(student, questions_of(source_nb), str(path), notes=notes + list(run.problems))
-        (Path(kernel.workdir) / Path(path).name).write_bytes(data)  # student code may touch its copy only
-        _run(run, result, kernel)
+        notes = [unsandboxed] * bool(unsandboxed) + notes + list(run.problems)
+        result = Submission(student, questions_of(source_nb), str(path), notes=notes)
+        kernel.give(Path(path).name, data)  # student code may touch its copy only
+        _run(run, result, kernel, budget)
     finally:
         kernel.close()
     flags = scan.suspicious([s.source for s in run.steps if s.role in ("answer", "extra")])
@@ -173,18 +183,25 @@ def grade_notebook(
     return result
 
 
-def grading_kernel(timeout: float = 30, max_output: int = 100_000, memory_mb: int | None = 4096) -> Kernel:
-    """A kernel that installs the guard (and the memory limit) as it boots, before any student code."""
-    return Kernel(timeout=timeout, max_output=max_output, startup=INSTALL.format(memory=memory_mb or None))
+def grading_kernel(
+    timeout: float = 30, max_output: int = 100_000, memory_mb: int | None = 4096, sandbox: str = "none", kit: str = KIT
+) -> Kernel:
+    """A kernel (in a bubblewrap sandbox if `sandbox` is "bwrap") that installs the guard as it boots,
+    before any student code, with hard limits on its memory and the files it writes."""
+    startup = INSTALL.format(memory=memory_mb or None)
+    return Kernel(
+        timeout=timeout, max_output=max_output, startup=startup, sandboxed=sandbox == "bwrap", memory_mb=memory_mb, kit=kit
+    )
 
 
-def _run(run: match.Plan, result: Submission, kernel: Kernel) -> None:
+def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | None = None) -> None:
     by_id = {q.grade_id: q for q in result.questions}
     with kernel:
         ok, said = kernel.evaluate(f"{_GUARD}.installed()")
         if not ok:
             raise RuntimeError(f"the grading kernel could not set up coursegrad's guard ({said})")
-        lost = ""  # why the kernel is gone, once it is
+        kernel.deadline = None if budget is None else time.monotonic() + budget
+        lost = ""  # why the kernel is gone (or may run no more), once it is
         for step in run.steps:
             q = by_id.get(step.grade_id)
             if step.role == "written":
@@ -201,10 +218,13 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel) -> None:
                 _test(kernel, step, q)
             else:
                 _note(result, step, kernel.run(step.source), kernel.alive)
-            if not kernel.alive:
-                lost = f"not run: the kernel stopped while running {_where(step)}"
+            if not kernel.alive or kernel.over_budget:
+                why = "the kernel stopped" if not kernel.alive else f"the time budget ({budget:g} s) was used up"
+                lost = f"not run: {why} while running {_where(step)}"
                 if q is not None and q.status in ("timeout", "failed"):
                     q.messages.append(lost)
+                if kernel.alive:
+                    result.notes.append(f"the submission used up its time budget of {budget:g} s in {_where(step)}")
 
 
 def _blank(text: str) -> bool:

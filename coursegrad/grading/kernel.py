@@ -22,9 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from jupyter_client.kernelspec import KernelSpec
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
+from coursegrad.grading import sandbox
 from coursegrad.grading.lifetime import scratch_dir
 from coursegrad.kernels import ThisPythonKernel
 
@@ -48,14 +50,36 @@ class CellResult:
 
 
 class _GraderKernel(ThisPythonKernel):
-    """The kernel in the grader's own Python, with short tracebacks, exiting if the grader dies."""
+    """The kernel in the grader's own Python, with short tracebacks, exiting if the grader dies;
+    in a bubblewrap sandbox (`sandbox.command`) when `folder` is set."""
+
+    folder: str | None = None  # the kernel's own folder, the only one it may write: sandboxed if set
+    workdir: str | None = None  # where it starts, inside `folder`
+    kit: str = sandbox.KIT
 
     @property
     def kernel_args(self) -> list[str]:
         args = ["--InteractiveShell.xmode=Plain"]  # short tracebacks: faster, and only the error is reported
-        if os.name != "nt":  # the kernel exits by itself if the grader's process dies
-            args.append(f"--IPKernelApp.parent_handle={os.getpid()}")
+        if os.name != "nt" and not self.folder:  # the kernel exits by itself if the grader's process dies
+            args.append(f"--IPKernelApp.parent_handle={os.getpid()}")  # (sandboxed: bwrap --die-with-parent)
         return args
+
+    @property
+    def kernel_spec(self) -> KernelSpec:
+        spec = super().kernel_spec
+        if self.folder:  # the kernel is in its own session: interrupt it by a message, not a signal to a group
+            spec = KernelSpec(
+                argv=sandbox.command(spec.argv, self.folder, self.kit, self.workdir),
+                interrupt_mode="message",
+                display_name=spec.display_name,
+                language=spec.language,
+            )
+        return spec
+
+    def write_connection_file(self, **kwargs) -> None:
+        super().write_connection_file(**kwargs)
+        if self.folder:
+            sandbox.give_to_kernel(self.connection_file)
 
 
 class _CappedClient(NotebookClient):
@@ -92,10 +116,17 @@ class Kernel:
         max_output: int = 100_000,
         startup_timeout: float = 60,
         startup: str | None = None,
+        sandboxed: bool = False,
+        memory_mb: int | None = None,
+        kit: str = sandbox.KIT,
     ):
+        if sandboxed and workdir:
+            raise ValueError("a sandboxed kernel works in a folder of its own: give no workdir")
         self._private = tempfile.TemporaryDirectory(prefix="kernel-", dir=scratch_dir())
         self.workdir = str(workdir) if workdir else str(Path(self._private.name) / "work")
         Path(self.workdir).mkdir(exist_ok=True)
+        self.sandboxed, self.memory_mb, self.kit = sandboxed, memory_mb, kit
+        self.deadline: float | None = None  # time.monotonic() after which no cell may run (the submission's budget)
         self.timeout = timeout
         self.max_output = max_output
         self.startup_timeout = startup_timeout
@@ -116,6 +147,8 @@ class Kernel:
         km = _GraderKernel(kernel_name="coursegrad-grader", connection_file=str(private / "kernel.json"))
         if os.name != "nt":
             km.transport, km.ip = "ipc", str(private / "ipc")
+        if self.sandboxed:
+            km.folder, km.workdir, km.kit = str(private), self.workdir, self.kit
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
         self._client = _CappedClient(
             nb,
@@ -133,7 +166,7 @@ class Kernel:
         )
         self._client.max_output = self.max_output
         env = dict(
-            os.environ,
+            self._base_env(),
             PYTHONHASHSEED="0",
             MPLBACKEND="Agg",
             OPENBLAS_NUM_THREADS="1",
@@ -143,9 +176,28 @@ class Kernel:
             JUPYTER_RUNTIME_DIR=str(private / "runtime"),
             PYDEVD_DISABLE_FILE_VALIDATION="1",
         )
+        for folder in (private, Path(self.workdir), private / "ipython", private / "runtime"):
+            folder.mkdir(exist_ok=True)
+            if self.sandboxed:
+                sandbox.give_to_kernel(folder)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self._client.start_new_kernel(cwd=self.workdir, env=env, **quiet)
+        self._client.start_new_kernel(cwd=self.workdir, env=env, preexec_fn=sandbox.limits(self.memory_mb), **quiet)
         return self
+
+    def _base_env(self) -> dict[str, str]:
+        """Sandboxed: a minimal environment (`sandbox.kernel_env`); else the grader's, with the kit first on the path."""
+        if self.sandboxed:
+            return sandbox.kernel_env(self.kit)
+        path = os.pathsep.join(p for p in (str(Path(self.kit).parent), os.environ.get("PYTHONPATH")) if p)
+        return dict(os.environ, PYTHONPATH=path)
+
+    def give(self, name: str, data: bytes) -> Path:
+        """Write `data` as the file `name` in the kernel's folder (the kernel may read and change it)."""
+        path = Path(self.workdir) / name
+        path.write_bytes(data)
+        if self.sandboxed:
+            sandbox.give_to_kernel(path)
+        return path
 
     def __enter__(self) -> Kernel:
         self.launch()
@@ -176,8 +228,13 @@ class Kernel:
         """
         if not self.alive:
             return CellResult("dead", evalue="the kernel is not running")
+        limit = timeout if timeout is not None else self.timeout
+        if self.deadline is not None:
+            if self.over_budget:
+                return CellResult("timeout", ename=TIMEOUT_ENAME, evalue="the time budget is used up")
+            limit = min(limit, self.deadline - time.monotonic())
         client = self._client
-        client.timeout = int(max(1, round(timeout if timeout is not None else self.timeout)))
+        client.timeout = int(max(1, round(limit)))
         client.used, client.truncated, self._reply = 0, False, None
         cell = nbformat.v4.new_code_cell(source)
         start = time.perf_counter()
@@ -200,6 +257,10 @@ class Kernel:
             if not self.evaluate("1", timeout=min(5.0, max(1.0, self.timeout)))[0]:
                 self._kill()  # the interrupt did not stop it (e.g. SIGINT ignored): the kernel is lost
         return result
+
+    @property
+    def over_budget(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
 
     def evaluate(self, expression: str, timeout: float = 10) -> tuple[bool, str]:
         """Evaluate one Python expression in the notebook's namespace, outside IPython's cell machinery.

@@ -1,0 +1,163 @@
+"""A bubblewrap sandbox around each grading kernel (Linux), and the limits every kernel runs under.
+
+`--sandbox bwrap` starts each kernel as `bwrap … -- python -m ipykernel_launcher …`. Inside, the kernel sees:
+
+- the system read-only (`/usr`, `/etc`, `/bin`, `/lib*`, `/sbin`) and the Python installation it runs
+  on (its prefix and site-packages) read-only;
+- the kit's package folder (`coursegrad/`) read-only, and nothing else of the folder it lives in
+  (not the instructor source, not the other submissions, not the output folder, not the repository);
+- its own folder (read-write), holding its copy of the notebook, its connection file and the
+  Unix sockets (ZMQ `ipc://`) through which the grader talks to it;
+- a private, empty `/tmp` (at most `TMP_BYTES`), its own `/proc` and a minimal `/dev`.
+
+It has no network (its own empty network namespace), its own PID namespace (every process it
+starts, detached or not, dies with it; `--die-with-parent` ends it when the grader's worker dies),
+its own session (it cannot type into a terminal), and, when the grader runs as root, it runs as
+the unprivileged user `nobody` (uid/gid 65534, no capabilities, no new privileges).
+
+Every kernel, sandboxed or not, runs with hard limits (`limits`): address space (`memory_mb`), size of
+a file it writes, no core dumps. `--sandbox auto` uses bubblewrap where it works and otherwise runs
+the kernel as before (`resolve` says why); macOS and Windows have no bubblewrap.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import site
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import coursegrad
+from coursegrad.grading.lifetime import scratch_dir
+
+MODES = ("auto", "bwrap", "none")
+NOBODY = 65534
+SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+TMP_BYTES = 256 * 1024 * 1024
+FILE_BYTES = 256 * 1024 * 1024
+KIT = str(Path(coursegrad.__file__).resolve().parent)
+NO_SANDBOX = "no sandbox: the student's code ran with the grader's privileges"
+
+
+def drops_user() -> bool:
+    """Whether the kernel runs as `nobody`: when the grader is root (then `setpriv` drops privileges)."""
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def resolve(mode: str) -> tuple[str, str]:
+    """The mode to use for `mode` ("auto", "bwrap" or "none") and a note for every row ("" when sandboxed).
+
+    Raises ValueError for "bwrap" where bubblewrap does not work, saying why.
+    """
+    if mode not in MODES:
+        raise ValueError(f"--sandbox must be one of {', '.join(MODES)}, not {mode!r}")
+    if mode == "none":
+        return "none", f"{NO_SANDBOX} (--sandbox none)"
+    problem = probe()
+    if problem is None:
+        return "bwrap", ""
+    if mode == "bwrap":
+        raise ValueError(f"--sandbox bwrap: {problem}")
+    return "none", f"{NO_SANDBOX} ({problem})"
+
+
+def probe() -> str | None:
+    """None if bubblewrap can start a sandbox here, else why not."""
+    if not sys.platform.startswith("linux"):
+        return f"bubblewrap runs on Linux only, not on {sys.platform}"
+    if shutil.which("bwrap") is None:
+        return "bubblewrap (bwrap) is not installed; on Debian/Ubuntu: apt-get install bubblewrap"
+    if drops_user() and shutil.which("setpriv") is None:
+        return "setpriv (util-linux) is missing, needed to run kernels as nobody"
+    with tempfile.TemporaryDirectory(dir=scratch_dir()) as folder:
+        give_to_kernel(folder)
+        argv = command([sys.executable, "-c", "import coursegrad, ipykernel"], folder, KIT)
+        try:
+            done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=kernel_env(KIT))
+        except (OSError, subprocess.TimeoutExpired) as err:
+            return f"bubblewrap failed to start ({err})"
+    if done.returncode != 0:
+        return f"bubblewrap failed here: {(done.stderr.strip().splitlines() or ['exit ' + str(done.returncode)])[-1][:200]}"
+    return None
+
+
+def _python_dirs() -> list[str]:
+    """The folders of the Python installation: prefixes and site-packages (not the working folder)."""
+    dirs = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, *site.getsitepackages()}
+    dirs |= {p for p in sys.path if p and ("site-packages" in p or "dist-packages" in p)}
+    return _outermost(d for d in dirs if os.path.isdir(d) and not _within(d, SYSTEM))
+
+
+def _within(path: str, folders) -> bool:
+    return any(path == f or path.startswith(f.rstrip("/") + "/") for f in folders)
+
+
+def _outermost(paths) -> list[str]:
+    """`paths` without those inside another of them."""
+    paths = sorted({os.path.abspath(p) for p in paths})
+    return [p for p in paths if not _within(p, [q for q in paths if q != p])]
+
+
+def _parents(paths: list[str]) -> list[str]:
+    """The folders above `paths` (not `/`), outermost first: created world-readable in the sandbox so
+    that `nobody` can reach what is bound below them (bubblewrap would make them root-only)."""
+    above = {str(parent) for p in paths for parent in Path(p).parents if str(parent) != "/"}
+    return sorted((a for a in above if not _within(a, SYSTEM)), key=lambda a: a.count("/"))
+
+
+def command(argv: list[str], folder: str, kit: str = KIT, cwd: str | None = None) -> list[str]:
+    """`argv` wrapped in bubblewrap: it sees the system, Python, `kit` (read-only) and `folder` (read-write),
+    and starts in `cwd` (a folder inside `folder`; default `folder`)."""
+    args = [shutil.which("bwrap") or "bwrap"]
+    for path in SYSTEM:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    readable = _outermost([*_python_dirs(), kit])
+    args += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
+    for path in _parents([*readable, folder]):
+        args += ["--perms", "0755", "--dir", path]
+    for path in readable:
+        args += ["--ro-bind", path, path]
+    args += ["--bind", folder, folder, "--chdir", cwd or folder, "--unsetenv", "JPY_PARENT_PID"]  # its parent is bwrap's
+    args += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+    if not drops_user():
+        args.append("--unshare-user")  # an unprivileged grader needs a user namespace for the others
+    args += ["--die-with-parent", "--new-session", "--"]
+    if drops_user():
+        ids = [f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+        args += [shutil.which("setpriv") or "setpriv", *ids, "--no-new-privs", "--"]
+    return args + argv
+
+
+def kernel_env(kit: str = KIT) -> dict[str, str]:
+    """The environment of a sandboxed kernel: no variables of the grader's (tokens, paths), the kit first on the path."""
+    keep = {k: v for k, v in os.environ.items() if k in ("LANG", "LC_ALL", "LC_CTYPE", "TZ")}
+    return dict(keep, PATH="/usr/bin:/bin", HOME="/tmp", PYTHONPATH=str(Path(kit).parent), MPLCONFIGDIR="/tmp/matplotlib")
+
+
+def give_to_kernel(path: str | Path) -> None:
+    """Let the kernel (nobody, when the grader is root) write in its folder and read its connection file."""
+    if drops_user():
+        os.chown(path, NOBODY, NOBODY)
+
+
+def limits(memory_mb: int | None):
+    """A function for `Popen(preexec_fn=…)` setting the kernel's hard limits (student code cannot raise them)."""
+
+    def apply() -> None:
+        import resource
+
+        caps = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, FILE_BYTES)]
+        if memory_mb:
+            caps.append((resource.RLIMIT_AS, memory_mb * 1024 * 1024))
+        for which, value in caps:
+            _, hard = resource.getrlimit(which)
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (value, value))
+
+    return apply if os.name == "posix" else None
