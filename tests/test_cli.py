@@ -38,7 +38,7 @@ def test_help_names_the_commands_and_warns_about_running_student_code():
         assert word in top.stdout
     grade = cli("grade", "--help")
     assert grade.returncode == 0
-    for word in ("--timeout", "--jobs", "--max-output", "--memory-mb", "RUNS THE STUDENTS' CODE", "temporary folder"):
+    for word in ("--timeout", "--jobs", "--max-output", "--memory-mb", "RUNS THE STUDENTS' CODE", "--sandbox", "--budget"):
         assert word in grade.stdout
 
 
