@@ -78,15 +78,17 @@ def local_cluster(workers: int):
             p.wait()
 
 
-def run(engine: str, folder: str, jobs: int) -> tuple[float, list]:
-    """Grade `folder` with `engine` ("pool" or "dask"); (wall seconds, results)."""
+def run(engine: str, folder: str, jobs: int, sandbox: str = "auto") -> tuple[float, list]:
+    """Grade `folder` with `engine` ("pool" or "dask") and `sandbox` (as coursegrad grade); (wall seconds, results)."""
     from coursegrad.grading.batch import Course, grade_folder
 
     if engine == "pool":
-        return _timed(lambda: grade_folder(SOURCE, folder, jobs=jobs, progress=True, timeout=30))
+        return _timed(lambda: grade_folder(SOURCE, folder, jobs=jobs, progress=True, timeout=30, sandbox=sandbox))
     with local_cluster(jobs) as address:
         on_cluster = Course(scheduler=address)
-        return _timed(lambda: grade_folder(SOURCE, folder, jobs=jobs, progress=True, course=on_cluster, timeout=30))
+        return _timed(
+            lambda: grade_folder(SOURCE, folder, jobs=jobs, progress=True, course=on_cluster, timeout=30, sandbox=sandbox)
+        )
 
 
 def _timed(work) -> tuple[float, list]:
@@ -107,6 +109,7 @@ def main(argv: list[str]) -> int:
     p.add_argument("--jobs", type=int, default=2, help="pool processes / Dask workers (default 2)")
     p.add_argument("--engine", choices=["pool", "dask", "both"], default="pool", help="how to grade (default pool)")
     p.add_argument("--quick", action="store_true", help="10 submissions only")
+    p.add_argument("--sandbox", default="auto", choices=["auto", "bwrap", "none"], help="as coursegrad grade (default auto)")
     args = p.parse_args(argv)
     if args.quick:
         args.n = 10
@@ -115,11 +118,12 @@ def main(argv: list[str]) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         make_class(Path(tmp), args.n)
         for engine in engines:
-            wall, results = run(engine, tmp, args.jobs)
+            wall, results = run(engine, tmp, args.jobs, args.sandbox)
+            label = engine + (" (no sandbox)" if any(n.startswith("no sandbox") for r in results for n in r.notes) else " (sandbox)")
             check(results)
             totals[engine] = [(r.student, r.total, [q.status for q in r.questions]) for r in results]
             inside = sum(r.seconds for r in results) / len(results)
-            rows.append(f"| {engine} | {args.n} | {args.jobs} | {wall:.1f} s | {args.n / wall:.2f} /s | {wall / args.n:.3f} s "
+            rows.append(f"| {label} | {args.n} | {args.jobs} | {wall:.1f} s | {args.n / wall:.2f} /s | {wall / args.n:.3f} s "
                         f"| {inside:.2f} s |")
             rows[-1] += f" {os.getloadavg()[0]:.1f} |" if hasattr(os, "getloadavg") else " – |"
     if len(totals) == 2:

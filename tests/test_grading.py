@@ -410,7 +410,7 @@ def test_the_cheats_would_work_without_the_guard(monkeypatch, tmp_path):
         path = tmp_path / student / NAME
         path.parent.mkdir()
         nbformat.write(content, str(path))
-        result = grade.grade_notebook(SOURCE, path, student, timeout=TIMEOUT)
+        result = grade.grade_notebook(SOURCE, path, student, timeout=TIMEOUT, judge="kernel")
         cheated = {q.grade_id for q in result.questions if q.points}
         assert cheated, f"{student}: the cheats did nothing even without the guard"
         if student == "cheat_checks":

@@ -43,6 +43,7 @@ from coursegrad.grading import lifetime
 from coursegrad.grading.escape import file_name
 from coursegrad.grading.grade import Question, Submission, grade_notebook, grading_kernel, read_submission, unreadable
 from coursegrad.grading.kernel import Kernel
+from coursegrad.grading.reference import with_reference
 from coursegrad.grading.sandbox import resolve
 from coursegrad.grading.source import Worksheet, worksheet
 
@@ -184,7 +185,7 @@ def grade_folder(
     """
     lifetime.sweep()  # what killed runs left behind
     ws = worksheet(source_path)
-    options, unsandboxed = _decide_sandbox(options)
+    ws, options, unsandboxed = _prepare(ws, options)
     course = course or Course()
     found = [_not_the_source(ws, *f) for f in find_submissions(folder, ws.name, course.renamed)]
     found = [f for f in found if course.students is None or f[0] in course.students]
@@ -227,12 +228,18 @@ def grade_folder(
     return [results[student] for student, _, _ in found]
 
 
-def _decide_sandbox(options: dict) -> tuple[dict, str]:
-    """`options` with the sandbox mode decided ("bwrap" or "none"), and the note for every row without one."""
+def _prepare(ws: Worksheet, options: dict) -> tuple[Worksheet, dict, str]:
+    """Before any submission runs: the sandbox mode decided ("bwrap" or "none"; the note for every row
+    without one) and the instructor's reference values computed (`reference.with_reference`)."""
     mode, unsandboxed = resolve(options.get("sandbox", "auto"))
     if unsandboxed:
         print(f"WARNING: {unsandboxed}", file=sys.stderr)
-    return dict(options, sandbox=mode), unsandboxed
+    options = dict(options, sandbox=mode)
+    if options.get("judge", "items") == "items":
+        ws, problems = with_reference(ws, **{k: v for k, v in options.items() if k in KERNEL_OPTIONS})
+        for problem in problems:
+            print(f"WARNING: {problem}", file=sys.stderr)
+    return ws, options, unsandboxed
 
 
 def _noted(result: Submission, note: str) -> Submission:

@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 
 from coursegrad.grading import cells as C
-from coursegrad.grading import match, scan
+from coursegrad.grading import judge, match, scan
 from coursegrad.grading.kernel import CellResult, Kernel
 from coursegrad.grading.release import student_version
 from coursegrad.grading.sandbox import KIT, resolve
@@ -38,6 +38,7 @@ _GUARD = "__import__('sys').modules['coursegrad.grading.guard']"
 INSTALL = "__import__('coursegrad.grading.guard', fromlist=['install']).install(globals(), {memory})"
 BEFORE_TEST = _GUARD + ".before_test(globals(), {nonce!r})"
 AFTER_TEST = _GUARD + ".after_test(globals(), {nonce!r})"
+PROBE = "__import__('coursegrad.grading.probe', fromlist=['report']).report(globals(), {setup!r}, {exprs!r}, {limit})"
 
 
 @dataclass
@@ -52,6 +53,7 @@ class Question:
     points: float | None = 0.0
     status: str = "not-run"
     messages: list[str] = field(default_factory=list)
+    values: list | None = None  # what the kernel reported for the test's items ({"value": …} or {"error": …})
 
 
 @dataclass
@@ -148,6 +150,7 @@ def grade_notebook(
     sandbox: str = "auto",
     budget: float | None = DEFAULT_BUDGET,
     kit: str = KIT,
+    judge: str = "items",
 ) -> Submission:
     """Grade the notebook at `path` (never modified) for `student` against the instructor `source`
     (a path, or a `Worksheet` the batch read once).
@@ -156,11 +159,17 @@ def grade_notebook(
     next one early); by default a new one. It is closed when grading ends. `sandbox`: "bwrap",
     "none" or "auto" (`sandbox.resolve`; then a note says when there is no sandbox). `budget`:
     seconds all the submission's cells may take together (None: no limit). `kit`: the package
-    folder the kernel imports coursegrad from.
+    folder the kernel imports coursegrad from. `judge`: "items" (tests with items are judged
+    outside the kernel, against the instructor's values, computed here unless the `Worksheet`
+    carries them), "kernel" (every test judged in the kernel, as nbgrader does) or "collect".
     """
     start = time.perf_counter()
-    ws = worksheet(source)
     mode, unsandboxed = resolve(sandbox) if sandbox == "auto" else (sandbox, "")
+    ws = worksheet(source)
+    if judge == "items" and not ws.reference:
+        from coursegrad.grading.reference import with_reference  # it grades the source with this function
+
+        ws = with_reference(ws, timeout=timeout, max_output=max_output, memory_mb=memory_mb, sandbox=mode, kit=kit)[0]
     kernel = kernel or grading_kernel(timeout, max_output, memory_mb, mode, kit)
     try:
         source_nb = ws.notebook()
@@ -173,7 +182,7 @@ def grade_notebook(
         notes = [unsandboxed] * bool(unsandboxed) + notes + list(run.problems)
         result = Submission(student, questions_of(source_nb), str(path), notes=notes)
         kernel.give(Path(path).name, data)  # student code may touch its copy only
-        _run(run, result, kernel, budget)
+        _run(run, result, kernel, budget, judge, ws.reference)
     finally:
         kernel.close()
     flags = scan.suspicious([s.source for s in run.steps if s.role in ("answer", "extra")])
@@ -194,7 +203,7 @@ def grading_kernel(
     )
 
 
-def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | None = None) -> None:
+def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | None, judge: str, reference: dict) -> None:
     by_id = {q.grade_id: q for q in result.questions}
     with kernel:
         ok, said = kernel.evaluate(f"{_GUARD}.installed()")
@@ -215,7 +224,7 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | No
                     q.status, q.messages = "not-run", [lost]
                 continue
             if step.role == "test":
-                _test(kernel, step, q)
+                _test(kernel, step, q, judge, reference.get(step.grade_id))
             else:
                 _note(result, step, kernel.run(step.source), kernel.alive)
             if not kernel.alive or kernel.over_budget:
@@ -262,16 +271,55 @@ def _guard(kernel: Kernel, template: str) -> str | None:
     return None if ok and said == repr(f"ok {nonce}") else (said if not ok else f"unexpected answer {said[:80]!r}")
 
 
-def _test(kernel: Kernel, step: match.Step, q: Question) -> None:
-    """Run one instructor test between the guard's before/after steps and score it (nbgrader's rule)."""
+def _test(kernel: Kernel, step: match.Step, q: Question, judge: str = "items", reference: list | None = None) -> None:
+    """Run one instructor test between the guard's before/after steps and score it.
+
+    A test with items is judged outside the kernel (`judge.py`) when `judge` is "items": the kernel
+    reports the items' values as data, the grader compares them with the `reference` values, and the
+    cell's own output is kept only as hints. Otherwise (`judge` "kernel", or no items) nbgrader's rule
+    scores the cell's outcome in the kernel. "collect" records the values and scores in the kernel.
+    """
     trouble = _guard(kernel, BEFORE_TEST)
     if trouble is not None:
         q.points, q.status = 0.0, "failed" if kernel.alive else "not-run"
         q.messages = [f"the grader could not restore a clean state before this test ({trouble})"]
         return
-    r = kernel.run(step.source)
+    outside = judge != "kernel" and bool(step.items)
+    if outside:
+        q.values = _probe(kernel, step)
+    r = kernel.run(step.source) if kernel.alive else CellResult("dead", evalue="the kernel is not running")
     if kernel.alive:
         _guard(kernel, AFTER_TEST)
+    if outside and judge == "items":
+        _judged(q, step, reference, r)
+    else:
+        _in_kernel(q, r)
+
+
+def _probe(kernel: Kernel, step: match.Step) -> list[dict]:
+    """The values of the test's items, as the kernel reports them (parsed and checked by `judge.parse`)."""
+    exprs = [str(item.get("expr", "")) for item in step.items]
+    code = PROBE.format(setup=step.setup, exprs=exprs, limit=judge.MAX_REPORT_CHARS // 2)
+    r = kernel.run(code, store_history=False, max_output=judge.MAX_REPORT_CHARS)
+    if r.status != "ok":
+        why = {"timeout": "they took too long", "dead": "the kernel died"}.get(r.status, f"{r.ename}: {r.evalue[:200]}")
+        return [{"error": f"the grader could not read this value ({why})"} for _ in exprs]
+    text = next((o.get("data", {}).get("text/plain", "") for o in r.outputs if o.get("output_type") == "execute_result"), "")
+    return judge.parse("".join(text) if isinstance(text, list) else text, len(exprs))
+
+
+def _judged(q: Question, step: match.Step, reference: list | None, r: CellResult) -> None:
+    """Points from the items (in this process); the check cell's output follows as hints, never as points."""
+    points, lines = judge.score(step.items, reference, q.values)
+    q.points = min(points, q.max_points)
+    q.status = "passed" if q.points >= q.max_points else ("partial" if q.points > 0 else "failed")
+    if q.points == 0 and r.status == "timeout":
+        q.status = "timeout"
+    q.messages = lines + _messages(r)
+
+
+def _in_kernel(q: Question, r: CellResult) -> None:
+    """nbgrader's rule on the test cell's outcome: an error or stderr 0, a number as result partial credit."""
     q.messages = _messages(r)
     stderr = any(o.get("output_type") == "stream" and o.get("name") == "stderr" for o in r.outputs)
     if r.status in ("timeout", "dead"):

@@ -221,10 +221,13 @@ class Kernel:
     def _keep_reply(self, cell, cell_index, execute_reply) -> None:
         self._reply = execute_reply
 
-    def run(self, source: str, timeout: float | None = None, store_history: bool = True) -> CellResult:
+    def run(
+        self, source: str, timeout: float | None = None, store_history: bool = True, max_output: int | None = None
+    ) -> CellResult:
         """Run `source` as one cell. Never raises for what the code does; see `CellResult.status`.
 
-        `store_history=False` runs it without an execution count (for the grader's own code).
+        `store_history=False` runs it without an execution count (for the grader's own code);
+        `max_output` replaces the kernel's cap on output for this cell.
         """
         if not self.alive:
             return CellResult("dead", evalue="the kernel is not running")
@@ -236,6 +239,7 @@ class Kernel:
         client = self._client
         client.timeout = int(max(1, round(limit)))
         client.used, client.truncated, self._reply = 0, False, None
+        client.max_output = max_output or self.max_output
         cell = nbformat.v4.new_code_cell(source)
         start = time.perf_counter()
         try:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from coursegrad.grading import cells as C
+from coursegrad.grading.judge import items_of
 
 
 @dataclass
@@ -29,6 +30,8 @@ class Step:
     source: str
     grade_id: str | None = None
     points: float = 0.0
+    setup: str = ""  # a test's items for the judge outside the kernel (judge.items_of), from the source
+    items: list = field(default_factory=list)
 
 
 @dataclass
@@ -92,7 +95,8 @@ def _step(cell: nbformat.NotebookNode, theirs: nbformat.NotebookNode | None) -> 
     if cell.cell_type != "code":
         return Step("markdown", cell.source, gid)
     if C.is_test(cell):
-        return Step("test", cell.source, gid, pts)
+        setup, items = items_of(cell)
+        return Step("test", cell.source, gid, pts, setup, items)
     if C.is_solution(cell):  # a deleted answer runs nothing (and is noted)
         return Step("answer", theirs.source if theirs is not None else "", gid, pts)
     return Step("given", cell.source, gid)
