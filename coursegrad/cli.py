@@ -178,19 +178,8 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("-o", "--out", default="grades", help="output folder (default: grades/)")
     r.add_argument("--jobs", type=int, default=default_jobs(), help="submissions graded in parallel (default: 2)")
-    r.add_argument("--timeout", type=float, default=30, help="seconds a cell may run before it is interrupted (default 30)")
-    r.add_argument(
-        "--budget", type=float, default=120, help="seconds all cells of one submission may take together (default 120; 0: none)"
-    )
-    r.add_argument(
-        "--sandbox",
-        choices=["auto", "bwrap", "none"],
-        default="auto",
-        help="run each kernel in a bubblewrap sandbox: auto (where it works, default), bwrap (or fail), none",
-    )
-    r.add_argument("--max-output", type=int, default=100_000, help="characters of output kept per cell (default 100000)")
-    r.add_argument("--memory-mb", type=int, default=4096, help="memory limit of each kernel in MB (default 4096; 0: none)")
     r.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    _limit_options(r)
     _workflow_options(r)
     r.set_defaults(run=cmd_grade)
 
@@ -203,6 +192,22 @@ def parser() -> argparse.ArgumentParser:
 
     add_export(sub)
     return p
+
+
+def _limit_options(r: argparse.ArgumentParser) -> None:
+    """What each submission's kernel may do: its sandbox, time and memory."""
+    r.add_argument("--timeout", type=float, default=30, help="seconds a cell may run before it is interrupted (default 30)")
+    r.add_argument(
+        "--budget", type=float, default=120, help="seconds all cells of one submission may take together (default 120; 0: none)"
+    )
+    r.add_argument(
+        "--sandbox",
+        choices=["auto", "bwrap", "none"],
+        default="auto",
+        help="run each kernel in a bubblewrap sandbox: auto (where it works, default), bwrap (or fail), none",
+    )
+    r.add_argument("--max-output", type=int, default=100_000, help="characters of output kept per cell (default 100000)")
+    r.add_argument("--memory-mb", type=int, default=4096, help="memory limit of each kernel in MB (default 4096; 0: none)")
 
 
 def _workflow_options(r: argparse.ArgumentParser) -> None:

@@ -177,11 +177,10 @@ def grade_folder(
 ) -> list[Submission]:
     """Grade every student's submission in `folder`; results in student order.
 
-    `options` go to `grade_notebook` (timeout, max_output, memory_mb, sandbox, budget, kit). `sandbox`
-    ("auto" by default) is decided once here; without a sandbox, the terminal and every row say so.
-    `results_dir`: where each student's result is stored as it finishes; with `resume`, unchanged
-    students are taken from there. `course`: the course-level choices (several worksheets, some
-    students, a Dask cluster, a callback).
+    `options` go to `grade_notebook` (timeout, max_output, memory_mb, sandbox, budget, kit, judge); the
+    sandbox is decided once here (`_prepare`). `results_dir`: where each student's result is stored as it
+    finishes; with `resume`, unchanged students are taken from there. `course`: the course-level choices
+    (several worksheets, some students, a Dask cluster, a callback).
     """
     lifetime.sweep()  # what killed runs left behind
     ws = worksheet(source_path)
@@ -332,9 +331,14 @@ class ResultStore:
             return None
 
     def save(self, result: Submission) -> None:
-        """Write `result` atomically (a temporary file, then a rename)."""
+        """Write `result` atomically (a temporary file, then a rename); if the folder was deleted meanwhile,
+        make it again; if it cannot be written, say so and go on (the batch still reports every student)."""
         key = self._key(result.student, result.path) if result.path else {"student": result.student}
         text = json.dumps({"key": key, "result": dataclasses.asdict(result)}, indent=1)
         tmp = self.path(result.student).with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, self.path(result.student))
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, self.path(result.student))
+        except OSError as err:
+            print(f"WARNING: could not store the result of {result.student!r} ({err}); a rerun grades it again", file=sys.stderr)

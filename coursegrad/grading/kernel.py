@@ -122,7 +122,7 @@ class Kernel:
     ):
         if sandboxed and workdir:
             raise ValueError("a sandboxed kernel works in a folder of its own: give no workdir")
-        self._private = tempfile.TemporaryDirectory(prefix="kernel-", dir=scratch_dir())
+        self._private = tempfile.TemporaryDirectory(prefix="kernel-", dir=scratch_dir(), ignore_cleanup_errors=True)
         self.workdir = str(workdir) if workdir else str(Path(self._private.name) / "work")
         Path(self.workdir).mkdir(exist_ok=True)
         self.sandboxed, self.memory_mb, self.kit = sandboxed, memory_mb, kit
@@ -181,7 +181,9 @@ class Kernel:
             if self.sandboxed:
                 sandbox.give_to_kernel(folder)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self._client.start_new_kernel(cwd=self.workdir, env=env, preexec_fn=sandbox.limits(self.memory_mb), **quiet)
+        self._client.start_new_kernel(
+            cwd=self.workdir, env=env, preexec_fn=sandbox.limits(self.memory_mb, self.sandboxed), **quiet
+        )
         return self
 
     def _base_env(self) -> dict[str, str]:

@@ -15,9 +15,10 @@ starts, detached or not, dies with it; `--die-with-parent` ends it when the grad
 its own session (it cannot type into a terminal), and, when the grader runs as root, it runs as
 the unprivileged user `nobody` (uid/gid 65534, no capabilities, no new privileges).
 
-Every kernel, sandboxed or not, runs with hard limits (`limits`): address space (`memory_mb`), size of
-a file it writes, no core dumps. `--sandbox auto` uses bubblewrap where it works and otherwise runs
-the kernel as before (`resolve` says why); macOS and Windows have no bubblewrap.
+Every kernel, sandboxed or not, runs with hard limits (`limits`): address space (`memory_mb`), size
+of a file it writes, no core dumps; as `nobody`, at most `NOBODY_PROCESSES` processes and threads.
+`--sandbox auto` uses bubblewrap where it works and otherwise runs the kernel as before (`resolve`
+says why); macOS and Windows have no bubblewrap.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ NOBODY = 65534
 SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 TMP_BYTES = 256 * 1024 * 1024
 FILE_BYTES = 256 * 1024 * 1024
+NOBODY_PROCESSES = 1024
 KIT = str(Path(coursegrad.__file__).resolve().parent)
 NO_SANDBOX = "no sandbox: the student's code ran with the grader's privileges"
 
@@ -146,13 +148,15 @@ def give_to_kernel(path: str | Path) -> None:
         os.chown(path, NOBODY, NOBODY)
 
 
-def limits(memory_mb: int | None):
+def limits(memory_mb: int | None, sandboxed: bool = False):
     """A function for `Popen(preexec_fn=…)` setting the kernel's hard limits (student code cannot raise them)."""
 
     def apply() -> None:
         import resource
 
         caps = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, FILE_BYTES)]
+        if sandboxed and drops_user():  # processes of `nobody`, all sandboxes together: no fork bomb
+            caps.append((resource.RLIMIT_NPROC, NOBODY_PROCESSES))
         if memory_mb:
             caps.append((resource.RLIMIT_AS, memory_mb * 1024 * 1024))
         for which, value in caps:
