@@ -119,7 +119,8 @@ def main(argv: list[str]) -> int:
         make_class(Path(tmp), args.n)
         for engine in engines:
             wall, results = run(engine, tmp, args.jobs, args.sandbox)
-            label = engine + (" (no sandbox)" if any(n.startswith("no sandbox") for r in results for n in r.notes) else " (sandbox)")
+            unsandboxed = any(n.startswith("no sandbox") for r in results for n in r.notes)
+            label = engine + (" (no sandbox)" if unsandboxed else " (sandbox)")
             check(results)
             totals[engine] = [(r.student, r.total, [q.status for q in r.questions]) for r in results]
             inside = sum(r.seconds for r in results) / len(results)
