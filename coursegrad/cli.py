@@ -72,9 +72,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_grade(args: argparse.Namespace) -> int:
     try:
-        from coursegrad.grading import course
+        from coursegrad.grading import course, lifetime
     except ImportError as err:
         raise SystemExit(f"grading needs Jupyter's packages ({err}): pip install 'coursegrad[course]'") from None
+    lifetime.sweep()  # temporary folders of a grader that was killed
 
     if len(args.paths) > 2:
         raise SystemExit("coursegrad grade takes [SOURCE] SUBMISSIONS: at most two paths")

@@ -70,6 +70,7 @@ time.sleep(1)
 open(sys.argv[1], "w").write("student,points\\nvandal,100\\n")
 """
 PATCHED_CHECK = "\n\ndef expect_close(*args, **kwargs):  # vandalised\n    return None\n"
+PATCHED_CHECK += "\n\ndef report(*args, **kwargs):  # vandalised: every later kernel reports nothing\n    return ''\n"
 
 READER = """
 import glob, os, re
@@ -145,7 +146,8 @@ def course(tmp_path: Path) -> dict:
     shutil.copytree(Path(sandbox.KIT), kit, ignore=shutil.ignore_patterns("__pycache__"))
     out = root / "out"
     vandal = VANDAL.format(
-        targets=[str(src), str(kit / "checks.py"), str(root / "subs" / "b_honest" / H.NAME), str(tmp_path / "outside.txt")],
+        targets=[str(src), str(kit / "checks.py"), str(kit / "grading" / "probe.py"), str(root / "subs" / "b_honest" / H.NAME)]
+        + [str(tmp_path / "outside.txt")],
         payload=PATCHED_CHECK,
         child=LATER,
         gradebook=str(out / "gradebook.csv"),
@@ -171,9 +173,9 @@ def run_class(c: dict, mode: str, jobs: int) -> dict:
         victim.run("x = 1")
         results = batch.grade_folder(c["src"], c["subs"], jobs=jobs, progress=False, timeout=10, sandbox=mode, kit=str(c["kit"]))
         pwned = victim.evaluate("'pwned' in globals()")
+    outlived = marked_processes()
     report.write_all(results, c["out"], H.NAME)
     written = (c["out"] / "gradebook.csv").read_text()
-    outlived = marked_processes()
     time.sleep(3)  # the vandal's detached child writes a second after the gradebook appears, if it is still alive
     after = digest(c["src"], c["kit"], c["subs"], c["outside"])
     return {
@@ -196,7 +198,8 @@ def test_without_the_sandbox_the_attacks_work(tmp_path, private_tmp, monkeypatch
     assert str(c["subs"] / "b_honest" / H.NAME) in seen["changed"] and str(c["outside"]) in seen["changed"]
     assert seen["outlived"] and seen["gradebook_rewritten"], "the detached child outlived grading and rewrote the gradebook"
     assert seen["points"][("a_reader", "t_a")] == 1.0, "the reader found the solution"
-    assert seen["totals"]["z_wrong"] > 0, "the vandalised kit gave a later wrong submission points"
+    assert seen["totals"]["c_honest"] == 0, "the vandalised kit cost a later classmate every point"
+    assert seen["totals"]["b_honest"] == 0, "the overwritten classmate's notebook is no longer readable"
 
 
 def test_in_the_sandbox_the_attacks_fail(tmp_path, private_tmp, monkeypatch):
