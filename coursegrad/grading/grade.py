@@ -1,13 +1,16 @@
 """Grade one submitted notebook against the instructor source.
 
-`grade_notebook(source, path, student)` copies the submission into a temporary folder (the
-original is only read), builds the run from the instructor source (`match.plan`), starts a
-fresh kernel there, and runs the cells in order. Before each instructor test the guard puts
-the checking machinery back (`guard.py`); the test's outcome is scored by nbgrader's rule:
+`grade_notebook(source, path, student)` copies the submission into the kernel's own folder (the
+original is only read; links and special files are refused), builds the run from the instructor
+source (`match.plan`), starts a fresh kernel (in a bubblewrap sandbox where it works, `sandbox.py`),
+and runs the cells in order within the submission's time budget. Before each instructor test the
+guard puts the checking machinery back (`guard.py`). A test is scored:
 
-- an error, or anything written to stderr: 0 points;
-- a number as the cell's result (e.g. `1.5`): that many points (partial credit);
-- otherwise: full points.
+- when it has items (`metadata.coursegrad`, `judge.py`): outside the kernel — the kernel reports
+  the items' values as JSON data, this process compares them with the instructor's values
+  (`reference.py`); the check cell's own output is kept only as hints;
+- otherwise by nbgrader's rule, in the kernel: an error or anything on stderr 0 points, a number
+  as the cell's result that many points (partial credit), else full points.
 
 Written answers are not scored here: they are "manual" (or "blank" if left unanswered).
 Nothing a submission does stops the grader: every failure becomes a status and a reason.
