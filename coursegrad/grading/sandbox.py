@@ -162,6 +162,9 @@ def limits(memory_mb: int | None, sandboxed: bool = False):
         for which, value in caps:
             _, hard = resource.getrlimit(which)
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.setrlimit(which, (value, value))
+            try:
+                resource.setrlimit(which, (value, value))
+            except (ValueError, OSError):  # a limit this OS does not let a process set (macOS and RLIMIT_AS)
+                pass
 
     return apply if os.name == "posix" else None
