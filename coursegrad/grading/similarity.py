@@ -1,8 +1,9 @@
 """A copying signal: pairs of students who give the same WRONG numbers on several questions.
 
 For each answer cell the grader keeps the numbers a student typed in (`name = 0.25`,
-`a, b = -3.0, 2`: literals only, read from the notebook's text, never run) and whether the tests
-after that cell lost points. Two students "share" an answer cell when both lost points there and
+`a, b = -3.0, 2`: literals read from the notebook's text, never run), the numbers the kernel
+reported for the items of the tests after it (`Question.values`, when the tests have items: computed
+answers too), and whether those tests lost points. Two students "share" an answer cell when both lost points there and
 typed exactly the same numbers. Mistakes many students make (a wrong answer given by more than
 `common` of the class, e.g. a sign error everyone makes) say nothing about copying and are ignored.
 `similarity.csv` lists pairs sharing at least `min_shared` answer cells, most shared first:
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import math
 from collections import Counter
 from itertools import combinations
 from pathlib import Path
@@ -60,6 +62,7 @@ def answers(source: nbformat.NotebookNode, notebook: nbformat.NotebookNode, resu
     """{answer grade_id: {"lost": did the tests after it lose points, "values": its literal numbers}}."""
     theirs = {C.grade_id(c): c.source for c in notebook.cells if C.grade_id(c)}
     points = {q.grade_id: (q.points or 0.0) < q.max_points for q in result.questions if q.kind == "auto"}
+    reported = {q.grade_id: reported_numbers(getattr(q, "values", None)) for q in result.questions if q.kind == "auto"}
     out, current = {}, None
     for cell in source.cells:
         gid = C.grade_id(cell)
@@ -68,7 +71,21 @@ def answers(source: nbformat.NotebookNode, notebook: nbformat.NotebookNode, resu
             out[gid] = {"lost": False, "values": literal_numbers(theirs.get(gid, ""))}
         elif C.is_test(cell) and current is not None:
             out[current]["lost"] = out[current]["lost"] or points.get(gid, False)
+            out[current]["values"].update({f"{gid}[{i}]": v for i, v in enumerate(reported.get(gid, []))})
     return {gid: a for gid, a in out.items() if a["values"]}
+
+
+def reported_numbers(values: list | None, limit: int = 50) -> list[float]:
+    """The numbers in the items' reported values (nested lists flattened, at most `limit`), rounded to 12 digits."""
+    out: list[float] = []
+    stack = [v.get("value") for v in reversed(values or []) if isinstance(v, dict) and "value" in v]
+    while stack and len(out) < limit:
+        v = stack.pop()
+        if isinstance(v, list):
+            stack.extend(reversed(v))
+        elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            out.append(round(float(v), 12))
+    return out
 
 
 def pairs(by_student: dict[str, dict[str, dict]], min_shared: int = 2, common: float = 0.25) -> list[tuple[str, str, list[str]]]:
