@@ -20,7 +20,7 @@ Safety: on Linux with bubblewrap (Debian/Ubuntu: apt-get install bubblewrap), ea
 kernel runs in a sandbox (--sandbox auto, the default): it sees a read-only system, Python and
 the kit's package, and its own folder with a copy of the notebook -- not the instructor source,
 the other submissions or the output folder; no network; its own processes only (all killed
-with it); as user nobody when you grade as root; a per-cell timeout, memory and time limits
+with it); as an unprivileged user of its own when you grade as root; a per-cell timeout, memory and time limits
 (--timeout, --memory-mb, --budget).
 Without bubblewrap (macOS, Windows, --sandbox none) grading RUNS THE STUDENTS' CODE with your
 privileges (your files, your network): the grader says so on the terminal and in every row's

@@ -7,6 +7,7 @@ Skipped where bubblewrap does not work, except in CI (CI=true), where that is a 
 
 from __future__ import annotations
 
+import concurrent.futures
 import hashlib
 import os
 import shutil
@@ -302,3 +303,72 @@ def zombie(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
     except OSError:
         return False
+
+
+FORK_BOMB = """
+import threading, time
+threading.stack_size(64 * 1024)
+started = 0
+try:
+    while started < 5000:  # every thread counts against the user's process limit, like a process
+        threading.Thread(target=time.sleep, args=(30,), daemon=True).start()
+        started += 1
+except RuntimeError:  # the limit: "can't start new thread"
+    pass
+time.sleep(20)
+"""
+if os.environ.get("CI") and PROBLEM is None and not sandbox.drops_user():
+    raise RuntimeError("the sandbox's users are tested as root: CI must run as root")
+as_root = pytest.mark.skipif(not sandbox.drops_user(), reason="not root: every sandbox is in a user namespace of its own")
+
+
+def bomb_in_place(uids: range, deadline: float) -> int | None:
+    """The uid of a process with at least 1000 threads whose uid is in `uids`, once there is one."""
+    while time.monotonic() < deadline:
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+            except (OSError, ValueError):
+                continue
+            uid = int(status.get("Uid", "-1").split()[0])
+            if uid in uids and int(status.get("Threads", "0")) >= 1000:
+                return uid
+        time.sleep(0.2)
+    return None
+
+
+@as_root
+def test_concurrent_sandboxes_run_as_different_unprivileged_users():
+    with Kernel(sandboxed=True) as a, Kernel(sandboxed=True) as b:
+        ids = [k.evaluate("(__import__('os').getuid(), __import__('os').getgid(), __import__('os').getgroups())") for k in (a, b)]
+    (ok_a, ids_a), (ok_b, ids_b) = ids
+    assert ok_a and ok_b
+    uid_a, uid_b = eval(ids_a)[0], eval(ids_b)[0]  # noqa: S307 (our own kernels' tuples of ints)
+    assert uid_a != uid_b and eval(ids_a) == (uid_a, uid_a, []) and eval(ids_b) == (uid_b, uid_b, [])  # noqa: S307
+    assert all(sandbox.FIRST_UID <= u < sandbox.FIRST_UID + sandbox.USERS for u in (uid_a, uid_b))
+
+
+@as_root
+@pytest.mark.parametrize("shared", [True, False])
+def test_a_fork_bomb_uses_up_only_its_own_process_limit(tmp_path, monkeypatch, shared):
+    """One submission starts threads until its process limit says no, then waits; a classmate graded
+    meanwhile gets full marks. The control (every sandbox as one uid, as with `nobody` before) starves them."""
+    uids = range(sandbox.FIRST_UID, sandbox.FIRST_UID + sandbox.USERS + 1)
+    if shared:
+        monkeypatch.setattr(sandbox, "claim_user", lambda: sandbox.KernelUser(uids[-1]))
+    subs = H.write_class(tmp_path / "subs", {"a_bomb": H.with_cell(H.correct(), "q_a", FORK_BOMB), "b": H.correct()})
+    src = H.write_source(tmp_path)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        bomb = pool.submit(grade_notebook, src, subs / "a_bomb" / H.NAME, "a_bomb", timeout=40, sandbox="bwrap")
+        bomber = bomb_in_place(uids, time.monotonic() + 60)
+        assert bomber is not None, "the fork bomb did not reach its limit"
+        try:
+            classmate = grade_notebook(src, subs / "b" / H.NAME, "b", timeout=10, sandbox="bwrap").total
+        except RuntimeError as err:  # no kernel could start, not even the instructor's reference run
+            classmate = str(err)
+        assert bomb.running(), "the bomb must still hold its processes while the classmate is graded"
+        bomb.result()
+    if shared:
+        assert classmate in (0, "Kernel died before replying to kernel_info"), "control: one uid for all starves the classmate"
+    else:
+        assert classmate == 3.0

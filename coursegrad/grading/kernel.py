@@ -56,6 +56,7 @@ class _GraderKernel(ThisPythonKernel):
     folder: str | None = None  # the kernel's own folder, the only one it may write: sandboxed if set
     workdir: str | None = None  # where it starts, inside `folder`
     kit: str = sandbox.KIT
+    uid: int = 0  # the sandbox's own user (when the grader is root)
 
     @property
     def kernel_args(self) -> list[str]:
@@ -69,7 +70,7 @@ class _GraderKernel(ThisPythonKernel):
         spec = super().kernel_spec
         if self.folder:  # the kernel is in its own session: interrupt it by a message, not a signal to a group
             spec = KernelSpec(
-                argv=sandbox.command(spec.argv, self.folder, self.kit, self.workdir),
+                argv=sandbox.command(spec.argv, self.folder, self.kit, self.workdir, self.uid),
                 interrupt_mode="message",
                 display_name=spec.display_name,
                 language=spec.language,
@@ -79,7 +80,7 @@ class _GraderKernel(ThisPythonKernel):
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
         if self.folder:
-            sandbox.give_to_kernel(self.connection_file)
+            sandbox.give_to_kernel(self.connection_file, self.uid)
 
 
 class _CappedClient(NotebookClient):
@@ -134,6 +135,7 @@ class Kernel:
         self.alive = False
         self._client: _CappedClient | None = None
         self._reply: dict | None = None
+        self._user: sandbox.KernelUser | None = None  # sandboxed as root: a uid no other running kernel has
 
     def launch(self) -> Kernel:
         """Start the kernel process (it boots in the background); `with kernel:` then waits for it.
@@ -148,7 +150,7 @@ class Kernel:
         if os.name != "nt":
             km.transport, km.ip = "ipc", str(private / "ipc")
         if self.sandboxed:
-            km.folder, km.workdir, km.kit = str(private), self.workdir, self.kit
+            km.folder, km.workdir, km.kit, km.uid = str(private), self.workdir, self.kit, self.uid
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
         self._client = _CappedClient(
             nb,
@@ -179,12 +181,19 @@ class Kernel:
         for folder in (private, Path(self.workdir), private / "ipython", private / "runtime"):
             folder.mkdir(exist_ok=True)
             if self.sandboxed:
-                sandbox.give_to_kernel(folder)
+                sandbox.give_to_kernel(folder, self.uid)
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
         self._client.start_new_kernel(
             cwd=self.workdir, env=env, preexec_fn=sandbox.limits(self.memory_mb, self.sandboxed), **quiet
         )
         return self
+
+    @property
+    def uid(self) -> int:
+        """The sandbox's own user when the grader is root (claimed on first use, released by `close`); else 0."""
+        if self._user is None:
+            self._user = sandbox.claim_user() if self.sandboxed and sandbox.drops_user() else sandbox.KernelUser(0)
+        return self._user.uid
 
     def _base_env(self) -> dict[str, str]:
         """Sandboxed: a minimal environment (`sandbox.kernel_env`); else the grader's, with the kit first on the path."""
@@ -198,7 +207,7 @@ class Kernel:
         path = Path(self.workdir) / name
         path.write_bytes(data)
         if self.sandboxed:
-            sandbox.give_to_kernel(path)
+            sandbox.give_to_kernel(path, self.uid)
         return path
 
     def __enter__(self) -> Kernel:
@@ -219,6 +228,9 @@ class Kernel:
                 pass
         self._client, self.alive = None, False
         self._private.cleanup()
+        if self._user is not None:  # the kernel's PID namespace is gone: nothing runs as its uid any more
+            self._user.release()
+            self._user = None
 
     def _keep_reply(self, cell, cell_index, execute_reply) -> None:
         self._reply = execute_reply

@@ -12,11 +12,15 @@
 
 It has no network (its own empty network namespace), its own PID namespace (every process it
 starts, detached or not, dies with it; `--die-with-parent` ends it when the grader's worker dies),
-its own session (it cannot type into a terminal), and, when the grader runs as root, it runs as
-the unprivileged user `nobody` (uid/gid 65534, no capabilities, no new privileges).
+its own session (it cannot type into a terminal), and, when the grader runs as root, it runs as an
+unprivileged user of its own (no capabilities, no new privileges): `claim_user` hands each running
+sandbox a uid/gid in `FIRST_UID … FIRST_UID + USERS - 1` that no other running sandbox on this
+machine has (a lock file per uid, held while the kernel runs; no passwd entry is needed).
 
 Every kernel, sandboxed or not, runs with hard limits (`limits`): address space (`memory_mb`), size
-of a file it writes, no core dumps; as `nobody`, at most `NOBODY_PROCESSES` processes and threads.
+of a file it writes, no core dumps; sandboxed as root, at most `KERNEL_PROCESSES` processes and
+threads. That limit counts the processes of a uid, so with a uid per sandbox a fork bomb uses up
+its own limit, never a classmate's (with one shared uid it would stop every other kernel starting).
 `--sandbox auto` uses bubblewrap where it works and otherwise runs the kernel as before (`resolve`
 says why); macOS and Windows have no bubblewrap.
 """
@@ -35,18 +39,56 @@ import coursegrad
 from coursegrad.grading.lifetime import scratch_dir
 
 MODES = ("auto", "bwrap", "none")
-NOBODY = 65534
+FIRST_UID = 2_100_000_000  # far above the uids of people, system users and usual subuid ranges
+USERS = 4096  # sandboxes that can run at once on one machine
+USER_LOCKS = Path("/run/lock/coursegrad-uids")
 SYSTEM = ("/usr", "/etc", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 TMP_BYTES = 256 * 1024 * 1024
 FILE_BYTES = 256 * 1024 * 1024
-NOBODY_PROCESSES = 1024
+KERNEL_PROCESSES = 1024
 KIT = str(Path(coursegrad.__file__).resolve().parent)
 NO_SANDBOX = "no sandbox: the student's code ran with the grader's privileges"
 
 
 def drops_user() -> bool:
-    """Whether the kernel runs as `nobody`: when the grader is root (then `setpriv` drops privileges)."""
+    """Whether the kernel runs as a user of its own: when the grader is root (then `setpriv` drops privileges)."""
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+class KernelUser:
+    """A uid (also the gid) that no other running sandbox on this machine has, until `release()`."""
+
+    def __init__(self, uid: int, lock=None):
+        self.uid, self._lock = uid, lock
+
+    def release(self) -> None:
+        """Give the uid back (call once the kernel and everything it started are gone)."""
+        if self._lock is not None:
+            self._lock.close()  # closing the file drops its lock
+            self._lock = None
+
+
+def claim_user() -> KernelUser:
+    """A uid for one sandbox: the first of `USERS` whose lock file (in `USER_LOCKS`) this process can lock.
+
+    The lock (`flock`) is held until `release()`, and the system drops it if the grader dies, so
+    graders running side by side (workers, other batches) never hand out the same uid at once.
+    Raises RuntimeError when all `USERS` are in use.
+    """
+    import fcntl
+
+    USER_LOCKS.mkdir(mode=0o700, parents=True, exist_ok=True)
+    start = os.getpid() % USERS  # processes start their search at different places
+    for step in range(USERS):
+        uid = FIRST_UID + (start + step) % USERS
+        lock = open(USER_LOCKS / str(uid), "a")  # noqa: SIM115 (held open while the kernel runs)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            continue
+        return KernelUser(uid, lock)
+    raise RuntimeError(f"all {USERS} sandbox users are in use: fewer kernels at once, please")
 
 
 def resolve(mode: str) -> tuple[str, str]:
@@ -73,14 +115,17 @@ def probe() -> str | None:
     if shutil.which("bwrap") is None:
         return "bubblewrap (bwrap) is not installed; on Debian/Ubuntu: apt-get install bubblewrap"
     if drops_user() and shutil.which("setpriv") is None:
-        return "setpriv (util-linux) is missing, needed to run kernels as nobody"
+        return "setpriv (util-linux) is missing, needed to run kernels as an unprivileged user"
+    user = claim_user() if drops_user() else KernelUser(0)
     with tempfile.TemporaryDirectory(dir=scratch_dir()) as folder:
-        give_to_kernel(folder)
-        argv = command([sys.executable, "-c", "import coursegrad, ipykernel"], folder, KIT)
+        give_to_kernel(folder, user.uid)
+        argv = command([sys.executable, "-c", "import coursegrad, ipykernel"], folder, KIT, uid=user.uid)
         try:
             done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=kernel_env(KIT))
         except (OSError, subprocess.TimeoutExpired) as err:
             return f"bubblewrap failed to start ({err})"
+        finally:
+            user.release()
     if done.returncode != 0:
         return f"bubblewrap failed here: {(done.stderr.strip().splitlines() or ['exit ' + str(done.returncode)])[-1][:200]}"
     return None
@@ -105,14 +150,14 @@ def _outermost(paths) -> list[str]:
 
 def _parents(paths: list[str]) -> list[str]:
     """The folders above `paths` (not `/`), outermost first: created world-readable in the sandbox so
-    that `nobody` can reach what is bound below them (bubblewrap would make them root-only)."""
+    that the kernel's user can reach what is bound below them (bubblewrap would make them root-only)."""
     above = {str(parent) for p in paths for parent in Path(p).parents if str(parent) != "/"}
     return sorted((a for a in above if not _within(a, SYSTEM)), key=lambda a: a.count("/"))
 
 
-def command(argv: list[str], folder: str, kit: str = KIT, cwd: str | None = None) -> list[str]:
+def command(argv: list[str], folder: str, kit: str = KIT, cwd: str | None = None, uid: int = 0) -> list[str]:
     """`argv` wrapped in bubblewrap: it sees the system, Python, `kit` (read-only) and `folder` (read-write),
-    and starts in `cwd` (a folder inside `folder`; default `folder`)."""
+    and starts in `cwd` (a folder inside `folder`; default `folder`); as `uid` (also its gid) if the grader is root."""
     args = [shutil.which("bwrap") or "bwrap"]
     for path in SYSTEM:
         if os.path.islink(path):
@@ -131,7 +176,9 @@ def command(argv: list[str], folder: str, kit: str = KIT, cwd: str | None = None
         args.append("--unshare-user")  # an unprivileged grader needs a user namespace for the others
     args += ["--die-with-parent", "--new-session", "--"]
     if drops_user():
-        ids = [f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
+        if uid <= 0:
+            raise ValueError("a sandbox started by root needs a uid of its own (sandbox.claim_user())")
+        ids = [f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
         args += [shutil.which("setpriv") or "setpriv", *ids, "--no-new-privs", "--"]
     return args + argv
 
@@ -142,10 +189,10 @@ def kernel_env(kit: str = KIT) -> dict[str, str]:
     return dict(keep, PATH="/usr/bin:/bin", HOME="/tmp", PYTHONPATH=str(Path(kit).parent), MPLCONFIGDIR="/tmp/matplotlib")
 
 
-def give_to_kernel(path: str | Path) -> None:
-    """Let the kernel (nobody, when the grader is root) write in its folder and read its connection file."""
+def give_to_kernel(path: str | Path, uid: int) -> None:
+    """Let the kernel (user `uid`, when the grader is root) write in its folder and read its connection file."""
     if drops_user():
-        os.chown(path, NOBODY, NOBODY)
+        os.chown(path, uid, uid)
 
 
 def limits(memory_mb: int | None, sandboxed: bool = False):
@@ -155,8 +202,8 @@ def limits(memory_mb: int | None, sandboxed: bool = False):
         import resource
 
         caps = [(resource.RLIMIT_CORE, 0), (resource.RLIMIT_FSIZE, FILE_BYTES)]
-        if sandboxed and drops_user():  # processes of `nobody`, all sandboxes together: no fork bomb
-            caps.append((resource.RLIMIT_NPROC, NOBODY_PROCESSES))
+        if sandboxed and drops_user():  # processes of the sandbox's own user: no fork bomb
+            caps.append((resource.RLIMIT_NPROC, KERNEL_PROCESSES))
         if memory_mb:
             caps.append((resource.RLIMIT_AS, memory_mb * 1024 * 1024))
         for which, value in caps:
