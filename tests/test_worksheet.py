@@ -78,7 +78,7 @@ def test_every_autograded_cell_carries_the_judges_items(source):
         if C.is_test(cell):
             items = cell.metadata["coursegrad"]["items"]
             assert sum(i["points"] for i in items) == C.points(cell)
-            assert all(set(i) <= {"name", "expr", "points", "rel", "abs"} for i in items)
+            assert all(set(i) <= {"name", "expr", "points", "rel", "abs", "compare"} for i in items)
 
 
 def test_item_problems_are_found(source):
@@ -88,6 +88,8 @@ def test_item_problems_are_found(source):
     del tests[1].metadata["coursegrad"]
     problems = item_problems(broken)
     assert len(problems) == 2 and "sum to" in problems[0] and "no metadata.coursegrad.items" in problems[1]
+    tests[2].metadata["coursegrad"]["items"][0]["compare"] = "roughly"
+    assert "compare should be one of values, topological_order" in item_problems(broken)[-1]
 
 
 def rubric_points(text: str) -> tuple[float, list[float]]:

@@ -14,6 +14,7 @@ plain lists: the grader compares that with the instructor's solution outside the
 from __future__ import annotations
 
 import math
+import random
 from collections.abc import Callable
 from typing import Any
 
@@ -119,12 +120,29 @@ def _per_case(Node: type, cases: list, run: Callable) -> list:
     return out
 
 
-def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
-    """For the grader: per case, [number of nodes returned, is it a valid order] (or the error's text)."""
+def _labels(nodes: list) -> list:
+    """The graph's nodes in a fixed shuffled order: the numbers the grader knows them by (not their
+    creation order, which is itself a valid order: then `list(range(n))` would be a right answer)."""
+    labels = list(nodes)
+    random.Random(len(labels)).shuffle(labels)
+    return labels
 
-    def run(root, nodes):
+
+def _as_data(order: Any, labels: list) -> list:
+    """[your order as indices into `labels` (-1 for what is not a node of the graph), the graph's edges
+    [input, node] as indices]: raw data, from which the grader decides whether the order is valid."""
+    if type(order) is not list:
+        raise AssertionError(f"topological_order should return a list of nodes, got {type(order).__name__}")
+    where = {id(n): i for i, n in enumerate(labels)}
+    return [[where.get(id(n), -1) for n in order], [[where[id(i)], where[id(n)]] for n in labels for i in n.inputs]]
+
+
+def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
+    """For the grader: per case, [your order, the graph's edges] as indices (`_as_data`), or the error's text."""
+
+    def run(root, _):
         order = call_student(topological_order, root, shown="topological_order(root)")
-        return [len(order) if type(order) is list else -1, _order_problem(order, root) is None]
+        return _as_data(order, _labels(_reference_order(root)))  # every node, also those `_graph` does not name
 
     return _per_case(Node, cases, run)
 
@@ -216,26 +234,29 @@ def _long_chain_grad(Node: type, kind: str = "tanh") -> float:
     return grad
 
 
-def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> list:
-    """For the grader: [length of your order, is it valid, x's gradient] on a long chain (or the error's text)."""
+def _run_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str) -> tuple[Any, Any, Any]:
+    """(the root, your order, x's gradient after your backprop) on a long chain."""
     x, root = _long_chain(Node, kind)
+    order = call_student(topological_order, root, shown="topological_order on a long chain")
+    call_student(backprop, root, shown="backprop on a long chain")
+    return root, order, x.grad
+
+
+def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> list:
+    """For the grader: [your order, the chain's edges (`_as_data`), x's gradient] on a long chain (or the error's text)."""
     try:
-        order = call_student(topological_order, root, shown="topological_order on a long chain")
-        valid = _order_problem(order, root) is None
-        call_student(backprop, root, shown="backprop on a long chain")
-        return [len(order) if type(order) is list else -1, valid, x.grad]
+        root, order, grad = _run_long_chain(Node, topological_order, backprop, kind)
+        return [*_as_data(order, _labels(_reference_order(root))), grad]
     except AssertionError as err:
         return [str(err)[:200]]
 
 
 def check_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> None:
     """Exercise 1c: a chain of thousands of nodes (deeper than Python's recursion limit)."""
-    got = probe_long_chain(Node, topological_order, backprop, kind)
-    if len(got) == 1:
-        raise AssertionError(got[0])
-    n, valid, grad = got
-    size = len(_reference_order(_long_chain(Node, kind)[1]))
-    if not valid:
+    root, order, grad = _run_long_chain(Node, topological_order, backprop, kind)
+    size = len(_reference_order(root))
+    if _order_problem(order, root) is not None:
+        n = len(order) if type(order) is list else -1
         raise AssertionError(f"topological_order on a chain of {size} nodes: it returned {n} nodes, not a valid order of all.")
     if isinstance(grad, bool) or not isinstance(grad, (int, float)) or not close(grad, _long_chain_grad(Node, kind)):
         raise AssertionError(f"backprop on a chain of {size} nodes: the first node's gradient is wrong.")

@@ -8,9 +8,11 @@ The kernel evaluates each item (`probe.py`) and reports JSON text; `parse` reads
 schema-checked, never pickle or eval). The instructor's values come from running the instructor
 source through the same items once per batch (`reference.py`). An item scores its points when the
 student's value has the reference's structure and every number is within max(abs, rel·|ref|)
-(NaN and infinities never match; strings and bools compare exactly, strings after strip). The cell
-scores the sum. Nothing the kernel does to its own Python state or messages enters this
-comparison except the values themselves.
+(NaN and infinities never match; strings and bools compare exactly, strings after strip). An item
+with `"compare": "topological_order"` is judged by `orders_match` instead: the kernel reports each
+graph's order as node numbers and the grader checks it against the instructor run's edges, so no
+verdict ("valid", a count) comes from the student's kernel. The cell scores the sum. Nothing the
+kernel does to its own Python state or messages enters this comparison except the values themselves.
 """
 
 from __future__ import annotations
@@ -90,6 +92,37 @@ def matches(got: object, want: object, rel: float = 1e-6, abs_tol: float = 1e-9)
     return want is None and got is None
 
 
+COMPARE = ("values", "topological_order")
+
+
+def orders_match(got: object, want: object, rel: float = 1e-6, abs_tol: float = 1e-9) -> bool:
+    """Per graph, the reference is [its order, its edges [input, node], *more values] (node numbers 0…n−1):
+    `got` matches when each graph's order is a permutation of the n nodes with the reference's last
+    node (the root) last and every input before its node, and the more values match (`matches`)."""
+    if type(want) is not list or type(got) is not list or len(got) != len(want):
+        return False
+    for have, case in zip(got, want, strict=True):
+        if type(case) is not list or len(case) < 2 or type(case[0]) is not list or not case[0]:
+            if not matches(have, case, rel, abs_tol):  # the instructor's own run gave no order here
+                return False
+        elif type(have) is not list or len(have) != len(case) or not _order_ok(have[0], case[0], case[1]):
+            return False
+        elif not matches(have[2:], case[2:], rel, abs_tol):
+            return False
+    return True
+
+
+def _order_ok(order: object, ref_order: list, edges: object) -> bool:
+    n = len(ref_order)
+    if type(order) is not list or len(order) != n or any(type(i) is not int for i in order):
+        return False
+    if sorted(order) != list(range(n)) or order[-1] != ref_order[-1] or type(edges) is not list:
+        return False
+    place = {node: k for k, node in enumerate(order)}
+    pairs = [e for e in edges if type(e) is list and len(e) == 2]
+    return len(pairs) == len(edges) and all(place.get(a, n) < place.get(b, -1) for a, b in pairs)
+
+
 def score(items: list[dict], reference: list[dict] | None, got: list[dict]) -> tuple[float, list[str]]:
     """The points of a cell and one line per item ("✓ name" or "✗ name: why") for the feedback."""
     points, lines = 0.0, []
@@ -101,7 +134,9 @@ def score(items: list[dict], reference: list[dict] | None, got: list[dict]) -> t
             lines.append(f"✗ {name}: the grader could not compute the instructor's value ({want['error']}); ask your instructor")
         elif "error" in have:
             lines.append(f"✗ {name}: {have['error']}")
-        elif matches(have["value"], want["value"], float(item.get("rel", 1e-6)), float(item.get("abs", 1e-9))):
+        elif (orders_match if item.get("compare") == "topological_order" else matches)(
+            have["value"], want["value"], float(item.get("rel", 1e-6)), float(item.get("abs", 1e-9))
+        ):
             points += float(item.get("points", 0))
             lines.append(f"✓ {name}")
         else:

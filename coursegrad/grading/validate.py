@@ -22,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 from coursegrad.grading import cells as C
-from coursegrad.grading import release
+from coursegrad.grading import judge, release
 from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
 
@@ -69,6 +69,8 @@ def item_problems(source: nbformat.NotebookNode) -> list[str]:
             ok = isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("expr"), str)
             if not ok or not isinstance(item.get("points"), (int, float)) or item["points"] <= 0:
                 problems.append(f"{gid}: item {item!r} needs a name, an expr (strings) and points > 0")
+            elif item.get("compare", "values") not in judge.COMPARE:
+                problems.append(f"{gid}: item {item['name']}: compare should be one of {', '.join(judge.COMPARE)}")
         if len(set(names)) != len(names):
             problems.append(f"{gid}: item names repeat ({names})")
         total = sum(i["points"] for i in items if isinstance(i, dict) and isinstance(i.get("points"), (int, float)))
