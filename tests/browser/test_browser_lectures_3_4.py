@@ -56,6 +56,7 @@ def _press(ex: Explorer, name: str, key: str, presses: int, target: float) -> No
 
 
 def test_lecture3_explorer_loss_menu_and_the_learning_rates_of_the_try_it(lab):
+    lab.close(NOTEBOOK)  # the Try it starts from the sliders as the notebook sets them, not as another test left them
     notebook = lab.executed(NOTEBOOK)
     problems = notebook.problems(notebook.run_cells)
     assert not problems, f"lecture 3 in JupyterLab (screenshot: {notebook.run_shots[0]}):\n  " + "\n  ".join(problems)
