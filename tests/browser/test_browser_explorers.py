@@ -80,6 +80,16 @@ def test_every_slider_changes_what_the_student_sees(lab, path):
     assert not failures, f"{notebook_id(path)} (screenshot: {shots[0]}):\n  " + "\n  ".join(failures)
 
 
+def the_explorer(notebook, kind: str) -> Explorer:
+    """The run notebook shows no problem and exactly one explorer of `kind`: that explorer, the kernel probe installed."""
+    problems = notebook.problems(notebook.run_cells)
+    assert not problems, f"{notebook.path.name} in JupyterLab (screenshot: {notebook.run_shots[0]}):\n  " + "\n  ".join(problems)
+    found = [e for e in notebook.explorers() if e["kind"] == kind]
+    assert len(found) == 1, f"expected one {kind} on the page, found {notebook.explorers()}"
+    notebook.kernel_eval("None", code=PROBE_SOURCE)
+    return Explorer(notebook, found[0])
+
+
 def check_other_slider(notebook, slider: dict) -> None:
     """A slider that is not an explorer's: moving it must change something else in its cell's output."""
     assert notebook.moving_changes_output(slider), "moving it changed nothing else in the cell's output"

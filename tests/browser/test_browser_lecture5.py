@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from browser_course import REPO
-from test_browser_explorers import PROBE_SOURCE, Explorer, assert_same_size, assert_shows, new_value
+from test_browser_explorers import Explorer, assert_same_size, assert_shows, new_value, the_explorer
 
 from coursegrad import nn, plots
 
@@ -62,12 +62,7 @@ def _move(ex: Explorer, name: str) -> tuple[dict, dict, float]:
 
 def test_lecture5_runs_and_its_explorer_answers_every_slider(lab):
     notebook = lab.executed(NOTEBOOK)
-    problems = notebook.problems(notebook.run_cells)
-    assert not problems, f"lecture 5 in JupyterLab (screenshot: {notebook.run_shots[0]}):\n  " + "\n  ".join(problems)
-    found = [e for e in notebook.explorers() if e["kind"] == KIND]
-    assert len(found) == 1, f"expected one classifier explorer on the page, found {notebook.explorers()}"
-    notebook.kernel_eval("None", code=PROBE_SOURCE)
-    ex = Explorer(notebook, found[0])
+    ex = the_explorer(notebook, KIND)
     height = ex.height()
     _check_shows(ex, ex.facts(), "as displayed after Run All")
 

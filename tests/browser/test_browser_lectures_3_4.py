@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from browser_course import REPO
-from test_browser_explorers import PROBE_SOURCE, Explorer, assert_same_size, assert_shows
+from test_browser_explorers import Explorer, assert_same_size, assert_shows, the_explorer
 
 from coursegrad import plots
 
@@ -58,12 +58,7 @@ def _press(ex: Explorer, name: str, key: str, presses: int, target: float) -> No
 def test_lecture3_explorer_loss_menu_and_the_learning_rates_of_the_try_it(lab):
     lab.close(NOTEBOOK)  # the Try it starts from the sliders as the notebook sets them, not as another test left them
     notebook = lab.executed(NOTEBOOK)
-    problems = notebook.problems(notebook.run_cells)
-    assert not problems, f"lecture 3 in JupyterLab (screenshot: {notebook.run_shots[0]}):\n  " + "\n  ".join(problems)
-    found = [e for e in notebook.explorers() if e["kind"] == KIND]
-    assert len(found) == 1, f"expected one multiplication explorer on the page, found {notebook.explorers()}"
-    notebook.kernel_eval("None", code=PROBE_SOURCE)
-    ex = Explorer(notebook, found[0])
+    ex = the_explorer(notebook, KIND)
     height = ex.height()
     menu = ex.box.locator(".coursegrad-dropdown-loss select")
     assert menu.count() == 1, "the explorer shows no loss menu"
