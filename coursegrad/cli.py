@@ -23,8 +23,8 @@ the other submissions or the output folder; no network; its own processes only (
 with it); as an unprivileged user of its own when you grade as root; a per-cell timeout, memory and time limits
 (--timeout, --memory-mb, --budget).
 Without bubblewrap (macOS, Windows, --sandbox none) grading RUNS THE STUDENTS' CODE with your
-privileges (your files, your network): the grader says so on the terminal and in every row's
-notes; then run it as an unprivileged user, in a container or VM. See worksheets/README.md."""
+privileges (your files, your network): the grader says so on the terminal and in summary.csv's
+notes (never in the students' feedback); then run it as an unprivileged user, in a container or VM. See worksheets/README.md."""
 
 DEFAULT_SOURCE_DIR = Path("worksheets/source")
 

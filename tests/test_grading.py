@@ -18,6 +18,7 @@ import pytest
 from coursegrad.grading import batch, report, sandbox
 from coursegrad.grading import cells as C
 from coursegrad.grading.release import read, student_version
+from coursegrad.grading.sandbox import NO_SANDBOX
 from coursegrad.grading.validate import solved
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -247,7 +248,7 @@ def test_correct_submission_gets_every_point(graded):
     expect(graded, "correct", "passed")
     rows = rows_of(graded, "correct")
     assert rows["ex8a_answer"]["points"] == "" and rows["ex8a_answer"]["status"] == "manual"
-    assert rows["correct" and "ex1_forward"]["notes"] == ""
+    assert rows["ex1_forward"]["notes"] == ""  # the sandbox's absence is the instructor's note (summary), not the student's
     assert float(rows["ex1_forward"]["total"]) == 20
 
 
@@ -386,6 +387,17 @@ def test_every_student_has_a_feedback_file_and_a_summary_row(graded):
         "20",
         "3",
     )
+
+
+def test_a_missing_sandbox_is_told_to_the_instructor_never_in_the_students_feedback(graded):
+    """Where bubblewrap runs, no row says "no sandbox"; where it does not, summary.csv says so for every
+    student, and no feedback file or gradebook row (which students may be shown) does."""
+    out, unsandboxed = graded["out"], sandbox.resolve("auto")[1]
+    with open(out / "summary.csv", newline="", encoding="utf-8") as f:
+        summary = list(csv.DictReader(f))
+    assert all((NO_SANDBOX in r["notes"]) == bool(unsandboxed) for r in summary), summary
+    assert all(NO_SANDBOX not in p.read_text() for p in (out / "feedback").glob("*.md"))
+    assert all(NO_SANDBOX not in r["notes"] for r in graded["rows"])
 
 
 def test_feedback_says_what_passed_and_what_failed_without_answers(graded):

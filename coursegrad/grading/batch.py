@@ -242,8 +242,8 @@ def _prepare(ws: Worksheet, options: dict) -> tuple[Worksheet, dict, str]:
 
 
 def _noted(result: Submission, note: str) -> Submission:
-    if note and note not in result.notes:
-        result.notes.insert(0, note)
+    """The instructor's note that the code ran without a sandbox (summary only, never the student's feedback)."""
+    result.sandbox = result.sandbox or note
     return result
 
 

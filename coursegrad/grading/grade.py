@@ -65,9 +65,10 @@ class Submission:
     questions: list[Question]
     path: str | None = None
     status: str = "graded"  # graded, missing, invalid, grader-error
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the student (feedback) and the instructor
     written: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    sandbox: str = ""  # for the instructor only (summary): why the code ran without a sandbox, if it did
 
     @property
     def total(self) -> float:
@@ -182,8 +183,8 @@ def grade_notebook(
         except (ValueError, OSError) as err:
             return unreadable(source_nb, student, "invalid", f"cannot grade {Path(path).name}: {err}", str(path))
         run = match.plan(source_nb, student_version(source_nb), submission)
-        notes = [unsandboxed] * bool(unsandboxed) + notes + list(run.problems)
-        result = Submission(student, questions_of(source_nb), str(path), notes=notes)
+        notes = notes + list(run.problems)
+        result = Submission(student, questions_of(source_nb), str(path), notes=notes, sandbox=unsandboxed)
         kernel.give(Path(path).name, data)  # student code may touch its copy only
         _run(run, result, kernel, budget, judge, ws.reference)
     finally:

@@ -67,7 +67,7 @@ def summary_rows(graded: list[Graded]) -> list[dict]:
         rows.append({"worksheet": g.worksheet, "student": s.student, "total": _num(s.total), "max_auto": _num(s.max_auto)})
         rows[-1].update(max_total=_num(s.max_total), manual_pending=sum(q.status == "manual" for q in s.questions))
         rows[-1].update(submitted=g.submitted, late=g.late, penalty=_num(s.total - g.final), final=_num(g.final))
-        rows[-1].update(status=s.status, notes="; ".join(s.notes))
+        rows[-1].update(status=s.status, notes="; ".join([s.sandbox] * bool(s.sandbox) + s.notes))
     return rows
 
 
