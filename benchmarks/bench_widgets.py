@@ -62,9 +62,9 @@ CASES = [
     ("multiplication_explorer", widgets.multiplication_explorer, ["a", "b", "scale", "lr"]),
     ("sigmoid_explorer", widgets.sigmoid_explorer, ["x"]),
     ("deep_sigmoid_explorer", widgets.deep_sigmoid_explorer, ["depth", "gain", "input_scale", "activation"]),
-    ("classifier_explorer (lecture 5)", lambda: classifier_explorer.classifier_explorer(), ["step", "hidden", "lr"]),
-    ("checkpoint_explorer (lecture 6)", reverse_mode_explorers.checkpoint_explorer, ["segment"]),
-    ("mode_explorer (lecture 6)", reverse_mode_explorers.mode_explorer, ["inputs", "outputs"]),
+    ("classifier_explorer (lecture 6)", lambda: classifier_explorer.classifier_explorer(), ["step", "hidden", "lr"]),
+    ("checkpoint_explorer (lecture 7)", reverse_mode_explorers.checkpoint_explorer, ["segment"]),
+    ("mode_explorer (lecture 7)", reverse_mode_explorers.mode_explorer, ["inputs", "outputs"]),
 ]
 
 

@@ -1,6 +1,6 @@
 """Write it yourself: the never-raising check of an array a student computes in a lecture.
 
-Lecture 5 asks for single lines of a backward pass (the ReLU mask, a bias gradient). The
+Lecture 6 asks for single lines of a backward pass (the ReLU mask, a bias gradient). The
 cell holds a blank and ends with this check:
 
     dz1 = ...    # write this line

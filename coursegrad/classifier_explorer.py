@@ -1,4 +1,4 @@
-"""The slider explorer of lecture 5: a two-layer classifier's decision regions as it trains.
+"""The slider explorer of lecture 6: a two-layer classifier's decision regions as it trains.
 
 `classifier_explorer()` trains affine → ReLU → affine → softmax cross-entropy on the spiral
 (`nn.spiral_dataset`) with the engine, for the hidden size H and learning rate the sliders

@@ -895,7 +895,7 @@ def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6
 
 
 # ---------------------------------------------------------------------------
-# A two-layer classifier: training, decision regions, loss curve (lecture 5)
+# A two-layer classifier: training, decision regions, loss curve (lecture 6)
 # ---------------------------------------------------------------------------
 
 # One (colour, marker) per class: classes never differ by colour alone.

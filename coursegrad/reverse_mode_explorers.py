@@ -1,4 +1,4 @@
-"""The slider explorers of lecture 6 (reverse mode): checkpointing, and forward vs reverse mode.
+"""The slider explorers of lecture 7 (reverse mode): checkpointing, and forward vs reverse mode.
 
 - `checkpoint_explorer()`  the segment length s of a checkpointed backward pass through a long
   chain against the memory it holds at its peak and the steps it evaluates.

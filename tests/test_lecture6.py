@@ -1,244 +1,313 @@
-"""Lecture 6's package code: the memory a graph keeps (`graph_bytes`), checkpointing (`chain_backward`),
-its explorers, and the numbers the lecture's prose states."""
+"""Lecture 6 (a network by hand): its predict and write-it-yourself cells, the numbers its prose states,
+its explorer (headless), the plots it draws and the never-raising array check."""
 
-import contextlib
-import gc
-import io
-import re
-import tracemalloc
-from pathlib import Path
+from __future__ import annotations
 
 import nbformat
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
-from coursegrad import Value
-from coursegrad.memory import chain_backward, graph_bytes, sqrt_segment, tanh_chain, tanh_step
-from coursegrad.predict import ASK
+from coursegrad import nn, plots
+from coursegrad.array_checks import check_array
+from coursegrad.notebooks import LECTURES
 
-
-def build_chain(n_steps, width, seed=0):
-    step, x0, params = tanh_chain(n_steps, width, seed)
-    return run_chain(step, x0, params)
+NOTEBOOK = LECTURES / "06_network_by_hand.ipynb"
 
 
-def run_chain(step, x0, params):
-    x = Value(x0)
-    for w in params:
-        x = step(x, w)
-    return x.sum()
+@pytest.fixture(scope="module")
+def nb():
+    return nbformat.read(NOTEBOOK, as_version=4)
 
 
-def test_graph_bytes_counts_each_array_once():
-    x = Value(np.ones(100))
-    y = x * x  # local gradients are x's own data, twice: nothing new
-    assert graph_bytes(y) == 2 * 800
-    z = y.tanh()  # its data and its local gradient 1 − tanh²: two new arrays
-    assert graph_bytes(z) == 4 * 800
-    assert graph_bytes(Value(2.0) * 3.0) == 8 * 5  # three floats of data, two local gradients
+def _outputs(cell) -> str:
+    return "".join(o.get("text", "") + str(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
 
 
-def test_graph_bytes_agrees_with_what_python_really_allocates():
-    """tracemalloc sees numpy's data buffers: the graph's arrays are nearly all the memory it keeps."""
-    step, x0, params = tanh_chain(20, 5000)
-    gc.collect()
-    tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
-        out = run_chain(step, x0, params)
-        kept = tracemalloc.get_traced_memory()[0] - before
-    finally:
-        tracemalloc.stop()
-    counted = graph_bytes(out) + x0.nbytes  # + the input leaf's .grad, an array of zeros from the start
-    assert counted == pytest.approx(kept, rel=0.02), (counted, kept)
-
-
-def test_a_chain_holds_memory_in_proportion_to_its_length():
-    one, two = graph_bytes(build_chain(10, 1000)), graph_bytes(build_chain(20, 1000))
-    assert (two - 8000) / (one - 8000) == pytest.approx(2.0, rel=0.01)  # x₀ (8000 bytes) is held once
-
-
-@pytest.mark.parametrize("segment", range(1, 13))
-def test_checkpointed_gradients_equal_the_plain_backward(segment):
-    step, x0, params = tanh_chain(12, 50, seed=3)
-    plain = chain_backward(step, x0, params)
-    run = chain_backward(step, x0, params, segment)
-    np.testing.assert_array_equal(run.x0_grad, plain.x0_grad)
-    assert run.param_grads == plain.param_grads and run.loss == plain.loss
-    last = 12 - segment * ((12 - 1) // segment)
-    assert run.evaluations == 12 + 12 - last  # every segment but the last is computed twice
-    assert run.checkpoints == -(-12 // segment) - 1
-
-
-def test_plain_backward_agrees_with_central_differences():
-    step, x0, params = tanh_chain(5, 3, seed=1)
-    run = chain_backward(step, x0, params)
-    h, w = 1e-6, [p.data for p in params]
-
-    def loss(ws):
-        x = x0
-        for wk in ws:
-            x = np.tanh(wk * x)
-        return x.sum()
-
-    for k in range(5):
-        up, down = list(w), list(w)
-        up[k] += h
-        down[k] -= h
-        assert run.param_grads[k] == pytest.approx((loss(up) - loss(down)) / (2 * h), rel=1e-6)
-
-
-def test_checkpointing_saves_memory_that_python_really_frees():
-    """The peak that tracemalloc measures falls as the model says: √L segments hold far less than the plain graph."""
-    step, x0, params = tanh_chain(64, 4000)
-
-    def traced_peak(segment):
-        gc.collect()
-        tracemalloc.start()
-        try:
-            run = chain_backward(step, x0, params, segment)
-            return run, tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-
-    plain, plain_peak = traced_peak(None)
-    sparse, sparse_peak = traced_peak(sqrt_segment(64))
-    assert sparse.peak_bytes < plain.peak_bytes / 4
-    assert sparse_peak < plain_peak / 3, (sparse_peak, plain_peak)
-
-
-@pytest.mark.parametrize(
-    "call, error, words",
-    [
-        (lambda: graph_bytes(np.ones(3)), TypeError, "needs a Value"),
-        (lambda: chain_backward(tanh_step, np.ones(2), [Value(1.0)], 0), ValueError, "from 1 to 1"),
-        (lambda: chain_backward(tanh_step, np.ones(2), [Value(1.0)] * 3, 4), ValueError, "from 1 to 3"),
-        (lambda: chain_backward(tanh_step, np.ones(2), [1.0, 2.0]), TypeError, "must be Values"),
-        (lambda: chain_backward(tanh_step, np.ones(2), []), ValueError, "at least one step"),
-        (lambda: tanh_chain(0), ValueError, "at least one step"),
-    ],
-)
-def test_bad_input_gets_a_clear_error(call, error, words):
-    with pytest.raises(error, match=words):
-        call()
-
-
-def test_checkpoint_explorer_shows_what_a_fresh_run_gives():
-    from coursegrad.reverse_mode_explorers import checkpoint_explorer
-
-    explorer = checkpoint_explorer(segment=8, n_steps=16, width=100)
-    explorer.sliders["segment"].value = 5
-    step, x0, params = tanh_chain(16, 100)
-    fresh = chain_backward(step, x0, params, 5)
-    state = explorer.state
-    assert (state["segment"], state["peak_bytes"], state["evaluations"]) == (5, fresh.peak_bytes, fresh.evaluations)
-    assert state["same_gradients"] is True
-    assert f'data-value="{fresh.peak_bytes / 1000!r}"' in explorer.readout.value
-    assert 'data-name="memory"' in explorer.plot.value
-    assert repr(explorer) == "CheckpointExplorer(segment=5)"
-
-
-def test_mode_explorer_counts_one_pass_per_input_forward_and_per_output_reverse():
-    from coursegrad.reverse_mode_explorers import mode_explorer
-
-    explorer = mode_explorer(inputs=100, outputs=1)
-    assert (explorer.state["forward"], explorer.state["reverse"], explorer.state["winner"]) == (100, 1, "reverse")
-    explorer.sliders["inputs"].value = 1
-    explorer.sliders["outputs"].value = 1000
-    assert (explorer.state["forward"], explorer.state["reverse"], explorer.state["winner"]) == (1, 1000, "forward")
-    assert 'data-name="reverse" data-value="1000.0"' in explorer.readout.value
+def _shown(nb) -> str:
+    return "\n".join(_outputs(c) for c in nb.cells if c.cell_type == "code")
 
 
 # ---------------------------------------------------------------------------
-# The notebook: numbers in its prose are computed outputs; students predict before they see
+# Students act: predictions before the outputs that answer them, a line to write
 # ---------------------------------------------------------------------------
 
-NOTEBOOK = Path(__file__).resolve().parent.parent / "lectures" / "06_reverse_mode.ipynb"
 
-# (what the prose says, what a computed output of the notebook shows)
-CLAIMS = [
-    ("750 for a", "= 750 numbers"),
-    ("68.7 GB", "= 68.7 GB of float64"),
-    ("$[-0.20, -0.39, 0.20]$", "[-0.2  -0.39  0.2 ]"),
-    ("by more than a factor 10?", "forward mode took more than 10× as long: True"),
-    ("is reverse mode faster", "reverse mode faster: True"),
-    ("forward mode when there are few inputs", "reverse mode took more than 10× as long: True"),
-    ("each step keeps three arrays", "= 3 arrays of 1000 float64"),
-    ("1545 kB and 64 evaluations", "        64            0      1545 kB                64  True"),
-    ("224 kB for 124 evaluations", "         4           15       224 kB               124  True"),
-    ("6.9× less memory for 1.94× the computation", "6.9× less memory, 1.94× the step evaluations"),
-    ("push the peak back up to 536 kB", "         1           63       536 kB               127  True"),
-    ("The gradients are *equal*, bit for bit", "gradients equal to plain"),
-    ("differentiates like any other graph", "PASSED: backprop agrees"),
-    ("says so instead of passing a wrong number", "at a kink: not judged"),
-    ("different branches and recorded different graphs", "operations recorded ['+', 'tanh', '*', '*']"),
+def test_at_least_three_prediction_cells_stored_unanswered(nb):
+    predict = [i for i, c in enumerate(nb.cells) if "predict" in c.metadata.get("tags", [])]
+    assert len(predict) >= 3
+    for i in predict:
+        source = nb.cells[i].source
+        assert "my_prediction = ..." in source and source.rstrip().endswith(")") and "check_prediction(" in source
+        assert _outputs(nb.cells[i]).startswith("✎ Make your prediction first"), f"cell {i} is stored answered"
+
+
+def test_each_prediction_is_answered_below_it_not_above(nb):
+    """The output that answers a prediction comes after it; no cell above shows it."""
+    answers = {  # a prediction's blank, and the printed text that answers it
+        "the loss of the untrained network": "loss of the untrained network: 1.1229",
+        "first example's right class": "-0.1674",
+        "how many of the four candidates": "equals dW: False",
+        "every row's upstream gradient for class 0 is 0.01": "db2 = [3. 3. 3.]",
+    }
+    for blank, answer in answers.items():
+        (i,) = [k for k, c in enumerate(nb.cells) if "predict" in c.metadata.get("tags", []) and blank in c.source]
+        above = "\n".join(_outputs(c) for c in nb.cells[:i] if c.cell_type == "code")
+        below = "\n".join(_outputs(c) for c in nb.cells[i + 1 : i + 3] if c.cell_type == "code")
+        assert answer in below, f"the prediction '{blank}' is not answered right below it"
+        assert answer not in above, f"the prediction '{blank}' is answered above it"
+
+
+def test_the_predictions_accept_the_right_answer_and_hint_at_wrong_ones(capsys):
+    """Run the lecture's checks with a right and a wrong answer, as a student would."""
+    from coursegrad.predict import check_prediction
+
+    s, y = np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0]]), np.array([0, 2])
+    answer = lambda: nn.softmax_cross_entropy(s, y).local_grads[0][0, 0]  # noqa: E731 - the lecture's answer key
+    check_prediction(-0.1674, answer, hint="h", rel=0.02)
+    check_prediction(-0.3348, answer, hint="h", rel=0.02, mistakes=[(-0.3348, "mean over N")])
+    out = capsys.readouterr().out.splitlines()
+    assert out == ["✔ Right: -0.1674.", "✘ Not yet: mean over N"]
+
+
+def test_write_it_yourself_cell_then_a_hidden_worked_solution(nb):
+    (i,) = [k for k, c in enumerate(nb.cells) if c.source.startswith("# Write it yourself")]
+    cell, solution = nb.cells[i], nb.cells[i + 1]
+    assert "dz1 = ...\n" in cell.source and "db1 = ...\n" in cell.source and "check_array(" in cell.source
+    assert _outputs(cell).count("✎ Write the line for") == 2  # stored unanswered, and the check did not raise
+    assert solution.metadata.get("jupyter", {}).get("source_hidden") is True
+    assert "dz1 = dh * (z1 > 0)" in solution.source
+    assert _outputs(solution).count("✔ Right") == 2
+
+
+def test_widget_cell_is_the_only_one_not_compared(nb):
+    ignored = [c for c in nb.cells if "nbval-ignore-output" in c.metadata.get("tags", [])]
+    assert len(ignored) == 1 and "classifier_explorer(" in ignored[0].source
+
+
+# ---------------------------------------------------------------------------
+# Every number the prose states is a computed output
+# ---------------------------------------------------------------------------
+
+CLAIMS = [  # (the prose says, an output shows)
+    ("a network with 303 parameters", "b2 (3,): 303 parameters"),
+    ("$[4, 5, 6]$, lands in column 1", "dW =\n [[4. 0.]\n [5. 0.]\n [6. 0.]]"),
+    ("`dS.T @ h` puts $[3, 4]$ into **row** 1", "dS.T @ h: shape (2, 2), [[3.0, 4.0], [0.0, 0.0]]  equals dW: False"),
+    ("only `h.T @ dS` is right", " h.T @ dS: shape (2, 2), [[3.0, 0.0], [4.0, 0.0]]  equals dW: True"),
+    ("cannot wrap around three arms: 48%", "H =  2, learning rate  1.0: loss 1.107 → 0.876, accuracy 48%"),
+    ("$H = 5$ reaches 80%", "H =  5, learning rate  1.0: loss 1.119 → 0.449, accuracy 80%"),
+    ("$H = 50$ reaches 97%", "H = 50, learning rate  1.0: loss 1.123 → 0.128, accuracy 97%"),
+    ("only down to 0.556 and the accuracy is 68%", "H = 50, learning rate  0.1: loss 1.123 → 0.556, accuracy 68%"),
+    ("(2.978 against 1.123) and the accuracy is 33%", "H = 50, learning rate 10.0: loss 1.123 → 2.978, accuracy 33%"),
+    ("agree with the engine to $10^{-12}$", "W1: by hand == engine (to 1e-12): True"),
+    ("the network separates the spiral", "training accuracy after 300 steps: 97.0%"),
+    ("Each row of `dscores` sums to $0$", "row sums all 0: True"),
+    ("the engine, like PyTorch, takes the gradient as $0$", "dz1 =\n [[1. 0. 3.]\n [0. 5. 0.]]"),
+    ("a probability not far from $1/3$", "its probabilities lie between 0.18 and 0.52"),
 ]
 
 
-def _cells():
-    return nbformat.read(NOTEBOOK, as_version=4).cells
+@pytest.mark.parametrize(("said", "computed"), CLAIMS, ids=[c[0][:40] for c in CLAIMS])
+def test_numbers_in_the_prose_are_computed(nb, said, computed):
+    prose = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert " ".join(said.split()) in " ".join(prose.split()), f"the prose no longer says {said!r}"
+    assert computed in _shown(nb), f"no output shows {computed!r}"
 
 
-def test_numbers_in_the_prose_are_computed_outputs():
-    cells = _cells()
-    prose = "\n".join(c.source for c in cells if c.cell_type == "markdown")
-    shown = "\n".join(o.get("text", "") for c in cells if c.cell_type == "code" for o in c.outputs)
-    for said, computed in CLAIMS:
-        assert said in prose, f"the prose no longer says {said!r}"
-        assert computed in shown, f"no output shows {computed!r} (the prose says {said!r})"
-    assert "True" in shown and "False" not in shown, "a comparison the lesson relies on printed False"
+def test_engine_and_by_hand_agree_in_the_stored_outputs(nb):
+    shown = _shown(nb)
+    for name in ("W1", "b1", "W2", "b2"):
+        assert f"{name}: by hand == engine (to 1e-12): True" in shown
+    assert "engine and by-hand losses agree at every step: True" in shown
+    assert "PASSED: backprop agrees with central differences" in shown
+    assert shown.count("largest difference / largest gradient = < 1e-6") == 4
 
 
-def test_students_predict_before_the_output_that_answers_them():
-    cells = _cells()
-    predict = [i for i, c in enumerate(cells) if "predict" in c.metadata.get("tags", [])]
-    assert len(predict) >= 3
-    for i in predict:
-        source, outputs = cells[i].source, cells[i].outputs
-        assert "my_prediction = ..." in source and source.rstrip().endswith(")") and "check_prediction(" in source
-        assert [o.get("text", "").strip() for o in outputs] == [ASK], "stored outputs must show the unanswered state"
+def test_the_lectures_training_matches_an_independent_numpy_run():
+    """The lecture's numbers (300 steps, H = 50, lr 1) from a training loop written here, not the notebook's."""
+    X, y = nn.spiral_dataset()
+    W1, b1, W2, b2 = (p.data.copy() for p in nn.MLP([2, 50, 3], activation="relu", seed=0).parameters())
+    n = len(y)
+    for _ in range(300):
+        z1 = X @ W1 + b1
+        h = np.maximum(z1, 0)
+        s = h @ W2 + b2
+        p = np.exp(s - s.max(1, keepdims=True))
+        p /= p.sum(1, keepdims=True)
+        d = (p - np.eye(3)[y]) / n
+        dz1 = d @ W2.T * (z1 > 0)
+        W1, b1, W2, b2 = W1 - X.T @ dz1, b1 - dz1.sum(0), W2 - h.T @ d, b2 - d.sum(0)
+    accuracy = np.mean(np.argmax(plots.two_layer_scores([W1, b1, W2, b2], X), axis=1) == y)
+    assert f"{accuracy:.1%}" == "97.0%"
+    run = plots.train_two_layer_classifier(X, y, hidden=50, learning_rate=1.0, steps=300)
+    np.testing.assert_allclose(run["snapshots"][300][0], W1, rtol=1e-8, atol=1e-10)
 
 
-def test_predict_cells_accept_the_answer_and_reject_a_wrong_one():
-    """Run the notebook's code up to each predict cell, then answer it right and wrong."""
-    cells = _cells()
+# ---------------------------------------------------------------------------
+# The explorer, without a browser
+# ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    from coursegrad.classifier_explorer import classifier_explorer
+
+    return classifier_explorer(hidden=5, lr=1.0, steps=60)
+
+
+def test_explorer_shows_the_engines_training(explorer):
+    X, y = nn.spiral_dataset()
+    run = plots.train_two_layer_classifier(X, y, hidden=5, learning_rate=1.0, steps=60, every=20)
+    st = explorer.state
+    assert (st["hidden"], st["step"], st["parameters"], st["error"]) == (5, 60, 2 * 5 + 5 + 5 * 3 + 3, None)
+    assert st["loss"] == pytest.approx(run["loss"][60], rel=1e-12)
+    acc = np.mean(np.argmax(plots.two_layer_scores(run["snapshots"][60], X), axis=1) == y)
+    assert st["accuracy"] == pytest.approx(acc)
+    assert f'data-name="loss" data-value="{st["loss"]!r}"' in explorer.readout.value
+    assert explorer.plot.value.count('class="coursegrad-regions"') == 1
+
+
+def test_explorer_step_slider_looks_up_and_other_sliders_retrain(explorer):
+    before = explorer.plot.value
+    explorer.sliders["step"].value = 20
+    assert explorer.state["step"] == 20 and explorer.plot.value != before
+    assert explorer.state["loss"] == pytest.approx(explorer.state["losses"][20])
+    runs = len(explorer._runs)
+    explorer.sliders["hidden"].value = 6
+    assert len(explorer._runs) == runs + 1 and explorer.state["parameters"] == 2 * 6 + 6 + 6 * 3 + 3
+    explorer.sliders["hidden"].value = 5  # back: the kept run, no new training
+    assert len(explorer._runs) == runs + 1
+    explorer.sliders["lr"].value = 10.0
+    assert explorer.state["lr"] == 10.0 and explorer.state["error"] is None
+    assert repr(explorer) == "ClassifierExplorer(hidden=5, lr=10.0, step=20)"
+
+
+def test_explorer_rejects_steps_that_are_not_a_multiple_of_every():
+    from coursegrad.classifier_explorer import ClassifierExplorer
+
+    with pytest.raises(ValueError, match="must be a multiple of every"):
+        ClassifierExplorer(steps=30, every=20)
+
+
+# ---------------------------------------------------------------------------
+# Plots
+# ---------------------------------------------------------------------------
+
+
+def test_decision_regions_classify_each_grid_point_by_argmax():
+    X = np.array([[-1.0, -1.0], [1.0, 1.0]])
+    regions = plots.decision_regions(lambda P: np.c_[P[:, 0], -P[:, 0]], X, resolution=5, margin=0.0)
+    assert regions["extent"] == (-1.0, 1.0, -1.0, 1.0)
+    assert regions["classes"][:, -1].tolist() == [0] * 5 and regions["classes"][:, 0].tolist() == [1] * 5
+
+
+def test_training_diverges_cleanly_and_rejects_bad_settings():
+    X, y = nn.spiral_dataset(20)
+    run = plots.train_two_layer_classifier(X, y, hidden=5, learning_rate=1e100, steps=50, every=1)
+    assert run["diverged"] is not None and np.isnan(run["loss"][run["diverged"]:]).all()
+    assert max(run["snapshots"]) < run["diverged"]
+    with pytest.raises(ValueError, match="learning_rate must be a positive number"):
+        plots.train_two_layer_classifier(X, y, learning_rate=-1.0)
+    with pytest.raises(ValueError, match="whole numbers"):
+        plots.train_two_layer_classifier(X, y, steps=10, every=0)
+
+
+def test_two_layer_figure_has_two_axes_and_is_deterministic():
+    X, y = nn.spiral_dataset(20)
+    run = plots.train_two_layer_classifier(X, y, hidden=5, steps=20)
+    params = run["snapshots"][20]
+    figs = [plots.plot_two_layer_training(lambda P: plots.two_layer_scores(params, P), X, y, run["loss"]) for _ in range(2)]
+    assert repr(figs[0]) == "<Figure size 1000x420 with 2 Axes>"
+    assert plots.figure_to_svg(figs[0]) == plots.figure_to_svg(figs[1])
+
+
+# ---------------------------------------------------------------------------
+# check_array: never raises, never shows the answer
+# ---------------------------------------------------------------------------
+
+WANT = np.array([[1.0, 0.0], [0.0, 2.5]])
+
+
+@pytest.mark.parametrize(
+    ("yours", "expected"),
+    [
+        (..., "✎ Write the line for g first"),
+        (None, "✎ Write the line for g first"),
+        (WANT.copy(), "✔ Right: g agrees with the answer in all 4 entries."),
+        (WANT.T.copy() + np.eye(2), "✘ Not yet: 2 of 4 entries of g differ. HINT"),
+        (WANT[0], "✘ Not yet: g has shape (2,), but a gradient has the shape of what it is the gradient of: (2, 2). HINT"),
+        (-WANT, "✘ Not yet: the sign"),
+        ("text", "✘ g should be an array of numbers; you have str 'text'."),
+    ],
+)
+def test_check_array_verdicts(capsys, yours, expected):
+    check_array("g", yours, lambda: WANT, hint="HINT", mistakes=[(-WANT, "the sign")])
+    out = capsys.readouterr().out
+    assert out.startswith(expected), out
+    assert "2.5" not in out  # never the answer
+
+
+def test_check_array_never_raises(capsys):
+    check_array("g", np.ones(2), lambda: 1 / 0, hint="")
+    assert capsys.readouterr().out.startswith("✘ Could not check g (ZeroDivisionError")
+
+
+# ---------------------------------------------------------------------------
+# The cells a student fills in, answered: right answers are accepted, known mistakes get their hint
+# ---------------------------------------------------------------------------
+
+
+def _run_until_the_explorer(nb, answers: dict[str, dict[str, str]]) -> None:
+    """Execute the lecture's code cells (up to its explorer) in one namespace; in a cell whose first line
+    contains a key of `answers`, replace each blank line `old` by `new`."""
     namespace: dict = {}
-    for cell in cells:
-        if cell.cell_type != "code" or "nbval-ignore-output" in cell.metadata.get("tags", []):
+    for cell in nb.cells:
+        if cell.cell_type != "code":
             continue
-        if "predict" not in cell.metadata.get("tags", []):
-            with contextlib.redirect_stdout(io.StringIO()):
-                exec(cell.source, namespace)
-            continue
-        answer = eval(cell.source.split("lambda:", 1)[1].split("\n", 1)[0].rstrip().rstrip(","), namespace)
-        wrong = "reverse" if answer == "forward" else answer * 3 + 7
-        verdicts = []
-        for guess in (answer, wrong):
-            out = io.StringIO()
-            with contextlib.redirect_stdout(out):
-                exec(cell.source.replace("my_prediction = ...", f"my_prediction = {guess!r}"), namespace)
-            verdicts.append(out.getvalue())
-        assert verdicts[0].startswith("✔"), (cell.source, verdicts[0])
-        assert verdicts[1].startswith("✘") and repr(answer) not in verdicts[1], (cell.source, verdicts[1])
+        if "classifier_explorer" in cell.source:
+            break
+        source = cell.source
+        for key, lines in answers.items():
+            if key in source.splitlines()[0]:
+                for old, new in lines.items():
+                    assert old in source, f"the cell {key!r} has no line {old!r}"
+                    source = source.replace(old, new)
+        exec(compile(source, "<lecture 6>", "exec"), namespace)  # noqa: S102 - the course's own notebook
 
 
-def test_only_explorer_cells_skip_the_output_comparison():
-    for cell in _cells():
-        if "nbval-ignore-output" in cell.metadata.get("tags", []):
-            assert re.fullmatch(r"(checkpoint|mode)_explorer\([^)]*\)", cell.source.strip()), cell.source
+BLANK = "my_prediction = ..."
 
 
-@settings(max_examples=30, deadline=None)
-@given(n_steps=st.integers(1, 20), width=st.integers(1, 5), segment=st.integers(1, 20), seed=st.integers(0, 100))
-def test_checkpointing_any_chain_gives_the_plain_gradients_for_the_counted_work(n_steps, width, segment, seed):
-    segment = min(segment, n_steps)
-    step, x0, params = tanh_chain(n_steps, width, seed)
-    plain = chain_backward(step, x0, params)
-    run = chain_backward(step, x0, params, segment)
-    np.testing.assert_array_equal(run.x0_grad, plain.x0_grad)
-    assert run.param_grads == plain.param_grads
-    last = n_steps - segment * ((n_steps - 1) // segment)
-    assert run.evaluations == 2 * n_steps - last
-    assert run.peak_bytes <= plain.peak_bytes + 8 * width * run.checkpoints
+RIGHT = {
+    "the loss of the untrained network": {BLANK: "my_prediction = 1.0986"},
+    "first example's right class": {BLANK: "my_prediction = -0.1674"},
+    "how many of the four candidates": {BLANK: "my_prediction = 4"},
+    "upstream gradient for class 0": {BLANK: "my_prediction = 3.0"},
+    "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 > 0)", "db1 = ...": "db1 = dz1.sum(axis=0)"},
+}
+WRONG = {
+    "the loss of the untrained network": {BLANK: "my_prediction = 1 / 3"},
+    "first example's right class": {BLANK: "my_prediction = -0.3348"},
+    "upstream gradient for class 0": {BLANK: "my_prediction = 0.01"},
+    "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 >= 0)", "db1 = ...": "db1 = (dh * (z1 > 0)).sum(axis=1)"},
+}
+SAID_TO_WRONG = [
+    "✘ Not yet: that is the probability of the right class; the loss is −log of it.",
+    "✘ Not yet: that is p₀ − 1; the loss is the mean over N = 2 examples.",
+    "✘ Not yet: that is what one row sends",
+    "✘ Not yet: at z1 = 0 exactly (the 3 points at the centre)",
+    "✘ Not yet: db1 has shape (300,), but a gradient has the shape of what it is the gradient of: (50,).",
+]
+
+
+@pytest.mark.parametrize(("answers", "right"), [(RIGHT, True), (WRONG, False)], ids=["right", "known mistakes"])
+def test_filled_in_cells_are_judged(nb, capsys, monkeypatch, answers, right):
+    """Right answers: every check says right. Known mistakes: each gets its own hint."""
+    monkeypatch.chdir(NOTEBOOK.parent)
+    _run_until_the_explorer(nb, answers)
+    out = capsys.readouterr().out
+    if right:
+        assert "✎" not in out and "✘" not in out, out
+        assert out.count("✔ Right") == 4 + 2 + 2  # four predictions, the two written lines, the worked solution
+    else:
+        missing = [said for said in SAID_TO_WRONG if said not in out]
+        assert not missing, out

@@ -82,7 +82,7 @@ CLAIMS = {
         ("[0.39, -0.59]", "dx = [0.39, -0.59]"),
         ("approx 0.20", "local gradient σ(1-σ) = 0.20"),
     ],
-    "03_multiplication_effect.ipynb": [
+    "04_multiplication_effect.ipynb": [
         ("exactly 1000.000000", "1000.000000"),
         ("(0.2772 on both)", "   0.2772             diverged   False"),
         ("(0.2772 on both)", "    x1     0.1          0.2772"),
@@ -92,7 +92,7 @@ CLAIMS = {
         ("(0.02364\nagainst 0.1673", "raw data at lr 0.1: loss after 50 steps 0.1673"),
         ("learning rate 100", "the raw run at lr x 1000: True"),
     ],
-    "04_vanishing_sigmoid.ipynb": [
+    "05_vanishing_sigmoid.ipynb": [
         ("0.018% of a quarter", "0.018%"),
         ("So $\\sigma'(0) = 0.25$", "    0   0.500000    2.500e-01"),
         ("falls about 257,000-fold", "σ′ 257,000x, dw0 257,000x"),

@@ -1,5 +1,5 @@
 """coursegrad.nn.softmax_cross_entropy (one gate: log-sum-exp forward, (softmax − onehot)/N backward)
-and the spiral dataset lecture 5 trains on."""
+and the spiral dataset lecture 6 trains on."""
 
 from __future__ import annotations
 

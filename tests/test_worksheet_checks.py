@@ -57,7 +57,7 @@ def test_exercise_5_values_agree_with_central_differences():
 
 
 def _train(X, y, lr, steps=30):
-    """Plain gradient descent on the MSE of s = X @ w from w = 0 (lecture 3's setting): the loss at every step."""
+    """Plain gradient descent on the MSE of s = X @ w from w = 0 (lecture 4's setting): the loss at every step."""
     w, losses = np.zeros(X.shape[1]), []
     for _ in range(steps):
         s = X @ w

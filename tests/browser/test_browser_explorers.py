@@ -422,7 +422,7 @@ CHECKS = {
 
 
 def _lecture6_checks() -> dict:
-    """Lecture 6's explorers are checked in test_browser_lecture6.py (imported when needed: it imports this module)."""
-    from test_browser_lecture6 import check_checkpoint_explorer, check_mode_explorer
+    """Lecture 7's explorers are checked in test_browser_lecture7.py (imported when needed: it imports this module)."""
+    from test_browser_lecture7 import check_checkpoint_explorer, check_mode_explorer
 
     return {"coursegrad-checkpoint-explorer": check_checkpoint_explorer, "coursegrad-mode-explorer": check_mode_explorer}

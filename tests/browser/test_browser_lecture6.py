@@ -1,96 +1,84 @@
-"""Lecture 6 (reverse mode) in JupyterLab: run all, answer nothing, move both sliders, take screenshots.
+"""Lecture 6 in JupyterLab: run all, then move the classifier explorer's sliders the way a student does.
 
-The checks of its two explorers live here and are also registered in test_browser_explorers.CHECKS,
-so the course-wide slider test covers them too:
-
-- checkpoint explorer: after a move of the segment slider, the readout shows what a fresh
-  `chain_backward` gives for the new segment length (peak memory, step evaluations, checkpoints),
-  the gradients are still equal to the plain backward's, and the marked points move along;
-- mode explorer: after a move of either slider, forward mode shows n passes and reverse mode m,
-  the bars change length, and the winner is the mode with fewer passes.
+After Run All the notebook must show no error and a working explorer. Then, for each slider
+(training step, hidden units, learning rate), the test presses an arrow key on its handle and
+checks what the student sees against numbers computed here, with coursegrad itself, for the
+slider's new value: the step, the number of weights and biases, the loss and the training
+accuracy in the readout; the coloured regions and the marked point of the loss curve must be
+redrawn, and the explorer must keep its size. Screenshots of the whole notebook are saved
+after the run and after the sliders.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from browser_course import REPO
+from test_browser_explorers import Explorer, assert_same_size, assert_shows, new_value, the_explorer
+
+from coursegrad import nn, plots
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOK = REPO / "lectures" / "06_reverse_mode.ipynb"
-ASK = "✎ Make your prediction first"
+NOTEBOOK = REPO / "lectures" / "06_network_by_hand.ipynb"
+KIND = "coursegrad-classifier-explorer"
 
 
-def check_checkpoint_explorer(ex) -> None:
-    from test_browser_explorers import assert_same_size, assert_shows, new_value
+def _expected(facts: dict) -> dict:
+    """What the explorer should show for the kernel's slider values: the engine's run, made here."""
+    c = facts["controls"]
+    hidden, lr, step = int(c["hidden"]["value"]), float(c["lr"]["value"]), int(c["step"]["value"])
+    X, y = nn.spiral_dataset()
+    run = plots.train_two_layer_classifier(X, y, hidden, lr, facts["steps"], c["step"]["step"])
+    params = run["snapshots"][step]
+    accuracy = float(np.mean(np.argmax(plots.two_layer_scores(params, X), axis=1) == y))
+    return {"hidden": hidden, "lr": lr, "step": step, "loss": float(run["loss"][step]), "accuracy": 100 * accuracy,
+            "parameters": sum(p.size for p in params)}  # fmt: skip
 
-    from coursegrad.memory import chain_backward, tanh_chain
 
+def _check_shows(ex: Explorer, facts: dict, what: str) -> None:
+    want = _expected(facts)
+    shown = ex.numbers()
+    for name in ("hidden", "step", "parameters", "loss", "accuracy"):
+        assert_shows(shown, name, want[name], f"{name} ({what})")
+    assert_shows(shown, "lr", want["lr"], f"the learning rate ({what})")
+
+
+def _regions(ex: Explorer) -> str:
+    image = ex.box.locator(".coursegrad-plot image.coursegrad-regions")
+    assert image.count() == 1, f"the plot shows {image.count()} region images, expected 1"
+    return image.get_attribute("href")
+
+
+def _move(ex: Explorer, name: str) -> tuple[dict, dict, float]:
+    """Press an arrow key on slider `name`; wait until the plot is redrawn. Returns facts before, after, new value."""
     before = ex.facts()
-    height, plot, readout = ex.height(), ex.html("coursegrad-plot"), ex.html("coursegrad-readout")
-    point = ex.point("memory")
-    _, sign = ex.move("segment", before)
-    ex.wait_for_change("coursegrad-readout", readout)
+    plot = ex.html("coursegrad-plot")
+    _, sign = ex.move(name, before)
     ex.wait_for_change("coursegrad-plot", plot)
     after = ex.facts()
-    s = int(new_value(before, after, "segment", sign))
-    step, x0, params = tanh_chain(after["steps"], after["width"])
-    plain = chain_backward(step, x0, params)
-    run = chain_backward(step, x0, params, s)
-    shown = ex.numbers()
-    assert_shows(shown, "segment", s, "the segment length")
-    assert_shows(shown, "checkpoints", run.checkpoints, f"the checkpoints stored with s = {s}")
-    assert_shows(shown, "peak_kb", run.peak_bytes / 1000, f"the peak memory with s = {s}")
-    assert_shows(shown, "evaluations", run.evaluations, f"the step evaluations with s = {s}")
-    assert_shows(shown, "plain_kb", plain.peak_bytes / 1000, "the plain backward's memory")
-    text = ex.box.locator(".coursegrad-readout").inner_text()
-    assert "gradients equal to the plain backward's: True" in text, text
-    moved = ex.point("memory")
-    assert sign * (moved[0] - point[0]) > 0, "the point on the memory curve did not move with s"
-    assert_same_size(height, ex.height())
+    return before, after, new_value(before, after, name, sign)
 
 
-def check_mode_explorer(ex) -> None:
-    from test_browser_explorers import assert_same_size, assert_shows, new_value
-
-    height = ex.height()
-    for name in ("inputs", "outputs"):
-        before = ex.facts()
-        readout, bars = ex.html("coursegrad-readout"), ex.html("coursegrad-plot")
-        bar = ex.box.locator(f".coursegrad-plot [data-name='{'forward' if name == 'inputs' else 'reverse'}']")
-        width = bar.bounding_box()["width"]
-        _, sign = ex.move(name, before)
-        ex.wait_for_change("coursegrad-readout", readout)
-        ex.wait_for_change("coursegrad-plot", bars)
-        after = ex.facts()
-        new_value(before, after, name, sign)
-        n, m = int(after["controls"]["inputs"]["value"]), int(after["controls"]["outputs"]["value"])
-        shown = ex.numbers()
-        assert_shows(shown, "forward", n, "forward mode's passes (one per input)")
-        assert_shows(shown, "reverse", m, "reverse mode's passes (one per output)")
-        assert sign * (bar.bounding_box()["width"] - width) > 0, f"the bar did not change length when {name} moved"
-        winner = ex.box.locator(".coursegrad-winner").inner_text().strip()
-        assert winner == ("tie" if n == m else "forward" if n < m else "reverse"), (n, m, winner)
-    assert_same_size(height, ex.height())
-
-
-def test_lecture6_runs_and_its_sliders_change_what_the_student_sees(lab):
-    from test_browser_explorers import PROBE_SOURCE, Explorer
-
+def test_lecture6_runs_and_its_explorer_answers_every_slider(lab):
     notebook = lab.executed(NOTEBOOK)
-    cells = notebook.run_cells
-    problems = notebook.problems(cells)
-    assert not problems, f"lecture 6 in JupyterLab (screenshot: {notebook.run_shots[0]}):\n  " + "\n  ".join(problems)
-    predict_cells = sum("check_prediction(" in c["source"] and "my_prediction = ..." in c["source"] for c in cells)
-    asked = notebook.page.locator(".jp-NotebookPanel .jp-OutputArea-output", has_text=ASK).count()
-    assert predict_cells >= 3 and asked == predict_cells, f"{asked} outputs ask for a prediction, {predict_cells} predict cells"
-    explorers = {e["kind"]: e for e in notebook.explorers()}
-    assert set(explorers) == {"coursegrad-checkpoint-explorer", "coursegrad-mode-explorer"}, sorted(explorers)
-    notebook.kernel_eval("None", code=PROBE_SOURCE)
-    before = {kind: notebook.explorer(e).inner_html() for kind, e in explorers.items()}
-    check_checkpoint_explorer(Explorer(notebook, explorers["coursegrad-checkpoint-explorer"]))
-    check_mode_explorer(Explorer(notebook, explorers["coursegrad-mode-explorer"]))
-    for kind, e in explorers.items():
-        assert notebook.explorer(e).inner_html() != before[kind], f"{kind}: nothing changed on the page"
-    shots = notebook.screenshot("lecture6-after-sliders")
-    assert shots and all(p.stat().st_size > 10_000 for p in shots)
+    ex = the_explorer(notebook, KIND)
+    height = ex.height()
+    _check_shows(ex, ex.facts(), "as displayed after Run All")
+
+    regions, point = _regions(ex), ex.point("loss")
+    before, after, step = _move(ex, "step")
+    _check_shows(ex, after, f"at training step {step:g}")
+    assert _regions(ex) != regions, "moving the training step did not redraw the regions"
+    assert ex.point("loss") != point, "the marked point on the loss curve did not move with the step"
+
+    for name in ("hidden", "lr"):  # each trains a new network in the kernel (once the handle is let go)
+        regions = _regions(ex)
+        before, after, value = _move(ex, name)
+        _check_shows(ex, after, f"{name} = {value:.4g}")
+        assert _regions(ex) != regions, f"moving {name} did not redraw the regions"
+    assert_same_size(height, ex.height())
+    failures = [f"the page logged an error: {line[:300]}" for line in notebook.console_errors(serious=True)]
+    shots = notebook.screenshot("after-sliders")
+    ex.box.screenshot(path=str(shots[0].with_name(f"{notebook.name}--classifier-explorer.png")))
+    assert not failures, f"lecture 6 (screenshot: {shots[0]}):\n  " + "\n  ".join(failures)

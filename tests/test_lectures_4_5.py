@@ -1,6 +1,6 @@
-"""Lectures 3 and 4: the facts their prose states, the explorers behind them, and the cells that make students predict.
+"""Lectures 4 and 5: the facts their prose states, the explorers behind them, and the cells that make students predict.
 
-The learning-rate story of lecture 3, for the classifier wᵀx (no bias) on data ×c:
+The learning-rate story of lecture 4, for the classifier wᵀx (no bias) on data ×c:
 lr/c keeps the first step Δw the same size; lr/c² reproduces the raw run exactly at every
 step, for any loss, from w = 0 or from the raw start divided by c; only the squared loss
 also diverges at lr/c (its largest stable learning rate shrinks by c²).
@@ -44,7 +44,7 @@ def _numpy_gradient_descent(X, y, lr, steps, loss, w0=None):
 
 
 # ---------------------------------------------------------------------------
-# Lecture 3: the learning-rate facts, in the package functions
+# Lecture 4: the learning-rate facts, in the package functions
 # ---------------------------------------------------------------------------
 
 
@@ -116,7 +116,7 @@ def test_the_divisor_found_by_training_is_scale_squared(loss, scale):
 
 
 # ---------------------------------------------------------------------------
-# Lecture 3: the multiplication explorer tells the same story
+# Lecture 4: the multiplication explorer tells the same story
 # ---------------------------------------------------------------------------
 
 widgets = pytest.importorskip("coursegrad.widgets", reason="the explorers need ipywidgets")
@@ -182,17 +182,17 @@ def test_the_loss_menu_switches_every_number_and_the_gradient_plot():
 # Both lectures: predict cells come before their answers, show the unanswered state, and check
 # ---------------------------------------------------------------------------
 
-LECTURE_3 = LECTURES / "03_multiplication_effect.ipynb"
-LECTURE_4 = LECTURES / "04_vanishing_sigmoid.ipynb"
+LECTURE_4 = LECTURES / "04_multiplication_effect.ipynb"
+LECTURE_5 = LECTURES / "05_vanishing_sigmoid.ipynb"
 
 # For each predict cell, in order: a right answer, a wrong one, and the output text that reveals the answer.
 PREDICTIONS = {
-    LECTURE_3: [
+    LECTURE_4: [
         (1000, 0.001, "df/db = a = 1000"),
         (1000, 1e6, "1000.000000"),
         (1e6, 1000, "same loss as the raw run at every step"),
     ],
-    LECTURE_4: [
+    LECTURE_5: [
         (0.25, 0.5, "    0   0.500000    2.500e-01"),
         ("about 1", "tiny", "dL/ds, label 0 (wrong)"),
         (0.25**10, 2.5, "0.25^10 = 9.537e-07"),
@@ -255,7 +255,7 @@ def test_predict_cells_say_right_for_the_answer_and_give_a_hint_otherwise(path):
 
 
 # ---------------------------------------------------------------------------
-# Lecture 4: the facts its prose states
+# Lecture 5: the facts its prose states
 # ---------------------------------------------------------------------------
 
 
@@ -338,7 +338,7 @@ def test_the_one_hidden_layer_control_learns_at_the_same_rate_and_steps(training
 
 
 def test_the_deep_sigmoid_plateau_is_not_a_wall():
-    """Lecture 4 says: at 10 × the learning rate and 10 × the steps, the deep sigmoid network does leave the plateau."""
+    """Lecture 5 says: at 10 × the learning rate and 10 × the steps, the deep sigmoid network does leave the plateau."""
     from coursegrad import nn
 
     X4, y4 = nn.toy_dataset(200, "moons", seed=0)

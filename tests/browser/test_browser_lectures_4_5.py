@@ -1,6 +1,6 @@
-"""Lecture 3's multiplication explorer in JupyterLab: the loss menu and the two learning rates, as a student finds them.
+"""Lecture 4's multiplication explorer in JupyterLab: the loss menu and the two learning rates, as a student finds them.
 
-The "Try it" of lecture 3 asks the student to set the data scale to 1000, then the learning rate to
+The "Try it" of lecture 4 asks the student to set the data scale to 1000, then the learning rate to
 0.1 / 1000² (the curve lies on the raw one: "the same loss ... at every step: yes") and 0.1 / 1000 (the
 first step |Δw| is the raw one, yet the squared loss blows up), then to switch the loss to logistic and
 repeat. This test does exactly that with the keyboard and the menu, and checks every number the readout
@@ -18,7 +18,7 @@ from coursegrad import plots
 
 pytestmark = pytest.mark.browser
 
-NOTEBOOK = REPO / "lectures" / "03_multiplication_effect.ipynb"
+NOTEBOOK = REPO / "lectures" / "04_multiplication_effect.ipynb"
 KIND = "coursegrad-multiplication-explorer"
 RAW_LR = 0.1  # the learning rate of the dotted raw-data curve (the notebook's starting learning rate)
 
@@ -85,4 +85,4 @@ def test_lecture3_explorer_loss_menu_and_the_learning_rates_of_the_try_it(lab):
     _press(ex, "lr", "ArrowLeft", 30, RAW_LR / 1000**2)
     assert _check_readout(ex, "logistic, data ×1000, lr 0.1/1000²")["same"]
     assert_same_size(height, ex.height())
-    notebook.screenshot("lecture3-explorer-logistic")
+    notebook.screenshot("lecture4-explorer-logistic")
