@@ -12,6 +12,14 @@ It never prints the answer: the cells after it show that. The answer may be give
 as a zero-argument function, so it is only computed once a prediction is made;
 `engine_gradients(f, *inputs)` makes such an answer key for a gradient.
 
+A lecture keeps its predictions in a `Predictions` record, made once at its top, so that its
+last cell can show each one beside what it turned out to be:
+
+    predictions = Predictions()
+    predictions.check("σ'(0)", my_prediction, lambda: sigmoid_grad_at_zero(), hint="Where is σ(x) = 1/2?")
+    ...
+    predictions.summary()      # you predicted …, it was …
+
 `check_backward` checks, in the same never-raising way, a backward pass the student
 writes in plain Python (the staged backward of lecture 2) against the engine.
 
@@ -35,7 +43,7 @@ from typing import Any
 
 from coursegrad.engine import Value
 
-__all__ = ["check_prediction", "engine_gradients", "check_backward"]
+__all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward"]
 
 ASK = "✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again."
 
@@ -59,6 +67,45 @@ def check_prediction(
         print(_verdict(prediction, answer, hint, rel, mistakes, choices))
     except Exception as err:  # a lesson must go on whatever the student typed
         print(f"✘ Could not check this prediction ({type(err).__name__}: {err}). Run the cells above first, then this one.")
+
+
+class Predictions:
+    """The predictions one lecture asks for, each kept under a short name for the summary at its end.
+
+    `check(name, prediction, answer, ...)` is `check_prediction` that also remembers the prediction
+    (running a cell again replaces what it remembered); `summary()` prints, for every prediction asked
+    so far, what the student predicted and what it was. Like the check, neither ever raises.
+    """
+
+    def __init__(self) -> None:
+        self.asked: dict[str, tuple[Any, Any, dict]] = {}  # name -> (prediction, answer, the check's options)
+
+    def check(self, name: str, prediction: Any, answer: Any, *, hint: str, **options: Any) -> None:
+        """Check `prediction` as `check_prediction` does, and remember it as `name`."""
+        self.asked[name] = (prediction, answer, dict(options, hint=hint))
+        check_prediction(prediction, answer, hint=hint, **options)
+
+    def summary(self) -> None:
+        """Print one line per prediction: what you predicted, what it was, and whether they agree."""
+        if not self.asked:
+            print("No predictions were asked for yet: run the lecture's prediction cells first.")
+        for name, (prediction, answer, options) in self.asked.items():
+            try:
+                print(self._line(name, prediction, answer, options))
+            except Exception as err:  # noqa: BLE001 - a summary must go on whatever the student typed
+                print(f"{name}: could not be summarised ({type(err).__name__}: {err}).")
+
+    @staticmethod
+    def _line(name: str, prediction: Any, answer: Any, options: dict) -> str:
+        want = answer() if callable(answer) else answer
+        it_was = f"it was {_show(want)}"
+        if prediction is ... or prediction is None:
+            return f"○ {name}: no prediction made; {it_was}."
+        verdict = _verdict(
+            prediction, want, options["hint"], options.get("rel", 0.05), options.get("mistakes", ()), options.get("choices")
+        )
+        mark = "✔" if verdict.startswith("✔") else "✘"
+        return f"{mark} {name}: you predicted {_show(prediction)}; {it_was}."
 
 
 def _verdict(prediction, answer, hint, rel, mistakes, choices) -> str:
@@ -102,7 +149,11 @@ def _matches(got: Any, want: Any, rel: float) -> bool:
 
 
 def _show(x: Any) -> str:
-    return repr(x) if isinstance(x, str) else f"{x}" if not isinstance(x, float) else f"{x:g}"
+    if isinstance(x, str):
+        return repr(x)
+    if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):
+        return "[" + ", ".join(_show(v) for v in (x.tolist() if hasattr(x, "tolist") else x)) + "]"
+    return f"{x:g}" if isinstance(x, float) else f"{x}"
 
 
 def engine_gradients(f: Callable[..., Value], *inputs: float) -> list:

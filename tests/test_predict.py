@@ -65,3 +65,32 @@ def test_nan_is_never_right(capsys):
 @pytest.mark.parametrize("value", [True, False])
 def test_bools_are_not_numbers(capsys, value):
     assert said(capsys, value, 1.0).startswith("✘")
+
+
+def test_predictions_summary_shows_each_prediction_beside_what_it_was(capsys):
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.check("σ'(0)", 0.25, lambda: 0.25, hint="h")
+    p.check("gates", 7, 8, hint="count them")
+    p.check("direction", ..., "down", hint="h", choices=("up", "down"))
+    p.check("gates", 9, 8, hint="count them")  # running a cell again replaces its prediction
+    capsys.readouterr()
+    p.summary()
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "✔ σ'(0): you predicted 0.25; it was 0.25.",
+        "✘ gates: you predicted 9; it was 8.",
+        "○ direction: no prediction made; it was 'down'.",
+    ]
+
+
+def test_predictions_summary_never_raises(capsys):
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.summary()
+    assert "No predictions" in capsys.readouterr().out
+    p.check("broken", 1.0, lambda: 1 / 0, hint="h")
+    p.summary()
+    assert "broken: could not be summarised (ZeroDivisionError" in capsys.readouterr().out.splitlines()[-1]
