@@ -14,7 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from coursegrad.notebooks import LECTURES, lecture_notebooks, predict_cells, problems, reveal_cell
+from coursegrad.notebooks import LECTURES, collapsed_placeholder_text, lecture_notebooks, predict_cells, problems, reveal_cell
 from coursegrad.predict import ASK
 
 NOTEBOOKS = lecture_notebooks()
@@ -250,18 +250,6 @@ def _gives_away(text: str, answer: list[float]) -> str | None:
     return None
 
 
-def _placeholder_text(cell) -> str:
-    """What JupyterLab 4 shows in place of a cell's collapsed outputs: the first non-empty line of its first
-    output, text/html first (CodeCell.getOutputPlaceholderText in @jupyterlab/cells)."""
-    if not cell.get("outputs"):
-        return ""
-    out = cell.outputs[0]
-    data = {"application/vnd.jupyter.stdout": out.get("text", "")} if out.output_type == "stream" else out.get("data", {})
-    order = ["text/html", "image/svg+xml", "application/pdf", "text/markdown", "text/plain", "application/vnd.jupyter.stdout"]
-    kind = next((k for k in order if isinstance(data.get(k), str)), None)
-    return next((line for line in data[kind].split("\n") if line), "") if kind else ""
-
-
 @pytest.mark.parametrize("path", _lectures("predict_cells"))
 def test_predict_cells_hold_a_blank_and_a_check_that_never_raises(path):
     """`my_prediction = ...` and one `predictions.check("name", my_prediction, answer, hint=...)`, the answer
@@ -307,7 +295,7 @@ def test_a_collapsed_reveal_does_not_show_its_answer_in_its_placeholder(path):
     for i, (name, answer) in answers.items():
         j = reveal_cell(nb, i)
         if j is not None and answer:
-            line = _placeholder_text(nb.cells[j])
+            line = collapsed_placeholder_text(nb.cells[j])
             assert not _gives_away(line, answer), f"{path.name}: collapsed cell {j} shows {line!r}, the answer to {name!r}"
 
 
@@ -384,7 +372,7 @@ def test_the_answer_finder_finds_what_it_should_and_nothing_else():
     assert not _gives_away("x_4 and 2D", [4.0])
     assert not _gives_away("gain 1 instead of 2", [1.0])  # too common to tell
     assert (
-        _placeholder_text(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("stream", text="\nfirst\nsecond")]))
+        collapsed_placeholder_text(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("stream", text="\nfirst\nsecond")]))
         == "first"
     )
 
