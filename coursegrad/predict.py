@@ -61,8 +61,8 @@ def check_prediction(
     """Print whether `prediction` matches `answer` (numbers to relative tolerance `rel`); never raise.
 
     `answer` is a number, a list of numbers, a string (one of `choices`), or a function
-    returning one of these. `mistakes` pairs a known wrong answer with a hint for it;
-    any other wrong answer gets `hint`.
+    returning one of these. `mistakes` pairs a known wrong answer (or a function returning
+    it) with a hint for it; any other wrong answer gets `hint`.
     """
     try:
         print(_verdict(prediction, answer, hint, rel, mistakes, choices))
@@ -82,7 +82,16 @@ class Predictions:
         self.asked: dict[str, tuple[Any, Any, dict]] = {}  # name -> (prediction, answer, the check's options)
 
     def check(self, name: str, prediction: Any, answer: Any, *, hint: str, **options: Any) -> None:
-        """Check `prediction` as `check_prediction` does, and remember it as `name`."""
+        """Check `prediction` as `check_prediction` does, and remember it as `name`, with the answer as it is here.
+
+        An answer given as a function is computed now (silently), not at the summary: the names it
+        reads (x, f, W, ...) may mean something else by the end of the lecture.
+        """
+        if callable(answer):
+            try:
+                answer = answer()
+            except Exception:  # noqa: BLE001 - the check below and the summary report it
+                pass
         self.asked[name] = (prediction, answer, dict(options, hint=hint))
         check_prediction(prediction, answer, hint=hint, **options)
 
@@ -102,10 +111,8 @@ class Predictions:
         it_was = f"it was {_show(want)}"
         if prediction is ... or prediction is None:
             return f"○ {name}: no prediction made; {it_was}."
-        verdict = _verdict(
-            prediction, want, options["hint"], options.get("rel", 0.05), options.get("mistakes", ()), options.get("choices")
-        )
-        mark = "✔" if verdict.startswith("✔") else "✘"
+        right = _form_problem(prediction, options.get("choices")) is None and _matches(prediction, want, options.get("rel", 0.05))
+        mark = "✔" if right else "✘"
         return f"{mark} {name}: you predicted {_show(prediction)}; {it_was}."
 
 
@@ -119,6 +126,7 @@ def _verdict(prediction, answer, hint, rel, mistakes, choices) -> str:
     if _matches(prediction, want, rel):
         return f"✔ Right: {_show(prediction)}."
     for wrong, wrong_hint in mistakes:
+        wrong = wrong() if callable(wrong) else wrong  # computed, so that the cell does not print half an answer
         if _matches(prediction, wrong, rel) and not _matches(wrong, want, rel):
             return f"✘ Not yet: {wrong_hint}"
     return f"✘ Not yet: {hint}"

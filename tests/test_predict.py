@@ -164,3 +164,26 @@ def test_a_gate_that_raises_or_returns_the_wrong_form_is_told_so(capsys):
 @given(st.one_of(st.none(), st.floats(allow_nan=True), st.text(), st.tuples(st.floats(), st.floats()), st.booleans()))
 def test_check_gate_never_raises(returned):
     check_gate(lambda s: returned, lambda v: v.tanh(), (0.25, 1.0), hint="h", mistakes=TANH_MISTAKES)
+
+
+def test_a_mistake_can_be_computed_so_the_cell_does_not_show_part_of_the_answer(capsys):
+    half_right = lambda: [0.47, 0.94]  # noqa: E731 - as a lecture writes it
+    assert said(capsys, [0.47, 0.94], [-1.41, 0.94], mistakes=[(half_right, "multiply swaps")]) == "✘ Not yet: multiply swaps"
+    assert said(capsys, [-1.41, 0.94], [-1.41, 0.94], mistakes=[(half_right, "multiply swaps")]).startswith("✔ Right")
+
+
+def test_the_summary_keeps_each_answer_as_it_was_where_it_was_asked(capsys):
+    """A lecture reuses names (x is a float, later a Value): the summary must not recompute an answer from them."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    lecture = {"x": -2.0}
+    p.check("change", ..., lambda: lecture["x"] * 0.01, hint="h")
+    p.check("later", -0.02, lambda: lecture["x"] * 0.01, hint="h", mistakes=[(lambda: 1 / 0, "never needed")])
+    lecture["x"] = "now something else"
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines() == [
+        "○ change: no prediction made; it was -0.02.",
+        "✔ later: you predicted -0.02; it was -0.02.",
+    ]
