@@ -94,3 +94,18 @@ def test_predictions_summary_never_raises(capsys):
     p.check("broken", 1.0, lambda: 1 / 0, hint="h")
     p.summary()
     assert "broken: could not be summarised (ZeroDivisionError" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_predictions_summary_shows_numpy_numbers_as_numbers(capsys):
+    """An answer computed with numpy (a gradient entry, np.float64) is summarised like a float, not refused."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.check("b.grad[0]", ..., lambda: np.zeros(5)[0] + 3.0, hint="h")
+    p.check("b.grad", 3.0, lambda: np.full(2, 3.0), hint="h")
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines() == [
+        "○ b.grad[0]: no prediction made; it was 3.",
+        "✘ b.grad: you predicted 3; it was [3, 3].",
+    ]
