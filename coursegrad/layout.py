@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from itertools import pairwise
 
-from coursegrad.engine import Value
+from coursegrad.engine import Value, topological_order
 
 # Sizes in pixels. They fix the picture's size, so a notebook renders the same every time.
 R = 18  # gate radius
@@ -57,20 +57,7 @@ def drawing_order(root: Value) -> list[Value]:
     (The engine's depth-first walk, `topological_order`, on the mirror image of the graph: with each
     node's inputs reversed it walks the first input first. The numbering depends only on the graph.)
     """
-    order: list[Value] = []
-    seen = set()
-    stack = [(root, False)]  # (node, are its inputs placed?)
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            for child in reversed(node.inputs):  # the first input pushed last: walked first
-                if child not in seen:
-                    stack.append((child, False))
-    return order
+    return topological_order(root, first_input_first=True)
 
 
 def select_nodes(root: Value, max_nodes: int, focus: Value | None = None) -> tuple[list[Value], str]:

@@ -64,6 +64,7 @@ import numpy as np
 
 from coursegrad import nn, plots
 from coursegrad.engine import Value
+from coursegrad.engine_checks import is_real_number
 from coursegrad.formatting import fmt
 from coursegrad.plots import SvgFigure, inline_svg
 from coursegrad.plots import decades as _decades
@@ -191,7 +192,7 @@ def _input_slider(name: str, spec: Any) -> widgets.ValueWidget:
     if isinstance(spec, (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider)):
         spec.add_class(f"coursegrad-slider-{name}")
         return spec
-    if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
+    if is_real_number(spec):
         value = float(spec)
         r = max(5.0, 2 * abs(value))
         lo, hi, step = -r, r, r / 100
@@ -324,7 +325,7 @@ def _parameter_names(f: Callable) -> list[str]:
 
 def _parameter_defaults(f: Callable) -> dict[str, float]:
     params = inspect.signature(f).parameters.values()
-    return {p.name: p.default for p in params if isinstance(p.default, numbers.Real) and not isinstance(p.default, bool)}
+    return {p.name: p.default for p in params if is_real_number(p.default)}
 
 
 def graph_explorer(f: Callable[..., Value], *, title: str | None = None, **inputs: Any) -> GraphExplorer:

@@ -44,3 +44,24 @@ def test_engine_reads_top_down():
     assert value.lineno <= 60
     assert backprop.end_lineno - backprop.lineno + 1 <= 50
     assert backprop.lineno > value.end_lineno  # the node first, then the pass that walks the nodes
+
+
+def test_the_topological_walk_is_written_once():
+    """engine.topological_order is the one walk: the drawing and the worksheet checks call it."""
+    walks = [
+        f"{path.relative_to(PACKAGE.parent)}:{node.name}"
+        for path in sorted(PACKAGE.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and all(w in ast.unparse(node) for w in ("stack.pop()", ".inputs", "seen"))
+    ]  # a depth-first walk that places each node once (enumerating every path, as efficiency.py does, is not one)
+    assert walks == ["coursegrad/engine.py:topological_order"]
+
+
+def test_the_drawing_numbers_the_first_input_first():
+    from coursegrad import Value, topological_order
+    from coursegrad.layout import drawing_order
+
+    x, y, z = Value(1.0, "x"), Value(2.0, "y"), Value(3.0, "z")
+    f = (x + y) * z
+    assert [n.label or n.op for n in drawing_order(f)] == ["x", "y", "+", "z", "*"]
+    assert [n.label or n.op for n in topological_order(f)] == ["z", "y", "x", "+", "*"]
