@@ -59,7 +59,7 @@ def test_the_topological_walk_is_written_once():
 
 def test_the_drawing_numbers_the_first_input_first():
     from coursegrad import Value, topological_order
-    from coursegrad.layout import drawing_order
+    from coursegrad.drawing import drawing_order
 
     x, y, z = Value(1.0, "x"), Value(2.0, "y"), Value(3.0, "z")
     f = (x + y) * z
