@@ -23,10 +23,9 @@ gradient below it is written as the sum of what each branch sends back
 The picture is plain SVG made here, in Python, with no system program (`.save("f.png")`
 draws a PNG copy with matplotlib). This module writes the texts on each node and wire; `layout.place`
 places the graph (a pure function of kinds and texts, no Value) and `svg.render` writes it. The layout is a
-small layered ("Sugiyama") layout: the
-column of a gate is the longest path from the inputs, inputs sit in the first column (in
-graphs of more than 30 nodes each node sits just left of the gate that uses it, which keeps
-wires short), nodes in a column are ordered to reduce crossings (barycenter sweeps), and the
+small layered ("Sugiyama") layout: the column of a gate is the longest path from the inputs, inputs
+sit in the first column (in graphs of more than 30 nodes each node sits just left of the gate that
+uses it, which keeps wires short), nodes in a column are ordered to reduce crossings (barycenter sweeps), and the
 same graph always gives the same bytes. Graphs larger than `max_nodes` are drawn in a compact
 form: the part nearest the output (or the highlighted node), with a message saying so.
 
