@@ -290,13 +290,18 @@ def test_predict_cells_hold_a_blank_and_a_check_that_never_raises(path):
 
 @pytest.mark.parametrize("path", _lectures("reveals_collapsed"))
 def test_each_reveal_is_stored_with_its_outputs_collapsed(path):
-    """The first code cell with outputs after a prediction cell shows the answer: it opens collapsed."""
+    """The first code cell with outputs after a prediction cell shows the answer: it opens collapsed.
+
+    JupyterLab 4 reads nbformat's older `collapsed` key first when both are stored (@jupyter/ydoc copies
+    it over `jupyter.outputs_hidden`), so a stored `collapsed: false` would show the answer."""
     nb = nbformat.read(path, as_version=4)
     for i in predict_cells(nb):
         j = reveal_cell(nb, i)
         if j is not None:
             hidden = nb.cells[j].metadata.get("jupyter", {}).get("outputs_hidden")
             assert hidden is True, f"{path.name}: cell {j} reveals prediction cell {i} but its outputs are not collapsed"
+            older = nb.cells[j].metadata.get("collapsed", True)  # nbformat's older key, if stored, must agree
+            assert older is True, f"{path.name}: cell {j} has outputs_hidden but collapsed = {older!r}"
 
 
 @pytest.mark.parametrize("path", _lectures("placeholder"))
@@ -424,6 +429,8 @@ def test_refresh_of_one_notebook_keeps_collapsed_outputs_hidden_sources_and_tags
     assert nb.cells[1].outputs[0].text == "the answer: 42\n"  # it did run
     assert nb.cells[0].metadata["tags"] == ["predict"]
     assert nb.cells[1].metadata["jupyter"] == {"outputs_hidden": True}
+    assert nb.cells[1].metadata["collapsed"] is True  # as JupyterLab saves it (the classic Notebook reads this key)
+    assert "collapsed" not in nb.cells[0].metadata and "collapsed" not in nb.cells[2].metadata
     assert nb.cells[2].metadata["jupyter"] == {"source_hidden": True} and nb.cells[2].metadata["tags"] == ["solution"]
 
 
