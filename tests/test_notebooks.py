@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from coursegrad.notebooks import LECTURES, collapsed_placeholder_text, lecture_notebooks, predict_cells, problems, reveal_cell
-from coursegrad.predict import ASK
+from coursegrad.predict import ASK, SUMMARY_HEADING
 
 NOTEBOOKS = lecture_notebooks()
 
@@ -356,10 +356,17 @@ def test_learning_goals_are_questions(path):
 
 @pytest.mark.parametrize("path", _lectures("summary"))
 def test_lecture_ends_with_what_you_predicted_and_what_it_was(path):
-    """The last code cell is `predictions.summary()`, stored with one line per prediction cell, in order."""
+    """The last code cell is `predictions.summary()`, stored with one line per prediction cell, in order, and
+    collapsed: it holds every answer, and a student who scrolls to the end must not meet them there first."""
     nb = nbformat.read(path, as_version=4)
     summary = _summary_answers(nb)
     assert summary is not None, f"{path.name}: the last code cell is not {SUMMARY_CALL}"
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert last.metadata.get("jupyter", {}).get("outputs_hidden") is True, f"{path.name}: the summary's output is not collapsed"
+    assert last.metadata.get("collapsed", True) is True, f"{path.name}: the summary has outputs_hidden but collapsed = false"
+    assert collapsed_placeholder_text(last) == SUMMARY_HEADING, (
+        f"{path.name}: the collapsed summary does not open with its heading"
+    )
     asked = [_prediction_name(nb.cells[i]) for i in predict_cells(nb)]
     assert [name for name, _ in summary] == asked, f"{path.name}: the summary lists {summary}, the lecture asks {asked}"
 
