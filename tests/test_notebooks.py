@@ -409,8 +409,8 @@ def test_the_answer_finder_finds_what_it_should_and_nothing_else():
 # ---------------------------------------------------------------------------
 
 
-def _tiny_notebook(path, reveal_output: str):
-    """A prediction, a collapsed reveal whose stored output is `reveal_output`, and a hidden worked solution."""
+def _tiny_notebook(path, reveal_output: str, summary: bool = False):
+    """A prediction, its collapsed reveal (stored output `reveal_output`), a hidden worked solution, and a summary if asked."""
     new = nbformat.v4
     nb = new.new_notebook(
         cells=[
@@ -418,7 +418,9 @@ def _tiny_notebook(path, reveal_output: str):
             new.new_code_cell('print("the answer:", 6 * 7)', metadata={"jupyter": {"outputs_hidden": True}}),
             new.new_code_cell("solution = 42", metadata={"jupyter": {"source_hidden": True}, "tags": ["solution"]}),
         ]
+        + ([new.new_code_cell("predictions.summary()")] if summary else [])
     )
+    nb.cells[0].source = "from coursegrad.predict import Predictions\n\npredictions = Predictions()\nmy_prediction = ..."
     nb.cells[1].outputs = [new.new_output("stream", name="stdout", text=reveal_output)]
     for count, cell in enumerate(nb.cells, 1):
         cell.execution_count = count
@@ -430,7 +432,7 @@ def test_refresh_of_one_notebook_keeps_collapsed_outputs_hidden_sources_and_tags
     from coursegrad.notebooks import main
 
     path = tmp_path / "tiny.ipynb"
-    _tiny_notebook(path, "stale output\n")
+    _tiny_notebook(path, "stale output\n", summary=True)
     assert main(["refresh", str(path)]) == 0
     nb = nbformat.read(path, as_version=4)
     assert nb.cells[1].outputs[0].text == "the answer: 42\n"  # it did run
@@ -438,6 +440,8 @@ def test_refresh_of_one_notebook_keeps_collapsed_outputs_hidden_sources_and_tags
     assert nb.cells[1].metadata["jupyter"] == {"outputs_hidden": True}
     assert nb.cells[1].metadata["collapsed"] is True  # as JupyterLab saves it (the classic Notebook reads this key)
     assert "collapsed" not in nb.cells[0].metadata and "collapsed" not in nb.cells[2].metadata
+    summary = nb.cells[3]  # run unanswered it lists every answer: refresh stores it collapsed
+    assert summary.metadata["jupyter"] == {"outputs_hidden": True} and summary.metadata["collapsed"] is True
     assert nb.cells[2].metadata["jupyter"] == {"source_hidden": True} and nb.cells[2].metadata["tags"] == ["solution"]
 
 
