@@ -164,6 +164,8 @@ def _matches(got: Any, want: Any, rel: float) -> bool:
 
 
 def _show(x: Any) -> str:
+    if getattr(x, "ndim", None) == 0:  # a numpy number (np.float64(3.0)): its Python number
+        x = x.item()
     if isinstance(x, str):
         return repr(x)
     if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):
