@@ -9,7 +9,7 @@ import pytest
 
 from coursegrad import nn, plots
 from coursegrad.array_checks import check_array
-from coursegrad.notebooks import LECTURES
+from tools.notebooks import LECTURES
 
 NOTEBOOK = LECTURES / "06_network_by_hand.ipynb"
 

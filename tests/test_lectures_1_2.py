@@ -22,8 +22,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursegrad.notebooks import LECTURES, execute
 from coursegrad.predict import ASK
+from tools.notebooks import LECTURES, execute
 
 L1 = LECTURES / "01_computational_graphs.ipynb"
 L2 = LECTURES / "02_backpropagation.ipynb"

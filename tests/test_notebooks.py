@@ -14,8 +14,8 @@ import sys
 import nbformat
 import pytest
 
-from coursegrad.notebooks import LECTURES, collapsed_placeholder_text, lecture_notebooks, predict_cells, problems, reveal_cell
 from coursegrad.predict import ASK, SUMMARY_HEADING
+from tools.notebooks import LECTURES, collapsed_placeholder_text, lecture_notebooks, predict_cells, problems, reveal_cell
 
 NOTEBOOKS = lecture_notebooks()
 
@@ -468,7 +468,7 @@ def _tiny_notebook(path, reveal_output: str, summary: bool = False):
 
 def test_refresh_of_one_notebook_keeps_collapsed_outputs_hidden_sources_and_tags(tmp_path):
     """`python3 run.py refresh lectures/NN_….ipynb` re-runs that notebook only and keeps each cell's metadata."""
-    from coursegrad.notebooks import main
+    from tools.notebooks import main
 
     path = tmp_path / "tiny.ipynb"
     _tiny_notebook(path, "stale output\n", summary=True)

@@ -106,3 +106,18 @@ def test_the_private_name_check_sees_both_forms(tmp_path):
         "coursegrad/a.py: from coursegrad.b import _hidden",
         "coursegrad/a.py: b._inner",
     ]
+
+
+def test_the_authoring_tools_are_outside_the_installed_package():
+    """tools/notebooks.py (refresh/check) reads the repository's lectures/: students' installs neither hold nor need it."""
+    root = PACKAGE.parent
+    assert (root / "tools" / "notebooks.py").is_file() and not (PACKAGE / "notebooks.py").exists()
+    assert 'include = ["coursegrad*"]' in (root / "pyproject.toml").read_text(encoding="utf-8")  # the wheel: the package only
+    uses = [
+        str(path.relative_to(root))
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, (ast.Import, ast.ImportFrom))
+        and any((getattr(node, "module", None) or a.name).split(".")[0] == "tools" for a in node.names)
+    ]
+    assert uses == []

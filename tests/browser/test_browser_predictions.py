@@ -19,7 +19,7 @@ import nbformat
 import pytest
 from browser_course import REPO, lecture_notebooks, notebook_id
 
-from coursegrad.notebooks import collapsed_placeholder_text, predict_cells, reveal_cell
+from tools.notebooks import collapsed_placeholder_text, predict_cells, reveal_cell
 
 pytestmark = pytest.mark.browser
 
