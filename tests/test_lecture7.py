@@ -172,7 +172,10 @@ CLAIMS = [
     ("push the peak back up to 536 kB", "         1           63       536 kB               127  True"),
     ("The gradients are *equal*, bit for bit", "gradients equal to plain"),
     ("differentiates like any other graph", "PASSED: backprop agrees"),
-    ("says so instead of passing a wrong number", "at a kink: not judged"),
+    ("calls it a jump, and does not check $x$", "jump: not checked"),
+    ('verdict line says "not checked" for $x$', "Not checked: x (a jump)."),
+    ("just below it the program returns about 3.86", "program(-1e-05, 2) = 3.86"),
+    ("just above it about $8 \\cdot 10^{-9}$", "program(1e-09, 2) = 8e-09"),
     ("different branches and recorded different graphs", "operations recorded ['+', 'tanh', '*', '*']"),
 ]
 

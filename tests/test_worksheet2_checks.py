@@ -158,7 +158,7 @@ def test_gradient_check_mistakes_get_their_hints(ns):
         assert "not nan" in hint(K.check_relative_error, lambda a, b: float(np.max(np.abs(a - b) / np.maximum(abs(a), abs(b)))))
     assert "larger of |a| and |b|" in hint(K.check_relative_error, lambda a, b: float(np.max(np.abs(a - b) / (abs(a) + 1))))
     strict_edges = lambda e: (
-        "WRONG" if e >= 1e-2 else "suspicious" if e >= 1e-4 else "probably fine" if e >= 1e-7 else "excellent"
+        "WRONG" if e >= 1e-2 else "uncomfortable" if e >= 1e-4 else "too high for a smooth f" if e >= 1e-7 else "excellent"
     )
     assert "at a threshold itself" in hint(K.check_verdict, strict_edges)
 
