@@ -149,6 +149,8 @@ def _matches(got: Any, want: Any, rel: float) -> bool:
 
 
 def _show(x: Any) -> str:
+    if hasattr(x, "tolist") and not isinstance(x.tolist(), list):  # a numpy scalar, e.g. np.float64
+        x = x.tolist()
     if isinstance(x, str):
         return repr(x)
     if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):

@@ -94,3 +94,20 @@ def test_predictions_summary_never_raises(capsys):
     p.check("broken", 1.0, lambda: 1 / 0, hint="h")
     p.summary()
     assert "broken: could not be summarised (ZeroDivisionError" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_predictions_summary_shows_numpy_answers(capsys):
+    """A lecture's answer is often a numpy scalar (np.float64 from a loss, np.int64 from a sum): shown as a number."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.check("loss", ..., lambda: np.float64(1.12291), hint="h")
+    p.check("count", 4, lambda: np.int64(4), hint="h")
+    p.check("row", [1.0, 2.0], np.array([1.0, 2.0]), hint="h")
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines() == [
+        "○ loss: no prediction made; it was 1.12291.",
+        "✔ count: you predicted 4; it was 4.",
+        "✔ row: you predicted [1, 2]; it was [1, 2].",
+    ]
