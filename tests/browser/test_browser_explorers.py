@@ -33,7 +33,7 @@ pytestmark = pytest.mark.browser
 
 EXPLORER_CALLS = re.compile(
     r"\b(graph_explorer|backprop_stepper|multiplication_explorer|sigmoid_explorer|deep_sigmoid_explorer"
-    r"|checkpoint_explorer|mode_explorer)\s*\("
+    r"|checkpoint_explorer)\s*\("
 )
 OTHER_SLIDERS = re.compile(r"\b(interact|interactive|interact_manual)\b|Slider\s*\(")
 PROBE_SOURCE = (Path(__file__).parent / "kernel_probe.py").read_text()
@@ -422,7 +422,7 @@ CHECKS = {
 
 
 def _lecture6_checks() -> dict:
-    """Lecture 7's explorers are checked in test_browser_lecture7.py (imported when needed: it imports this module)."""
-    from test_browser_lecture7 import check_checkpoint_explorer, check_mode_explorer
+    """Lecture 7's explorer is checked in test_browser_lecture7.py (imported when needed: it imports this module)."""
+    from test_browser_lecture7 import check_checkpoint_explorer
 
-    return {"coursegrad-checkpoint-explorer": check_checkpoint_explorer, "coursegrad-mode-explorer": check_mode_explorer}
+    return {"coursegrad-checkpoint-explorer": check_checkpoint_explorer}
