@@ -75,8 +75,8 @@ def test_each_prediction_is_answered_below_it_not_above(nb):
     answers = {  # a prediction's blank, and the printed text that answers it
         "the loss of the untrained network": "loss of the untrained network: 1.1229",
         "first example's right class": "-0.1674",
-        "how many of the four candidates": "equals dW: False",
-        "every row's upstream gradient for class 0 is 0.01": "db2 = [3. 3. 3.]",
+        "do all four candidates have the shape of W": "equals dW: False",
+        "every row's upstream gradient for class 0 is 0.005": "db2 = [1.5 1.5 1.5]",
         "without zero_grad(), does the loss still fall": "without: the loss rose at 133 of 300 steps",
     }
     for blank, answer in answers.items():
@@ -320,15 +320,15 @@ BLANK = "my_prediction = ..."
 RIGHT = {
     "the loss of the untrained network": {BLANK: "my_prediction = 1.0986"},
     "first example's right class": {BLANK: "my_prediction = -0.1674"},
-    "how many of the four candidates": {BLANK: "my_prediction = 4"},
-    "upstream gradient for class 0": {BLANK: "my_prediction = 3.0"},
+    "do all four candidates": {BLANK: 'my_prediction = "yes"'},
+    "upstream gradient for class 0": {BLANK: "my_prediction = 1.5"},
     "without zero_grad()": {BLANK: 'my_prediction = "no"'},
     "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 > 0)", "db1 = ...": "db1 = dz1.sum(axis=0)"},
 }
 WRONG = {
     "the loss of the untrained network": {BLANK: "my_prediction = 1 / 3"},
     "first example's right class": {BLANK: "my_prediction = -0.3348"},
-    "upstream gradient for class 0": {BLANK: "my_prediction = 0.01"},
+    "upstream gradient for class 0": {BLANK: "my_prediction = 0.005"},
     "without zero_grad()": {BLANK: 'my_prediction = "yes"'},
     "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 >= 0)", "db1 = ...": "db1 = (dh * (z1 > 0)).sum(axis=1)"},
 }
