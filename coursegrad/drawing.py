@@ -271,12 +271,6 @@ def backward_visit_order(root: Value) -> dict[Value, int]:
     return {node: k for k, node in enumerate(visited, start=1)}
 
 
-
-
-
-
-
-
 class _Picture(Layout, SvgWriter):
     """Layout and SVG for one drawing. Every list is in a fixed order, so the bytes are deterministic."""
 
@@ -352,13 +346,14 @@ class _Picture(Layout, SvgWriter):
             return _sum_text(terms, g)
         if terms is not None and any(t is not None for t in terms) and self.sent is not None and not final:
             return _sum_text(terms, None)
-        return summary(g, shape=False)  # an array's gradient has the shape of its value, written above
+        return summary(g, shape=False, gradient=True)  # an array's gradient has the shape of its value, written above
 
     def widest_fork_text(self, i: int) -> str:
         """The longest text a fork's gradient can take in any step (so the layout never moves between steps)."""
         terms = self.fork_terms(i, final=True)
         if terms is None:
             return ""
+
         def wider(a: str, b: str) -> str:
             return a if text_width(a, GRAD_SIZE) >= text_width(b, GRAD_SIZE) else b
 
@@ -375,15 +370,7 @@ class _Picture(Layout, SvgWriter):
 
     # -- layout -------------------------------------------------------------
 
-
-
-
-
-
-
     # -- SVG ----------------------------------------------------------------
-
-
 
     def legend_note(self) -> str:
         if not self.show_grad:
