@@ -158,8 +158,8 @@ def _matches(got: Any, want: Any, rel: float) -> bool:
 
 
 def _show(x: Any) -> str:
-    if hasattr(x, "tolist") and not isinstance(x.tolist(), list):  # a numpy scalar, e.g. np.float64
-        x = x.tolist()
+    if getattr(x, "ndim", None) == 0:  # a numpy number (np.float64(3.0)): its Python number
+        x = x.item()
     if isinstance(x, str):
         return repr(x)
     if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):

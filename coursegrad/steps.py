@@ -140,22 +140,22 @@ class BackwardTrace:
         self._check(j)
         if j == 0:
             root = self.root
-            seed = summary(self.seed, gradient=True)
+            seed = summary(self.seed)
             return f"before step 1: the output {_name(root)} (= {summary(root.data)}) gets the seed gradient {seed}"
         step = self[j]
         names = [_name(child) for child in step.inputs]
         locals_ = ", ".join(f"∂out/∂{n} = {_local_text(g)}" for n, g in zip(names, step.local_grads, strict=True))
         sends = ", ".join(
-            f"{summary(c, gradient=True)} to {n}" for n, c in zip(names, step.contributions, strict=True) if c is not None
+            f"{summary(c)} to {n}" for n, c in zip(names, step.contributions, strict=True) if c is not None
         )
         text = (
             f"step {j} of {len(self)} at {_name(step.node)} (out = {summary(step.node.data)}): "
-            f"upstream gradient {summary(step.upstream, gradient=True)}; local gradients {locals_}; sends {sends}"
+            f"upstream gradient {summary(step.upstream)}; local gradients {locals_}; sends {sends}"
         )
         known = self.known_after(j)
         for child, n in dict(zip(step.inputs, names, strict=True)).items():  # each input once
             if self.is_fork(child) and known.get(child) is not None:
-                text += f"; {n} is used more than once, its gradients add up: {summary(known[child], gradient=True)} so far"
+                text += f"; {n} is used more than once, its gradients add up: {summary(known[child])} so far"
         return text
 
     def draw(self, j: int, **options):

@@ -204,3 +204,18 @@ def test_the_summary_keeps_each_answer_as_it_was_where_it_was_asked(capsys):
         "○ change: no prediction made; it was -0.02.",
         "✔ later: you predicted -0.02; it was -0.02.",
     ]
+
+
+def test_predictions_summary_shows_numpy_numbers_as_numbers(capsys):
+    """An answer computed with numpy (a gradient entry, np.float64) is summarised like a float, not refused."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.check("b.grad[0]", ..., lambda: np.zeros(5)[0] + 3.0, hint="h")
+    p.check("b.grad", 3.0, lambda: np.full(2, 3.0), hint="h")
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines() == [
+        "○ b.grad[0]: no prediction made; it was 3.",
+        "✘ b.grad: you predicted 3; it was [3, 3].",
+    ]
