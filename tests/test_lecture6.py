@@ -54,8 +54,10 @@ def test_every_reveal_starts_collapsed_and_the_summary_ends_the_lecture(nb):
     collapsed = [c for c in nb.cells if c.metadata.get("jupyter", {}).get("outputs_hidden")]
     assert len(collapsed) == len(predict)  # nothing else is hidden from the reader
     assert "predictions = Predictions()" in nb.cells[1].source
-    assert nb.cells[-1].source.strip() == "predictions.summary()"
-    assert _outputs(nb.cells[-1]).count("no prediction made; it was") == len(predict)
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert last.source.strip() == "predictions.summary()"
+    assert _outputs(last).count("no prediction made; it was") == len(predict)
+    assert nb.cells[-1].source == "**Next:** [7 · Reverse mode](07_reverse_mode.ipynb)."  # the lecture leads on
 
 
 def test_learning_goals_are_questions_and_the_lecture_is_at_most_1500_words(nb):

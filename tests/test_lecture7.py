@@ -224,8 +224,11 @@ def test_every_answer_is_stored_collapsed_below_its_question():
         first = next(k for k, c in enumerate(cells) if k > i and c.cell_type == "code" and c.outputs)
         assert first in collapsed, f"the first output after {question!r} is not collapsed"
     assert sorted(set(collapsed)) == [k for k, c in enumerate(cells) if c.metadata.get("jupyter", {}).get("outputs_hidden")]
-    assert cells[-1].source.strip() == "predictions.summary()" and "predictions = Predictions()" in cells[1].source
-    assert "".join(o.get("text", "") for o in cells[-1].outputs).count("no prediction made; it was") == len(REVEALS)
+    last = [c for c in cells if c.cell_type == "code"][-1]
+    assert last.source.strip() == "predictions.summary()" and "predictions = Predictions()" in cells[1].source
+    assert "".join(o.get("text", "") for o in last.outputs).count("no prediction made; it was") == len(REVEALS)
+    assert cells[-1].source.startswith("**Next:** worksheet 2 (`worksheets/release/02_write_backprop.ipynb`)")
+    assert (NOTEBOOK.parent.parent / "worksheets" / "release" / "02_write_backprop.ipynb").exists()
 
 
 def test_goals_are_questions_sections_4_and_5_optional_and_at_most_1500_words():
