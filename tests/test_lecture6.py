@@ -52,7 +52,7 @@ def test_every_reveal_starts_collapsed_and_the_summary_ends_the_lecture(nb):
         reveal = next(c for c in nb.cells[i + 1 :] if c.cell_type == "code" and c.outputs)
         assert reveal.metadata.get("jupyter", {}).get("outputs_hidden") is True, reveal.source[:60]
     collapsed = [c for c in nb.cells if c.metadata.get("jupyter", {}).get("outputs_hidden")]
-    assert len(collapsed) == len(predict)  # nothing else is hidden from the reader
+    assert len(collapsed) == len(predict) + 1  # the reveals and the summary (it lists every answer); nothing else
     assert "predictions = Predictions()" in nb.cells[1].source
     last = [c for c in nb.cells if c.cell_type == "code"][-1]
     assert last.source.strip() == "predictions.summary()"
