@@ -110,6 +110,7 @@ def test_predictions_summary_shows_numpy_answers(capsys):
     capsys.readouterr()
     p.summary()
     assert capsys.readouterr().out.splitlines() == [
+        SUMMARY_HEADING,
         "○ loss: no prediction made; it was 1.12291.",
         "✔ count: you predicted 4; it was 4.",
         "✔ row: you predicted [1, 2]; it was [1, 2].",
