@@ -21,7 +21,9 @@ last cell can show each one beside what it turned out to be:
     predictions.summary()      # you predicted …, it was …
 
 `check_backward` checks, in the same never-raising way, a backward pass the student
-writes in plain Python (the staged backward of lecture 2) against the engine.
+writes in plain Python (the staged backward of lecture 2) against the engine, and
+`check_function` any small function the student writes (`standardise` in lecture 4)
+against a reference, naming a typical slip when the student's function makes it.
 
     >>> check_prediction(..., 0.25, hint="Where is σ' largest?")
     ✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again.
@@ -41,9 +43,11 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from coursegrad.engine import Value
 
-__all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward"]
+__all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward", "check_function"]
 
 ASK = "✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again."
 
@@ -215,3 +219,71 @@ def _agrees(got: Any, want: float, tol: float) -> bool:
     if isinstance(got, bool) or not isinstance(got, numbers.Real) or not math.isfinite(got):
         return False
     return abs(float(got) - want) <= tol * max(1.0, abs(want))
+
+
+WRITE = "✎ Write the body of your function (replace the ...) and run this cell again."
+
+
+def check_function(
+    fn: Callable[..., Any],
+    reference: Callable[..., Any],
+    cases: Sequence[tuple],
+    *,
+    hint: str,
+    mistakes: Sequence[tuple[Callable[..., Any], str]] = (),
+    tol: float = 1e-9,
+) -> None:
+    """Print whether `fn(*case)` equals `reference(*case)` for every case; never raise, never show the answer.
+
+    Values agree when |yours − reference| ≤ tol · max(1, |reference|), entry by entry. A body still
+    `...` gets a request to write it; a wrong function gets, for the first case it fails, the hint of
+    the first `mistakes` function (a typical slip, with what it gets wrong) that it agrees with on
+    every case, or else `hint`.
+    """
+    try:
+        print(_function_verdict(fn, reference, cases, hint, mistakes, tol))
+    except Exception as err:  # a lesson must go on whatever the student wrote
+        print(f"✘ Could not check your function ({type(err).__name__}: {err}).")
+
+
+def _function_verdict(fn, reference, cases, hint, mistakes, tol) -> str:
+    name = getattr(fn, "__name__", "your function")
+    for k, case in enumerate(cases, start=1):
+        try:
+            yours = fn(*case)
+        except TypeError as err:
+            if "ellipsis" in str(err):
+                return WRITE
+            return f"✘ {name} raised TypeError on test {k} of {len(cases)}: {err}"
+        except Exception as err:  # noqa: BLE001 - reported to the student, never raised
+            return f"✘ {name} raised {type(err).__name__} on test {k} of {len(cases)}: {err}"
+        if yours is ... or yours is None:
+            return WRITE if yours is ... else f"✘ {name} returned None: did you forget the return?"
+        want = np.asarray(reference(*case), dtype=float)
+        got = np.asarray(yours, dtype=float) if _numeric(yours) else None
+        if got is None or got.shape != want.shape:
+            shape = "a number" if want.ndim == 0 else f"an array of shape {want.shape}"
+            return f"✘ {name} should return {shape}; on test {k} it returned {type(yours).__name__} {np.shape(yours)}."
+        if not _all_agree(got, want, tol):
+            slip = next((h for wrong, h in mistakes if all(_agrees_with(fn, wrong, c, tol) for c in cases)), hint)
+            return f"✘ Not yet: {name} is off on test {k} of {len(cases)}. {slip}"
+    return f"✔ Right: {name} agrees with the reference to {tol:g} on all {len(cases)} tests."
+
+
+def _numeric(x: Any) -> bool:
+    try:
+        return np.asarray(x).dtype.kind in "biuf"
+    except Exception:  # noqa: BLE001 - ragged or odd objects are simply not numbers
+        return False
+
+
+def _all_agree(got: np.ndarray, want: np.ndarray, tol: float) -> bool:
+    return bool(np.all(np.isfinite(got)) and np.all(np.abs(got - want) <= tol * np.maximum(1.0, np.abs(want))))
+
+
+def _agrees_with(fn, other, case, tol) -> bool:
+    try:
+        got, want = np.asarray(fn(*case), dtype=float), np.asarray(other(*case), dtype=float)
+    except Exception:  # noqa: BLE001 - a slip that does not run on this case is not the student's slip
+        return False
+    return got.shape == want.shape and _all_agree(got, want, tol)
