@@ -153,10 +153,12 @@ def _matches(got: Any, want: Any, rel: float) -> bool:
 
 
 def _show(x: Any) -> str:
+    if hasattr(x, "tolist"):  # a numpy array or scalar: its plain Python value
+        x = x.tolist()
     if isinstance(x, str):
         return repr(x)
-    if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):
-        return "[" + ", ".join(_show(v) for v in (x.tolist() if hasattr(x, "tolist") else x)) + "]"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in x) + "]"
     return f"{x:g}" if isinstance(x, float) else f"{x}"
 
 
@@ -248,6 +250,8 @@ def check_function(
 
 def _function_verdict(fn, reference, cases, hint, mistakes, tol) -> str:
     name = getattr(fn, "__name__", "your function")
+    if not callable(fn):
+        return f"✘ Check a function (written with def ...); this is {type(fn).__name__} {fn!r}."
     for k, case in enumerate(cases, start=1):
         try:
             yours = fn(*case)

@@ -680,7 +680,8 @@ class DeepSigmoidExplorer(Explorer):
 
     `.state`: activation, depth, gain, input_scale, norms (RMS of ∂loss/∂W per layer, first
     layer first, the last one being the linear output layer), ratio = norms[0] / norms[-2]
-    (layer 1 against the last hidden layer, as lecture 5 measures it; depth 1 has no other), saturated = fraction of hidden units with |pre-activation| > 4.
+    (layer 1 against the last hidden layer, as lecture 5 measures it; 1 at depth 1), saturated =
+    the fraction of hidden units with |pre-activation| > 4.
     """
 
     MAX_DEPTH = 20

@@ -179,26 +179,22 @@ def test_the_loss_menu_switches_every_number_and_the_gradient_plot():
 
 
 # ---------------------------------------------------------------------------
-# Both lectures: predict cells come before their answers, show the unanswered state, and check
+# Both lectures: predictions come before their answers, are checked, recorded and summed up
 # ---------------------------------------------------------------------------
 
 LECTURE_4 = LECTURES / "04_multiplication_effect.ipynb"
 LECTURE_5 = LECTURES / "05_vanishing_sigmoid.ipynb"
 
-# For each predict cell, in order: a right answer, a wrong one, and the output text that reveals the answer.
+# For each predict cell, in order: a right answer, a wrong one, the output text that reveals the answer,
+# and phrases that would give the answer away if the prose above the cell said them.
 PREDICTIONS = {
     LECTURE_4: [
-        (1000, 0.001, "df/db = a = 1000"),
-        (1000, 1e6, "1000.000000"),
-        (1e6, 1000, "same loss as the raw run at every step"),
-    ],
-    LECTURE_5: [
-        (0.25, 0.5, "    0   0.500000    2.500e-01"),
-        ("about 1", "tiny", "dL/ds, label 0 (wrong)"),
-        (0.25**10, 2.5, "0.25^10 = 9.537e-07"),
-        (1.0, 0.25, "   0       0.25          1"),
+        (1000, 0.001, "df/db = a = 1000", [r"\partial f}{\partial b} = a", r"\partial f/\partial b = a"]),
+        (1000, 1e6, "1000.000000", ["proportional to the data", "gradients ×1000"]),
+        (1e6, 1000, "same loss as the raw run at every step", ["1000^2$ reproduces", "÷1000² reproduces", "cancels"]),
     ],
 }
+LECTURES_4_5 = sorted(PREDICTIONS)
 
 
 def _cells(path):
@@ -209,31 +205,89 @@ def _text(cell):
     return "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
 
 
+def _source(cell):
+    return "".join(cell["source"])
+
+
 def _predict_cells(path):
     return [i for i, c in enumerate(_cells(path)) if "predict" in c["metadata"].get("tags", [])]
 
 
-@pytest.mark.parametrize("path", sorted(PREDICTIONS), ids=lambda p: p.name)
+def _reveal(cells, i):
+    """The reveal of predict cell i: the first code cell with outputs after it."""
+    return next(j for j in range(i + 1, len(cells)) if cells[j]["cell_type"] == "code" and cells[j].get("outputs"))
+
+
+def _prose_words(path):
+    return sum(len(_source(c).split()) for c in _cells(path) if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
 def test_predict_cells_come_before_their_answers_and_are_stored_unanswered(path):
     cells, where = _cells(path), _predict_cells(path)
     assert len(where) >= 3 and len(where) == len(PREDICTIONS[path])
-    for i, (_, _, reveal) in zip(where, PREDICTIONS[path], strict=True):
-        source = "".join(cells[i]["source"])
-        assert "my_prediction = ...\n" in source
-        assert source.rstrip().splitlines()[-1].strip().endswith(")") and "check_prediction(my_prediction" in source
+    for i, (_, _, reveal, _) in zip(where, PREDICTIONS[path], strict=True):
+        source = _source(cells[i])
+        assert "my_prediction = ...\n" in source and "predictions.check(" in source and "check_prediction(" not in source
         assert _text(cells[i]).strip() == ASK
         first = next(j for j, c in enumerate(cells) if reveal in _text(c))
         assert first > i, f"{path.name}: {reveal!r} is shown in cell {first}, before the predict cell {i}"
 
 
-def _run_with_predictions(path, answers: dict) -> dict:
-    """Run the notebook's code cells in order, up to its last predict cell, with `answers` filled in; what each printed."""
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_every_reveal_is_stored_collapsed_and_holds_the_answer(path):
+    """A student reading the stored notebook meets each question before its answer: the reveal's outputs start collapsed."""
+    cells = _cells(path)
+    for i, (_, _, reveal, _) in zip(_predict_cells(path), PREDICTIONS[path], strict=True):
+        j = _reveal(cells, i)
+        assert cells[j]["metadata"].get("jupyter", {}).get("outputs_hidden") is True, f"{path.name}: cell {j} shows its answer"
+        assert reveal in _text(cells[j]), (
+            f"{path.name}: the reveal of predict cell {i} is cell {j}, which does not show {reveal!r}"
+        )
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_no_prose_above_a_predict_cell_gives_its_answer(path):
+    cells, where = _cells(path), _predict_cells(path)
+    for k, (i, (_, _, _, spoilers)) in enumerate(zip(where, PREDICTIONS[path], strict=True)):
+        start = where[k - 1] + 1 if k else 0
+        prose = "\n".join(_source(c) for c in cells[start:i] if c["cell_type"] == "markdown")
+        for phrase in spoilers:
+            assert phrase not in prose, f"{path.name}: the prose above predict cell {i} says {phrase!r}"
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_learning_goals_are_questions(path):
+    goals = re.findall(r"^\d\. (.+(?:\n   .+)*)", _source(_cells(path)[0]), flags=re.M)
+    assert len(goals) >= 3 and all(g.rstrip().endswith("?") or "?" in g for g in goals), goals
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_the_lecture_ends_with_the_summary_of_its_predictions(path):
+    cells = _cells(path)
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "predictions = Predictions()" in _source(code[0])
+    last = code[-1]
+    assert _source(last).strip() == "predictions.summary()"
+    assert last["metadata"].get("jupyter", {}).get("outputs_hidden") is True  # it shows every answer
+    names = [re.search(r'predictions\.check\("([^"]+)"', _source(cells[i])).group(1) for i in _predict_cells(path)]
+    lines = _text(last).strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"○ {n}" for n in names]
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_each_lecture_has_at_most_about_1500_words_of_prose(path):
+    assert _prose_words(path) <= 1550, f"{path.name}: {_prose_words(path)} words of prose"
+
+
+def _run_with_predictions(path, answers: dict, upto: int | None = None) -> dict:
+    """Run the notebook's code cells in order, to its last predict cell (or `upto`), with `answers` filled in: their prints."""
     cells, where = _cells(path), _predict_cells(path)
     namespace, printed = {}, {}
-    for i, cell in enumerate(cells[: where[-1] + 1]):
-        if cell["cell_type"] != "code":
+    for i, cell in enumerate(cells[: (where[-1] if upto is None else upto) + 1]):
+        if cell["cell_type"] != "code" or "nbval-ignore-output" in cell["metadata"].get("tags", []):
             continue
-        source = "".join(cell["source"])
+        source = _source(cell)
         if i in answers:
             source = source.replace("my_prediction = ...", f"my_prediction = {answers[i]!r}")
         out = io.StringIO()
@@ -243,15 +297,100 @@ def _run_with_predictions(path, answers: dict) -> dict:
     return printed
 
 
-@pytest.mark.parametrize("path", sorted(PREDICTIONS), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
 def test_predict_cells_say_right_for_the_answer_and_give_a_hint_otherwise(path):
     where = _predict_cells(path)
-    right = _run_with_predictions(path, {i: r for i, (r, _, _) in zip(where, PREDICTIONS[path], strict=True)})
-    wrong = _run_with_predictions(path, {i: w for i, (_, w, _) in zip(where, PREDICTIONS[path], strict=True)})
-    for i, (r, _, _) in zip(where, PREDICTIONS[path], strict=True):
+    right = _run_with_predictions(path, {i: r for i, (r, _, _, _) in zip(where, PREDICTIONS[path], strict=True)})
+    wrong = _run_with_predictions(path, {i: w for i, (_, w, _, _) in zip(where, PREDICTIONS[path], strict=True)})
+    for i, (r, _, _, _) in zip(where, PREDICTIONS[path], strict=True):
         assert right[i].startswith("✔ Right"), (i, right[i])
         assert wrong[i].startswith("✘ Not yet"), (i, wrong[i])
         assert (r if isinstance(r, str) else f"{r:g}") not in wrong[i]  # the hint never gives the answer away
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_the_summary_shows_what_was_predicted_and_what_it_was(path):
+    cells, where = _cells(path), _predict_cells(path)
+    last = max(i for i, c in enumerate(cells) if c["cell_type"] == "code")
+    answers = {i: r for i, (r, _, _, _) in zip(where, PREDICTIONS[path], strict=True)}
+    answers[where[0]] = PREDICTIONS[path][0][1]  # the first one wrong
+    lines = _run_with_predictions(path, answers, upto=last)[last].strip().splitlines()
+    assert len(lines) == len(where)
+    assert lines[0].startswith("✘") and all(line.startswith("✔") for line in lines[1:]), lines
+    assert all("you predicted" in line and "it was" in line for line in lines)
+
+
+# ---------------------------------------------------------------------------
+# Lecture 4: the writing exercise, the logistic loss defined before its use, the explorer's a and b
+# ---------------------------------------------------------------------------
+
+
+def _by_id(path, cell_id):
+    (cell,) = [c for c in _cells(path) if c.get("id") == cell_id]
+    return cell
+
+
+def _exec(sources):
+    namespace, out = {}, io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for source in sources:
+            exec(compile(source, "<lecture>", "exec"), namespace)
+    return out.getvalue().strip()
+
+
+def _check_exercise(path, name, slips):
+    """The exercise is stored asking to be written; its collapsed solution passes; typical slips get their hints."""
+    from coursegrad.predict import WRITE
+
+    exercise, solution = _by_id(path, f"{name}-exercise"), _by_id(path, f"{name}-solution")
+    ids = [c.get("id") for c in _cells(path)]
+    assert ids.index(f"{name}-exercise") < ids.index(f"{name}-solution")
+    assert solution["metadata"].get("jupyter", {}).get("source_hidden") is True
+    assert _text(exercise).strip() == WRITE and _text(solution).strip().startswith("✔ Right")
+    given = [line for line in _source(exercise).splitlines() if "..." not in line]
+    assert all(line in _source(solution).splitlines() for line in given), "the solution changes lines the exercise gives"
+    imports = _source(_cells(path)[1]).replace("plots.setup_notebook()", "")
+    assert _exec([imports, _source(exercise)]) == WRITE
+    assert _exec([imports, _source(solution)]).startswith("✔ Right")
+    blank = next(line for line in _source(exercise).splitlines() if "..." in line)
+    for body, hint in slips:
+        said = _exec([imports, _source(exercise).replace(blank, blank.replace("...", body))])
+        assert said.startswith("✘ Not yet") and hint in said, (body, said)
+
+
+def test_lecture_4_standardise_exercise():
+    _check_exercise(
+        LECTURE_4,
+        "standardise",
+        [
+            ("(X - X.mean()) / X.std()", "each feature (column) needs its own"),
+            ("(X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)", "each example (row)"),
+            ("X - X.mean(axis=0)", "not standard deviation 1"),
+            ("(X - X.mean(axis=0)) / X.std(axis=0, ddof=1)", "ddof=1"),
+            ("X * 0", "mean 0 and standard deviation 1"),
+        ],
+    )
+
+
+def test_lecture_4_defines_the_logistic_loss_before_using_it_and_says_where_facts_depend_on_the_loss():
+    prose = [_source(c) for c in _cells(LECTURE_4) if c["cell_type"] == "markdown"]
+    first = next(k for k, t in enumerate(prose) if "logistic" in t)
+    assert r"\log(1 + e^{-t_i s_i})" in prose[first] and r"dL/ds = \sigma(s) - y" in prose[first]
+    assert r"t_i = 2y_i - 1" in prose[first]  # the targets ±1 from the labels 0/1
+    text = "\n".join(prose)
+    assert "holds for it too" not in text
+    assert "With the squared loss, an unchanged learning rate fails" in text
+
+
+def test_the_multiplication_explorer_has_room_for_1000_times_0_001():
+    ex = widgets.multiplication_explorer(graph=False)
+    for name in ("a", "b"):
+        slider = ex.sliders[name]
+        assert (slider.base, slider.min, slider.max) == (10, -3, 3), name
+    ex.sliders["a"].value, ex.sliders["b"].value = 1000.0, 0.001
+    assert ex.state["db"] == pytest.approx(1000.0) and ex.state["da"] == pytest.approx(0.001)
+    with pytest.raises(ValueError, match="from 0.001 to 1000"):
+        widgets.multiplication_explorer(b=-2.0)
 
 
 # ---------------------------------------------------------------------------
