@@ -885,7 +885,7 @@ def training_summary(result: dict) -> str:
     return f"accuracy {result['accuracy']:.0%}"
 
 
-def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6.4, 4.2)) -> Figure:
+def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6.4, 4.8)) -> Figure:
     """Training loss against step, one line per activation (from `activation_training_data`); the legend below the axes."""
     results = activation_training_data() if results is None else results
     fig, ax = _new_axes(ax, figsize)
@@ -898,7 +898,7 @@ def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6
     ax.set_ylabel("logistic loss")
     ax.set_title("Deep networks, trained with each activation (same data, lr and steps)")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, frameon=False)  # below: never on a curve
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)  # below: never on a curve
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return fig
 

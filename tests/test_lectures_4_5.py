@@ -193,6 +193,12 @@ PREDICTIONS = {
         (1000, 1e6, "1000.000000", ["proportional to the data", "gradients ×1000"]),
         (1e6, 1000, "same loss as the raw run at every step", ["1000^2$ reproduces", "÷1000² reproduces", "cancels"]),
     ],
+    LECTURE_5: [
+        (0.25, 0.5, "    0   0.500000    2.500e-01", ["at most $0.25$", "reached at $x = 0$", "largest when both"]),
+        ("about 1", "tiny", "dL/ds, label 0 (wrong)", [r"\sigma(s) - y", "σ′ cancels", r"$\sigma'$ cancels"]),
+        (0.25**10, 2.5, "0.25^10 = 9.537e-07", ["0.25^{10}", "9.537e-07", "0.25^L"]),
+        (1.0, 0.25, "   0       0.25          1", ["gain of 1", "gain is 1"]),
+    ],
 }
 LECTURES_4_5 = sorted(PREDICTIONS)
 
@@ -249,9 +255,8 @@ def test_every_reveal_is_stored_collapsed_and_holds_the_answer(path):
 @pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
 def test_no_prose_above_a_predict_cell_gives_its_answer(path):
     cells, where = _cells(path), _predict_cells(path)
-    for k, (i, (_, _, _, spoilers)) in enumerate(zip(where, PREDICTIONS[path], strict=True)):
-        start = where[k - 1] + 1 if k else 0
-        prose = "\n".join(_source(c) for c in cells[start:i] if c["cell_type"] == "markdown")
+    for i, (_, _, _, spoilers) in zip(where, PREDICTIONS[path], strict=True):
+        prose = "\n".join(_source(c) for c in cells[:i] if c["cell_type"] == "markdown")  # goals included
         for phrase in spoilers:
             assert phrase not in prose, f"{path.name}: the prose above predict cell {i} says {phrase!r}"
 
@@ -368,6 +373,19 @@ def test_lecture_4_standardise_exercise():
             ("X - X.mean(axis=0)", "not standard deviation 1"),
             ("(X - X.mean(axis=0)) / X.std(axis=0, ddof=1)", "ddof=1"),
             ("X * 0", "mean 0 and standard deviation 1"),
+        ],
+    )
+
+
+def test_lecture_5_depth_check_exercise():
+    _check_exercise(
+        LECTURE_5,
+        "sigmoid_chain",
+        [
+            ("sum(1 / (1 + np.exp(-x)) * (1 - 1 / (1 + np.exp(-x))) for x in xs)", "you added them"),
+            ("float(np.prod([1 / (1 + np.exp(-x)) for x in xs]))", "outputs σ(x)"),
+            ("0.25 ** len(xs)", "That is the bound"),
+            ("1.0", "local gradient σ′(x)"),
         ],
     )
 
@@ -501,3 +519,121 @@ def test_deep_explorer_says_what_saturation_means_for_each_activation():
         assert f"(saturated: {activation}′ &lt; {edge:.3g})" in ex.readout.value
     ex.sliders["activation"].value = "relu"
     assert "ReLU does not saturate there" in ex.readout.value and "saturated:" not in ex.readout.value
+
+
+# ---------------------------------------------------------------------------
+# Lecture 5: the summary's claim on depth against the table it summarises (H2), forward collapse, initialisation
+# ---------------------------------------------------------------------------
+
+
+def _gain_table(path=LECTURE_5):
+    """{gain: layer 1 / last hidden layer} from the stored table of lecture 5, and the σ′ bound it prints."""
+    (cell,) = [c for c in _cells(path) if "sigmoid: layer 1 / last hidden" in _text(c)]
+    rows = re.findall(r"^\s*([\d.]+)\s+([\d.]+e[-+]\d+)\s+[\d.]+%", _text(cell), flags=re.M)
+    bound = float(re.search(r"0\.25\^9 = ([\d.]+e-\d+)", _text(cell)).group(1))
+    return {float(g): float(r) for g, r in rows}, bound
+
+
+def _summary_bullet(path=LECTURE_5):
+    summary = next(_source(c) for c in _cells(path) if c["cell_type"] == "markdown" and "## Summary" in _source(c))
+    bullets = re.split(r"\n- ", summary.split("## Summary", 1)[1])
+    (bullet,) = [b for b in bullets if "0.25^L" in b]
+    return " ".join(bullet.split())
+
+
+def test_the_summary_bounds_only_the_sigma_prime_factors_as_the_table_shows():
+    """H2: 'the gradient shrinks by up to 0.25^L' is contradicted by the lecture's own table; the summary must not say it."""
+    ratios, bound = _gain_table()
+    assert bound == pytest.approx(0.25**9, rel=0.05)
+    assert len(ratios) == 6
+    below = [g for g, r in ratios.items() if r < bound]
+    above = [g for g, r in ratios.items() if r > bound]
+    assert below and above, "the table no longer shows the weights shrinking and amplifying: revisit the summary"
+    bullet = _summary_bullet()
+    # A bound on the whole gradient would have to hold for every row of the table: it does not.
+    whole = re.search(r"the gradient (shrinks|falls|vanishes) by (up to|at most|at least)", bullet)
+    assert whole is None or all(r <= bound for r in ratios.values()), bullet
+    assert r"$\sigma'$ factors alone" in bullet and "shrink it further" in bullet and "make up for it" in bullet
+    # the numbers the bullet quotes are the table's: one row on each side of the bound, and the bound itself
+    quoted = [float(x) for x in re.findall(r"\d\.\de-?[+-]?\d\d", bullet)]
+    assert any(q == pytest.approx(ratios[min(below)], rel=0.01) for q in quoted)
+    assert any(q == pytest.approx(ratios[max(above)], rel=0.01) for q in quoted)
+    assert any(q == pytest.approx(bound, rel=0.01) for q in quoted)
+
+
+def test_the_gain_table_is_what_the_package_computes_and_the_sigma_prime_bound_holds_on_every_path():
+    from coursegrad import nn
+
+    ratios, _ = _gain_table()
+    for gain in (0.5, 8.0):
+        norms = plots.deep_gradient_data("sigmoid", depth=10, gain=gain)["norms"]
+        assert ratios[gain] == pytest.approx(norms[0] / norms[-2], rel=0.05)
+    model = plots.deep_network("sigmoid", 10, 1.0)  # what does hold: the product of σ′ along any path ≤ 0.25^9
+    X, _ = nn.toy_dataset(64, "blobs", noise=0.1, seed=0)
+    model(X)
+    sig = [_sigmoid(layer.pre_activation.data) for layer in model.layers[:-1]]
+    gains = np.array([s * (1 - s) for s in sig[:9]])  # (9 layers, examples, units)
+    assert gains.max() <= 0.25 and np.prod(gains.max(axis=(1, 2))) <= 0.25**9
+
+
+def test_forward_spread_collapses_as_the_gradient_vanishes_in_the_deep_sigmoid_network():
+    from coursegrad import nn
+
+    sig, tanh = plots.layer_statistics("sigmoid"), plots.layer_statistics("tanh")
+    assert len(sig["spread"]) == len(sig["grad_rms"]) == 7
+    assert np.all(np.diff(sig["spread"][:6]) < 0) and sig["spread"][5] < 1e-3 * sig["spread"][0]
+    per_layer = sig["spread"][1:6] / sig["spread"][:5]  # the lecture: about σ′(0) = 1/4 per layer
+    assert np.all((0.15 < per_layer) & (per_layer < 0.35)), per_layer
+    assert sig["grad_rms"][0] < 1e-3 * sig["grad_rms"][-1]
+    assert tanh["spread"].min() > 0.1 and tanh["grad_rms"].min() > 1e-3
+    X, y = nn.toy_dataset(200, "moons", seed=0)  # recomputed by hand: the activations of the same untrained network
+    model = nn.MLP([2] + [16] * 6 + [1], activation="sigmoid", seed=0)
+    a = X
+    for k, layer in enumerate(model.layers[:-1]):
+        a = _sigmoid(a @ layer.W.data + layer.b.data)
+        assert sig["spread"][k] == pytest.approx(np.mean(np.std(a, axis=0)), rel=1e-9)
+    assert sig["grad_rms"] == pytest.approx(nn.layer_gradient_norms(model, X, y), rel=1e-9)
+
+
+def test_the_variance_argument_he_keeps_relu_signals_lecun_lets_them_fade():
+    lecun, he, double = (plots.preactivation_spread("relu", g, depth=10) for g in (1.0, 2**0.5, 2.0))
+    assert lecun[-1] < 0.1 * lecun[0] and double[-1] > 5 * double[0]
+    assert 0.3 < he[-1] / he[0] < 3 and 0.3 < he.min() and he.max() < 3
+    # one layer, many units: Var(x) = n_in · Var(w) · E[a²] (He: Var(w) = 2/n_in, a = relu of unit-variance inputs)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 256))
+    w = rng.normal(size=(256, 256)) * np.sqrt(2 / 256)
+    assert np.var(np.maximum(x, 0) @ w) == pytest.approx(1.0, rel=0.05)
+
+
+def test_equal_initial_weights_never_break_symmetry():
+    zero, half, random = (plots.constant_init_training(v) for v in (0.0, 0.5, None))
+    assert zero["distinct_units"] == half["distinct_units"] == 1 and zero["same_gradients"] and half["same_gradients"]
+    assert zero["loss"][-1] == zero["loss"][0] == pytest.approx(np.log(2))  # from 0 nothing moves (balanced classes)
+    assert half["loss"][-1] < half["loss"][0]
+    assert random["distinct_units"] == 16 and not random["same_gradients"]
+    assert random["accuracy"] > half["accuracy"] + 0.1
+
+
+def test_plots_distinct_rows_counts_rows_equal_to_rounding():
+    a = np.array([[1.0, 2.0], [1.0 + 1e-13, 2.0], [1.0, 2.5]])
+    assert plots.distinct_rows(a) == 2 and plots.distinct_rows(a[:2]) == 1
+
+
+def test_the_training_figure_keeps_its_legend_below_the_axes(training):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plots.plot_activation_training(training)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    (ax,) = fig.axes
+    assert ax.get_legend().get_window_extent(renderer).y1 < ax.get_window_extent(renderer).y0
+
+
+def test_the_deep_explorer_ratio_is_the_lectures_layer_1_over_last_hidden():
+    ex = widgets.deep_sigmoid_explorer(depth=10)
+    norms = plots.deep_gradient_norms("sigmoid", 10, 1.0)
+    assert ex.state["ratio"] == pytest.approx(norms[0] / norms[-2])
+    ratios, _ = _gain_table()
+    assert ex.state["ratio"] == pytest.approx(ratios[1.0], rel=0.05)  # the "Try it" numbers match the text
+    assert "at the last hidden layer" in ex.readout.value
