@@ -189,8 +189,8 @@ LECTURE_5 = LECTURES / "05_vanishing_sigmoid.ipynb"
 # and phrases that would give the answer away if the prose above the cell said them.
 PREDICTIONS = {
     LECTURE_4: [
-        (1000, 0.001, "df/db = a = 1000", [r"\partial f}{\partial b} = a", r"\partial f/\partial b = a"]),
-        (1000, 1e6, "1000.000000", ["proportional to the data", "gradients ×1000"]),
+        (1e6, 1e-6, "(df/db) / (df/da) = 1e+06", [r"\partial f/\partial b = a", "10^6", "million"]),
+        ("c", "c²", "1000.000000", ["proportional to the data", "gradients ×1000"]),
         (1e6, 1000, "same loss as the raw run at every step", ["1000^2$ reproduces", "÷1000² reproduces", "cancels"]),
     ],
     LECTURE_5: [
@@ -310,7 +310,8 @@ def test_predict_cells_say_right_for_the_answer_and_give_a_hint_otherwise(path):
     for i, (r, _, _, _) in zip(where, PREDICTIONS[path], strict=True):
         assert right[i].startswith("✔ Right"), (i, right[i])
         assert wrong[i].startswith("✘ Not yet"), (i, wrong[i])
-        assert (r if isinstance(r, str) else f"{r:g}") not in wrong[i]  # the hint never gives the answer away
+        shown = [f"'{r}'", f'"{r}"'] + ([r] if len(r) > 2 else []) if isinstance(r, str) else [f"{r:g}"]
+        assert not any(a in wrong[i] for a in shown), (i, wrong[i])  # the hint never gives the answer away
 
 
 @pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
