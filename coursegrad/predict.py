@@ -178,6 +178,20 @@ def engine_gradients(f: Callable[..., Value], *inputs: float) -> list:
     return [leaf.grad for leaf in leaves]
 
 
+class _Unanswered(Exception):
+    """What to print instead of a verdict: the student's code left a blank, or raised."""
+
+
+def _call_student(fn: Callable[..., Any], args: Sequence, blank: str, who: str, where: str) -> Any:
+    """fn(*args), or _Unanswered(message): `blank` for a `...` left in the code, else what `who` raised `where`."""
+    try:
+        return fn(*args)
+    except Exception as err:  # noqa: BLE001 - reported to the student, never raised
+        if isinstance(err, TypeError) and "ellipsis" in str(err):
+            raise _Unanswered(blank) from None
+        raise _Unanswered(f"✘ {who} raised {type(err).__name__} {where}: {err}") from None
+
+
 FILL = "✎ Fill in the lines marked ... (each one `name = local gradient × upstream gradient`) and run this cell again."
 
 
@@ -206,13 +220,9 @@ def _backward_verdict(backward, f, points, hint, tol) -> str:
     for point in points:
         where = ", ".join(f"{n} = {x:g}" for n, x in zip(names, point, strict=True))
         try:
-            yours = backward(*point)
-        except TypeError as err:
-            if "ellipsis" in str(err):
-                return FILL
-            return f"✘ Your backward pass raised TypeError at {where}: {err}"
-        except Exception as err:  # noqa: BLE001 - reported to the student, never raised
-            return f"✘ Your backward pass raised {type(err).__name__} at {where}: {err}"
+            yours = _call_student(backward, point, FILL, "Your backward pass", f"at {where}")
+        except _Unanswered as said:
+            return str(said)
         if yours is ... or (isinstance(yours, (tuple, list)) and any(g is ... for g in yours)):
             return FILL
         if not isinstance(yours, (tuple, list)) or len(yours) != len(names):
@@ -262,11 +272,9 @@ def _gate_verdict(gate, op, points, hint, mistakes, tol) -> str:
     for x in points:
         where = f"{name} = {x:g}"
         try:
-            yours = gate(x)
-        except Exception as err:  # noqa: BLE001 - reported to the student, never raised
-            if isinstance(err, TypeError) and "ellipsis" in str(err):
-                return GATE_FILL
-            return f"✘ Your gate raised {type(err).__name__} at {where}: {err}"
+            yours = _call_student(gate, (x,), GATE_FILL, "Your gate", f"at {where}")
+        except _Unanswered as said:
+            return str(said)
         if yours is ... or (isinstance(yours, (tuple, list)) and any(v is ... for v in yours)):
             return GATE_FILL
         if not isinstance(yours, (tuple, list)) or len(yours) != 2:
@@ -318,13 +326,9 @@ def _function_verdict(fn, reference, cases, hint, mistakes, tol) -> str:
         return f"✘ Check a function (written with def ...); this is {type(fn).__name__} {fn!r}."
     for k, case in enumerate(cases, start=1):
         try:
-            yours = fn(*case)
-        except TypeError as err:
-            if "ellipsis" in str(err):
-                return WRITE
-            return f"✘ {name} raised TypeError on test {k} of {len(cases)}: {err}"
-        except Exception as err:  # noqa: BLE001 - reported to the student, never raised
-            return f"✘ {name} raised {type(err).__name__} on test {k} of {len(cases)}: {err}"
+            yours = _call_student(fn, case, WRITE, name, f"on test {k} of {len(cases)}")
+        except _Unanswered as said:
+            return str(said)
         if yours is ... or yours is None:
             return WRITE if yours is ... else f"✘ {name} returned None: did you forget the return?"
         want = np.asarray(reference(*case), dtype=float)
