@@ -24,7 +24,7 @@ import numpy as np
 
 from coursegrad import nn, plots
 from coursegrad.explorer import Explorer, make_slider, number, plot_box, readout_box, readout_lines
-from coursegrad.plots import SvgFigure
+from coursegrad.figures import SvgFigure
 
 __all__ = ["ClassifierExplorer", "classifier_explorer"]
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from coursegrad import memory, plots
 from coursegrad.explorer import Explorer, make_slider, number, plot_box, readout_box, readout_lines
-from coursegrad.plots import SvgFigure
+from coursegrad.figures import SvgFigure
 
 __all__ = ["CheckpointExplorer", "checkpoint_explorer"]
 

@@ -66,12 +66,8 @@ from coursegrad import nn, plots
 from coursegrad.engine import Value
 from coursegrad.engine_checks import is_real_number
 from coursegrad.explorer import Explorer, html_box, make_slider, number, plot_box, readout_box, readout_lines
+from coursegrad.figures import SvgFigure, decades, inline_svg, log_axis_without_ticks, plain_log_ticks, responsive_svg
 from coursegrad.formatting import fmt
-from coursegrad.plots import SvgFigure, inline_svg
-from coursegrad.plots import decades as _decades
-from coursegrad.plots import log_axis_without_ticks as _log_axis_without_ticks
-from coursegrad.plots import plain_log_ticks as _plain_log_ticks
-from coursegrad.plots import responsive_svg as _responsive
 
 __all__ = [
     "Explorer",
@@ -138,7 +134,7 @@ class _GraphView:
         head = re.sub(r'\bwidth="[^"]*"', f'width="{self.width}"', svg[:end], count=1)
         head = re.sub(r'\bheight="[^"]*"', f'height="{self.height}"', head, count=1)
         head = re.sub(r'\bviewBox="[^"]*"', f'viewBox="0 0 {self.width} {self.height}"', head, count=1)
-        self.box.value = _responsive(head + svg[end:])
+        self.box.value = responsive_svg(head + svg[end:])
 
 
 class GraphExplorer(Explorer):
@@ -422,7 +418,7 @@ class MultiplicationExplorer(Explorer):
         self.grad_unscaled = float(data["grad_norms"][0])
         plots.plot_gradient_vs_scale(ax=self.ax_grad, scales=data["scales"], loss=self.loss)
         self.ax_grad.set_title("Weight gradient ∝ data scale (slope 1)", fontsize=10)
-        _log_axis_without_ticks(self.ax_loss)
+        log_axis_without_ticks(self.ax_loss)
         self.ax_loss.set_xlim(0, self.steps)
         self.ax_loss.set_xlabel("training step")
         self.ax_loss.set_ylabel(f"{self.LOSS_NAMES[self.loss]} loss (log scale)")
@@ -433,7 +429,7 @@ class MultiplicationExplorer(Explorer):
             Line2D([], [], color=plots.COLORS["vermillion"], linewidth=2, label="data ×c, your lr"),
         ]
         self.ax_loss.legend(handles=handles, loc="upper right", fontsize=9)
-        _plain_log_ticks(self.ax_grad)
+        plain_log_ticks(self.ax_grad)
         self.canvas = SvgFigure(self.fig)
 
     def _run(self, lr: float, scale: float) -> dict:
@@ -480,7 +476,7 @@ class MultiplicationExplorer(Explorer):
             self._step_line(scale, lr, run),
             self._loss_line(run),
         )
-        self.ax_loss.set_ylim(*_decades(np.concatenate([run["losses"], run["reference_losses"]])))
+        self.ax_loss.set_ylim(*decades(np.concatenate([run["losses"], run["reference_losses"]])))
         steps, black = np.arange(self.steps + 1), plots.COLORS["black"]
         shapes = [
             self.canvas.log_yticks(self.ax_loss),
@@ -622,7 +618,7 @@ class DeepSigmoidExplorer(Explorer):
         self.fig = Figure(figsize=(6.8, 3.4), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.9)
         self.ax = self.fig.add_subplot()
-        _log_axis_without_ticks(self.ax)
+        log_axis_without_ticks(self.ax)
         self.ax.set_xlim(0.5, self.MAX_DEPTH + 1.5)
         self.ax.set_xticks(np.arange(1, self.MAX_DEPTH + 2))
         self.ax.set_xlabel("layer   (1 = next to the input; the last point is the output layer)")
@@ -665,7 +661,7 @@ class DeepSigmoidExplorer(Explorer):
             f"{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
             f"{self._saturation_note(act)}.",
         )
-        self.ax.set_ylim(*_decades(norms, step=2))
+        self.ax.set_ylim(*decades(norms, step=2))
         layers = np.arange(1, depth + 2)
         color = {"sigmoid": plots.COLORS["blue"], "tanh": plots.COLORS["vermillion"], "relu": plots.COLORS["green"]}[act]
         shapes = [self.canvas.log_yticks(self.ax), self.canvas.curve(self.ax, layers, norms, "norms", color, 2.0)]
