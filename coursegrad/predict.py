@@ -50,6 +50,7 @@ from coursegrad.engine import Value
 
 __all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward", "check_gate", "check_function"]
 
+SUMMARY_HEADING = "What you predicted, and what it was (✔ right, ✘ not yet, ○ no prediction made):"
 ASK = "✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again."
 
 
@@ -100,9 +101,14 @@ class Predictions:
         check_prediction(prediction, answer, hint=hint, **options)
 
     def summary(self) -> None:
-        """Print one line per prediction: what you predicted, what it was, and whether they agree."""
+        """Print a heading, then one line per prediction: what you predicted, what it was, and whether they agree.
+
+        The heading holds no answer: it is all JupyterLab shows of the summary's stored output collapsed.
+        """
         if not self.asked:
             print("No predictions were asked for yet: run the lecture's prediction cells first.")
+        else:
+            print(SUMMARY_HEADING)
         for name, (prediction, answer, options) in self.asked.items():
             try:
                 print(self._line(name, prediction, answer, options))

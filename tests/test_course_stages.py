@@ -61,6 +61,9 @@ def test_extensions_are_read_checked_and_turned_into_dates(tmp_path):
     path.write_text("student,due\nbo,2026-03-05 23:59 UTC\nbo,2026-03-06 23:59 UTC\n")
     with pytest.raises(ValueError, match="line 3: a second row for bo"):
         late.read_extensions(path)
+    path.write_text("student,due\n,2026-03-06 23:59 UTC\n")
+    with pytest.raises(ValueError, match="line 2: no student"):
+        late.read_extensions(path)
     path.write_text("student,due\nbo,tomorrow\n")
     with pytest.raises(ValueError, match="line 2: due 'tomorrow' is not a date"):
         late.read_extensions(path)
