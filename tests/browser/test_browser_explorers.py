@@ -385,7 +385,7 @@ def _check_deep_numbers(ex: Explorer, facts: dict, what: str) -> None:
     state = _deep_expected(facts)
     shown = ex.numbers()
     assert_shows(shown, "first", state["norms"][0], f"the gradient reaching layer 1 ({what})")
-    assert_shows(shown, "last", state["norms"][-1], f"the gradient reaching the output layer ({what})")
+    assert_shows(shown, "last", state["norms"][-2], f"the gradient reaching the last hidden layer ({what})")
     assert_shows(shown, "ratio", state["ratio"], f"layer 1's share ({what})")
     assert_shows(shown, "saturated", 100 * state["saturated"], f"the saturated units ({what})")
 
