@@ -6,6 +6,7 @@ coursegrad validate                      solved worksheet passes, unanswered one
 coursegrad grade SOURCE SUBMISSIONS -o grades/   gradebook.csv, summary.csv, feedback/, written_answers.md
 coursegrad merge OUT1 OUT2 ... -o grades/        combine the output folders of shards (--shard k/N)
 coursegrad export gradescope|canvas ...          a Gradescope autograder zip; a Canvas gradebook CSV
+coursegrad bundle -o student-course/             what students receive: lectures, student worksheets, the kit, no answers
 """
 
 from __future__ import annotations
@@ -96,8 +97,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise SystemExit(f"coursegrad grade: {err}") from None
     done = sum(g.submission.status == "graded" for g in graded)
-    print(f"graded {done} of {len(graded)} submissions ({len(sources)} worksheet(s); {fresh} graded now, the rest unchanged "
-          f"since last time); {applied} hand grade(s) folded in")
+    print(
+        f"graded {done} of {len(graded)} submissions ({len(sources)} worksheet(s); {fresh} graded now, the rest unchanged "
+        f"since last time); {applied} hand grade(s) folded in"
+    )
     print(f"wrote {args.out}/gradebook.csv, summary.csv, feedback/, written_answers.md, manual.csv, similarity.csv")
     return 0
 
@@ -131,6 +134,17 @@ def cmd_merge(args: argparse.Namespace) -> int:
         raise SystemExit(f"coursegrad merge: {err}") from None
     print(f"merged {len(graded)} graded submissions from {len(inputs)} folder(s); {applied} hand grade(s) folded in")
     print(f"wrote {args.out}/gradebook.csv, summary.csv, feedback/, written_answers.md, manual.csv, similarity.csv")
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from coursegrad.export import bundle
+
+    try:
+        out = bundle.build(args.out)
+    except ValueError as err:
+        raise SystemExit(f"coursegrad bundle: {err}") from None
+    print(f"wrote {out}: give students this folder (e.g. as a public repository); keep the full course private")
     return 0
 
 
@@ -188,6 +202,10 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("folders", nargs="+", metavar="OUT", help="output folders of coursegrad grade")
     m.add_argument("-o", "--out", required=True, help="the merged output folder (may be one of the inputs)")
     m.set_defaults(run=cmd_merge)
+
+    b = sub.add_parser("bundle", help="what students receive: lectures, student worksheets, the kit without answers")
+    b.add_argument("-o", "--out", default="student-course", help="a new folder to write (default student-course/)")
+    b.set_defaults(run=cmd_bundle)
 
     from coursegrad.export.commands import add_export
 
