@@ -108,11 +108,11 @@ def _call(fn, args, kwargs):
         return
 
 
-def public_functions():
-    for name in MODULES:
+def public_functions(modules=MODULES, private: bool = False):
+    for name in modules:
         module = importlib.import_module(name)
         for attr, fn in vars(module).items():
-            if not attr.startswith("_") and inspect.isfunction(fn):
+            if (private or not attr.startswith("_")) and inspect.isfunction(fn) and fn.__module__ == name:
                 yield f"{name}.{attr}", fn
 
 
@@ -132,7 +132,8 @@ def test_the_answer_set_is_not_empty_and_the_detector_catches_a_leak(answers):
     assert len(numbers) > 50 and {"A", "B"} <= set(strings) and "df_da" in names
     from coursegrad.exercises import backprop_by_hand as ws1
 
-    assert leaked(ws1._graph(), numbers, strings), "the old graph_values() would return answers: the test must see that"
+    old_graph = {"q": -2.0, "m": 3.0, "f": -6.0, "df_dq": 3.0, "df_da": 6.0}  # what the old private _graph() returned
+    assert leaked(old_graph, numbers, strings), "the old _graph() returned answers: the test must see that"
     assert leaked(ws1.probe_affine(lambda X, W, b, dY: (dY @ W.T, X.T @ dY, dY.sum(axis=0)), [[838, [3, 3, 3]]]), numbers, [])
     from coursegrad.exercises import write_backprop as ws2
 
@@ -149,6 +150,31 @@ def test_no_public_function_of_the_checking_modules_returns_an_answer(answers, c
     for qualified, fn in functions.items():
         for result in calls(fn, names, Node):
             assert not leaked(result, numbers, strings), f"{qualified} returned an answer: {result!r:.200}"
+
+
+WS2_LEAKS = "worksheet 2's private helpers still return answers (_graph's gradients, _net_reference, _gate_error, _buggy)"
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "coursegrad.checking",
+        "coursegrad.exercises.backprop_by_hand",
+        pytest.param("coursegrad.exercises.write_backprop", marks=pytest.mark.xfail(strict=True, reason=WS2_LEAKS)),
+    ],
+)
+def test_no_private_function_returns_an_answer_either(module, answers, capsys):
+    """A submission that reads an answer from a private helper (`_graph()["df_da"]`) must find none."""
+    numbers, strings, names = answers
+    functions = dict(public_functions([module], private=True))
+    assert functions
+    Node = run_solutions(SOURCES[1])["Node"]
+    found = []
+    for qualified, fn in functions.items():
+        for result in calls(fn, names, Node):
+            if leaked(result, numbers, strings):
+                found.append(f"{qualified} returned {result!r:.120}")
+    assert not found, found[:5]
 
 
 # ---------------------------------------------------------------------------
