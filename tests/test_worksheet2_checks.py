@@ -37,7 +37,7 @@ def hint(check, *args, **kwargs) -> str:
 
 def _forward(node, leaf_values: dict) -> float:
     """The value of `node` when the leaves in `leaf_values` (by id) take new values: the graph's forward pass again."""
-    if not node.inputs:
+    if id(node) in leaf_values or not node.inputs:  # a leaf, or a node given a new value
         return leaf_values.get(id(node), node.data)
     a = [_forward(i, leaf_values) for i in node.inputs]
     if node.op == "tanh":
@@ -45,48 +45,69 @@ def _forward(node, leaf_values: dict) -> float:
     return a[0] + a[1] if node.op == "+" else a[0] * a[1]
 
 
-def test_the_graphs_gradients_agree_with_central_differences(ns):
+def test_the_checks_judge_the_graphs_by_central_differences(ns):
+    """The gradients each check treats as right are central differences' (the checks keep them to themselves)."""
     Node = ns["Node"]
     for case in K.ALL:
-        root, nodes, want = K._graph(Node, case)
-        for leaf, grad in zip(nodes, want, strict=True):
-            if not leaf.inputs:
-                numeric = numerical_grad(lambda v, leaf=leaf, root=root: _forward(root, {id(leaf): float(v)}), leaf.data)[0]
-                assert math.isclose(numeric, grad, rel_tol=1e-6, abs_tol=1e-9), (case, leaf)
+        root, nodes = K._graph(Node, case)
+        data = [n.data for n in nodes]
+        numeric = []
+        for node in nodes:  # ∂root/∂node: nudge the node's value and redo the forward pass above it
+            numeric.append(numerical_grad(lambda v, n=node, root=root: _forward(root, {id(n): float(v)}), node.data)[0])
+        assert not any(K._wrong_gradients(case, data, numeric)), case
+        off = list(numeric)
+        off[0] += 0.01
+        assert K._wrong_gradients(case, data, off) == [True] + [False] * (len(nodes) - 1), case
 
 
-def test_the_long_chain_gradient_agrees_with_central_differences(ns):
-    Node = ns["Node"]
+def _sets_x_grad(value):
+    """A 'backprop' that writes `value` into the first node of the chain (and 1 into the root)."""
+
+    def backprop(root):
+        root.grad, node = 1.0, root
+        while node.inputs:
+            node = node.inputs[0]
+        node.grad = value
+
+    return backprop
+
+
+def test_the_long_chain_check_wants_central_differences(ns):
+    Node, order = ns["Node"], ns["topological_order"]
 
     def f(x):
         for _ in range(K.LONG - 1):
             x = math.tanh(x)
         return x
 
-    assert math.isclose(K._long_chain_grad(Node), numerical_grad(f, 0.5)[0], rel_tol=1e-6)
-
     def mixed(x):
         for i in range(3000):
             x = x * 0.999 if i % 2 else x + 0.001
         return x
 
-    assert math.isclose(K._long_chain_grad(Node, "mixed"), numerical_grad(mixed, 0.3)[0], rel_tol=1e-6)
-    assert len(K._reference_order(K._long_chain(Node, "mixed")[1])) == 6001
+    for kind, fn, x0 in (("tanh", f, 0.5), ("mixed", mixed, 0.3)):
+        numeric = numerical_grad(fn, x0)[0]
+        K.check_long_chain(Node, order, _sets_x_grad(numeric), kind)
+        assert "gradient is wrong" in hint(K.check_long_chain, Node, order, _sets_x_grad(numeric * 1.01), kind)
+    assert len(K._all_nodes(K._long_chain(Node, "mixed")[1])) == 6001
 
 
-def test_the_two_layer_reference_agrees_with_central_differences():
-    X, y, W1, b1, W2, b2 = K._net_case(3)
-    ref = K._net_reference(3)
+def test_the_two_layer_check_wants_central_differences(capsys):
+    def by_central_differences(X, y, W1, b1, W2, b2):
+        def loss(W1, b1, W2, b2):
+            S = np.maximum(0, X @ W1 + b1) @ W2 + b2
+            S = S - S.max(axis=1, keepdims=True)
+            return float(np.mean(np.log(np.exp(S).sum(axis=1)) - S[np.arange(len(y)), y]))
 
-    def loss(W1, b1, W2, b2):
-        S = np.maximum(0, X @ W1 + b1) @ W2 + b2
-        S = S - S.max(axis=1, keepdims=True)
-        return float(np.mean(np.log(np.exp(S).sum(axis=1)) - S[np.arange(len(y)), y]))
+        return (loss(W1, b1, W2, b2), *numerical_grad(loss, W1, b1, W2, b2))
 
-    numeric = numerical_grad(loss, W1, b1, W2, b2)
-    assert math.isclose(loss(W1, b1, W2, b2), ref["loss"], rel_tol=1e-12)
-    for name, n in zip(("dW1", "db1", "dW2", "db2"), numeric, strict=True):
-        assert np.allclose(ref[name], n, atol=1e-7), name
+    assert K.score_two_layer(by_central_differences, seeds=(0, 1, 2, 3)) == 4.0
+
+    def off(*args):
+        loss, dW1, db1, dW2, db2 = by_central_differences(*args)
+        return loss, dW1 * 1.01, db1, dW2, db2
+
+    assert K.score_two_layer(off, seeds=(3,)) == 3.0
 
 
 def test_the_solution_passes_every_check(ns, capsys):
