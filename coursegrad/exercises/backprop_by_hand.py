@@ -500,7 +500,7 @@ def _affine_inputs(seed: int, shape: tuple[int, int, int]) -> tuple[np.ndarray, 
 def _affine_result(affine_backward: Callable, X, W, b, dY) -> tuple:
     result = call_student(affine_backward, X.copy(), W.copy(), b.copy(), dY.copy(), shown="affine_backward(X, W, b, dY)")
     if type(result) not in (tuple, list) or len(result) != 3:
-        raise AssertionError("affine_backward should return three arrays: return dX, dW, db")
+        raise AssertionError("affine_backward should return three arrays: dX, dW and db")
     return tuple(result)
 
 
