@@ -279,24 +279,35 @@ ip.events.register('pre_run_cell', lambda info: print('SENT TO ME:', info.raw_ce
 ip.events.register('post_run_cell', lambda result: print('RAN:', result.info.raw_cell))
 """
 FORGER = """
-import json, os, time
-if os.fork() == 0:  # a daemon: its own session, its parent gone
-    os.setsid()
-    if os.fork() == 0:
-        for i in range(300):
-            for target in ({root!r} + '/results/results.json', {root!r} + '/results/forged.json',
-                           {root!r} + '/source/settings.json'):
-                try:
-                    with open(target, 'w') as f:
-                        json.dump({{"score": 999, "tests": []}}, f)
-                    said = 'WROTE ' + target
-                except Exception as err:
-                    said = type(err).__name__
-                with open({outbox!r} + '/forger.log', 'a') as log:
-                    log.write(str(i) + ' ' + said + '\\n')
-            time.sleep(0.1)
-    os._exit(0)
-time.sleep(0.5)
+import os, subprocess, time
+code = (
+    "import json, sys, time\\n"
+    "root, logs = sys.argv[1], sys.argv[2:]\\n"
+    "for i in range(300):\\n"
+    "    for target in (root + '/results/results.json', root + '/results/forged.json', root + '/source/settings.json'):\\n"
+    "        try:\\n"
+    "            with open(target, 'w') as f:\\n"
+    "                json.dump({{'score': 999, 'tests': []}}, f)\\n"
+    "            said = 'WROTE ' + target\\n"
+    "        except Exception as err:\\n"
+    "            said = type(err).__name__\\n"
+    "        for where in logs:\\n"
+    "            try:\\n"
+    "                with open(where + '/forger.log', 'a') as log:\\n"
+    "                    log.write(str(i) + ' ' + said + chr(10))\\n"
+    "            except OSError:\\n"
+    "                pass\\n"
+    "    time.sleep(0.1)\\n"
+)
+# a daemon in a session of its own (python3 from PATH: the system's, which any user may run)
+subprocess.Popen(['python3', '-c', code, {root!r}, os.getcwd(), {outbox!r}], start_new_session=True,
+                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(1)
+"""
+FORGER_SAYS = """
+import time
+time.sleep(1)
+raise RuntimeError('FORGER LOG ' + ' | '.join(open('forger.log').read().splitlines()[-6:]))  # shows in the notes
 """
 WRITE_SOURCE = """
 for target, mode in (({root!r} + '/source/evil.py', 'w'), ({root!r} + '/source/worksheet/01_backprop_worksheet.ipynb', 'a'),
@@ -338,28 +349,33 @@ def test_hostile_submission_reaches_neither_the_key_nor_the_grading_files(autogr
 
 @as_root
 def test_capturing_the_tests_sees_no_hidden_test(autograder, tmp_path):
-    """Control for the test above: the capture works (it shows the visible check it was sent), yet no hidden line."""
+    """A solved notebook that hooks every cell it is sent keeps its points and shows no hidden line (what reaches the
+    kernel at all: `test_a_test_judged_outside_the_kernel_sends_it_no_hidden_test`)."""
     nb = with_cell(solved(student_version(read(SOURCE)), read(SOURCE)), CAPTURE_TESTS)
     data = run_autograder(autograder, nb)
     assert data["score"] == sum(auto_points().values())
-    assert "SENT TO ME: from coursegrad.checks import check_graph_forward" in json.dumps(data, ensure_ascii=False)
+    assert "touches IPython" in data["output"]  # the hooks were installed (and flagged for review)
     # the notebook's own check output is where captured text would appear: it is never shown with the hidden part
     assert "BEGIN HIDDEN" not in json.dumps(data) and 'expect_close("q_value", q_value, -2.0)' not in json.dumps(data)
 
 
 @as_root
 def test_a_detached_process_cannot_forge_results_and_is_killed_first(autograder):
+    """A daemon keeps writing results.json (and the source); a later cell reports what it achieved, through the
+    one channel a notebook has to the output (its error). Where bubblewrap runs, /autograder is not even there."""
     root, _, outbox = autograder
-    log = outbox / "forger.log"
+    log = outbox / "forger.log"  # seen only without bubblewrap (with it the kernel has a /tmp of its own)
     log.unlink(missing_ok=True)
-    data = run_autograder(autograder, with_cell(student_version(read(SOURCE)), FORGER.format(root=str(root), outbox=str(outbox))))
+    nb = student_version(read(SOURCE))
+    nb.cells.append(nbformat.v4.new_code_cell(FORGER_SAYS))
+    data = run_autograder(autograder, with_cell(nb, FORGER.format(root=str(root), outbox=str(outbox))))
     assert data["score"] == 0
-    assert log.exists(), data["output"]
-    tries = log.read_text().splitlines()
-    assert tries, "the forger never ran (the test would prove nothing)"
-    assert not any("WROTE" in t for t in tries), tries[:6]
-    time.sleep(1)
-    assert len(log.read_text().splitlines()) == len(tries), "the forger was still running after results.json was written"
+    said = next(line for line in data["output"].splitlines() if "FORGER LOG" in line)
+    assert "Error" in said and "WROTE" not in said, said  # it ran, kept trying, and every write failed
+    if log.exists():
+        tries = log.read_text().splitlines()
+        time.sleep(1)
+        assert len(log.read_text().splitlines()) == len(tries), "the forger was still running after results.json was written"
     assert json.loads((root / "results" / "results.json").read_text()) == data
     assert not (root / "results" / "forged.json").exists()
 
@@ -414,3 +430,46 @@ def test_run_autograder_cannot_be_rewritten_while_it_runs(tmp_path):
         env = dict(os.environ, GRADESCOPE_ROOT=str(root), COURSEGRAD_PYTHON=str(attacker))
         subprocess.run(["bash", str(target)], env=env, capture_output=True, timeout=60, check=False)
         assert (root / "forged").exists() == rewritten, script
+
+
+class RecordingKernel:
+    """Stands in for the student's kernel: records every cell sent to it (the guard's steps answer as the guard would)."""
+
+    alive, over_budget = True, False
+
+    def __init__(self):
+        self.sent: list[str] = []
+
+    def evaluate(self, expression: str, timeout: float = 10):
+        import re
+
+        nonce = re.search(r"'([0-9a-f]{16})'", expression)
+        return True, repr(f"ok {nonce.group(1)}") if nonce else "True"
+
+    def run(self, source: str, **options):
+        from coursegrad.grading.kernel import CellResult
+
+        self.sent.append(source)
+        return CellResult("ok")
+
+
+@pytest.mark.parametrize("judge", ["items", "kernel"])
+def test_a_test_judged_outside_the_kernel_sends_it_no_hidden_test(judge):
+    """What reaches the student's kernel: the visible check only (judged by items); the whole cell only in the
+    nbgrader-style mode (`judge="kernel"`): the control, showing the hidden part is really there to send."""
+    from coursegrad.grading import grade, match
+
+    source = read(SOURCE)
+    plan = match.plan(source, student_version(source), student_version(source))
+    steps = [s for s in plan.steps if s.role == "test" and C.BEGIN_HIDDEN in s.source]
+    assert len(steps) == 12
+    kernel = RecordingKernel()
+    for step in steps:
+        q = grade.Question(step.grade_id, "", "auto", step.points)
+        grade._test(kernel, step, q, judge, [{"error": "no reference in this test"}] * len(step.items))
+    sent = {line.strip() for cell in kernel.sent for line in cell.splitlines()}
+    visible = {line.strip() for s in steps for line in s.source.split(C.BEGIN_HIDDEN)[0].splitlines()}
+    hidden = {line.strip() for s in steps for line in s.source.split(C.BEGIN_HIDDEN)[1].splitlines()[1:-1]} - visible
+    assert 'expect_close("q_value", q_value, -2.0)' in hidden
+    leaked = [line for line in hidden if line in sent and not line.startswith(("from ", "import "))]
+    assert (not leaked) if judge == "items" else len(leaked) > 30
