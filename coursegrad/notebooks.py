@@ -27,7 +27,11 @@ def lecture_notebooks(folder: Path = LECTURES) -> list[Path]:
 
 
 def execute(path: Path, timeout: int = 120, store: bool = True):
-    """Run a notebook top to bottom in a fresh kernel, in its own folder; write it back if `store`."""
+    """Run a notebook top to bottom in a fresh kernel, in its own folder; write it back if `store`.
+
+    A lecture's closing `predictions.summary()` is stored with its outputs collapsed: run unanswered,
+    it lists every answer.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -43,11 +47,22 @@ def execute(path: Path, timeout: int = 120, store: bool = True):
     client.execute()
     for cell in nb.cells:  # one stream output per cell, however the kernel happened to flush it
         if cell.cell_type == "code":
+            if cell.source.strip() == "predictions.summary()":
+                cell.metadata.setdefault("jupyter", {})["outputs_hidden"] = True
             cell.outputs = _merge_streams(cell.outputs)
+            _mirror_collapsed(cell)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     if store:
         nbformat.write(nb, path)
     return nb
+
+
+def _mirror_collapsed(cell) -> None:
+    """Store a collapsed output as JupyterLab itself saves it: `jupyter.outputs_hidden` and nbformat's
+    older `collapsed` agree (JupyterLab 4 syncs the two; the classic Notebook reads only `collapsed`)."""
+    hidden = cell.metadata.get("jupyter", {}).get("outputs_hidden")
+    if hidden is not None:
+        cell.metadata["collapsed"] = hidden
 
 
 def _merge_streams(outputs: list) -> list:

@@ -46,6 +46,7 @@ from coursegrad.engine import Value
 
 __all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward", "check_gate"]
 
+SUMMARY_HEADING = "What you predicted, and what it was (✔ right, ✘ not yet, ○ no prediction made):"
 ASK = "✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again."
 
 
@@ -96,9 +97,14 @@ class Predictions:
         check_prediction(prediction, answer, hint=hint, **options)
 
     def summary(self) -> None:
-        """Print one line per prediction: what you predicted, what it was, and whether they agree."""
+        """Print a heading, then one line per prediction: what you predicted, what it was, and whether they agree.
+
+        The heading holds no answer: it is all JupyterLab shows of the summary's stored output collapsed.
+        """
         if not self.asked:
             print("No predictions were asked for yet: run the lecture's prediction cells first.")
+        else:
+            print(SUMMARY_HEADING)
         for name, (prediction, answer, options) in self.asked.items():
             try:
                 print(self._line(name, prediction, answer, options))
@@ -158,6 +164,8 @@ def _matches(got: Any, want: Any, rel: float) -> bool:
 
 
 def _show(x: Any) -> str:
+    if getattr(x, "ndim", None) == 0:  # a numpy number (np.float64(3.0)): its Python number
+        x = x.item()
     if isinstance(x, str):
         return repr(x)
     if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):

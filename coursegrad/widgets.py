@@ -388,11 +388,18 @@ class BackpropStepper(Explorer):
         j = int(self.sliders["step"].value)
         text = self.trace.describe(j)
         self.state.update(step=j, description=text, known=self.trace.known_after(j), highlight=self.trace[j].node if j else None)
-        self.readout.value = _lines(
-            f"step {number('step', j)} of {len(self.trace)}",
-            f'<span class="coursegrad-description" style="font-family:monospace">{html.escape(text)}</span>',
-        )
+        self.readout.value = _lines(*_step_lines(text, j, len(self.trace)))
         self._view.show(self._drawing(j))
+
+
+def _step_lines(text: str, j: int, n: int) -> list[str]:
+    """The stepper's readout: the description, its "step j of n" holding the step number (said once, not twice)."""
+    counter = f"step {j} of {n}"
+    style = 'class="coursegrad-description" style="font-family:monospace"'
+    if j and text.startswith(counter):  # the description names the step itself: the number goes there
+        rest = html.escape(text[len(counter) :])
+        return [f"<span {style}>step {number('step', j)} of {n}{rest}</span>"]
+    return [f"step {number('step', j)} of {n}", f"<span {style}>{html.escape(text)}</span>"]
 
 
 def backprop_stepper(f_or_root: Value | Callable[..., Value], *, gradient: Any = None, **inputs: float) -> BackpropStepper:

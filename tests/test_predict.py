@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursegrad.predict import ASK, GATE_FILL, check_gate, check_prediction
+from coursegrad.predict import ASK, GATE_FILL, SUMMARY_HEADING, check_gate, check_prediction
 
 
 def said(capsys, *args, **kwargs) -> str:
@@ -81,6 +81,7 @@ def test_predictions_summary_shows_each_prediction_beside_what_it_was(capsys):
     p.summary()
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
+        SUMMARY_HEADING,
         "✔ σ'(0): you predicted 0.25; it was 0.25.",
         "✘ gates: you predicted 9; it was 8.",
         "○ direction: no prediction made; it was 'down'.",
@@ -183,7 +184,22 @@ def test_the_summary_keeps_each_answer_as_it_was_where_it_was_asked(capsys):
     lecture["x"] = "now something else"
     capsys.readouterr()
     p.summary()
-    assert capsys.readouterr().out.splitlines() == [
+    assert capsys.readouterr().out.splitlines()[1:] == [
         "○ change: no prediction made; it was -0.02.",
         "✔ later: you predicted -0.02; it was -0.02.",
+    ]
+
+
+def test_predictions_summary_shows_numpy_numbers_as_numbers(capsys):
+    """An answer computed with numpy (a gradient entry, np.float64) is summarised like a float, not refused."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.check("b.grad[0]", ..., lambda: np.zeros(5)[0] + 3.0, hint="h")
+    p.check("b.grad", 3.0, lambda: np.full(2, 3.0), hint="h")
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines()[1:] == [  # after the heading
+        "○ b.grad[0]: no prediction made; it was 3.",
+        "✘ b.grad: you predicted 3; it was [3, 3].",
     ]
