@@ -276,7 +276,7 @@ def test_affine_backward_check():
     assert "right shape but wrong values for (N, D, M) = (3, 3, 3)" in hint(
         K.check_affine_backward, square_only, cases=((838, (3, 3, 3)),)
     )
-    assert "return dX, dW, db" in hint(K.check_affine_backward, lambda X, W, b, dY: dY @ W.T)
+    assert "return three arrays: dX, dW and db" in hint(K.check_affine_backward, lambda X, W, b, dY: dY @ W.T)
 
     def unanswered(X, W, b, dY):
         raise NotImplementedError()
