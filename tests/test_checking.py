@@ -181,6 +181,13 @@ def test_no_public_function_of_the_checking_modules_returns_an_answer(answers, c
             assert not leaked(result, numbers, strings, given), f"{qualified} returned an answer: {result!r:.200}"
 
 
+# Functions of the lessons that compute a taught formula, whose value at a point is also an answer's (the kit's
+# Value.sigmoid computes the same for anyone): named here with the reason, so the list cannot grow unseen.
+FORMULAS = {
+    "coursegrad.exercises.lecture_exercises._sigmoid_prime": "σ′(x) of lecture 5: worksheet 1's gate probes σ′ at points",
+}
+
+
 @pytest.mark.parametrize(
     "module",
     [
@@ -198,7 +205,7 @@ def test_no_private_function_returns_an_answer_either(module, answers, capsys):
     found = []
     for qualified, fn in functions.items():
         for result, given in calls(fn, names, Node, private=True):
-            if leaked(result, numbers, strings, given):
+            if leaked(result, numbers, strings, given) and qualified not in FORMULAS:
                 found.append(f"{qualified} returned {result!r:.120}")
     assert not found, found[:5]
 

@@ -226,7 +226,10 @@ def test_the_planted_bug_is_one_reading_misses_and_a_gradient_check_finds(ns):
     from coursegrad import Value, gradcheck
 
     Node, gates = ns["Node"], {g: ns[g] for g in ("sigmoid", "divide", "square")}
-    assert K._buggy(Node, gates) == "sigmoid"
+    sig = lambda t: 1 / (1 + math.exp(-t))
+    fixed = lambda x: Node(sig(x.data), (x,), (sig(x.data) * (1 - sig(x.data)),), "σ")
+    K.check_fixed_gate("sigmoid", fixed, Node, gates)  # the check's own (private) gradient check finds the sigmoid
+    assert "says otherwise" in hint(K.check_fixed_gate, "divide", fixed, Node, gates)
     for (x,) in K.FIX_POINTS["sigmoid"]:
         (planted,) = gates["sigmoid"](Node(x)).local_grads
         true = math.exp(-x) / (1 + math.exp(-x)) ** 2
