@@ -6,6 +6,7 @@ coursegrad validate                      solved worksheet passes, unanswered one
 coursegrad grade SOURCE SUBMISSIONS -o grades/   gradebook.csv, summary.csv, feedback/, written_answers.md
 coursegrad merge OUT1 OUT2 ... -o grades/        combine the output folders of shards (--shard k/N)
 coursegrad export gradescope|canvas ...          a Gradescope autograder zip; a Canvas gradebook CSV
+coursegrad bundle -o student-course/             what students receive: lectures, student worksheets, the kit, no answers
 """
 
 from __future__ import annotations
@@ -203,6 +204,17 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from coursegrad.export import bundle
+
+    try:
+        out = bundle.build(args.out)
+    except ValueError as err:
+        raise SystemExit(f"coursegrad bundle: {err}") from None
+    print(f"wrote {out}: give students this folder (e.g. as a public repository); keep the full course private")
+    return 0
+
+
 def default_jobs() -> int:
     """Two workers (this kit's machines have two cores), fewer if the machine has fewer."""
     return max(1, min(2, os.cpu_count() or 1))
@@ -257,6 +269,10 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("folders", nargs="+", metavar="OUT", help="output folders of coursegrad grade")
     m.add_argument("-o", "--out", required=True, help="the merged output folder (may be one of the inputs)")
     m.set_defaults(run=cmd_merge)
+
+    b = sub.add_parser("bundle", help="what students receive: lectures, student worksheets, the kit without answers")
+    b.add_argument("-o", "--out", default="student-course", help="a new folder to write (default student-course/)")
+    b.set_defaults(run=cmd_bundle)
 
     from coursegrad.export.commands import add_export
 

@@ -20,7 +20,6 @@ from typing import Any
 
 import numpy as np
 
-from coursegrad import engine
 from coursegrad.checking import call_student, close, partial_credit, report
 from coursegrad.engine import Value
 from coursegrad.gradcheck import gradcheck
@@ -33,39 +32,56 @@ LONG = 5000  # nodes in the tanh chain: deeper than Python's recursion limit (10
 # ---------------------------------------------------------------------------
 
 
-def _graph(Node: type, case: str) -> tuple[Any, list, list[float]]:
-    """(root, its nodes in creation order, the right gradient of each) for one of the graphs below."""
+def _graph(Node: type, case: str) -> tuple[Any, list]:
+    """(root, its nodes in creation order) for one of the graphs below: a case's inputs, not its answer."""
     if case == "chain":  # v = 2·tanh(x) + 1
         x, two, one = Node(0.5), Node(2.0), Node(1.0)
         t = x.tanh()
         u = t * two
         v = u + one
-        dt = 1 - t.data**2
-        return v, [x, two, one, t, u, v], [2.0 * dt, t.data, 1.0, 2.0, 1.0, 1.0]
+        return v, [x, two, one, t, u, v]
     if case == "diamond":  # d = (2a)·tanh(a): a forks into both factors
         a, two = Node(1.5), Node(2.0)
         b, c = a * two, a.tanh()
         d = b * c
-        da = c.data * 2.0 + b.data * (1 - c.data**2)
-        return d, [a, two, b, c, d], [da, c.data * a.data, c.data, b.data, 1.0]
+        return d, [a, two, b, c, d]
     if case == "twice":  # b = a + a
         a = Node(-1.2)
         b = a + a
-        return b, [a, b], [2.0, 1.0]
+        return b, [a, b]
     if case == "twice_twice":  # c = b + b with b = a + a
         a = Node(0.7)
         b = a + a
         c = b + b
-        return c, [a, b, c], [4.0, 2.0, 1.0]
+        return c, [a, b, c]
     if case == "neuron":  # o = tanh(w0·x0 + w1·x1 + bias), then o·o (a fork at the output)
         w0, x0, w1, x1, bias = Node(-0.5), Node(1.5), Node(0.8), Node(-2.0), Node(0.3)
         n = w0 * x0 + w1 * x1 + bias
         o = n.tanh()
         s = o * o
-        dn = 2 * o.data * (1 - o.data**2)
-        grads = [dn * x0.data, dn * w0.data, dn * x1.data, dn * w1.data, dn, dn, 2 * o.data, 1.0]
-        return s, [w0, x0, w1, x1, bias, n, o, s], grads
+        return s, [w0, x0, w1, x1, bias, n, o, s]
     raise ValueError(f"no graph named {case!r}")
+
+
+def _wrong_gradients(case: str, data: list[float], got: list) -> list[bool]:
+    """Per node of `_graph` (whose values were `data`): whether `got`, its .grad, differs from the chain rule's gradient."""
+    if case == "chain":
+        t = data[3]
+        want = [2.0 * (1 - t * t), t, 1.0, 2.0, 1.0, 1.0]
+    elif case == "diamond":
+        a, b, c = data[0], data[2], data[3]
+        want = [c * 2.0 + b * (1 - c * c), c * a, c, b, 1.0]
+    elif case == "twice":
+        want = [2.0, 1.0]
+    elif case == "twice_twice":
+        want = [4.0, 2.0, 1.0]
+    else:  # the neuron: s = o·o, o = tanh(n)
+        w0, x0, w1, x1, o = *data[:4], data[6]
+        dn = 2 * o * (1 - o * o)
+        want = [dn * x0, dn * w0, dn * x1, dn * w1, dn, dn, 2 * o, 1.0]
+    if len(got) != len(want):
+        return [True] * len(want)
+    return [not close(g, w) for g, w in zip(got, want, strict=True)]
 
 
 FIRST = ("chain", "diamond")
@@ -81,7 +97,7 @@ _WHAT = {
 
 def _order_problem(order: Any, root: Any) -> str | None:
     """What is wrong with `order` as a topological order of the graph under `root` (None: nothing)."""
-    nodes = engine.topological_order(root)
+    nodes = _all_nodes(root)
     if type(order) is not list:
         return f"it should return a list of nodes, got {type(order).__name__}"
     ids = [id(n) for n in order]
@@ -101,7 +117,7 @@ def _order_problem(order: Any, root: Any) -> str | None:
 def check_topological_order(Node: type, topological_order: Callable, cases: tuple = FIRST) -> None:
     """Exercise 1a: topological_order(root) on each graph of `cases` (the visible ones by default)."""
     for case in cases:
-        root, _, _ = _graph(Node, case)
+        root, _ = _graph(Node, case)
         order = call_student(topological_order, root, shown="topological_order(root)")
         problem = _order_problem(order, root)
         if problem:
@@ -113,7 +129,7 @@ def _per_case(Node: type, cases: list, run: Callable) -> list:
     """`run(root, nodes)` on a fresh graph of each case; a failure gives the text of its error instead."""
     out = []
     for case in cases:
-        root, nodes, _ = _graph(Node, case)
+        root, nodes = _graph(Node, case)
         try:
             out.append(run(root, nodes))
         except AssertionError as err:
@@ -143,40 +159,51 @@ def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
 
     def run(root, _):
         order = call_student(topological_order, root, shown="topological_order(root)")
-        return _as_data(order, _labels(engine.topological_order(root)))  # every node, also those `_graph` does not name
+        return _as_data(order, _labels(_all_nodes(root)))  # every node, also those `_graph` does not name
 
     return _per_case(Node, cases, run)
 
 
 def _backprop_problem(Node: type, backprop: Callable, case: str) -> str | None:
     """Run your backprop on a fresh graph; what is wrong with the gradients (None: nothing)."""
-    root, nodes, want = _graph(Node, case)
+    root, nodes = _graph(Node, case)
+    data = [n.data for n in nodes]
     call_student(backprop, root, shown="backprop(root)")
     got = [n.grad for n in nodes]
     if any(isinstance(g, bool) or not isinstance(g, (int, float)) for g in got):
         return "every .grad should be a number after backprop"
     if not close(root.grad, 1.0):
         return "the output's own gradient ∂root/∂root should be 1 (the seed)"
-    wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if not close(g, w)]
+    wrong = sum(_wrong_gradients(case, data, got))
     if not wrong:
         return None
     forks = case != "chain"
-    if forks and _overwritten(Node, case, got):
+    if forks and _overwritten(root):
         return "a node used twice gets only one path's gradient: its contributions must add up (+=), not overwrite (=)"
-    return f"the gradients of {len(wrong)} node(s) are wrong" + (" (this graph has a fork)" if forks else "")
+    return f"the gradients of {wrong} node(s) are wrong" + (" (this graph has a fork)" if forks else "")
 
 
-def _overwritten(Node: type, case: str, got: list) -> bool:
-    """True if `got` is what a backward pass that writes `=` instead of `+=` gives on this graph."""
-    root, nodes, _ = _graph(Node, case)
-    order = engine.topological_order(root)
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
-    for node in reversed(order):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
-            child.grad = local * node.grad  # the slip: = where the contributions should add up
-    return all(close(g, n.grad) for g, n in zip(got, nodes, strict=True))
+def _overwritten(root: Any) -> bool:
+    """True if, after your backprop, a node used more than once holds one path's contribution instead of their sum:
+    what `=` instead of `+=` leaves, whatever the order the nodes were visited in."""
+    every = _all_nodes(root)
+    parts: dict[int, list[float]] = {}  # each node's contributions, from the gradients your backprop gave its users
+    for n in every:
+        for i, local in zip(n.inputs, n.local_grads, strict=True):
+            parts.setdefault(id(i), []).append(local * n.grad)
+    forked = [n for n in every if len(parts.get(id(n), [])) > 1]
+    return any(not close(n.grad, sum(parts[id(n)])) and any(close(n.grad, p) for p in parts[id(n)]) for n in forked)
+
+
+def _all_nodes(root: Any) -> list:
+    """Every node `root` depends on, root first (in no particular order: not a topological order)."""
+    found, todo = {id(root): root}, [root]
+    while todo:
+        for i in todo.pop().inputs:
+            if id(i) not in found:
+                found[id(i)] = i
+                todo.append(i)
+    return list(found.values())
 
 
 def check_backprop(Node: type, backprop: Callable, cases: tuple = FIRST) -> None:
@@ -211,16 +238,6 @@ def _long_chain(Node: type, kind: str = "tanh") -> tuple[Any, Any]:
     return x, h
 
 
-def _long_chain_grad(Node: type, kind: str = "tanh") -> float:
-    """∂root/∂x along the chain: the product of the local gradients on the way down."""
-    x, root = _long_chain(Node, kind)
-    grad, node = 1.0, root
-    while node is not x:
-        grad *= node.local_grads[0]
-        node = node.inputs[0]
-    return grad
-
-
 def _run_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str) -> tuple[Any, Any, Any]:
     """(the root, your order, x's gradient after your backprop) on a long chain."""
     x, root = _long_chain(Node, kind)
@@ -233,7 +250,7 @@ def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable
     """For the grader: [your order, the chain's edges (`_as_data`), x's gradient] on a long chain (or the error's text)."""
     try:
         root, order, grad = _run_long_chain(Node, topological_order, backprop, kind)
-        return [*_as_data(order, _labels(engine.topological_order(root))), grad]
+        return [*_as_data(order, _labels(_all_nodes(root))), grad]
     except AssertionError as err:
         return [str(err)[:200]]
 
@@ -241,11 +258,15 @@ def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable
 def check_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> None:
     """Exercise 1c: a chain of thousands of nodes (deeper than Python's recursion limit)."""
     root, order, grad = _run_long_chain(Node, topological_order, backprop, kind)
-    size = len(engine.topological_order(root))
+    size = len(_all_nodes(root))
     if _order_problem(order, root) is not None:
         n = len(order) if type(order) is list else -1
         raise AssertionError(f"topological_order on a chain of {size} nodes: it returned {n} nodes, not a valid order of all.")
-    if isinstance(grad, bool) or not isinstance(grad, (int, float)) or not close(grad, _long_chain_grad(Node, kind)):
+    x, node = _long_chain(Node, kind)
+    want = 1.0  # ∂root/∂x along the chain: the product of the local gradients on the way down
+    while node is not x:
+        want, node = want * node.local_grads[0], node.inputs[0]
+    if isinstance(grad, bool) or not isinstance(grad, (int, float)) or not close(grad, want):
         raise AssertionError(f"backprop on a chain of {size} nodes: the first node's gradient is wrong.")
     print(f"✓ topological_order and backprop work on a chain of {size} nodes")
 
@@ -254,7 +275,7 @@ def probe_second_backward(
     Node: type, topological_order: Callable, backprop: Callable, zero_grad: Callable, case: str = "neuron"
 ) -> list:
     """For the grader: every node's .grad of a graph after backprop, zero_grad(order), backprop again."""
-    root, nodes, _ = _graph(Node, case)
+    root, nodes = _graph(Node, case)
     try:
         call_student(backprop, root, shown="backprop(root)")
         zero_grad(call_student(topological_order, root, shown="topological_order(root)"))
@@ -269,10 +290,10 @@ def check_second_backward(
 ) -> None:
     """Exercise 1d: after zero_grad, a second backward pass gives the same gradients as the first."""
     got = probe_second_backward(Node, topological_order, backprop, zero_grad, case)
-    _, _, want = _graph(Node, case)
+    data = [n.data for n in _graph(Node, case)[1]]
     if len(got) == 1 and isinstance(got[0], str):
         raise AssertionError(got[0])
-    if not all(isinstance(g, (int, float)) and close(g, w) for g, w in zip(got, want, strict=True)):
+    if not all(isinstance(g, (int, float)) and not isinstance(g, bool) for g in got) or any(_wrong_gradients(case, data, got)):
         raise AssertionError(
             f"on {_WHAT[case]}: after zero_grad(topological_order(root)) and a second backprop(root), the gradients are "
             "not those of one backward pass: does backprop seed the root with 1 and add every contribution exactly once?"
@@ -417,40 +438,36 @@ FIX_POINTS = {
 }
 
 
-def _central(gate: Callable, Node: type, xs: list, h: float = 1e-5) -> list[float]:
-    """Central differences of the gate's output with respect to each input."""
-    out = []
+def _versus_central(gate: Callable, Node: type, xs: list, grads: list, error: Any = None) -> bool:
+    """Compare `grads` (gradients of the gate's output at `xs`) with central differences, which stay in here.
+
+    With `error` None: whether they agree (to 1e-6); else whether `error` is the largest relative error between them.
+    """
+    h, numeric = 1e-5, []
     for i in range(len(xs)):
         up, down = list(xs), list(xs)
         up[i] += h
         down[i] -= h
-        out.append((gate(*[Node(x) for x in up]).data - gate(*[Node(x) for x in down]).data) / (2 * h))
-    return out
-
-
-def _gate_error(Node: type, gate: Callable, xs: list) -> float:
-    """The largest relative error between the gate's local gradients and central differences."""
-    analytic = np.array(gate(*[Node(x) for x in xs]).local_grads, dtype=float)
-    return float(np.max(_relative(analytic, np.array(_central(gate, Node, xs)))))
+        numeric.append((gate(*[Node(x) for x in up]).data - gate(*[Node(x) for x in down]).data) / (2 * h))
+    if len(grads) != len(numeric):
+        return False
+    if error is None:
+        return close(list(grads), numeric, rel=1e-6, abs_tol=1e-9)
+    number = not isinstance(error, bool) and isinstance(error, (int, float, np.floating))
+    want = float(np.max(_relative(np.array(grads, dtype=float), np.array(numeric))))
+    return number and close(error, want, rel=1e-3, abs_tol=1e-7)
 
 
 def check_gate_relative_error(gate_relative_error: Callable, Node: type, gates: dict) -> None:
     """Exercise 3a: gate_relative_error(gate, xs) on each provided gate, compared with a private gradient check."""
     for name, xs in GATE_POINTS.items():
         got = call_student(gate_relative_error, gates[name], list(xs), shown=f"gate_relative_error({name}, {xs})")
-        want = _gate_error(Node, gates[name], xs)
-        number = not isinstance(got, bool) and isinstance(got, (int, float, np.floating))
-        if not number or not close(got, want, rel=1e-3, abs_tol=1e-7):
+        if not _versus_central(gates[name], Node, xs, list(gates[name](*[Node(x) for x in xs]).local_grads), error=got):
             raise AssertionError(
                 f"gate_relative_error({name}, {xs}) is not right yet: compare backprop's gradients of the gate's inputs "
                 "with numerical_gradient's, using your relative_error."
             )
         print(f"✓ gate_relative_error({name}, {xs}) = {float(got):.2g}")
-
-
-def _buggy(Node: type, gates: dict) -> str:
-    """The gate whose backward rule disagrees with central differences (the planted bug), found by a gradient check."""
-    return next(name for name, xs in GATE_POINTS.items() if _gate_error(Node, gates[name], xs) > 1e-2)
 
 
 def _fixed_problem(fixed_gate: Callable, Node: type, gates: dict, name: str) -> str | None:
@@ -459,8 +476,7 @@ def _fixed_problem(fixed_gate: Callable, Node: type, gates: dict, name: str) -> 
         out = call_student(fixed_gate, *[Node(x) for x in xs], shown=f"fixed_gate{tuple(xs)}")
         if not hasattr(out, "local_grads") or not close(out.data, gates[name](*[Node(x) for x in xs]).data):
             return f"it should compute the same output as {name} (only the backward rule was wrong)"
-        got = list(out.local_grads)
-        if len(got) != len(xs) or not close(got, _central(gates[name], Node, xs), rel=1e-6, abs_tol=1e-9):
+        if not _versus_central(gates[name], Node, xs, list(out.local_grads)):
             return "its local gradients still disagree with central differences: run your gradient check on it"
     return None
 
@@ -469,7 +485,12 @@ def check_fixed_gate(buggy_gate: Any, fixed_gate: Callable, Node: type, gates: d
     """Exercise 3b: the name of the provided gate with the planted bug, and your fixed version of it (fixed_gate)."""
     if type(buggy_gate) is not str or buggy_gate.strip() not in GATE_POINTS:
         raise AssertionError(f"buggy_gate should be one of the names {sorted(GATE_POINTS)} (a string).")
-    name = _buggy(Node, gates)
+    # the planted bug: the gate whose backward rule disagrees with central differences (a gradient check)
+    name = next(
+        n
+        for n, xs in GATE_POINTS.items()
+        if not _versus_central(gates[n], Node, xs, list(gates[n](*[Node(x) for x in xs]).local_grads))
+    )
     right = buggy_gate.strip() == name
     judged: dict[str, str | None] = {"buggy_gate": None if right else "buggy_gate: your gradient check says otherwise."}
     problem = _fixed_problem(fixed_gate, Node, gates, name)
@@ -505,15 +526,6 @@ def _net_case(seed: int) -> tuple[Any, ...]:
     W1, b1 = rng.normal(size=(D, H)), rng.normal(size=H) * 0.1
     W2, b2 = rng.normal(size=(H, C)), rng.normal(size=C) * 0.1
     return X, y, W1, b1, W2, b2, float(rng.uniform(0.05, 0.5))
-
-
-def _net_reference(seed: int) -> dict[str, Any]:
-    """The loss (mean softmax cross-entropy + reg/2 · (ΣW1² + ΣW2²)) and the four gradients by the engine's backprop."""
-    X, y, *params, reg = _net_case(seed)
-    W1, b1, W2, b2 = (Value(p) for p in params)
-    loss = softmax_cross_entropy((X @ W1 + b1).tanh() @ W2 + b2, y) + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum())
-    loss.backward()
-    return {"loss": float(loss.data), "dW1": W1.grad, "db1": b1.grad, "dW2": W2.grad, "db2": b2.grad}
 
 
 def _net_result(two_layer_backward: Callable, seed: int) -> dict[str, Any]:
@@ -559,7 +571,13 @@ def score_two_layer(two_layer_backward: Callable, seeds: tuple = (0, 1), points:
     """
     judged: dict[str, str | None] = dict.fromkeys(PARTS)
     for seed in seeds:
-        got, want = _net_result(two_layer_backward, seed), _net_reference(seed)  # a failure fails every part
+        got = _net_result(two_layer_backward, seed)  # a failure fails every part
+        X, y, *params, reg = _net_case(seed)
+        W1, b1, W2, b2 = (Value(p) for p in params)  # the engine's loss (+ reg/2 · (ΣW1² + ΣW2²)) and gradients
+        scores = (X @ W1 + b1).tanh() @ W2 + b2
+        loss = softmax_cross_entropy(scores, y) + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum())
+        loss.backward()
+        want = {"loss": float(loss.data), "dW1": W1.grad, "db1": b1.grad, "dW2": W2.grad, "db2": b2.grad}
         for name in PARTS:
             judged[name] = judged[name] or _part_problem(name, got[name], want[name])
     return partial_credit(judged, points, weights=dict(PARTS))

@@ -58,6 +58,7 @@ class Question:
     status: str = "not-run"
     messages: list[str] = field(default_factory=list)
     values: list | None = None  # what the kernel reported for the test's items ({"value": …} or {"error": …})
+    hints: list[str] = field(default_factory=list)  # a test's visible check, as the student's notebook shows it
 
 
 @dataclass
@@ -198,13 +199,20 @@ def grade_notebook(
 
 
 def grading_kernel(
-    timeout: float = 30, max_output: int = 100_000, memory_mb: int | None = 4096, sandbox: str = "none", kit: str = KIT
+    timeout: float = 30,
+    max_output: int = 100_000,
+    memory_mb: int | None = 4096,
+    sandbox: str = "none",
+    kit: str = KIT,
+    user: int | None = None,
 ) -> Kernel:
-    """A kernel (in a bubblewrap sandbox if `sandbox` is "bwrap") that installs the guard as it boots,
-    before any student code, with hard limits on its memory and the files it writes."""
+    """A kernel (in a bubblewrap sandbox if `sandbox` is "bwrap"; as the unprivileged uid `user` if given, e.g.
+    on Gradescope) that installs the guard as it boots, before any student code, with hard limits on its memory
+    and the files it writes."""
     startup = INSTALL.format(memory=memory_mb or None)
+    sandboxed = sandbox == "bwrap"
     return Kernel(
-        timeout=timeout, max_output=max_output, startup=startup, sandboxed=sandbox == "bwrap", memory_mb=memory_mb, kit=kit
+        timeout=timeout, max_output=max_output, startup=startup, sandboxed=sandboxed, memory_mb=memory_mb, kit=kit, user=user
     )
 
 
@@ -292,7 +300,9 @@ def _test(kernel: Kernel, step: match.Step, q: Question, judge: str = "items", r
     outside = judge != "kernel" and bool(step.items)
     if outside:
         q.values = _probe(kernel, step)
-    r = kernel.run(step.source) if kernel.alive else CellResult("dead", evalue="the kernel is not running")
+    # judged outside, the cell runs only for its hints: its hidden tests (the answer key) never enter the kernel
+    source = C.replace_region(step.source, C.BEGIN_HIDDEN, C.END_HIDDEN, None)[0] if judge == "items" and outside else step.source
+    r = kernel.run(source) if kernel.alive else CellResult("dead", evalue="the kernel is not running")
     if kernel.alive:
         _guard(kernel, AFTER_TEST)
     if outside and judge == "items":
@@ -320,7 +330,8 @@ def _judged(q: Question, step: match.Step, reference: list | None, r: CellResult
     q.status = "passed" if q.points >= q.max_points else ("partial" if q.points > 0 else "failed")
     if q.points == 0 and r.status == "timeout":
         q.status = "timeout"
-    q.messages = lines + _messages(r)
+    q.hints = _messages(r)
+    q.messages = lines + q.hints
 
 
 def _in_kernel(q: Question, r: CellResult) -> None:
