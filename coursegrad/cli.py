@@ -261,6 +261,9 @@ def parser() -> argparse.ArgumentParser:
     from coursegrad.export.commands import add_export
 
     add_export(sub)
+    from coursegrad.desk.commands import add_review
+
+    add_review(sub)
     return p
 
 

@@ -1,0 +1,36 @@
+"""`coursegrad review OUT`: the grading screen for written answers (`review.py`), opened in JupyterLab."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+
+def add_review(sub) -> None:
+    r = sub.add_parser("review", help="grade the written answers on one screen in JupyterLab (saved to OUT/manual.csv)")
+    r.add_argument("out", help="the output folder of coursegrad grade (it has manual.csv)")
+    r.add_argument("sources", nargs="*", help="instructor notebooks (default: worksheets/source/*.ipynb)")
+    r.add_argument("--no-lab", action="store_true", help="only write OUT/review.ipynb; do not start JupyterLab")
+    r.set_defaults(run=cmd_review)
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from coursegrad.desk.review import write_notebook
+    from coursegrad.grading import manual
+
+    out = Path(args.out)
+    if not (out / manual.NAME).is_file():
+        print(f"{out / manual.NAME} not found: run coursegrad grade first", file=sys.stderr)
+        return 2
+    sources = [Path(s) for s in args.sources] or sorted(Path("worksheets/source").glob("*.ipynb"))
+    path = write_notebook(out, sources)
+    print(f"wrote {path}")
+    if args.no_lab:
+        return 0
+    if shutil.which("jupyter") is None and not Path(sys.executable).with_name("jupyter").exists():
+        print("JupyterLab is not installed (pip install 'coursegrad[course]'); open the notebook above in it", file=sys.stderr)
+        return 1
+    return subprocess.call([sys.executable, "-m", "jupyter", "lab", str(path)])
