@@ -6,21 +6,21 @@ One answer at a time: the question, the rubric and the model answer (the instruc
 answer (Markdown and math rendered by JupyterLab), a points box and a comment box, and the progress
 ("12 of 40 graded"). All the answers to one question come before the next question (the default: it
 keeps grading consistent); "by student" goes through each student's answers instead. Keys, in the
-points box: a number then Enter saves and opens the next answer; `n` or an empty Enter the next answer,
-`p` the previous one, `u` the next one not graded yet; Enter in the comment box saves and moves on too.
-Every change is written to manual.csv at once (`hand_grades.save`: under a lock, merged by row, atomic);
+points box (it has the focus after each move): a number then Enter saves it and opens the next answer;
+`n`, `p`, `u` then Enter open the next, the previous, the next not graded yet. The comment box sits above
+it (Shift+Tab): a comment is saved when you press Enter or leave the box. Each grade and comment is written
+to manual.csv the moment it is entered (`hand_grades.save`: under a lock, merged by row, atomic);
 an answer handed in again after it was graded is shown flagged "grade again".
 """
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 from coursegrad.desk import hand_grades
 from coursegrad.desk.hand_grades import Answer
 
-HELP = "Points, then Enter: save and next · n: next · p: previous · u: next not graded · Enter in the comment: save and next"
+HELP = "Points, then Enter: saved, next answer · n: next · p: previous · u: next not graded · comment: Shift+Tab"
 
 
 class Desk:
@@ -36,21 +36,19 @@ class Desk:
                                      description="Order")  # fmt: skip
         self.title, self.progress, self.status = w.HTML(), w.HTML(), w.HTML()
         self.shown = w.Output()
+        # Not continuous: a box's value reaches the kernel on Enter or when it loses the focus, in one message
+        # with what was typed (ipywidgets' separate "submit" message may overtake it, so it is not used).
         self.points = w.Text(description="Points", continuous_update=False, placeholder="e.g. 1.5")
         self.comment = w.Text(description="Comment", continuous_update=False, layout=w.Layout(width="95%"))
         buttons = [w.Button(description=d, tooltip=t) for d, t in
                    (("◀ previous", "previous answer (p)"), ("next ▶", "next answer (n)"), ("next not graded", "u"))]  # fmt: skip
         for button, step in zip(buttons, ("p", "n", "u"), strict=True):
-            button.on_click(lambda _b, step=step: self.go(step))
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # on_submit: Enter, which `observe` cannot tell apart
-            self.points.on_submit(self._points_entered)
-            self.comment.on_submit(lambda _w: self._save_and_next())
-        self.points.observe(self._changed, "value")
-        self.comment.observe(self._changed, "value")
+            button.on_click(lambda _b, step=step: self.save() and self.go(step))
+        self.points.observe(self._points_entered, "value")
+        self.comment.observe(self._comment_entered, "value")
         self.order.observe(self._reorder, "value")
         keys = w.HTML(f"<small>{HELP}</small>")
-        self.widget = w.VBox([self.order, self.title, self.progress, self.shown, self.points, self.comment,
+        self.widget = w.VBox([self.order, self.title, self.progress, self.shown, self.comment, self.points,
                               w.HBox(buttons), self.status, keys])  # fmt: skip
         self.load()
 
@@ -80,6 +78,9 @@ class Desk:
         if a is None:
             self.title.value = "No written answers to grade (run coursegrad grade first)."
             return
+        self._loading = True  # the boxes first: once the title shows, the boxes hold this answer's values
+        self.points.value, self.comment.value = a.points, a.comment
+        self._loading = False
         flag = " <b>· grade again: the answer changed after it was graded</b>" if a.regrade.strip() else ""
         self.title.value = (f"<h3>{escape(a.worksheet)} · {escape(a.question)} · {escape(a.student)}"
                             f" ({a.max_points:g} points)</h3>{flag}")  # fmt: skip
@@ -88,9 +89,6 @@ class Desk:
                 if text.strip():
                     display(Markdown(f"**{heading}**\n\n{text}"))
             display(Markdown(f"**Answer of {escape(a.student)}**\n\n" + (inert(a.text) or "*(not answered)*")))
-        self._loading = True
-        self.points.value, self.comment.value = a.points, a.comment
-        self._loading = False
 
     def go(self, step: str) -> None:
         """Move: "n" next, "p" previous, "u" the next answer not graded yet (wrapping round)."""
@@ -121,23 +119,22 @@ class Desk:
         self.progress.value = f"<b>{self.graded()} of {len(self.answers)} graded</b>"
         return True
 
-    def _changed(self, _change) -> None:
-        if not self._loading and self.points.value.strip().lower() not in ("n", "p", "u"):
-            self.save()
-
-    def _points_entered(self, _w) -> None:
+    def _points_entered(self, _change) -> None:
+        """Points typed (Enter or leaving the box): saved, then the next answer; or n, p, u: move."""
+        if self._loading:
+            return
         typed = self.points.value.strip().lower()
         if typed in ("n", "p", "u"):
             self._loading = True
             self.points.value = self.current.points if self.current else ""
             self._loading = False
             self.go(typed)
-        else:
-            self._save_and_next()
-
-    def _save_and_next(self) -> None:
-        if self.save():
+        elif self.save():
             self.go("n")
+
+    def _comment_entered(self, _change) -> None:
+        if not self._loading:
+            self.save()
 
     def _reorder(self, change) -> None:
         key = self.current.key if self.current else None
