@@ -64,7 +64,9 @@ def test_a_canvas_zip_gives_a_folder_per_canvas_user_id(tmp_path):
     assert (dest / "1002" / "timestamp.txt").read_text().startswith("2026-03-03 12:00:00")
     assert not (tmp_path.parent / "catlee_1003_5004_01_tiny.ipynb").exists()
     with open(dest / "students.csv", encoding="utf-8") as f:
-        assert dict(csv.reader(f)) == {"folder": "name", "1001": "annsmith", "1002": "bendoe", "1003": "catlee"}
+        assert list(csv.reader(f)) == [
+            ["folder", "name", "submission"], ["1001", "annsmith", "5001"], ["1002", "bendoe", "5003"], ["1003", "catlee", "5004"]
+        ]  # fmt: skip
 
 
 def test_a_gradescope_zip_gives_a_folder_per_submitter(tmp_path):
@@ -100,3 +102,19 @@ def test_coursegrad_grade_takes_the_canvas_zip(tmp_path):
     assert sorted(rows) == ["1001", "1002", "1003"]
     assert rows["1001"]["total"] == "3" and not rows["1001"]["late"]
     assert rows["1002"]["total"] == "1" and rows["1002"]["late"].startswith("1.5 days late")
+    feedback = (tmp_path / "grades" / "feedback" / "1002.html").read_text(encoding="utf-8")
+    assert feedback.startswith("<!DOCTYPE html>") and "<h1>Feedback on" in feedback and "src=" not in feedback
+    back = cli("feedback", "grades", "-o", "back.zip", cwd=tmp_path)
+    assert back.returncode == 0, back.stderr
+    with zipfile.ZipFile(tmp_path / "back.zip") as z:
+        names = sorted(z.namelist())
+        assert names == ["annsmith_1001_5001_feedback.html", "bendoe_1002_5003_feedback.html", "catlee_1003_5004_feedback.html"]
+        assert z.read("bendoe_1002_5003_feedback.html").decode() == feedback
+
+
+def test_feedback_html_shows_what_a_student_printed_as_text():
+    from coursegrad.desk.feedback_out import page
+
+    text = "# Feedback\n\n- `q1`: 0 / 1\n\n    ```text\n    <script>alert(1)</script>\n    ```\n\n<img src=x onerror=alert(1)>"
+    html = page(text, "t")
+    assert "<script>" not in html and "<img" not in html and "&lt;img" in html

@@ -15,6 +15,20 @@ def add_review(sub) -> None:
     r.add_argument("sources", nargs="*", help="instructor notebooks (default: worksheets/source/*.ipynb)")
     r.add_argument("--no-lab", action="store_true", help="only write OUT/review.ipynb; do not start JupyterLab")
     r.set_defaults(run=cmd_review)
+    f = sub.add_parser("feedback", help="zip the HTML feedback for Canvas's 'Re-Upload Submissions' (from a Canvas zip)")
+    f.add_argument("out", help="the output folder of coursegrad grade")
+    f.add_argument("-o", "--zip", required=True, help="the zip to write, e.g. feedback_for_canvas.zip")
+    f.set_defaults(run=cmd_feedback)
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    from coursegrad.desk import feedback_out
+
+    count, left_out = feedback_out.canvas_zip(args.out, args.zip)
+    print(f"wrote {args.zip}: feedback for {count} Canvas student(s)")
+    if left_out:
+        print(f"left out (not from a Canvas zip): {', '.join(left_out)}", file=sys.stderr)
+    return 0 if count else 1
 
 
 def cmd_review(args: argparse.Namespace) -> int:

@@ -14,7 +14,8 @@
 A notebook is matched to a worksheet by its original file name (without a resubmission suffix); when only
 one worksheet is graded, a student's only notebook is taken whatever its name. The zip is only read:
 nothing in it is extracted by its own path (no `..`, links or absolute paths can place a file), files
-larger than the grader's limit are skipped, and `students.csv` in `dest` maps each folder to the LMS name.
+larger than the grader's limit are skipped, and `students.csv` in `dest` maps each folder to the LMS name
+(and, from Canvas, the latest submission id: the feedback zip is named with it, `feedback_out.py`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def unpack(zip_path: str | Path, worksheets: list[str], dest: str | Path) -> Pat
     found = _canvas(zip_path) if kind(zip_path) == "canvas" else _gradescope(zip_path)
     names = {}
     with zipfile.ZipFile(zip_path) as z:
-        for student, (display, entries, when) in sorted(found.items()):
+        for student, (display, entries, when, submission) in sorted(found.items()):
             chosen = _by_worksheet(entries, worksheets)
             for worksheet, info in chosen.items():
                 if info.file_size > MAX_NOTEBOOK_BYTES:
@@ -63,9 +64,9 @@ def unpack(zip_path: str | Path, worksheets: list[str], dest: str | Path) -> Pat
                 path.write_bytes(z.read(info))
                 stamp = (when or datetime(*info.date_time, tzinfo=timezone.utc)).astimezone(timezone.utc)
                 (path.parent / "timestamp.txt").write_text(stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC"))
-            names[file_name(student)] = display
+            names[file_name(student)] = (display, submission)
     with open(dest / "students.csv", "w", newline="", encoding="utf-8") as f:
-        csv.writer(f).writerows([["folder", "name"], *sorted(names.items())])
+        csv.writer(f).writerows([["folder", "name", "submission"], *((k, *v) for k, v in sorted(names.items()))])
     return dest
 
 
@@ -88,21 +89,24 @@ def _by_worksheet(entries: list[zipfile.ZipInfo], worksheets: list[str]) -> dict
     return {ws: info for ws, (_, info) in best.items()}
 
 
-def _canvas(zip_path) -> dict[str, tuple[str, list, datetime | None]]:
-    out: dict[str, tuple[str, list, None]] = {}
+def _canvas(zip_path) -> dict[str, tuple[str, list, None, str]]:
+    """Canvas user id -> (name, [(entry, original file name)], None, the latest submission id)."""
+    out: dict[str, tuple[str, list, None, str]] = {}
     with zipfile.ZipFile(zip_path) as z:
         for info in z.infolist():
             m = CANVAS.match(PurePosixPath(info.filename).name)
             if info.is_dir() or not m or not m["file"].endswith(".ipynb"):
                 continue
-            out.setdefault(m["uid"], (m["name"], [], None))[1].append((info, m["file"]))
+            name, entries, _, sub = out.get(m["uid"], (m["name"], [], None, ""))
+            out[m["uid"]] = (name, [*entries, (info, m["file"])], None, max(sub, m["sub"], key=lambda x: int(x or 0)))
     return out
 
 
-def _gradescope(zip_path) -> dict[str, tuple[str, list, datetime | None]]:
+def _gradescope(zip_path) -> dict[str, tuple[str, list, datetime | None, str]]:
+    """submitter id -> (name, [(entry, file name)], created_at, "")."""
     import yaml
 
-    out: dict[str, tuple[str, list, datetime | None]] = {}
+    out: dict[str, tuple[str, list, datetime | None, str]] = {}
     with zipfile.ZipFile(zip_path) as z:
         meta_name = next(n for n in z.namelist() if PurePosixPath(n).name == "submission_metadata.yml")
         meta = yaml.safe_load(z.read(meta_name)) or {}
@@ -116,7 +120,7 @@ def _gradescope(zip_path) -> dict[str, tuple[str, list, datetime | None]]:
             for person in about.get("submitters") or []:
                 person = {str(k).strip(":"): v for k, v in person.items()}
                 student = str(person.get("sid") or person.get("email") or person.get("name") or folder)
-                out[student] = (str(person.get("name") or student), entries, when)
+                out[student] = (str(person.get("name") or student), entries, when, "")
     return out
 
 
