@@ -16,6 +16,7 @@ from workflow_helpers import DESK_GRADE, RUBRIC, SHEET, cli, desk_class
 
 from coursegrad.desk import hand_grades
 from coursegrad.desk.review import Desk, inert
+from coursegrad.desk.written_pdf import html_of
 from coursegrad.grading import manual
 
 pytest.importorskip("ipywidgets")
@@ -115,3 +116,17 @@ def test_review_writes_the_notebook_that_opens_the_screen(grades):
     notebook = (grades / "grades" / "review.ipynb").read_text()
     assert "Desk(" in notebook and "01_tiny.ipynb" in notebook
     assert cli("review", "nowhere", "--no-lab", cwd=grades).returncode == 2
+
+
+def test_written_answers_print_as_one_pdf_per_student(grades):
+    if not Path("/usr/bin/chromium").exists():
+        pytest.skip("Chromium not found at /usr/bin/chromium (apt-get install chromium)")
+    result = cli("written-pdf", "grades", "-o", "pdfs", cwd=grades, timeout=300)
+    assert result.returncode == 0, result.stderr
+    pdfs = sorted((grades / "pdfs").glob("*.pdf"))
+    assert [p.stem for p in pdfs] == ["ann", "ben", "cat", "dov", "eli", "fin"]
+    data = pdfs[2].read_bytes()
+    assert data.startswith(b"%PDF-") and b"/Type /Page" in data
+    cat = [a for a in hand_grades.answers(grades / "grades", sources(grades)) if a.student == "cat"]
+    page = html_of("cat", cat)
+    assert "It is the chain rule, says cat" in page and "Why does backprop multiply?" in page

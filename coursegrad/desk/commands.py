@@ -19,6 +19,24 @@ def add_review(sub) -> None:
     f.add_argument("out", help="the output folder of coursegrad grade")
     f.add_argument("-o", "--zip", required=True, help="the zip to write, e.g. feedback_for_canvas.zip")
     f.set_defaults(run=cmd_feedback)
+    w = sub.add_parser("written-pdf", help="one PDF of the written answers per student (for grading them on Gradescope)")
+    w.add_argument("out", help="the output folder of coursegrad grade")
+    w.add_argument("sources", nargs="*", help="instructor notebooks (default: worksheets/source/*.ipynb)")
+    w.add_argument("-o", "--to", required=True, help="the folder to write <student>.pdf into")
+    w.set_defaults(run=cmd_written_pdf)
+
+
+def cmd_written_pdf(args: argparse.Namespace) -> int:
+    from coursegrad.desk.written_pdf import write_pdfs
+
+    sources = [Path(s) for s in args.sources] or sorted(Path("worksheets/source").glob("*.ipynb"))
+    try:
+        written = write_pdfs(args.out, sources, args.to)
+    except (RuntimeError, ImportError) as err:
+        print(f"coursegrad written-pdf: {err}", file=sys.stderr)
+        return 1
+    print(f"wrote {len(written)} PDF(s) into {args.to}")
+    return 0
 
 
 def cmd_feedback(args: argparse.Namespace) -> int:
