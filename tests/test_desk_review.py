@@ -108,6 +108,8 @@ def test_the_gradebook_after_merge_holds_the_hand_grades(grades):
         ("cat", "2", "hand-graded"),
     ]
     assert rows["dov"]["status"] == "manual"
+    report = (out / "report.html").read_text(encoding="utf-8")  # rewritten by the merge: the hand grades count
+    assert "<tr><td>q3_answer</td><td class=n>2</td><td class=n>1.50</td><td class=n>3 (50%)</td>" in report
 
 
 def test_review_writes_the_notebook_that_opens_the_screen(grades):
@@ -130,3 +132,13 @@ def test_written_answers_print_as_one_pdf_per_student(grades):
     cat = [a for a in hand_grades.answers(grades / "grades", sources(grades)) if a.student == "cat"]
     page = html_of("cat", cat)
     assert "It is the chain rule, says cat" in page and "Why does backprop multiply?" in page
+
+
+def test_a_second_grader_sees_the_first_graders_grades(grades):
+    out = grades / "grades"
+    first, second = Desk(out, sources(grades)), Desk(out, sources(grades))
+    first.points.value = "2"  # ann
+    second.go("n")
+    assert second.progress.value == "<b>1 of 6 graded</b>"
+    second.go("p")
+    assert second.points.value == "2", "ann's grade, saved by the other screen"

@@ -100,6 +100,15 @@ def _instructor_texts(sources: list) -> dict[tuple[str, str], tuple[str, str, st
     return out
 
 
+def refresh(out: str | Path, found: list[Answer]) -> None:
+    """Update the points, comment and regrade flag of `found` from `out/manual.csv` as it is on disk now."""
+    rows = manual.read(Path(out) / manual.NAME)
+    for a in found:
+        row = rows.get(a.key)
+        if row is not None:
+            a.points, a.comment, a.regrade = row.get("points", ""), row.get("comment", ""), row.get("regrade", "")
+
+
 @contextmanager
 def locked(out: Path):
     """Hold an exclusive lock on `out/.manual.lock` (POSIX flock; no lock where there is none)."""

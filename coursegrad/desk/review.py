@@ -72,6 +72,7 @@ class Desk:
 
         from IPython.display import Markdown, display
 
+        hand_grades.refresh(self.out, self.answers)  # what another grader saved meanwhile shows too
         a = self.current
         self.progress.value = f"<b>{self.graded()} of {len(self.answers)} graded</b>"
         self.shown.clear_output()
