@@ -133,7 +133,9 @@ def save(out: str | Path, answer: Answer, points: str, comment: str) -> Answer:
     where = "/".join(answer.key)
     manual.points_of({"points": points}, answer.max_points, where)
     with locked(out):
-        rows, kind = manual._read(out / manual.NAME)
+        path = out / manual.NAME
+        listed, kind = sheets.read(path)[1:] if path.is_file() else ([], sheets.Kind())
+        rows = {(r.get("worksheet"), r.get("student"), r.get("question")): r for r in listed}
         row = rows.get(answer.key)
         if row is None:
             raise ValueError(f"{where} is not in {out / manual.NAME} (run coursegrad grade first)")
