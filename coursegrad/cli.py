@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -86,8 +87,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
     sources = _sources([]) if not given else sorted(given[0].glob("*.ipynb")) if given[0].is_dir() else given
     if not sources or not all(s.is_file() for s in sources):
         raise SystemExit(f"no instructor notebook at {given[0] if given else DEFAULT_SOURCE_DIR}")
+    if folder.suffix.lower() == ".zip" and folder.is_file():  # Canvas's or Gradescope's download (desk/lms.py)
+        from coursegrad.desk import lms
+
+        try:
+            folder = lms.unpack(folder, [s.stem for s in sources], Path(args.out) / "lms" / folder.stem)
+        except (ValueError, OSError, zipfile.BadZipFile) as err:
+            raise SystemExit(f"coursegrad grade: {err}") from None
     if not folder.is_dir():
-        raise SystemExit(f"no folder of submissions at {folder} (one subfolder per student)")
+        raise SystemExit(f"no folder of submissions at {folder} (one subfolder per student, or an LMS zip)")
     for loose in sorted(folder.glob("*.ipynb")):
         print(f"ignored {loose}: put each submission in a folder named after the student", file=sys.stderr)
     try:
@@ -277,6 +285,9 @@ def parser() -> argparse.ArgumentParser:
     from coursegrad.export.commands import add_export
 
     add_export(sub)
+    from coursegrad.desk.commands import add_review
+
+    add_review(sub)
     return p
 
 
