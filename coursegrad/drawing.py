@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from coursegrad.describe import alt_metadata, describe_drawing, drawing_title, with_text_alternative
 from coursegrad.engine import Value, topological_order, unbroadcast
 from coursegrad.formatting import fmt, summary, superscript
 from coursegrad.layout import GRAD_SIZE, MAX_WIDTH, Layout, select_nodes, text_width
@@ -151,8 +152,8 @@ class GraphDrawing:
         message: str = "",
         texts: list[str] | None = None,
         boxes: list[Box] | None = None,
+        title: str | None = None,
     ):
-        self.svg = svg
         self._texts = list(texts or [])
         self.boxes = list(boxes or [])
         # Jupyter shows SVG only in trusted notebooks; a notebook someone else ran (like the lectures
@@ -163,12 +164,16 @@ class GraphDrawing:
         self.width = width
         self.height = height
         self.message = message
+        self.title = title
+        # What the picture shows, in words (coursegrad.describe): the SVG's <title>/<desc>, the PNG's alt text.
+        self.description = describe_drawing(self)
+        self.svg = with_text_alternative(svg, drawing_title(title), self.description)
 
     def _repr_svg_(self) -> str:
         return self.svg
 
-    def _repr_png_(self) -> bytes | None:
-        return self.png(self._png_scale) if self._png_scale else None
+    def _repr_png_(self) -> tuple[bytes, dict] | None:
+        return (self.png(self._png_scale), alt_metadata(self.description)) if self._png_scale else None
 
     def with_png(self, scale: float = 1.0) -> GraphDrawing:
         """The same drawing, displayed with a PNG copy of `scale` × the size beside the SVG (None: SVG only).
@@ -178,6 +183,7 @@ class GraphDrawing:
         PNG takes matplotlib about 0.3 s; slider explorers use `.svg` directly and never pay for it.
         """
         copy = GraphDrawing(self.svg, self.nodes, self.wires, self.width, self.height, self.message, self._texts, self.boxes)
+        copy.title = self.title
         copy._png_scale = scale
         return copy
 
@@ -304,7 +310,7 @@ class _Picture(Layout, SvgWriter):
         svg, facts, canvas = self.svg(geo, chains, total_w, total_h, legend_y)
         drawn = [DrawnNode(i, node=v, label=v.label, **f) for i, (v, f) in enumerate(zip(self.nodes, facts, strict=True))]
         wires = [DrawnWire(u, v, s) for u, v, s in self.edges]
-        return GraphDrawing(svg, drawn, wires, total_w, total_h, self.message, canvas.texts, canvas.boxes)
+        return GraphDrawing(svg, drawn, wires, total_w, total_h, self.message, canvas.texts, canvas.boxes, self.title)
 
     # -- text on wires ----------------------------------------------------
 
