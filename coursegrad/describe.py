@@ -100,7 +100,8 @@ def drawing_title(title: str | None) -> str:
 
 
 def with_text_alternative(svg: str, title: str, description: str) -> str:
-    """`svg` with role="img", a <title> (its accessible name) and a <desc> (its description) as first children."""
+    """`svg` with role="img", a <title> (its accessible name) and a <desc> (its description) as first children,
+    the description also as `aria-description` (Chromium does not read an inline SVG's <desc>)."""
     start = svg.find("<svg")
     end = svg.find(">", start)
     if start < 0 or end < 0:
@@ -108,7 +109,9 @@ def with_text_alternative(svg: str, title: str, description: str) -> str:
     head = svg[:end]
     if 'role="img"' in head:  # already says what it shows
         return svg
-    return f'{head} role="img">\n<title>{escape(title)}</title>\n<desc>{escape(description)}</desc>{svg[end + 1 :]}'
+    # <desc> is the SVG way; Chromium computes an inline SVG's description from aria-description (ARIA 1.3) only
+    described = f' role="img" aria-description="{escape(description, {chr(34): "&quot;"})}"'
+    return f"{head}{described}>\n<title>{escape(title)}</title>\n<desc>{escape(description)}</desc>{svg[end + 1 :]}"
 
 
 def alt_metadata(description: str) -> dict:

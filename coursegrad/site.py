@@ -85,7 +85,7 @@ def _static_widgets(nb) -> None:
 def _exporter():
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", extra_template_basedirs=[str(TEMPLATE_DIR)], template_file="coursegrad.html.j2")
+    exporter = HTMLExporter(template_name="lab", extra_template_paths=[str(TEMPLATE_DIR)], template_file="coursegrad.html.j2")
     exporter.embed_images = True
     exporter.exclude_input_prompt = False
     return exporter
