@@ -278,12 +278,6 @@ def backward_visit_order(root: Value) -> dict[Value, int]:
     return {node: k for k, node in enumerate(visited, start=1)}
 
 
-
-
-
-
-
-
 class _Picture(Layout, SvgWriter):
     """Layout and SVG for one drawing. Every list is in a fixed order, so the bytes are deterministic."""
 
@@ -366,6 +360,7 @@ class _Picture(Layout, SvgWriter):
         terms = self.fork_terms(i, final=True)
         if terms is None:
             return ""
+
         def wider(a: str, b: str) -> str:
             return a if text_width(a, GRAD_SIZE) >= text_width(b, GRAD_SIZE) else b
 
@@ -382,15 +377,7 @@ class _Picture(Layout, SvgWriter):
 
     # -- layout -------------------------------------------------------------
 
-
-
-
-
-
-
     # -- SVG ----------------------------------------------------------------
-
-
 
     def legend_note(self) -> str:
         if not self.show_grad:

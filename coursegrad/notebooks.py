@@ -26,6 +26,17 @@ def lecture_notebooks(folder: Path = LECTURES) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("_"))
 
 
+def prose_words(path: Path) -> int:
+    """The number of words in a notebook's markdown cells, display math ($$ … $$) left out: the prose a student reads."""
+    import re
+
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return len(re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S).split())
+
+
 def execute(path: Path, timeout: int = 120, store: bool = True):
     """Run a notebook top to bottom in a fresh kernel, in its own folder; write it back if `store`.
 

@@ -83,9 +83,7 @@ def test_sigmoid_neuron_drawing():
     d = draw(f, title="sigmoid neuron")
     assert d.nodes[-1].value_text == "0.731"
     assert "0.731" in svg_texts(d.svg) and "sigmoid neuron" in svg_texts(d.svg)
-    numeric = numerical_grad(
-        lambda a, b, c, p, q: 1 / (1 + np.exp(-(a * p + b * q + c))), 2.0, -3.0, -3.0, -1.0, -2.0
-    )
+    numeric = numerical_grad(lambda a, b, c, p, q: 1 / (1 + np.exp(-(a * p + b * q + c))), 2.0, -3.0, -3.0, -1.0, -2.0)
     for leaf, g in zip((w0, w1, w2, x0, x1), numeric, strict=True):
         assert d.node(leaf.label).grad_text == fmt(g)
     assert [d.node(n).grad_text for n in ("w0", "w1", "w2", "x0", "x1")] == ["-0.197", "-0.393", "0.197", "0.393", "-0.59"]
@@ -370,3 +368,15 @@ def test_order_numbers_every_gate_in_the_order_backprop_visits_it():
         assert abs(tag.x0 - n.x) < 40 and abs(tag.y0 - n.y) < 40
     assert "order of the backward pass" in " ".join(d.texts)
     assert 'class="coursegrad-order"' not in draw(f).svg and all(n.order is None for n in draw(f).nodes)
+
+
+def test_an_array_gradient_is_summarised_by_its_size_not_its_mean():
+    """Softmax's gradient rows sum to 0, so its mean is ~0 however large it is (review L5): the drawing shows the rms."""
+    from coursegrad.nn import softmax_cross_entropy
+
+    scores = Value(np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0]]), "scores")
+    loss = softmax_cross_entropy(scores, np.array([0, 2]))
+    loss.backward()
+    assert abs(scores.grad.mean()) < 1e-15
+    text = draw(loss).node("scores").grad_text
+    assert text == f"rms {fmt(np.sqrt(np.mean(scores.grad**2)))}" and float(text.split()[1]) > 0.1

@@ -230,9 +230,9 @@ def test_stepper_needs_at_least_one_operation():
 
 
 def test_multiplication_swaps_the_gradients():
-    ex = widgets.multiplication_explorer(a=3.0, b=-2.0)
-    assert (ex.state["da"], ex.state["db"]) == (-2.0, 3.0)
-    assert (shown(ex.product, "da"), shown(ex.product, "db"), shown(ex.product, "f")) == (-2.0, 3.0, -6.0)
+    ex = widgets.multiplication_explorer(a=3.0, b=2.0)
+    assert (ex.state["da"], ex.state["db"]) == (2.0, 3.0)
+    assert (shown(ex.product, "da"), shown(ex.product, "db"), shown(ex.product, "f")) == (2.0, 3.0, 6.0)
     graph_before, plot_before = ex.graph.value, ex.plot.value
     ex.sliders["a"].value = 4.5
     ex.sliders["b"].value = 0.1
