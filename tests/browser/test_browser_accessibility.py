@@ -134,3 +134,20 @@ def test_the_stepper_controls_have_names_a_screen_reader_announces(lab):
     explorer = _stepper(lab)
     expect(explorer.get_by_role("slider").first).to_have_accessible_name("step", timeout=2_000)
     expect(explorer.get_by_role("button").first).to_have_accessible_name("play", ignore_case=True, timeout=2_000)
+
+
+LECTURES = [p for p in course_pages() if p.parent.name == "lectures"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured 2026-12-07 (JupyterLab 4, ipywidgets 8.1): 2-12 violations per lecture, all from the front end: "
+    "image-alt (JupyterLab draws image outputs as <img> without alt, ignoring the output's alt metadata), "
+    "aria-input-field-name (slider handles not tied to their label) and button-name (the Play widget's icon buttons)",
+)
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
+def test_lecture_outputs_in_jupyterlab_have_no_axe_violations(lab, path):
+    """axe on what the course's own outputs add to JupyterLab's page (its interface is not ours to fix)."""
+    notebook = lab.executed(path)
+    found = axe_violations(notebook.page, context={"include": [[".jp-OutputArea-output"]]})
+    assert found == []
