@@ -79,7 +79,7 @@ def main(argv: list[str]) -> int:
         return run("-m", "pytest", *test_arguments(rest))
     if command == "refresh":
         ensure_env("course,test")
-        return run("-m", "coursegrad.notebooks", "refresh", *rest)
+        return run("-m", "tools.notebooks", "refresh", *rest)
     if command == "site":
         ensure_env("course,test")  # nbconvert comes with the test tools (nbgrader, nbval)
         return run("-m", "coursegrad.site", *rest)

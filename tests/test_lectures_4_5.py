@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursegrad import Value, plots
-from coursegrad.notebooks import LECTURES
 from coursegrad.predict import ASK, SUMMARY_HEADING
+from tools.notebooks import LECTURES
 
 X, Y = plots.linear_classifier_data()
 

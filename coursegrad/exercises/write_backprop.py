@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from coursegrad import engine
 from coursegrad.checking import call_student, close, partial_credit, report
 from coursegrad.engine import Value
 from coursegrad.gradcheck import gradcheck
@@ -80,7 +81,7 @@ _WHAT = {
 
 def _order_problem(order: Any, root: Any) -> str | None:
     """What is wrong with `order` as a topological order of the graph under `root` (None: nothing)."""
-    nodes = _reference_order(root)
+    nodes = engine.topological_order(root)
     if type(order) is not list:
         return f"it should return a list of nodes, got {type(order).__name__}"
     ids = [id(n) for n in order]
@@ -142,7 +143,7 @@ def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
 
     def run(root, _):
         order = call_student(topological_order, root, shown="topological_order(root)")
-        return _as_data(order, _labels(_reference_order(root)))  # every node, also those `_graph` does not name
+        return _as_data(order, _labels(engine.topological_order(root)))  # every node, also those `_graph` does not name
 
     return _per_case(Node, cases, run)
 
@@ -168,7 +169,7 @@ def _backprop_problem(Node: type, backprop: Callable, case: str) -> str | None:
 def _overwritten(Node: type, case: str, got: list) -> bool:
     """True if `got` is what a backward pass that writes `=` instead of `+=` gives on this graph."""
     root, nodes, _ = _graph(Node, case)
-    order = _reference_order(root)
+    order = engine.topological_order(root)
     for node in order:
         node.grad = 0.0
     root.grad = 1.0
@@ -176,20 +177,6 @@ def _overwritten(Node: type, case: str, got: list) -> bool:
         for child, local in zip(node.inputs, node.local_grads, strict=True):
             child.grad = local * node.grad  # the slip: = where the contributions should add up
     return all(close(g, n.grad) for g, n in zip(got, nodes, strict=True))
-
-
-def _reference_order(root: Any) -> list:
-    """A topological order by an explicit stack (no recursion)."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, inputs_placed = stack.pop()
-        if inputs_placed:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((i, False) for i in node.inputs if id(i) not in seen)
-    return order
 
 
 def check_backprop(Node: type, backprop: Callable, cases: tuple = FIRST) -> None:
@@ -246,7 +233,7 @@ def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable
     """For the grader: [your order, the chain's edges (`_as_data`), x's gradient] on a long chain (or the error's text)."""
     try:
         root, order, grad = _run_long_chain(Node, topological_order, backprop, kind)
-        return [*_as_data(order, _labels(_reference_order(root))), grad]
+        return [*_as_data(order, _labels(engine.topological_order(root))), grad]
     except AssertionError as err:
         return [str(err)[:200]]
 
@@ -254,7 +241,7 @@ def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable
 def check_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> None:
     """Exercise 1c: a chain of thousands of nodes (deeper than Python's recursion limit)."""
     root, order, grad = _run_long_chain(Node, topological_order, backprop, kind)
-    size = len(_reference_order(root))
+    size = len(engine.topological_order(root))
     if _order_problem(order, root) is not None:
         n = len(order) if type(order) is list else -1
         raise AssertionError(f"topological_order on a chain of {size} nodes: it returned {n} nodes, not a valid order of all.")
