@@ -273,6 +273,18 @@ def parser() -> argparse.ArgumentParser:
     _workflow_options(r)
     r.set_defaults(run=cmd_grade)
 
+    _merge_and_bundle(sub)
+    from coursegrad.export.commands import add_export
+
+    add_export(sub)
+    from coursegrad.desk.commands import add_review
+
+    add_review(sub)
+    return p
+
+
+def _merge_and_bundle(sub) -> None:
+    """`coursegrad merge` (shards into one gradebook) and `coursegrad bundle` (what students receive)."""
     m = sub.add_parser("merge", help="combine output folders (of --shard runs) into one gradebook; fold in manual.csv")
     m.add_argument("folders", nargs="+", metavar="OUT", help="output folders of coursegrad grade")
     m.add_argument("-o", "--out", required=True, help="the merged output folder (may be one of the inputs)")
@@ -281,14 +293,6 @@ def parser() -> argparse.ArgumentParser:
     b = sub.add_parser("bundle", help="what students receive: lectures, student worksheets, the kit without answers")
     b.add_argument("-o", "--out", default="student-course", help="a new folder to write (default student-course/)")
     b.set_defaults(run=cmd_bundle)
-
-    from coursegrad.export.commands import add_export
-
-    add_export(sub)
-    from coursegrad.desk.commands import add_review
-
-    add_review(sub)
-    return p
 
 
 def _limit_options(r: argparse.ArgumentParser) -> None:
