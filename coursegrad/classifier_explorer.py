@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from coursegrad import nn, plots
+from coursegrad import nn, plots, two_layer
 from coursegrad.explorer import Explorer, make_slider, number, plot_box, readout_box, readout_lines
 from coursegrad.figures import SvgFigure
 
@@ -92,16 +92,16 @@ class ClassifierExplorer(Explorer):
         )
 
     def run(self, hidden: int, lr: float) -> dict:
-        """The training run for (hidden, lr): made with `plots.train_two_layer_classifier` once, then kept."""
+        """The training run for (hidden, lr): made with `two_layer.train_two_layer_classifier` once, then kept."""
         key = (hidden, round(lr, 12))
         if key not in self._runs:
-            self._runs[key] = plots.train_two_layer_classifier(self.X, self.y, hidden, lr, self.steps, self.every, self.seed)
+            self._runs[key] = two_layer.train_two_layer_classifier(self.X, self.y, hidden, lr, self.steps, self.every, self.seed)
         return self._runs[key]
 
     def _regions_svg(self, hidden: int, lr: float, step: int, params: list) -> str:
         key = (hidden, round(lr, 12), step)
         if key not in self._regions:
-            grid = plots.decision_regions(lambda P: plots.two_layer_scores(params, P), self.X, resolution=120)
+            grid = plots.decision_regions(lambda P: two_layer.two_layer_scores(params, P), self.X, resolution=120)
             left, top, right, bottom = self.canvas.box(self.ax_regions)
             self._regions[key] = (
                 f'<image class="coursegrad-regions" data-name="regions" x="{left:.2f}" y="{top:.2f}" '
@@ -115,7 +115,7 @@ class ClassifierExplorer(Explorer):
         run = self.run(hidden, lr)
         step = max(k for k in run["snapshots"] if k <= int(self.sliders["step"].value))
         params = run["snapshots"][step]
-        accuracy = float(np.mean(np.argmax(plots.two_layer_scores(params, self.X), axis=1) == self.y))
+        accuracy = float(np.mean(np.argmax(two_layer.two_layer_scores(params, self.X), axis=1) == self.y))
         loss = float(run["loss"][step])
         count = sum(p.size for p in params)
         self.state.update(hidden=hidden, lr=lr, step=step, loss=loss, accuracy=accuracy, losses=run["loss"],

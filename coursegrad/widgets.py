@@ -62,7 +62,7 @@ from typing import Any
 import ipywidgets as widgets
 import numpy as np
 
-from coursegrad import nn, plots
+from coursegrad import multiplication, nn, plots, vanishing
 from coursegrad.engine import Value
 from coursegrad.engine_checks import is_real_number
 from coursegrad.explorer import Explorer, html_box, make_slider, number, plot_box, readout_box, readout_lines
@@ -344,7 +344,7 @@ class MultiplicationExplorer(Explorer):
 
     `.state`: a, b, f, da, db (from backprop), scale, grad_w (the vector ∂loss/∂w at w = 0),
     grad_norm = |∂loss/∂w|, grad_norm_unscaled (data ×1), lr, loss, and the numbers of
-    `plots.scaled_training_data` (losses, reference_losses: the raw data at the starting
+    `multiplication.scaled_training_data` (losses, reference_losses: the raw data at the starting
     learning rate `raw_lr`; step, reference_step: |Δw| of the first step; divisor; same).
     """
 
@@ -360,16 +360,16 @@ class MultiplicationExplorer(Explorer):
         loss: str = "mse",
         graph: bool = True,
     ):
-        if loss not in plots.LOSSES:
-            raise ValueError(f"multiplication_explorer: unknown loss {loss!r}; choose one of {plots.LOSSES}.")
+        if loss not in multiplication.LOSSES:
+            raise ValueError(f"multiplication_explorer: unknown loss {loss!r}; choose one of {multiplication.LOSSES}.")
         for name, v in (("a", a), ("b", b)):
             if not (isinstance(v, (int, float)) and 1e-3 <= v <= 1e3):
                 raise ValueError(
                     f"multiplication_explorer: {name} must be a number from 0.001 to 1000 (its slider is logarithmic), got {v!r}."
                 )
         self.steps, self.raw_lr = steps, float(lr)
-        self.X, self.y = plots.linear_classifier_data()
-        self._runs: dict[tuple[float, float, str], dict] = {}  # (lr, scale, loss) → plots.scaled_training_data
+        self.X, self.y = multiplication.linear_classifier_data()
+        self._runs: dict[tuple[float, float, str], dict] = {}  # (lr, scale, loss) → multiplication.scaled_training_data
         choice = widgets.Dropdown(
             options=[("squared error", "mse"), ("logistic", "logistic")], value=loss, description="loss",
             layout=widgets.Layout(width="220px"),
@@ -414,7 +414,7 @@ class MultiplicationExplorer(Explorer):
         self.fig = Figure(figsize=(9.0, 3.4), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.08, right=0.98, bottom=0.15, top=0.9, wspace=0.28)
         self.ax_grad, self.ax_loss = self.fig.subplots(1, 2)
-        data = plots.gradient_vs_scale_data(np.logspace(0, 3, 13), loss=self.loss)
+        data = multiplication.gradient_vs_scale_data(np.logspace(0, 3, 13), loss=self.loss)
         self.grad_unscaled = float(data["grad_norms"][0])
         plots.plot_gradient_vs_scale(ax=self.ax_grad, scales=data["scales"], loss=self.loss)
         self.ax_grad.set_title("Weight gradient ∝ data scale (slope 1)", fontsize=10)
@@ -435,7 +435,7 @@ class MultiplicationExplorer(Explorer):
     def _run(self, lr: float, scale: float) -> dict:
         key = (lr, scale, self.loss)
         if key not in self._runs:
-            self._runs[key] = plots.scaled_training_data(scale, lr, self.loss, self.steps, self.raw_lr)
+            self._runs[key] = multiplication.scaled_training_data(scale, lr, self.loss, self.steps, self.raw_lr)
         return self._runs[key]
 
     def _recompute(self, changed: str | None) -> None:
@@ -464,7 +464,7 @@ class MultiplicationExplorer(Explorer):
 
     def _classifier(self) -> None:
         scale, lr = float(self.sliders["scale"].value), float(self.sliders["lr"].value)
-        grad_w = plots.weight_gradient(self.X * scale, self.y, loss=self.loss)
+        grad_w = multiplication.weight_gradient(self.X * scale, self.y, loss=self.loss)
         norm = float(np.linalg.norm(grad_w))
         run = self._run(lr, scale)
         self.state.update(scale=scale, lr=lr, loss=self.loss, grad_w=grad_w, grad_norm=norm, **run)
@@ -634,7 +634,7 @@ class DeepSigmoidExplorer(Explorer):
     def _norms(self, activation: str, depth: int, gain: float, input_scale: float) -> tuple[np.ndarray, float]:
         key = (activation, depth, gain, input_scale)
         if key not in self._cache:
-            data = plots.deep_gradient_data(activation, depth, gain, self.width, input_scale, n=len(self.X))
+            data = vanishing.deep_gradient_data(activation, depth, gain, self.width, input_scale, n=len(self.X))
             self._cache[key] = (data["norms"], data["saturated"])
         return self._cache[key]
 
@@ -643,7 +643,7 @@ class DeepSigmoidExplorer(Explorer):
         """What |x| > 4 means for this activation: its local gradient there (ReLU has none to lose for x > 0)."""
         if activation == "relu":
             return " (ReLU does not saturate there: its local gradient is 1 for x &gt; 0)"
-        edge = plots.local_gradient_data(activation, [plots.SATURATION])["derivative"][0]
+        edge = vanishing.local_gradient_data(activation, [vanishing.SATURATION])["derivative"][0]
         return f" (saturated: {activation}′ &lt; {fmt(edge)})"
 
     def _recompute(self, changed: str | None) -> None:
@@ -658,7 +658,7 @@ class DeepSigmoidExplorer(Explorer):
         self.readout.value = readout_lines(
             f"{act}, {depth} hidden layers: gradient at layer 1 {number('first', norms[0])}, "
             f"at the last hidden layer {number('last', norms[-2])}; layer 1 gets {number('ratio', ratio)} of it.",
-            f"{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
+            f"{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {vanishing.SATURATION:g}"
             f"{self._saturation_note(act)}.",
         )
         self.ax.set_ylim(*decades(norms, step=2))

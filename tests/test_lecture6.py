@@ -7,7 +7,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursegrad import nn, plots
+from coursegrad import nn, plots, two_layer
 from coursegrad.array_checks import check_array
 from tools.notebooks import LECTURES
 
@@ -178,9 +178,9 @@ def test_the_lectures_training_matches_an_independent_numpy_run():
         d = (p - np.eye(3)[y]) / n
         dz1 = d @ W2.T * (z1 > 0)
         W1, b1, W2, b2 = W1 - X.T @ dz1, b1 - dz1.sum(0), W2 - h.T @ d, b2 - d.sum(0)
-    accuracy = np.mean(np.argmax(plots.two_layer_scores([W1, b1, W2, b2], X), axis=1) == y)
+    accuracy = np.mean(np.argmax(two_layer.two_layer_scores([W1, b1, W2, b2], X), axis=1) == y)
     assert f"{accuracy:.1%}" == "97.0%"
-    run = plots.train_two_layer_classifier(X, y, hidden=50, learning_rate=1.0, steps=300)
+    run = two_layer.train_two_layer_classifier(X, y, hidden=50, learning_rate=1.0, steps=300)
     np.testing.assert_allclose(run["snapshots"][300][0], W1, rtol=1e-8, atol=1e-10)
 
 
@@ -198,11 +198,11 @@ def explorer():
 
 def test_explorer_shows_the_engines_training(explorer):
     X, y = nn.spiral_dataset()
-    run = plots.train_two_layer_classifier(X, y, hidden=5, learning_rate=1.0, steps=60, every=20)
+    run = two_layer.train_two_layer_classifier(X, y, hidden=5, learning_rate=1.0, steps=60, every=20)
     st = explorer.state
     assert (st["hidden"], st["step"], st["parameters"], st["error"]) == (5, 60, 2 * 5 + 5 + 5 * 3 + 3, None)
     assert st["loss"] == pytest.approx(run["loss"][60], rel=1e-12)
-    acc = np.mean(np.argmax(plots.two_layer_scores(run["snapshots"][60], X), axis=1) == y)
+    acc = np.mean(np.argmax(two_layer.two_layer_scores(run["snapshots"][60], X), axis=1) == y)
     assert st["accuracy"] == pytest.approx(acc)
     assert f'data-name="loss" data-value="{st["loss"]!r}"' in explorer.readout.value
     assert explorer.plot.value.count('class="coursegrad-regions"') == 1
@@ -244,20 +244,20 @@ def test_decision_regions_classify_each_grid_point_by_argmax():
 
 def test_training_diverges_cleanly_and_rejects_bad_settings():
     X, y = nn.spiral_dataset(20)
-    run = plots.train_two_layer_classifier(X, y, hidden=5, learning_rate=1e100, steps=50, every=1)
+    run = two_layer.train_two_layer_classifier(X, y, hidden=5, learning_rate=1e100, steps=50, every=1)
     assert run["diverged"] is not None and np.isnan(run["loss"][run["diverged"] :]).all()
     assert max(run["snapshots"]) < run["diverged"]
     with pytest.raises(ValueError, match="learning_rate must be a positive number"):
-        plots.train_two_layer_classifier(X, y, learning_rate=-1.0)
+        two_layer.train_two_layer_classifier(X, y, learning_rate=-1.0)
     with pytest.raises(ValueError, match="whole numbers"):
-        plots.train_two_layer_classifier(X, y, steps=10, every=0)
+        two_layer.train_two_layer_classifier(X, y, steps=10, every=0)
 
 
 def test_two_layer_figure_has_two_axes_and_is_deterministic():
     X, y = nn.spiral_dataset(20)
-    run = plots.train_two_layer_classifier(X, y, hidden=5, steps=20)
+    run = two_layer.train_two_layer_classifier(X, y, hidden=5, steps=20)
     params = run["snapshots"][20]
-    figs = [plots.plot_two_layer_training(lambda P: plots.two_layer_scores(params, P), X, y, run["loss"]) for _ in range(2)]
+    figs = [plots.plot_two_layer_training(lambda P: two_layer.two_layer_scores(params, P), X, y, run["loss"]) for _ in range(2)]
     assert repr(figs[0]) == "<Figure size 1000x420 with 2 Axes>"
     assert plots.figure_to_svg(figs[0]) == plots.figure_to_svg(figs[1])
 

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from coursegrad import Value, plots
+from coursegrad import Value, multiplication, plots, vanishing
 from coursegrad.predict import ASK, SUMMARY_HEADING
 from tools.notebooks import LECTURES
 
-X, Y = plots.linear_classifier_data()
+X, Y = multiplication.linear_classifier_data()
 
 
 def _sigmoid(z):
@@ -48,12 +48,12 @@ def _numpy_gradient_descent(X, y, lr, steps, loss, w0=None):
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("loss", plots.LOSSES)
+@pytest.mark.parametrize("loss", multiplication.LOSSES)
 def test_training_run_is_gradient_descent_with_the_handwritten_gradient(loss):
     w0 = np.array([0.4, -0.3])
-    run = plots.linear_training_run(X, Y, 0.1, steps=20, loss=loss, w0=w0)
+    run = multiplication.linear_training_run(X, Y, 0.1, steps=20, loss=loss, w0=w0)
     np.testing.assert_allclose(run["weights"], _numpy_gradient_descent(X, Y, 0.1, 20, loss, w0), rtol=1e-10, atol=1e-13)
-    assert run["losses"][0] == pytest.approx(plots.classifier_loss(Value(w0), X, Y, loss).item())
+    assert run["losses"][0] == pytest.approx(multiplication.classifier_loss(Value(w0), X, Y, loss).item())
     assert run["losses"][-1] < run["losses"][0]
 
 
@@ -61,58 +61,58 @@ def test_training_run_is_gradient_descent_with_the_handwritten_gradient(loss):
 @given(
     scale=st.floats(0.01, 1e4),
     lr=st.floats(1e-3, 0.3),
-    loss=st.sampled_from(plots.LOSSES),
+    loss=st.sampled_from(multiplication.LOSSES),
     w0=st.tuples(st.floats(-2, 2), st.floats(-2, 2)),
 )
 def test_lr_over_scale_squared_retraces_the_raw_run_for_any_loss_and_start(scale, lr, loss, w0):
     w0 = np.array(w0)
-    raw = plots.linear_training_run(X, Y, lr, 15, loss, w0=w0)
-    scaled = plots.linear_training_run(X * scale, Y, lr / scale**2, 15, loss, w0=w0 / scale)
-    assert plots.same_run(scaled, raw, scale)
+    raw = multiplication.linear_training_run(X, Y, lr, 15, loss, w0=w0)
+    scaled = multiplication.linear_training_run(X * scale, Y, lr / scale**2, 15, loss, w0=w0 / scale)
+    assert multiplication.same_run(scaled, raw, scale)
     np.testing.assert_allclose(scaled["losses"], raw["losses"], rtol=1e-7)
     np.testing.assert_allclose(scaled["weights"] * scale, raw["weights"], rtol=1e-7, atol=1e-12)
 
 
-@pytest.mark.parametrize("loss", plots.LOSSES)
+@pytest.mark.parametrize("loss", multiplication.LOSSES)
 def test_lr_over_scale_keeps_the_first_step_but_is_not_the_raw_run(loss):
-    d = plots.scaled_training_data(1000.0, 0.1 / 1000, loss)
+    d = multiplication.scaled_training_data(1000.0, 0.1 / 1000, loss)
     assert d["step"] == pytest.approx(d["reference_step"], rel=1e-12)
     assert not d["same"]
-    exact = plots.scaled_training_data(1000.0, 0.1 / 1000**2, loss)
+    exact = multiplication.scaled_training_data(1000.0, 0.1 / 1000**2, loss)
     assert exact["same"] and exact["step"] == pytest.approx(exact["reference_step"] / 1000, rel=1e-12)
     # lr / c on data ×c is the raw problem at lr · c, exactly
-    fast = plots.linear_training_run(X, Y, 0.1 * 1000, 50, loss)
-    assert plots.same_run({"losses": d["losses"], "weights": d["weights"]}, fast, 1000.0)
+    fast = multiplication.linear_training_run(X, Y, 0.1 * 1000, 50, loss)
+    assert multiplication.same_run({"losses": d["losses"], "weights": d["weights"]}, fast, 1000.0)
 
 
 def test_only_the_squared_loss_diverges_at_lr_over_scale():
-    mse = plots.scaled_training_data(1000.0, 0.1 / 1000, "mse")
-    logistic = plots.scaled_training_data(1000.0, 0.1 / 1000, "logistic")
-    assert np.isnan(mse["losses"][-1]) and np.nanmax(mse["losses"]) > plots.DIVERGED
+    mse = multiplication.scaled_training_data(1000.0, 0.1 / 1000, "mse")
+    logistic = multiplication.scaled_training_data(1000.0, 0.1 / 1000, "logistic")
+    assert np.isnan(mse["losses"][-1]) and np.nanmax(mse["losses"]) > multiplication.DIVERGED
     assert logistic["losses"][-1] < logistic["reference_losses"][-1] < logistic["losses"][0]
 
 
 def test_stable_learning_rate_of_the_squared_loss_shrinks_by_scale_squared_and_is_the_real_boundary():
-    raw, big = plots.mse_stable_learning_rate(X), plots.mse_stable_learning_rate(X * 1000)
+    raw, big = multiplication.mse_stable_learning_rate(X), multiplication.mse_stable_learning_rate(X * 1000)
     assert raw / big == pytest.approx(1e6, rel=1e-9)
     for c, limit in ((1, raw), (1000, big)):
-        below = plots.train_linear_classifier(X * c, Y, 0.97 * limit, 1500, "mse")
-        above = plots.train_linear_classifier(X * c, Y, 1.03 * limit, 1500, "mse")
+        below = multiplication.train_linear_classifier(X * c, Y, 0.97 * limit, 1500, "mse")
+        above = multiplication.train_linear_classifier(X * c, Y, 1.03 * limit, 1500, "mse")
         assert below[-1] < below[0]
         assert np.nanmax(above) > 1e6 * above[0]
 
 
 def test_a_bias_breaks_the_exact_correspondence():
     ones = np.ones((len(X), 1))
-    raw = plots.train_linear_classifier(np.hstack([X, ones]), Y, 0.1, 50, "mse")
-    big = plots.train_linear_classifier(np.hstack([X * 1000, ones]), Y, 0.1 / 1000**2, 50, "mse")
+    raw = multiplication.train_linear_classifier(np.hstack([X, ones]), Y, 0.1, 50, "mse")
+    big = multiplication.train_linear_classifier(np.hstack([X * 1000, ones]), Y, 0.1 / 1000**2, 50, "mse")
     assert not np.allclose(raw, big)
 
 
-@pytest.mark.parametrize("loss", plots.LOSSES)
+@pytest.mark.parametrize("loss", multiplication.LOSSES)
 @pytest.mark.parametrize("scale", [10.0, 1000.0])
 def test_the_divisor_found_by_training_is_scale_squared(loss, scale):
-    assert plots.lr_divisor_that_retraces(X, Y, scale, 0.1, loss) == pytest.approx(scale**2)
+    assert multiplication.lr_divisor_that_retraces(X, Y, scale, 0.1, loss) == pytest.approx(scale**2)
 
 
 # ---------------------------------------------------------------------------
@@ -131,13 +131,13 @@ def _shown(box, name):
 def test_the_explorer_defaults_to_the_loss_the_text_uses():
     ex = widgets.multiplication_explorer(graph=False)
     assert ex.loss == "mse" and ex.sliders["loss"].value == "mse"
-    np.testing.assert_array_equal(ex.state["losses"], plots.train_linear_classifier(X, Y, 0.1, 50, "mse"))
+    np.testing.assert_array_equal(ex.state["losses"], multiplication.train_linear_classifier(X, Y, 0.1, 50, "mse"))
 
 
-@pytest.mark.parametrize("loss", plots.LOSSES)
+@pytest.mark.parametrize("loss", multiplication.LOSSES)
 def test_explorer_at_lr_over_scale_squared_draws_the_raw_curve(loss):
     ex = widgets.multiplication_explorer(loss=loss, graph=False)
-    raw = plots.train_linear_classifier(X, Y, 0.1, 50, loss)  # the raw curve, computed here
+    raw = multiplication.train_linear_classifier(X, Y, 0.1, 50, loss)  # the raw curve, computed here
     ex.sliders["scale"].value = 1000.0
     ex.sliders["lr"].value = 0.1 / 1000**2
     np.testing.assert_allclose(ex.state["losses"], raw, rtol=1e-9)
@@ -147,13 +147,13 @@ def test_explorer_at_lr_over_scale_squared_draws_the_raw_curve(loss):
     assert _shown(ex.readout, "loss_end") == pytest.approx(raw[-1], rel=1e-9)
 
 
-@pytest.mark.parametrize("loss", plots.LOSSES)
+@pytest.mark.parametrize("loss", multiplication.LOSSES)
 def test_explorer_at_lr_over_scale_keeps_the_step_size(loss):
     ex = widgets.multiplication_explorer(loss=loss, graph=False)
     ex.sliders["scale"].value = 1000.0
     ex.sliders["lr"].value = 0.1 / 1000
-    X_, raw = X * 1000.0, plots.linear_training_run(X, Y, 0.1, 1, loss)
-    first = -0.1 / 1000 * plots.weight_gradient(X_, Y, loss=loss)
+    X_, raw = X * 1000.0, multiplication.linear_training_run(X, Y, 0.1, 1, loss)
+    first = -0.1 / 1000 * multiplication.weight_gradient(X_, Y, loss=loss)
     assert ex.state["step"] == pytest.approx(np.linalg.norm(first), rel=1e-12)
     assert ex.state["step"] == pytest.approx(np.linalg.norm(raw["weights"][1]), rel=1e-12)
     assert _shown(ex.readout, "step") == pytest.approx(_shown(ex.readout, "reference_step"), rel=1e-12)
@@ -169,9 +169,9 @@ def test_the_loss_menu_switches_every_number_and_the_gradient_plot():
     background = ex.plot.value.split('<g class="coursegrad-overlay">')[0]
     ex.sliders["loss"].value = "logistic"
     assert ex.state["loss"] == "logistic" and ex.loss == "logistic"
-    np.testing.assert_array_equal(ex.state["losses"], plots.train_linear_classifier(X * 10, Y, 0.1, 50, "logistic"))
-    assert ex.state["grad_norm"] == pytest.approx(np.linalg.norm(plots.weight_gradient(X * 10, Y, loss="logistic")))
-    assert ex.state["grad_norm_unscaled"] == pytest.approx(np.linalg.norm(plots.weight_gradient(X, Y, loss="logistic")))
+    np.testing.assert_array_equal(ex.state["losses"], multiplication.train_linear_classifier(X * 10, Y, 0.1, 50, "logistic"))
+    assert ex.state["grad_norm"] == pytest.approx(np.linalg.norm(multiplication.weight_gradient(X * 10, Y, loss="logistic")))
+    assert ex.state["grad_norm_unscaled"] == pytest.approx(np.linalg.norm(multiplication.weight_gradient(X, Y, loss="logistic")))
     assert "logistic loss" in ex.readout.value
     assert ex.plot.value.split('<g class="coursegrad-overlay">')[0] != background  # the slope-1 line was redrawn
     ex.sliders["loss"].value = "mse"
@@ -422,16 +422,16 @@ def test_the_multiplication_explorer_has_room_for_1000_times_0_001():
 @given(x=st.floats(-12, 12), activation=st.sampled_from(["sigmoid", "tanh"]))
 def test_local_gradients_match_central_differences(x, activation):
     f = {"sigmoid": lambda v: 1.0 / (1.0 + np.exp(-v)), "tanh": np.tanh}[activation]
-    (engine,) = plots.local_gradient_data(activation, [x])["derivative"]
+    (engine,) = vanishing.local_gradient_data(activation, [x])["derivative"]
     h = 1e-5
     assert engine == pytest.approx((f(x + h) - f(x - h)) / (2 * h), rel=1e-5, abs=1e-10)
 
 
 def test_gains_sigmoid_a_quarter_tanh_one_and_tanh_saturates_too():
-    assert plots.local_gradient_data("sigmoid")["peak"] == pytest.approx(0.25) and plots.sigmoid_data()["peak_x"] == 0
-    tanh = plots.local_gradient_data("tanh")
+    assert vanishing.local_gradient_data("sigmoid")["peak"] == pytest.approx(0.25) and vanishing.sigmoid_data()["peak_x"] == 0
+    tanh = vanishing.local_gradient_data("tanh")
     assert tanh["peak"] == pytest.approx(1.0) and tanh["peak_x"] == 0
-    at4 = {a: plots.local_gradient_data(a, [4.0])["derivative"][0] for a in ("sigmoid", "tanh")}
+    at4 = {a: vanishing.local_gradient_data(a, [4.0])["derivative"][0] for a in ("sigmoid", "tanh")}
     assert at4["tanh"] < at4["sigmoid"] < 0.02  # tanh's tail is even flatter at the same x
 
 
@@ -451,7 +451,7 @@ def test_sigmoid_with_cross_entropy_has_no_sigma_prime_factor(score, label):
 def test_saturation_causes_recomputed_with_numpy():
     from coursegrad import nn
 
-    rows = {cause.strip(): (settings_, fractions) for cause, settings_, fractions in plots.saturation_causes_data()}
+    rows = {cause.strip(): (settings_, fractions) for cause, settings_, fractions in vanishing.saturation_causes_data()}
     X4, _ = nn.toy_dataset(200, "blobs", seed=0)
     layer = nn.Layer(2, 16, "sigmoid", rng=0)
     for c, fraction in zip((1, 10, 1000), rows["1. unnormalised inputs"][1], strict=True):
@@ -463,7 +463,7 @@ def test_saturation_causes_recomputed_with_numpy():
 def test_hidden_layer_saturates_more_as_training_goes_on():
     from coursegrad import nn
 
-    rows = plots.hidden_saturation_during_training(report=(0, 10, 100, 1000), learning_rate=3.0)
+    rows = vanishing.hidden_saturation_during_training(report=(0, 10, 100, 1000), learning_rate=3.0)
     assert [r["step"] for r in rows] == [0, 10, 100, 1000]
     for key, sign in (("w_norm", 1), ("saturated", 1), ("mean_gain", -1)):
         assert np.all(sign * np.diff([r[key] for r in rows]) > 0), key
@@ -477,7 +477,7 @@ def test_hidden_layer_saturates_more_as_training_goes_on():
 
 @pytest.fixture(scope="module")
 def training():
-    return plots.activation_training_data(("sigmoid", "tanh", "relu"), depth=6, width=16, steps=300, shallow=("sigmoid",))
+    return vanishing.activation_training_data(("sigmoid", "tanh", "relu"), depth=6, width=16, steps=300, shallow=("sigmoid",))
 
 
 def test_deep_sigmoid_plateaus_with_every_output_at_one_half(training):
@@ -485,15 +485,15 @@ def test_deep_sigmoid_plateaus_with_every_output_at_one_half(training):
     low, high = deep["outputs"]
     assert 0.5 - 1e-3 < low <= high < 0.5 + 1e-3
     assert abs(deep["loss"][-1] - np.log(2)) < 1e-3
-    assert plots.training_summary(deep).startswith("every output is 0.5000 ± ")
-    assert "accuracy" not in plots.training_summary(deep)
+    assert vanishing.training_summary(deep).startswith("every output is 0.5000 ± ")
+    assert "accuracy" not in vanishing.training_summary(deep)
 
 
 def test_the_one_hidden_layer_control_learns_at_the_same_rate_and_steps(training):
     control = training["sigmoid, 1 hidden layer"]
     assert len(control["loss"]) == len(training["sigmoid"]["loss"]) == 301
     assert control["accuracy"] > 0.75 and control["loss"][-1] < 0.5
-    assert plots.training_summary(control) == f"accuracy {control['accuracy']:.0%}"
+    assert vanishing.training_summary(control) == f"accuracy {control['accuracy']:.0%}"
 
 
 def test_the_deep_sigmoid_plateau_is_not_a_wall():
@@ -501,16 +501,16 @@ def test_the_deep_sigmoid_plateau_is_not_a_wall():
     from coursegrad import nn
 
     X4, y4 = nn.toy_dataset(200, "moons", seed=0)
-    result = plots.train_mlp([2] + [16] * 6 + [1], "sigmoid", X4, y4, steps=3000, learning_rate=1.0)
+    result = vanishing.train_mlp([2] + [16] * 6 + [1], "sigmoid", X4, y4, steps=3000, learning_rate=1.0)
     assert result["loss"][-1] < 0.6 and result["accuracy"] > 0.8
 
 
 def test_relu_gradients_explode_with_large_weights_and_sigmoid_units_saturate():
-    he = plots.deep_gradient_data("relu", depth=10)["norms"][0]
-    big = plots.deep_gradient_data("relu", depth=10, gain=8.0)["norms"][0]
+    he = vanishing.deep_gradient_data("relu", depth=10)["norms"][0]
+    big = vanishing.deep_gradient_data("relu", depth=10, gain=8.0)["norms"][0]
     assert big > 1e6 * he
-    assert plots.deep_gradient_data("sigmoid", depth=10, gain=8.0)["saturated"] > 0.4
-    assert plots.deep_gradient_data("tanh", depth=10, gain=8.0)["saturated"] > 0.5
+    assert vanishing.deep_gradient_data("sigmoid", depth=10, gain=8.0)["saturated"] > 0.4
+    assert vanishing.deep_gradient_data("tanh", depth=10, gain=8.0)["saturated"] > 0.5
 
 
 def test_deep_explorer_says_what_saturation_means_for_each_activation():
@@ -568,9 +568,9 @@ def test_the_gain_table_is_what_the_package_computes_and_the_sigma_prime_bound_h
 
     ratios, _ = _gain_table()
     for gain in (0.5, 8.0):
-        norms = plots.deep_gradient_data("sigmoid", depth=10, gain=gain)["norms"]
+        norms = vanishing.deep_gradient_data("sigmoid", depth=10, gain=gain)["norms"]
         assert ratios[gain] == pytest.approx(norms[0] / norms[-2], rel=0.05)
-    model = plots.deep_network("sigmoid", 10, 1.0)  # what does hold: the product of σ′ along any path ≤ 0.25^9
+    model = vanishing.deep_network("sigmoid", 10, 1.0)  # what does hold: the product of σ′ along any path ≤ 0.25^9
     X, _ = nn.toy_dataset(64, "blobs", noise=0.1, seed=0)
     model(X)
     sig = [_sigmoid(layer.pre_activation.data) for layer in model.layers[:-1]]
@@ -581,7 +581,7 @@ def test_the_gain_table_is_what_the_package_computes_and_the_sigma_prime_bound_h
 def test_forward_spread_collapses_as_the_gradient_vanishes_in_the_deep_sigmoid_network():
     from coursegrad import nn
 
-    sig, tanh = plots.layer_statistics("sigmoid"), plots.layer_statistics("tanh")
+    sig, tanh = vanishing.layer_statistics("sigmoid"), vanishing.layer_statistics("tanh")
     assert len(sig["spread"]) == len(sig["grad_rms"]) == 7
     assert np.all(np.diff(sig["spread"][:6]) < 0) and sig["spread"][5] < 1e-3 * sig["spread"][0]
     per_layer = sig["spread"][1:6] / sig["spread"][:5]  # the lecture: about σ′(0) = 1/4 per layer
@@ -598,7 +598,7 @@ def test_forward_spread_collapses_as_the_gradient_vanishes_in_the_deep_sigmoid_n
 
 
 def test_the_variance_argument_he_keeps_relu_signals_lecun_lets_them_fade():
-    lecun, he, double = (plots.preactivation_spread("relu", g, depth=10) for g in (1.0, 2**0.5, 2.0))
+    lecun, he, double = (vanishing.preactivation_spread("relu", g, depth=10) for g in (1.0, 2**0.5, 2.0))
     assert lecun[-1] < 0.1 * lecun[0] and double[-1] > 5 * double[0]
     assert 0.3 < he[-1] / he[0] < 3 and 0.3 < he.min() and he.max() < 3
     # one layer, many units: Var(x) = n_in · Var(w) · E[a²] (He: Var(w) = 2/n_in, a = relu of unit-variance inputs)
@@ -609,7 +609,7 @@ def test_the_variance_argument_he_keeps_relu_signals_lecun_lets_them_fade():
 
 
 def test_equal_initial_weights_never_break_symmetry():
-    zero, half, random = (plots.constant_init_training(v) for v in (0.0, 0.5, None))
+    zero, half, random = (vanishing.constant_init_training(v) for v in (0.0, 0.5, None))
     assert zero["distinct_units"] == half["distinct_units"] == 1 and zero["same_gradients"] and half["same_gradients"]
     assert zero["loss"][-1] == zero["loss"][0] == pytest.approx(np.log(2))  # from 0 nothing moves (balanced classes)
     assert half["loss"][-1] < half["loss"][0]
@@ -619,7 +619,7 @@ def test_equal_initial_weights_never_break_symmetry():
 
 def test_plots_distinct_rows_counts_rows_equal_to_rounding():
     a = np.array([[1.0, 2.0], [1.0 + 1e-13, 2.0], [1.0, 2.5]])
-    assert plots.distinct_rows(a) == 2 and plots.distinct_rows(a[:2]) == 1
+    assert vanishing.distinct_rows(a) == 2 and vanishing.distinct_rows(a[:2]) == 1
 
 
 def test_the_training_figure_keeps_its_legend_below_the_axes(training):
@@ -634,7 +634,7 @@ def test_the_training_figure_keeps_its_legend_below_the_axes(training):
 
 def test_the_deep_explorer_ratio_is_the_lectures_layer_1_over_last_hidden():
     ex = widgets.deep_sigmoid_explorer(depth=10)
-    norms = plots.deep_gradient_norms("sigmoid", 10, 1.0)
+    norms = vanishing.deep_gradient_norms("sigmoid", 10, 1.0)
     assert ex.state["ratio"] == pytest.approx(norms[0] / norms[-2])
     ratios, _ = _gain_table()
     assert ex.state["ratio"] == pytest.approx(ratios[1.0], rel=0.05)  # the "Try it" numbers match the text

@@ -9,7 +9,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from coursegrad import nn, numerical_grad, plots
+from coursegrad import multiplication, nn, numerical_grad, plots, vanishing
 
 
 def _sigmoid(x):
@@ -46,6 +46,23 @@ def test_import_coursegrad_imports_neither_matplotlib_nor_ipywidgets():
     assert "ipywidgets" not in loaded
 
 
+def test_the_lectures_experiments_need_only_numpy():
+    """The numbers lectures 4-6 print come from modules a test or a script can import without matplotlib."""
+    loaded = _modules_after("import coursegrad.multiplication, coursegrad.vanishing, coursegrad.two_layer")
+    assert {"coursegrad.multiplication", "coursegrad.vanishing", "coursegrad.two_layer"} <= loaded
+    assert "matplotlib" not in loaded
+    assert "ipywidgets" not in loaded
+
+
+def test_plots_holds_only_plots():
+    """plots.py draws; it computes no experiment of its own (those live in the lectures' experiment modules)."""
+    functions = [name for name in plots.__all__ if callable(getattr(plots, name))]
+    own = [name for name in functions if getattr(plots, name).__module__ == "coursegrad.plots"]
+    assert own and all(name.startswith("plot_") or name in ("region_extent", "decision_regions", "region_colors") for name in own)
+    for module in (multiplication, vanishing):
+        assert not any(name.startswith("plot_") for name in module.__all__)
+
+
 def test_plots_imports_matplotlib_but_not_ipywidgets():
     loaded = _modules_after("import coursegrad.plots")
     assert "matplotlib" in loaded
@@ -59,7 +76,7 @@ def test_plots_imports_matplotlib_but_not_ipywidgets():
 
 
 def test_sigmoid_derivative_peaks_at_a_quarter_at_zero():
-    d = plots.sigmoid_data()
+    d = vanishing.sigmoid_data()
     assert d["peak_x"] == 0.0
     assert d["peak"] == 0.25
     assert d["derivative"].max() == 0.25
@@ -67,19 +84,19 @@ def test_sigmoid_derivative_peaks_at_a_quarter_at_zero():
 
 
 def test_sigmoid_data_matches_formula_and_central_differences():
-    d = plots.sigmoid_data()
+    d = vanishing.sigmoid_data()
     s = d["sigmoid"]
     np.testing.assert_allclose(s, 1.0 / (1.0 + np.exp(-d["x"])), rtol=1e-12)
     np.testing.assert_allclose(d["derivative"], s * (1 - s), rtol=1e-12, atol=1e-300)
     for x in (-7.3, -2.0, -0.5, 0.0, 1.0, 3.7, 9.5):
         (numeric,) = numerical_grad(_sigmoid, x)
-        (engine,) = plots.sigmoid_data([x])["derivative"]
+        (engine,) = vanishing.sigmoid_data([x])["derivative"]
         assert engine == pytest.approx(numeric, rel=1e-6)  # rounding noise ~1e-16/h relative to σ ≈ 1
 
 
 def test_sigmoid_saturates_beyond_four():
-    d = plots.sigmoid_data()
-    outside = np.abs(d["x"]) > plots.SATURATION
+    d = vanishing.sigmoid_data()
+    outside = np.abs(d["x"]) > vanishing.SATURATION
     assert d["derivative"][outside].max() < 0.018
     assert d["derivative"][~outside].max() == 0.25
 
@@ -91,7 +108,7 @@ def test_plot_sigmoid_marks_the_peak_and_shades_saturation():
     marked = [line for line in ax.lines if len(line.get_xdata()) == 1]
     assert [(float(line.get_xdata()[0]), float(line.get_ydata()[0])) for line in marked] == [(0.0, 0.25)]
     spans = [p.get_x() for p in ax.patches]
-    assert sorted(spans) == [-10.0, plots.SATURATION]
+    assert sorted(spans) == [-10.0, vanishing.SATURATION]
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "0.25" in texts and "saturated" in texts
     assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
@@ -102,21 +119,21 @@ def test_plot_sigmoid_marks_the_peak_and_shades_saturation():
 # ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("loss", plots.LOSSES)
+@pytest.mark.parametrize("loss", multiplication.LOSSES)
 def test_gradient_grows_exactly_like_the_data_scale(loss):
-    d = plots.gradient_vs_scale_data((1, 10, 100, 1000), loss=loss)
+    d = multiplication.gradient_vs_scale_data((1, 10, 100, 1000), loss=loss)
     assert d["slope"] == pytest.approx(1.0, abs=1e-6)
     ratio = d["grad_norms"][-1] / d["grad_norms"][0]
     assert ratio == pytest.approx(1000.0, rel=1e-6)
 
 
-@pytest.mark.parametrize("loss", plots.LOSSES)
+@pytest.mark.parametrize("loss", multiplication.LOSSES)
 @pytest.mark.parametrize("scale", [1.0, 1000.0])
 def test_weight_gradient_matches_central_differences(loss, scale):
-    X, y = plots.linear_classifier_data()
+    X, y = multiplication.linear_classifier_data()
     X = X * scale
     for w in (np.zeros(2), np.array([0.3, -0.2]) / scale):
-        engine = plots.weight_gradient(X, y, w, loss=loss)
+        engine = multiplication.weight_gradient(X, y, w, loss=loss)
         (numeric,) = numerical_grad(_numpy_loss(X, y, loss), w, h=1e-5 / scale)
         np.testing.assert_allclose(engine, numeric, rtol=1e-6, atol=1e-9 * scale)
 
@@ -125,15 +142,15 @@ def test_plot_gradient_vs_scale_is_log_log_with_the_engine_numbers():
     fig = plots.plot_gradient_vs_scale(scales=(1, 10, 100, 1000))
     (ax,) = fig.axes
     assert ax.get_xscale() == ax.get_yscale() == "log"
-    data = plots.gradient_vs_scale_data((1, 10, 100, 1000))
+    data = multiplication.gradient_vs_scale_data((1, 10, 100, 1000))
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), data["grad_norms"])
     assert "×1000 data → ×1000 gradient" in " ".join(t.get_text() for t in ax.texts)
 
 
 def test_one_training_step_is_gradient_descent_on_the_loss():
-    X, y = plots.linear_classifier_data()
+    X, y = multiplication.linear_classifier_data()
     lr = 0.3
-    losses = plots.train_linear_classifier(X, y, lr, steps=1)
+    losses = multiplication.train_linear_classifier(X, y, lr, steps=1)
     loss = _numpy_loss(X, y)
     (g,) = numerical_grad(loss, np.zeros(2))
     assert losses[0] == pytest.approx(math.log(2.0), rel=1e-12)  # w = 0: every score is 0
@@ -141,7 +158,7 @@ def test_one_training_step_is_gradient_descent_on_the_loss():
 
 
 def test_scaled_data_with_the_same_learning_rate_does_not_learn():
-    d = plots.loss_curves_data(learning_rates=(0.1,), scales=(1, 1000), steps=50)
+    d = multiplication.loss_curves_data(learning_rates=(0.1,), scales=(1, 1000), steps=50)
     raw, scaled = d["curves"][(0.1, 1.0)], d["curves"][(0.1, 1000.0)]
     assert raw[-1] < 0.5 * raw[0]  # unscaled data: the loss goes down
     assert np.all(np.diff(raw) < 0)
@@ -151,28 +168,28 @@ def test_scaled_data_with_the_same_learning_rate_does_not_learn():
 
 def test_a_learning_rate_divided_by_scale_squared_compensates_exactly():
     # wᵀ(c·x) = (c·w)ᵀx: with lr/c² the scaled problem takes the very same steps in c·w.
-    X, y = plots.linear_classifier_data()
-    raw = plots.train_linear_classifier(X, y, 0.1, 30)
-    scaled = plots.train_linear_classifier(X * 1000, y, 0.1 / 1000**2, 30)
+    X, y = multiplication.linear_classifier_data()
+    raw = multiplication.train_linear_classifier(X, y, 0.1, 30)
+    scaled = multiplication.train_linear_classifier(X * 1000, y, 0.1 / 1000**2, 30)
     np.testing.assert_allclose(scaled, raw, rtol=1e-9)
 
 
 def test_mse_training_blows_up_and_stops():
-    X, y = plots.linear_classifier_data()
-    losses = plots.train_linear_classifier(X * 1000, y, 0.1, 50, loss="mse")
+    X, y = multiplication.linear_classifier_data()
+    losses = multiplication.train_linear_classifier(X * 1000, y, 0.1, 50, loss="mse")
     ran = losses[~np.isnan(losses)]
     assert len(losses) == 51
-    assert ran[-1] > plots.DIVERGED  # it grew past 1e30 ...
+    assert ran[-1] > multiplication.DIVERGED  # it grew past 1e30 ...
     assert np.all(np.diff(ran) > 0)  # ... monotonically ...
     assert np.isnan(losses[-1])  # ... and training stopped there
-    fine = plots.train_linear_classifier(X, y, 0.1, 50, loss="mse")
+    fine = multiplication.train_linear_classifier(X, y, 0.1, 50, loss="mse")
     assert not np.isnan(fine).any() and fine[-1] < fine[0]
 
 
 def test_plot_loss_curves_has_one_panel_per_scale_and_one_line_per_rate():
     fig = plots.plot_loss_curves(learning_rates=(0.01, 0.1), scales=(1, 1000), steps=20, loss="mse")
     raw, big = fig.axes
-    data = plots.loss_curves_data(learning_rates=(0.01, 0.1), scales=(1, 1000), steps=20, loss="mse")
+    data = multiplication.loss_curves_data(learning_rates=(0.01, 0.1), scales=(1, 1000), steps=20, loss="mse")
     for ax, c in ((raw, 1.0), (big, 1000.0)):
         lines = [line for line in ax.lines if line.get_label().startswith("lr = ")]
         assert [line.get_label() for line in lines] == ["lr = 0.01", "lr = 0.1"]
@@ -199,7 +216,7 @@ def test_plot_loss_curves_has_one_panel_per_scale_and_one_line_per_rate():
 
 
 def test_gradients_vanish_with_depth_for_sigmoid_but_not_for_relu_with_he_init():
-    d = plots.layer_gradient_norms_data(("sigmoid", "tanh", "relu"), depth=10)
+    d = vanishing.layer_gradient_norms_data(("sigmoid", "tanh", "relu"), depth=10)
     sig, relu = d["curves"][("sigmoid", 1.0)], d["curves"][("relu", math.sqrt(2))]
     assert len(sig) == len(relu) == 11 and list(d["layers"]) == list(range(1, 12))
     hidden_sig, hidden_relu = sig[:-1], relu[:-1]
@@ -211,13 +228,13 @@ def test_gradients_vanish_with_depth_for_sigmoid_but_not_for_relu_with_he_init()
 def test_no_weight_scale_stops_a_sigmoid_network_from_shrinking_the_gradient():
     # Larger weights pass more gradient back through W but saturate more sigmoids: σ' ≤ 0.25 always wins.
     gains = (0.5, 1.0, 2.0, 4.0, 8.0)
-    d = plots.layer_gradient_norms_data("sigmoid", gains=gains, depth=6)
+    d = vanishing.layer_gradient_norms_data("sigmoid", gains=gains, depth=6)
     for g in gains:
         hidden = d["curves"][("sigmoid", g)][:-1]
         assert hidden[0] < hidden[-1], g
     # relu is linear where it is on: activations grow by the gain per layer as the gradients shrink by it,
     # so ∂loss/∂W = aᵀδ is about the same at every layer; the gain sets the size of all of them together.
-    relu = plots.layer_gradient_norms_data("relu", gains=gains, depth=6)["curves"]
+    relu = vanishing.layer_gradient_norms_data("relu", gains=gains, depth=6)["curves"]
     for g in gains:
         hidden = relu[("relu", g)][:-1]
         assert 0.3 < hidden[0] / hidden[-1] < 3.0, g
@@ -227,8 +244,8 @@ def test_no_weight_scale_stops_a_sigmoid_network_from_shrinking_the_gradient():
 def test_layer_gradient_norms_match_central_differences():
     depth, width, n = 3, 4, 8
     X, y = nn.toy_dataset(n, "blobs", noise=0.1, seed=0)
-    norms = plots.deep_gradient_norms("sigmoid", depth, gain=2.0, width=width, n=n)
-    model = plots.deep_network("sigmoid", depth, 2.0, width)
+    norms = vanishing.deep_gradient_norms("sigmoid", depth, gain=2.0, width=width, n=n)
+    model = vanishing.deep_network("sigmoid", depth, 2.0, width)
     for i, layer in enumerate(model.layers):
         W0 = layer.W.data.copy()
 
@@ -242,7 +259,7 @@ def test_layer_gradient_norms_match_central_differences():
 
 
 def test_deep_network_uses_gain_over_root_fan_in():
-    model = plots.deep_network("relu", depth=2, gain=None, width=400, seed=1)
+    model = vanishing.deep_network("relu", depth=2, gain=None, width=400, seed=1)
     hidden = model.layers[1].W.data  # 400 → 400
     assert hidden.std() == pytest.approx(math.sqrt(2) / math.sqrt(400), rel=0.02)
 
@@ -252,7 +269,7 @@ def test_plot_layer_gradient_norms_lines_and_log_scale():
     (ax,) = fig.axes
     assert ax.get_yscale() == "log"
     assert [line.get_label() for line in ax.lines] == ["sigmoid, gain 1 (LeCun)", "relu, gain √2 (He)"]
-    data = plots.layer_gradient_norms_data(("sigmoid", "relu"), depth=5)
+    data = vanishing.layer_gradient_norms_data(("sigmoid", "relu"), depth=5)
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), data["curves"][("sigmoid", 1.0)])
 
 
@@ -331,14 +348,20 @@ def test_setup_notebook_outside_ipython_only_sets_rcparams():
     "call, message",
     [
         (lambda: plots.setup_notebook("jpeg"), "figure_format must be 'png' or 'svg'"),
-        (lambda: plots.gradient_vs_scale_data([10]), "at least two positive scales"),
-        (lambda: plots.gradient_vs_scale_data([0, 10]), "at least two positive scales"),
-        (lambda: plots.train_linear_classifier(np.ones((2, 2)), np.ones(2), -0.1), "learning_rate must be a positive number"),
-        (lambda: plots.train_linear_classifier(np.ones((2, 2)), np.ones(2), 0.1, steps=2.5), "steps must be a whole number"),
-        (lambda: plots.weight_gradient(np.ones((2, 2)), np.ones(2), loss="hinge"), "unknown loss 'hinge'"),
-        (lambda: plots.deep_network("softmax"), "unknown activation 'softmax'"),
-        (lambda: plots.deep_network("relu", depth=0), "depth must be a whole number"),
-        (lambda: plots.deep_network("relu", gain=-1.0), "gain must be a positive number"),
+        (lambda: multiplication.gradient_vs_scale_data([10]), "at least two positive scales"),
+        (lambda: multiplication.gradient_vs_scale_data([0, 10]), "at least two positive scales"),
+        (
+            lambda: multiplication.train_linear_classifier(np.ones((2, 2)), np.ones(2), -0.1),
+            "learning_rate must be a positive number",
+        ),
+        (
+            lambda: multiplication.train_linear_classifier(np.ones((2, 2)), np.ones(2), 0.1, steps=2.5),
+            "steps must be a whole number",
+        ),
+        (lambda: multiplication.weight_gradient(np.ones((2, 2)), np.ones(2), loss="hinge"), "unknown loss 'hinge'"),
+        (lambda: vanishing.deep_network("softmax"), "unknown activation 'softmax'"),
+        (lambda: vanishing.deep_network("relu", depth=0), "depth must be a whole number"),
+        (lambda: vanishing.deep_network("relu", gain=-1.0), "gain must be a positive number"),
     ],
 )
 def test_bad_input_says_what_is_wrong(call, message):
@@ -347,7 +370,7 @@ def test_bad_input_says_what_is_wrong(call, message):
 
 
 def test_deep_sigmoid_network_does_not_train_but_tanh_and_relu_do():
-    results = plots.activation_training_data(depth=6, width=16, steps=300)
+    results = vanishing.activation_training_data(depth=6, width=16, steps=300)
     sigmoid, tanh, relu = (results[a] for a in ("sigmoid", "tanh", "relu"))
     assert len(sigmoid["loss"]) == 301
     assert abs(sigmoid["loss"][-1] - np.log(2.0)) < 1e-3  # stuck at the loss of guessing

@@ -16,7 +16,7 @@ pytest.importorskip("ipywidgets", reason="the explorers need ipywidgets (pip ins
 
 import ipywidgets  # noqa: E402
 
-from coursegrad import Value, nn, numerical_grad, plots, widgets  # noqa: E402
+from coursegrad import Value, multiplication, nn, numerical_grad, vanishing, widgets  # noqa: E402
 from coursegrad.steps import backward_steps  # noqa: E402
 
 
@@ -252,7 +252,7 @@ def test_data_scale_multiplies_the_weight_gradient():
     assert ex.state["grad_norm"] / ex.state["grad_norm_unscaled"] == pytest.approx(1000.0, rel=1e-6)
     assert shown(ex.readout, "grad_ratio") == pytest.approx(1000.0, rel=1e-6)
     assert shown_text(ex.readout, "grad_ratio") == "1000"
-    X, y = plots.linear_classifier_data()
+    X, y = multiplication.linear_classifier_data()
     s = 2 * y - 1
     (numeric,) = numerical_grad(lambda w: float(np.mean(np.logaddexp(0, -s * (1000 * X @ w)))), np.zeros(2), h=1e-8)
     np.testing.assert_allclose(ex.state["grad_w"], numeric, rtol=1e-6)
@@ -262,16 +262,16 @@ def test_data_scale_multiplies_the_weight_gradient():
 
 def test_loss_curve_follows_learning_rate_and_scale():
     ex = widgets.multiplication_explorer(lr=0.1, loss="logistic")
-    X, y = plots.linear_classifier_data()
-    np.testing.assert_array_equal(ex.state["losses"], plots.train_linear_classifier(X, y, 0.1, 50))
+    X, y = multiplication.linear_classifier_data()
+    np.testing.assert_array_equal(ex.state["losses"], multiplication.train_linear_classifier(X, y, 0.1, 50))
     assert "it learns" in ex.readout.value
     ex.sliders["scale"].value = 1000.0
     assert ex.state["losses"].max() > 10 * ex.state["losses"][0]
     assert "does not learn" in ex.readout.value
-    np.testing.assert_array_equal(ex.state["reference_losses"], plots.train_linear_classifier(X, y, 0.1, 50))
+    np.testing.assert_array_equal(ex.state["reference_losses"], multiplication.train_linear_classifier(X, y, 0.1, 50))
     ex.sliders["lr"].value = 1e-7  # 0.1 / 1000²: the compensating learning rate
     assert ex.state["lr"] == pytest.approx(1e-7)
-    np.testing.assert_allclose(ex.state["losses"], plots.train_linear_classifier(X, y, 0.1, 50), rtol=1e-6)
+    np.testing.assert_allclose(ex.state["losses"], multiplication.train_linear_classifier(X, y, 0.1, 50), rtol=1e-6)
     assert shown(ex.readout, "loss_end") == pytest.approx(ex.state["losses"][-1])
     assert 'data-name="losses"' in ex.plot.value and 'data-name="reference_losses"' in ex.plot.value
 
@@ -330,13 +330,13 @@ def test_overlay_points_land_where_matplotlib_draws_them():
 def test_deep_explorer_gradients_vanish_for_sigmoid_not_for_relu():
     ex = widgets.deep_sigmoid_explorer(depth=8)
     assert len(ex.state["norms"]) == 9 and ex.state["ratio"] < 1e-3
-    np.testing.assert_array_equal(ex.state["norms"], plots.deep_gradient_norms("sigmoid", 8, 1.0))
+    np.testing.assert_array_equal(ex.state["norms"], vanishing.deep_gradient_norms("sigmoid", 8, 1.0))
     assert shown(ex.readout, "first") == ex.state["norms"][0]
     assert len(re.findall(r'data-name="layer\d+"', ex.plot.value)) == 8
     ex.sliders["activation"].value = "relu"
     ex.sliders["gain"].value = 10**0.15  # ≈ √2, He initialisation
     assert ex.state["activation"] == "relu" and ex.state["ratio"] > 0.1
-    np.testing.assert_array_equal(ex.state["norms"], plots.deep_gradient_norms("relu", 8, 10**0.15))
+    np.testing.assert_array_equal(ex.state["norms"], vanishing.deep_gradient_norms("relu", 8, 10**0.15))
     ex.sliders["depth"].value = 3
     assert len(ex.state["norms"]) == 4 and len(re.findall(r'data-name="layer\d+"', ex.plot.value)) == 3
 
@@ -347,7 +347,7 @@ def test_deep_explorer_counts_saturated_sigmoids():
     ex.sliders["input_scale"].value = 100.0
     ex.sliders["gain"].value = 10.0
     assert ex.state["saturated"] > calm + 0.3
-    model = plots.deep_network("sigmoid", 4, 10.0)
+    model = vanishing.deep_network("sigmoid", 4, 10.0)
     X, y = nn.toy_dataset(64, "blobs", noise=0.1, seed=0)
     model(X * 100.0)
     pre = np.concatenate([np.ravel(layer.pre_activation.data) for layer in model.layers[:-1]])

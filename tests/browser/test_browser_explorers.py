@@ -292,7 +292,7 @@ def _check_play(ex: Explorer) -> None:
 
 def check_multiplication_explorer(ex: Explorer) -> None:
     from coursegrad import Value
-    from coursegrad.plots import linear_classifier_data, train_linear_classifier, weight_gradient
+    from coursegrad.multiplication import linear_classifier_data, train_linear_classifier, weight_gradient
 
     before = ex.facts()
     height, product = ex.height(), ex.html("coursegrad-readout", 0)

@@ -16,7 +16,7 @@ import pytest
 from browser_course import REPO
 from test_browser_explorers import Explorer, assert_same_size, assert_shows, new_value, the_explorer
 
-from coursegrad import nn, plots
+from coursegrad import nn, two_layer
 
 pytestmark = pytest.mark.browser
 
@@ -29,9 +29,9 @@ def _expected(facts: dict) -> dict:
     c = facts["controls"]
     hidden, lr, step = int(c["hidden"]["value"]), float(c["lr"]["value"]), int(c["step"]["value"])
     X, y = nn.spiral_dataset()
-    run = plots.train_two_layer_classifier(X, y, hidden, lr, facts["steps"], c["step"]["step"])
+    run = two_layer.train_two_layer_classifier(X, y, hidden, lr, facts["steps"], c["step"]["step"])
     params = run["snapshots"][step]
-    accuracy = float(np.mean(np.argmax(plots.two_layer_scores(params, X), axis=1) == y))
+    accuracy = float(np.mean(np.argmax(two_layer.two_layer_scores(params, X), axis=1) == y))
     return {"hidden": hidden, "lr": lr, "step": step, "loss": float(run["loss"][step]), "accuracy": 100 * accuracy,
             "parameters": sum(p.size for p in params)}  # fmt: skip
 

@@ -4,7 +4,7 @@ The "Try it" of lecture 4 asks the student to set the data scale to 1000, then t
 0.1 / 1000² (the curve lies on the raw one: "the same loss ... at every step: yes") and 0.1 / 1000 (the
 first step |Δw| is the raw one, yet the squared loss blows up), then to switch the loss to logistic and
 repeat. This test does exactly that with the keyboard and the menu, and checks every number the readout
-shows against `coursegrad.plots.scaled_training_data`, computed here for the kernel's slider values.
+shows against `coursegrad.multiplication.scaled_training_data`, computed here for the kernel's slider values.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 from browser_course import REPO
 from test_browser_explorers import Explorer, assert_same_size, assert_shows, the_explorer
 
-from coursegrad import plots
+from coursegrad import multiplication
 
 pytestmark = pytest.mark.browser
 
@@ -29,10 +29,12 @@ def _check_readout(ex: Explorer, what: str) -> dict:
     c = facts["controls"]
     scale, lr, loss = float(c["scale"]["value"]), float(c["lr"]["value"]), c["loss"]["value"]
     assert facts["loss"] == loss, f"the explorer trains with {facts['loss']!r} but its menu says {loss!r}"
-    run = plots.scaled_training_data(scale, lr, loss, facts["steps"], RAW_LR)
-    X, y = plots.linear_classifier_data()
+    run = multiplication.scaled_training_data(scale, lr, loss, facts["steps"], RAW_LR)
+    X, y = multiplication.linear_classifier_data()
     shown = ex.numbers()
-    assert_shows(shown, "grad_norm", float(np.linalg.norm(plots.weight_gradient(X * scale, y, loss=loss))), f"|∂L/∂w| ({what})")
+    assert_shows(
+        shown, "grad_norm", float(np.linalg.norm(multiplication.weight_gradient(X * scale, y, loss=loss))), f"|∂L/∂w| ({what})"
+    )
     assert_shows(shown, "lr", lr, f"the learning rate ({what})")
     assert_shows(shown, "step", run["step"], f"the first step |Δw| ({what})")
     assert_shows(shown, "reference_step", run["reference_step"], f"the raw run's first step ({what})")
