@@ -10,6 +10,7 @@ import math
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import pytest
@@ -478,11 +479,33 @@ def test_refresh_of_one_notebook_keeps_collapsed_outputs_hidden_sources_and_tags
     assert nb.cells[2].metadata["jupyter"] == {"source_hidden": True} and nb.cells[2].metadata["tags"] == ["solution"]
 
 
-@pytest.mark.parametrize(("stored", "passes"), [("the answer: 42\n", True), ("the answer: 41\n", False)])
-def test_nbval_compares_the_outputs_of_collapsed_cells(tmp_path, stored, passes):
-    """Collapsing a reveal hides it from the student, not from nbval: a wrong stored answer fails strict mode."""
-    path = tmp_path / "tiny.ipynb"
-    _tiny_notebook(path, stored)
+STORED_ANSWERS = {"right": "the answer: 42\n", "wrong": "the answer: 41\n"}
+
+
+@pytest.fixture(scope="module")
+def nbval_verdicts(tmp_path_factory) -> tuple[dict, str]:
+    """Strict nbval run once over a tiny notebook per stored answer: {name: [outcome of each cell]}, and its output.
+
+    One pytest process for both notebooks (each still runs in its own kernel): starting pytest and its
+    plugins is most of the time of such a run."""
+    import xml.etree.ElementTree as ET
+
+    folder = tmp_path_factory.mktemp("nbval")
+    for name, stored in STORED_ANSWERS.items():
+        _tiny_notebook(folder / f"{name}.ipynb", stored)
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "--nbval", "--nbval-current-env", "-q"]
-    run = subprocess.run([*command, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
-    assert (run.returncode == 0) == passes, run.stdout[-2000:]
+    run = subprocess.run([*command, "--junitxml=verdicts.xml", *(f"{n}.ipynb" for n in STORED_ANSWERS)], cwd=folder,
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    verdicts: dict[str, list[str]] = {name: [] for name in STORED_ANSWERS}
+    for case in ET.parse(folder / "verdicts.xml").iter("testcase"):
+        outcome = next((child.tag for child in case if child.tag in ("failure", "error", "skipped")), "passed")
+        verdicts[Path(case.get("file") or case.get("classname")).stem].append(outcome)
+    return verdicts, run.stdout[-2000:]
+
+
+@pytest.mark.parametrize(("stored", "passes"), [("right", True), ("wrong", False)])
+def test_nbval_compares_the_outputs_of_collapsed_cells(nbval_verdicts, stored, passes):
+    """Collapsing a reveal hides it from the student, not from nbval: a wrong stored answer fails strict mode."""
+    verdicts, output = nbval_verdicts
+    assert len(verdicts[stored]) == 3, output  # all three cells of this notebook were checked
+    assert (verdicts[stored] == ["passed"] * 3) == passes, output
