@@ -6,8 +6,10 @@ The browser test (tests/browser/test_browser_review.py) grades with the keyboard
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import shutil
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -17,7 +19,7 @@ from workflow_helpers import DESK_GRADE, RUBRIC, SHEET, cli, desk_class
 from coursegrad.desk import hand_grades
 from coursegrad.desk.review import Desk, inert
 from coursegrad.desk.written_pdf import html_of
-from coursegrad.grading import manual
+from coursegrad.grading import manual, records, report, sheets
 
 pytest.importorskip("ipywidgets")
 
@@ -93,6 +95,78 @@ def test_two_graders_at_once_never_lose_each_others_grades(grades):
     rows = manual.read(Path(out) / manual.NAME)
     everyone = "ann ben cat dov eli fin".split()
     assert {k[1]: (r["points"], r["comment"]) for k, r in rows.items()} == {s: ("1", "round 19") for s in everyone}
+
+
+def _fold(out: str) -> int:
+    """What a grade run or merge does with manual.csv: fold it into the records (and rewrite it)."""
+    source = Path(out).parent / "worksheets" / "source" / SHEET
+    return manual.fold(out, records.load_all(out), {"01_tiny": report.rubrics_of(source)})
+
+
+def _fold_while_a_grade_is_saved(out: Path) -> tuple[dict, int]:
+    """A fold paused between reading manual.csv and writing it back; meanwhile a grader saves ann's grade.
+    Returns the sheet afterwards and how many grades the fold applied."""
+    read, saved, applied = threading.Event(), threading.Event(), []
+    write = sheets.write
+
+    def paused_write(*args, **kwargs):
+        if threading.current_thread().name == "fold":  # the fold has read the sheet: let the grader in
+            read.set()
+            saved.wait(1.0)  # with the lock the save waits for the fold, so this times out
+        write(*args, **kwargs)
+
+    ann = next(a for a in hand_grades.answers(out) if a.student == "ann")
+    with _patched(sheets, "write", paused_write):
+        fold = threading.Thread(target=lambda: applied.append(_fold(str(out))), name="fold")
+        fold.start()
+        assert read.wait(30)
+        grader = threading.Thread(target=lambda: (hand_grades.save(out, ann, "2", "while folding"), saved.set()))
+        grader.start()
+        fold.join(30)
+        grader.join(30)
+    return manual.read(out / manual.NAME), applied[0]
+
+
+@contextlib.contextmanager
+def _patched(owner, name, value):
+    old = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, old)
+
+
+def test_a_fold_during_grading_never_loses_a_saved_grade(grades):
+    out = grades / "grades"
+    hand_grades.save(out, hand_grades.answers(out)[1], "1", "before the fold")  # ben
+    rows, applied = _fold_while_a_grade_is_saved(out)
+    assert (rows[("01_tiny", "ann", "q3_answer")]["points"], rows[("01_tiny", "ann", "q3_answer")]["comment"]) == (
+        "2", "while folding")  # fmt: skip
+    assert rows[("01_tiny", "ben", "q3_answer")]["points"] == "1" and applied == 1  # the fold saw ben's, not ann's yet
+
+
+def test_without_the_lock_the_same_fold_loses_the_grade(grades, monkeypatch):
+    """The control: the fold above, with `manual.locked` taking no lock, writes back the sheet it read."""
+    monkeypatch.setattr(manual, "locked", lambda out: contextlib.nullcontext())
+    rows, _ = _fold_while_a_grade_is_saved(grades / "grades")
+    assert rows[("01_tiny", "ann", "q3_answer")]["points"] == "", "without the lock, ann's grade is overwritten"
+
+
+def _fold_again_and_again(out: str, rounds: int) -> None:
+    for _ in range(rounds):
+        _fold(out)
+
+
+def test_folds_and_saves_at_once_lose_nothing(grades):
+    out = str(grades / "grades")
+    with ProcessPoolExecutor(2) as pool:
+        jobs = [pool.submit(_grade_rows, out, "ann ben cat dov eli fin".split(), 12), pool.submit(_fold_again_and_again, out, 12)]
+        for job in jobs:
+            job.result()
+    rows = manual.read(Path(out) / manual.NAME)
+    assert {k[1]: (r["points"], r["comment"]) for k, r in rows.items()} == {
+        s: ("2", "round 11") for s in "ann ben cat dov eli fin".split()}  # fmt: skip
 
 
 def test_the_gradebook_after_merge_holds_the_hand_grades(grades):
