@@ -71,6 +71,25 @@ def test_the_screen_saves_each_grade_at_once_and_moves_on(grades):
     assert desk.current.student == "cat"  # the next one not graded yet
 
 
+def test_the_keys_move_by_question_and_by_student_and_are_listed(grades):
+    from coursegrad.desk.review import HELP, KEYS
+
+    desk = Desk(grades / "grades", sources(grades))
+    two = [hand_grades.Answer("w", s, q, 2, "") for q in ("q1", "q2") for s in ("ann", "ben", "cat")]  # by question
+    desk.answers, desk.index = two, 0
+    desk.go("q")
+    assert (desk.current.question, desk.current.student) == ("q2", "ann")  # the first answer to the next question
+    desk.go("q")
+    assert (desk.current.question, desk.current.student) == ("q2", "ann")  # none after it: stays
+    desk.answers, desk.index = sorted(two, key=lambda a: (a.student, a.question)), 0  # by student
+    desk.go("s")
+    assert (desk.current.student, desk.current.question) == ("ben", "q1")
+    desk.go("q")
+    assert (desk.current.student, desk.current.question) == ("ben", "q2")
+    assert all(f"<kbd>{k}</kbd> {what}" in HELP for k, what in KEYS) and "not while typing a comment" in HELP
+    assert HELP in desk.widget.children[-1].value  # on the screen
+
+
 def test_by_student_order_and_a_students_html_is_inert(grades):
     desk = Desk(grades / "grades", sources(grades), by="student")
     assert desk.current.student == "ann"
@@ -206,6 +225,25 @@ def test_written_answers_print_as_one_pdf_per_student(grades):
     cat = [a for a in hand_grades.answers(grades / "grades", sources(grades)) if a.student == "cat"]
     page = html_of("cat", cat)
     assert "It is the chain rule, says cat" in page and "Why does backprop multiply?" in page
+    assert '<math display="inline"><mrow><mi>a</mi><mo>·</mo><mi>b</mi></mrow></math>' in page  # $a \cdot b$
+    assert "$" not in page and "\\cdot" not in page, "the math is rendered, not left as its TeX source"
+
+
+def test_math_becomes_mathml_and_nothing_else_gets_through():
+    from coursegrad.desk.math_html import markdown, mathml
+
+    html = markdown("Chain rule: $\\frac{\\partial L}{\\partial w} = a^2$, then\n\n$$x < y$$\n\ncosts $5 and $10")
+    assert "<mfrac><mrow><mo>∂</mo><mi>L</mi></mrow><mrow><mo>∂</mo><mi>w</mi></mrow></mfrac>" in html
+    assert "<msup><mi>a</mi><mn>2</mn></msup>" in html and '<math display="block">' in html and "<mo>&lt;</mo>" in html
+    assert "costs $5 and $10" in html  # money is not math
+    hostile = "$\\text{<img src=x onerror=alert(1)>}$ <script>alert(1)</script> $\\href{javascript:alert(1)}{x}$"
+    html = markdown(hostile)
+    assert "<img" not in html and "<script" not in html and ' href="' not in html  # latex2mathml would pass all three
+    assert html.count('<code class="tex">') == 2 and "$\\text{&lt;img src=x onerror=alert(1)&gt;}$" in html  # as source
+    assert (
+        mathml("x^") == '<code class="tex">$x^$</code>'
+        and mathml("\\left(", display=True) == '<code class="tex">$$\\left($$</code>'
+    )
 
 
 def test_a_second_grader_sees_the_first_graders_grades(grades):
