@@ -189,6 +189,17 @@ def test_export_canvas_finds_gradescope_students_by_sid_or_email(tmp_path):
     assert rows["Doe, Ben"][4:] == [""]
 
 
+def test_merged_shards_keep_the_lms_ids(tmp_path):
+    header = "folder,name,submission,lms,user_id,sid,email\n"
+    for shard, row in (("out1", "1001,annsmith,5001,canvas,1001,,\n"), ("out2", "1002,bendoe,5003,canvas,1002,,\n")):
+        (tmp_path / shard / "lms" / "submissions").mkdir(parents=True)
+        (tmp_path / shard / "lms" / "submissions" / "students.csv").write_text(header + row, encoding="utf-8")
+    lms.carry([tmp_path / "out1", tmp_path / "out2"], tmp_path / "grades")
+    who = lms.students(tmp_path / "grades")
+    assert {f: (r["name"], r["user_id"], r["submission"]) for f, r in who.items()} == {
+        "1001": ("annsmith", "1001", "5001"), "1002": ("bendoe", "1002", "5003")}  # fmt: skip
+
+
 def test_two_folders_on_one_gradebook_row_are_an_error(tmp_path):
     out = _graded_folder(tmp_path, {"1002": "1", "bdoe": "3"})  # Ben from a Canvas zip, and a folder named by login
     (out / "lms" / "z").mkdir(parents=True)

@@ -100,6 +100,23 @@ def students(out: str | Path) -> dict[str, dict]:
     return found
 
 
+def carry(inputs: list[str | Path], out: str | Path) -> None:
+    """Copy the `lms/<zip>/students.csv` of output folders `inputs` into `out` (`coursegrad merge`), rows of one
+    zip joined by folder, so the merged folder still knows each student's LMS ids (export canvas, feedback)."""
+    for name in sorted({p.parent.name for folder in inputs for p in Path(folder).glob("lms/*/students.csv")}):
+        target = Path(out) / "lms" / name / "students.csv"
+        rows: dict[str, dict] = {}
+        for sheet in [Path(folder) / "lms" / name / "students.csv" for folder in inputs] + [target]:
+            if sheet.is_file():
+                with open(sheet, newline="", encoding="utf-8") as f:
+                    rows.update({r["folder"]: r for r in csv.DictReader(f)})
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with open(target, "w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, COLUMNS, restval="", extrasaction="ignore")
+            writer.writeheader()
+            writer.writerows(rows[k] for k in sorted(rows))
+
+
 def _stem(original: str) -> tuple[str, int]:
     """(the worksheet name a file was handed in as, its resubmission number)."""
     stem = PurePosixPath(original).stem
