@@ -53,7 +53,7 @@ KEYS_JS = r"""
       return;
     }
     const inPoints = e.target.closest(".cg-points");
-    if (e.key.length > 1 || (inPoints && NUMBER.test(e.key))) return;  // Enter, Tab, arrows; the points typed
+    if (e.key.length > 1 || e.key === " " || (inPoints && NUMBER.test(e.key))) return;  // Enter, Tab, Space; points
     stop();
     const button = /^[a-z]$/.test(e.key) ? root.querySelector(`.cg-key-${e.key}`) : null;
     if (button) button.click();
