@@ -23,7 +23,7 @@ __all__ = ["ControlNames"]
 class ControlNames(anywidget.AnyWidget):
     """The accessible names of an explorer's sliders (`names`: CSS class → name) and its live readouts (`live`)."""
 
-    _esm = Path(__file__).with_name("control_names.js")
+    _esm = Path(__file__).with_name("control_names.js").read_text(encoding="utf-8")  # the front end
     names = traitlets.Dict(value_trait=traitlets.Unicode()).tag(sync=True)
     live = traitlets.List(traitlets.Unicode()).tag(sync=True)
 
