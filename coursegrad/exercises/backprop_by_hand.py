@@ -27,6 +27,7 @@ import numpy as np
 
 from coursegrad.checking import (
     Mistake,
+    agrees,
     as_array,
     call_student,
     close,
@@ -234,12 +235,30 @@ def _call_gate(gate: Callable, *args: float) -> Value:
     return out
 
 
+ENGINE_GATES = {"sigmoid", "tanh", "exp", "log", "relu", "__truediv__"}  # the engine's gates a task may forbid
+
+
 def _uses_from_gate(gate: Callable) -> bool | None:
-    """True if the gate's source calls from_gate; None if its source cannot be read."""
+    """True if the gate's code calls `from_gate` and none of the engine's gates (`x.sigmoid()`, `a / b` of
+    its inputs), as the task asks; None if its source cannot be read. Comments and strings do not count."""
+    import ast
+    import textwrap
+
     try:
-        return "from_gate" in inspect.getsource(gate)
-    except (OSError, TypeError):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(gate)))
+    except (OSError, TypeError, SyntaxError):
         return None
+    params = {a.arg for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.Lambda)) for a in node.args.args}
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    engine = [c for c in calls if isinstance(c.value, ast.Name) and c.value.id in params and c.attr in ENGINE_GATES]
+    divides = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Div)
+        and all(isinstance(s, ast.Name) and s.id in params for s in (n.left, n.right))
+    ]
+    return any(c.attr == "from_gate" for c in calls) and not divides and not engine
 
 
 def _one_number(g: Any) -> float | None:
@@ -249,25 +268,57 @@ def _one_number(g: Any) -> float | None:
     return float(np.reshape(np.asarray(g, dtype=float), ()))
 
 
+GATE_REL = 1e-7  # the items' tolerance for a gate's output and local gradients
+
+
 def _check_gate(gate: Callable, points: list[tuple], value: Callable, locals_: Callable, hints: Callable) -> None:
-    """Check a gate's output and local gradients at `points`, then gradcheck it at each of them."""
+    """Check a gate's output and local gradients at `points` (the verdict: `agrees` on `probe_gate`'s data),
+    then gradcheck it at each of them."""
     name = getattr(gate, "__name__", "your gate")
-    for args in points:
-        out = _call_gate(gate, *args)
-        if _uses_from_gate(gate) is False:
-            raise AssertionError(f"{name} should make its output with Value.from_gate(...), where the backward rule goes.")
-        call = f"{name}({', '.join(f'{a:g}' for a in args)})"
-        if not close(float(np.reshape(out.data, ())), value(*args), 1e-9):
-            raise AssertionError(f"{call}: the output value (forward pass) is wrong.")
-        got = [_one_number(g) for g in out.local_grads]
-        for i, (g, want) in enumerate(zip(got, locals_(*args), strict=True)):
-            if g is None or not close(g, want, 1e-7):
-                raise AssertionError(f"{call}: the local gradient for input {i} is wrong. {hints(i, g, *args)}")
+    got = probe_gate(gate, [list(args) for args in points])
+    want = _expected_gate(value, locals_, points)
+    if not agrees(got, want, GATE_REL):
+        uses, rows = got
+        failed = next((row for row in rows if isinstance(row, str)), None)
+        if failed is not None:
+            raise AssertionError(failed)
+        if uses is False:
+            raise AssertionError(
+                f"{name} should make its output with Value.from_gate(...), where the backward rule goes "
+                "(not with the engine's own gates, x.sigmoid() or a / b)."
+            )
+        for args, row, right in zip(points, rows, want[1], strict=True):
+            call = f"{name}({', '.join(f'{a:g}' for a in args)})"
+            if not agrees(row[0], right[0], GATE_REL):
+                raise AssertionError(f"{call}: the output value (forward pass) is wrong.")
+            for i, (g, w) in enumerate(zip(row[1:], right[1:], strict=False)):
+                if not agrees(g, w, GATE_REL):
+                    raise AssertionError(f"{call}: the local gradient for input {i} is wrong. {hints(i, g, *args)}")
+        raise AssertionError(f"{name}: not right yet (its gate should have exactly {len(points[0])} local gradient(s)).")
     reports = [gradcheck(gate, *args) for args in points]
     print(reports[0])
     if not all(r.passed for r in reports):
         raise AssertionError(f"{name}: gradcheck FAILED at one of the points.")
     print(f"✓ {name}: output and local gradients are right at {len(points)} points, and gradcheck agrees at each")
+
+
+def _expected_gate(value: Callable, locals_: Callable, points: list) -> list:
+    """What `probe_gate` gives for a right gate: [True, [[output, local gradients...] per point]]."""
+    rows = [
+        [float(value(*args)), *[float(g) for g in locals_(*args)]]
+        for args in (p if isinstance(p, (list, tuple)) else [p] for p in points)
+    ]
+    return [True, rows]
+
+
+def _expected_sigmoid_gate(points: list) -> list:
+    """`_expected_gate` for exercise 4a."""
+    return _expected_gate(_sigmoid, lambda x: [_sigmoid(x) * (1 - _sigmoid(x))], points)
+
+
+def _expected_divide_gate(points: list) -> list:
+    """`_expected_gate` for exercise 4b."""
+    return _expected_gate(lambda a, b: a / b, lambda a, b: [1 / b, -a / b**2], points)
 
 
 def _sigmoid(x: float) -> float:
@@ -304,7 +355,7 @@ def check_divide_gate(divide_gate: Callable) -> None:
 
 
 def probe_gate(gate: Callable, points: list) -> list:
-    """What your gate computes at each point, for the grader: [uses from_gate, [[data, local grads..., inputs ok, op], ...]].
+    """What your gate computes at each point, for the grader: [uses from_gate (`_uses_from_gate`), [[data, local grads...], ...]].
 
     A failure at a point gives the text of the error there instead of the list.
     """
@@ -313,7 +364,7 @@ def probe_gate(gate: Callable, points: list) -> list:
         args = args if isinstance(args, (list, tuple)) else (args,)
         try:
             out = _call_gate(gate, *args)
-            rows.append([float(np.reshape(out.data, ())), *[_one_number(g) for g in out.local_grads], out.op != "σ"])
+            rows.append([float(np.reshape(out.data, ())), *[_one_number(g) for g in out.local_grads]])
         except AssertionError as err:
             rows.append(str(err)[:200])
     return [_uses_from_gate(gate), rows]
@@ -532,6 +583,25 @@ def check_square_case(**answers: Any) -> None:
     report(judged)
 
 
+def _expected_answer(name: str) -> Any:
+    """The right value of the answer variable `name` (e.g. "q_value", "shape_dW", "square_db"), as the checks
+    compute it privately: what an item over that answer should report (for `coursegrad validate`)."""
+    if name in _CANDIDATES:
+        return _right_letter(name)
+    if name.startswith("shape_"):
+        return list(_layer_shapes()[name])
+    g, f, t = _graph(), _fork(), _tanh()
+    table = {"q_value": g["q"], "m_value": g["m"], "f_value": g["f"], "a_value": f["a"], "b_value": f["b"], "g_value": f["g"]}
+    table |= {k: v for k, v in g.items() if k.startswith("df_")} | {k: v for k, v in f.items() if k.startswith(("dg_", "dx_"))}
+    table |= {"n_value": t["n"], "o_value": t["o"], "do_dw0": t["dw0"], "do_dw1": t["dw1"], "do_db": t["db"]}
+    table |= {
+        k: list(v) if isinstance(v, (list, tuple, np.ndarray)) else v for k, v in {**_scaling(), **_sigmoid_depth()}.items()
+    }
+    if name not in table:
+        raise KeyError(f"no answer named {name!r} in worksheet 1")
+    return table[name]
+
+
 def _affine_case(seed: int, shape: tuple[int, int, int]) -> tuple[np.ndarray, ...]:
     """X, W, b, an upstream dY, and the engine's dX, dW, db for Y = X @ W + b (seeded)."""
     rng = np.random.default_rng(seed)
@@ -551,27 +621,43 @@ def _affine_result(affine_backward: Callable, X, W, b, dY) -> tuple:
 
 def check_affine_backward(affine_backward: Callable, cases: tuple = ((0, (5, 3, 4)), (1, (2, 6, 1)))) -> None:
     """Exercise 7c: affine_backward(X, W, b, dY) must return (dX, dW, db) for Y = X @ W + b, at each (seed, (N, D, M))."""
-    for seed, shape in cases:
-        X, W, b, dY, *want = _affine_case(seed, shape)
-        for name, got, ref in zip(("dX", "dW", "db"), _affine_result(affine_backward, X, W, b, dY), want, strict=True):
-            if type(got) is np.ndarray and got.shape != ref.shape:
-                raise AssertionError(
-                    f"{name} has shape {got.shape}, but a gradient has the shape of its variable, {ref.shape}, "
-                    f"for (N, D, M) = {shape}. Which product (or sum) of dY with X or W has that shape?"
-                )
-            as_array(name, got, ref.shape)
-            if not close(got, ref):
-                raise AssertionError(f"{name} has the right shape but wrong values for (N, D, M) = {shape}.")
+    cases_ = [[seed, list(shape)] for seed, shape in cases]
+    for (_, shape), got, want in zip(cases, probe_affine(affine_backward, cases_), _expected_affine(cases_), strict=True):
+        if agrees(got, want):
+            continue
+        if isinstance(got, str):
+            raise AssertionError(got)
+        wrong = next(name for name, g, w in zip(("dX", "dW", "db"), got, want, strict=True) if not agrees(g, w))
+        raise AssertionError(f"{wrong} has the right shape but wrong values for (N, D, M) = {shape}.")
     print(f"✓ affine_backward agrees with backprop through the engine's @ and + at {len(cases)} layer sizes")
 
 
 def probe_affine(affine_backward: Callable, cases: list) -> list:
-    """What your affine_backward returns on each seeded case [seed, [N, D, M]], as nested lists (or the error's text)."""
+    """What your affine_backward returns on each seeded case [seed, [N, D, M]], as nested lists (or the error's text):
+    each gradient must be a numpy array of its variable's shape, as the task asks."""
     rows = []
     for seed, shape in cases:
-        X, W, b, dY, *_ = _affine_case(seed, tuple(shape))
+        X, W, b, dY, *want = _affine_case(seed, tuple(shape))
         try:
-            rows.append([np.asarray(g, dtype=float).tolist() for g in _affine_result(affine_backward, X, W, b, dY)])
+            got = _affine_result(affine_backward, X, W, b, dY)
+            rows.append(
+                [_gradient_data(name, g, ref.shape, shape) for name, g, ref in zip(("dX", "dW", "db"), got, want, strict=True)]
+            )
         except (AssertionError, TypeError, ValueError) as err:
             rows.append(str(err)[:200])
     return rows
+
+
+def _gradient_data(name: str, got: Any, shape: tuple, sizes: Any) -> list:
+    """A gradient as nested lists, if it is a numpy array of `shape` (else AssertionError with the hint)."""
+    if type(got) is np.ndarray and got.shape != shape:
+        raise AssertionError(
+            f"{name} has shape {got.shape}, but a gradient has the shape of its variable, {shape}, "
+            f"for (N, D, M) = {tuple(sizes)}. Which product (or sum) of dY with X or W has that shape?"
+        )
+    return as_array(name, got, shape).tolist()
+
+
+def _expected_affine(cases: list) -> list:
+    """What `probe_affine` gives for a right affine_backward: the engine's gradients."""
+    return [[g.tolist() for g in _affine_case(seed, tuple(shape))[4:]] for seed, shape in cases]

@@ -9,10 +9,14 @@ what the worksheet asks you to do yourself.
 
 `probe_*` functions run *your* functions on fixed inputs and return what they compute, as
 plain lists: the grader compares that with the instructor's solution outside the kernel.
+`_expected_*` functions compute what a right answer's probe gives, privately. Every check is
+`agrees(probe_*(...), _expected_*(...))` (`coursegrad.checking.agrees`, the grader's own rule) for
+its verdict; the hint only says why when they do not agree, and no check prints a value it compares.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
 import random
 from collections.abc import Callable
@@ -20,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from coursegrad.checking import call_student, close, partial_credit, report
+from coursegrad.checking import agrees, as_array, call_student, close, partial_credit, report
 from coursegrad.engine import Value
 from coursegrad.gradcheck import gradcheck
 from coursegrad.nn import softmax_cross_entropy
@@ -97,14 +101,37 @@ def _order_problem(order: Any, root: Any) -> str | None:
     return None
 
 
-def check_topological_order(Node: type, topological_order: Callable, cases: tuple = FIRST) -> None:
-    """Exercise 1a: topological_order(root) on each graph of `cases` (the visible ones by default)."""
+def _expected_order(Node: type, cases: list) -> list:
+    """What `probe_order` gives for a right topological_order: per case [a valid order, the edges]."""
+    out = []
     for case in cases:
         root, _, _ = _graph(Node, case)
-        order = call_student(topological_order, root, shown="topological_order(root)")
-        problem = _order_problem(order, root)
-        if problem:
-            raise AssertionError(f"topological_order on {_WHAT[case]}: {problem}.")
+        out.append(_as_data(_reference_order(root), _labels(_reference_order(root))))
+    return out
+
+
+def _order_hint(got: Any, want: list) -> str:
+    """Why the reported order `got` ([order, edges] as node numbers, or an error's text) is not a valid one."""
+    if isinstance(got, str):
+        return got
+    order, n, root = got[0], len(want[0]), want[0][-1]
+    if len(set(order)) != len(order):
+        return "a node appears more than once: remember which nodes you have visited"
+    if -1 in order:
+        return "it holds something that is not a node of the graph"
+    if len(order) < n:
+        return f"{n - len(order)} node(s) of the graph are missing"
+    if order[-1] != root:
+        return "the order should hold exactly the graph's nodes, with the root (the output) last"
+    return "a node comes before one of its inputs: each node must come after everything it was computed from"
+
+
+def check_topological_order(Node: type, topological_order: Callable, cases: tuple = FIRST) -> None:
+    """Exercise 1a: topological_order(root) on each graph of `cases` (the visible ones by default)."""
+    got, want = probe_order(Node, topological_order, list(cases)), _expected_order(Node, list(cases))
+    for case, have, right in zip(cases, got, want, strict=True):
+        if not agrees([have], [right], compare="topological_order"):
+            raise AssertionError(f"topological_order on {_WHAT[case]}: {_order_hint(have, right)}.")
         print(f"✓ topological_order is right on {_WHAT[case]}")
 
 
@@ -147,35 +174,63 @@ def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
     return _per_case(Node, cases, run)
 
 
-def _backprop_problem(Node: type, backprop: Callable, case: str) -> str | None:
-    """Run your backprop on a fresh graph; what is wrong with the gradients (None: nothing)."""
-    root, nodes, want = _graph(Node, case)
-    call_student(backprop, root, shown="backprop(root)")
-    got = [n.grad for n in nodes]
+def _backprop_hint(Node: type, case: str, got: Any) -> str:
+    """Why the gradients `got` (every node's .grad after your backprop, or an error's text) are wrong."""
+    if isinstance(got, str):
+        return got
+    _, _, want = _graph(Node, case)
     if any(isinstance(g, bool) or not isinstance(g, (int, float)) for g in got):
         return "every .grad should be a number after backprop"
-    if not close(root.grad, 1.0):
+    if not close(got[-1], 1.0):
         return "the output's own gradient ∂root/∂root should be 1 (the seed)"
-    wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if not close(g, w)]
-    if not wrong:
-        return None
     forks = case != "chain"
     if forks and _overwritten(Node, case, got):
         return "a node used twice gets only one path's gradient: its contributions must add up (+=), not overwrite (=)"
+    wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=True)) if not close(g, w)]
     return f"the gradients of {len(wrong)} node(s) are wrong" + (" (this graph has a fork)" if forks else "")
 
 
+MAX_ORDERS = 5000  # the graphs here have at most a few hundred topological orders
+
+
 def _overwritten(Node: type, case: str, got: list) -> bool:
-    """True if `got` is what a backward pass that writes `=` instead of `+=` gives on this graph."""
+    """True if `got` is what a backward pass that writes `=` instead of `+=` gives on this graph, in ANY
+    valid topological order (the slip's result depends on the order the student's pass visits)."""
     root, nodes, _ = _graph(Node, case)
-    order = _reference_order(root)
-    for node in order:
-        node.grad = 0.0
-    root.grad = 1.0
-    for node in reversed(order):
-        for child, local in zip(node.inputs, node.local_grads, strict=True):
-            child.grad = local * node.grad  # the slip: = where the contributions should add up
-    return all(close(g, n.grad) for g, n in zip(got, nodes, strict=True))
+    for order in _all_orders(_reference_order(root)):
+        for node in nodes:
+            node.grad = 0.0
+        root.grad = 1.0
+        for node in reversed(order):
+            for child, local in zip(node.inputs, node.local_grads, strict=True):
+                child.grad = local * node.grad  # the slip: = where the contributions should add up
+        if all(close(g, n.grad) for g, n in zip(got, nodes, strict=True)):
+            return True
+    return False
+
+
+def _all_orders(nodes: list) -> list[list]:
+    """Every topological order of `nodes` (a graph's nodes in one valid order), up to MAX_ORDERS of them."""
+    out: list[list] = []
+    placed: list = []
+    ids = {id(n) for n in nodes}
+
+    def extend() -> None:
+        if len(out) >= MAX_ORDERS:
+            return
+        if len(placed) == len(nodes):
+            out.append(list(placed))
+            return
+        done = {id(n) for n in placed}
+        for node in nodes:
+            ready = id(node) not in done and all(id(i) in done or id(i) not in ids for i in node.inputs)
+            if ready and (node is not nodes[-1] or len(placed) == len(nodes) - 1):
+                placed.append(node)
+                extend()
+                placed.pop()
+
+    extend()
+    return out
 
 
 def _reference_order(root: Any) -> list:
@@ -192,12 +247,17 @@ def _reference_order(root: Any) -> list:
     return order
 
 
+def _expected_backprop(Node: type, cases: list) -> list:
+    """What `probe_backprop` gives for a right backprop: per case, every node's gradient."""
+    return [_graph(Node, case)[2] for case in cases]
+
+
 def check_backprop(Node: type, backprop: Callable, cases: tuple = FIRST) -> None:
     """Exercise 1b: backprop(root) fills every node's .grad, on each graph of `cases`."""
-    for case in cases:
-        problem = _backprop_problem(Node, backprop, case)
-        if problem:
-            raise AssertionError(f"backprop on {_WHAT[case]}: {problem}.")
+    got, want = probe_backprop(Node, backprop, list(cases)), _expected_backprop(Node, list(cases))
+    for case, have, right in zip(cases, got, want, strict=True):
+        if not agrees(have, right):
+            raise AssertionError(f"backprop on {_WHAT[case]}: {_backprop_hint(Node, case, have)}.")
         print(f"✓ backprop is right on {_WHAT[case]}")
 
 
@@ -251,14 +311,22 @@ def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable
         return [str(err)[:200]]
 
 
+def _expected_long_chain(Node: type, kind: str = "tanh") -> list:
+    """What `probe_long_chain` gives for right functions: [a valid order, the edges, x's gradient]."""
+    _, root = _long_chain(Node, kind)
+    return [*_as_data(_reference_order(root), _labels(_reference_order(root))), _long_chain_grad(Node, kind)]
+
+
 def check_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> None:
     """Exercise 1c: a chain of thousands of nodes (deeper than Python's recursion limit)."""
-    root, order, grad = _run_long_chain(Node, topological_order, backprop, kind)
-    size = len(_reference_order(root))
-    if _order_problem(order, root) is not None:
-        n = len(order) if type(order) is list else -1
+    got, want = probe_long_chain(Node, topological_order, backprop, kind), _expected_long_chain(Node, kind)
+    size = len(want[0])
+    if len(got) == 1 and isinstance(got[0], str):
+        raise AssertionError(got[0])
+    if not agrees([got[:2]], [want[:2]], compare="topological_order"):
+        n = len(got[0]) if isinstance(got[0], list) else -1
         raise AssertionError(f"topological_order on a chain of {size} nodes: it returned {n} nodes, not a valid order of all.")
-    if isinstance(grad, bool) or not isinstance(grad, (int, float)) or not close(grad, _long_chain_grad(Node, kind)):
+    if not agrees([got], [want], compare="topological_order"):
         raise AssertionError(f"backprop on a chain of {size} nodes: the first node's gradient is wrong.")
     print(f"✓ topological_order and backprop work on a chain of {size} nodes")
 
@@ -282,10 +350,9 @@ def check_second_backward(
 ) -> None:
     """Exercise 1d: after zero_grad, a second backward pass gives the same gradients as the first."""
     got = probe_second_backward(Node, topological_order, backprop, zero_grad, case)
-    _, _, want = _graph(Node, case)
     if len(got) == 1 and isinstance(got[0], str):
         raise AssertionError(got[0])
-    if not all(isinstance(g, (int, float)) and close(g, w) for g, w in zip(got, want, strict=True)):
+    if not agrees(got, _expected_backprop(Node, [case])[0]):
         raise AssertionError(
             f"on {_WHAT[case]}: after zero_grad(topological_order(root)) and a second backprop(root), the gradients are "
             "not those of one backward pass: does backprop seed the root with 1 and add every contribution exactly once?"
@@ -305,36 +372,45 @@ FUNCTIONS = {  # each works on numpy arrays and on coursegrad Values alike
 }
 
 
+NUMERICAL_TOLERANCE = {"rel": 1e-5, "abs": 1e-7}  # the item's tolerance: central differences agree to about 1e-10
+
+
 def probe_numerical_gradient(numerical_gradient: Callable, names: list) -> list:
-    """For the grader: per function, [your gradient as nested lists, was x left unchanged] (or the error's text)."""
+    """For the grader: per function, [your gradient (an array of x's shape) as nested lists, was x left unchanged]
+    (or the error's text)."""
     out = []
     for name in names:
         f, x0 = FUNCTIONS[name]
         x = np.array(x0, dtype=float)
         try:
             got = call_student(numerical_gradient, f, x, 1e-5, shown=f"numerical_gradient(f, x, 1e-5) for f = {name}")
-            out.append([np.asarray(got, dtype=float).tolist(), bool(np.array_equal(x, np.array(x0)))])
+            if np.shape(got) != x.shape:
+                raise AssertionError(f"numerical_gradient for f = {name}: the gradient should have x's shape {x.shape}.")
+            grad = as_array(f"numerical_gradient's result for f = {name}", got, x.shape).tolist()
+            out.append([grad, bool(np.array_equal(x, np.array(x0)))])
         except (AssertionError, TypeError, ValueError) as err:
             out.append(str(err)[:200])
     return out
 
 
+def _expected_numerical_gradient(names: list) -> list:
+    """What `probe_numerical_gradient` gives for a right numerical_gradient: central differences, x unchanged."""
+    return [[gradcheck(FUNCTIONS[n][0], np.array(FUNCTIONS[n][1], dtype=float)).checks[0].numeric.tolist(), True] for n in names]
+
+
 def check_numerical_gradient(numerical_gradient: Callable, names: tuple = ("square", "cubic")) -> None:
     """Exercise 2a: numerical_gradient(f, x, h) agrees with coursegrad.gradcheck's central differences, x left unchanged."""
-    for name, row in zip(names, probe_numerical_gradient(numerical_gradient, list(names)), strict=True):
+    got, want = probe_numerical_gradient(numerical_gradient, list(names)), _expected_numerical_gradient(list(names))
+    for name, row, right in zip(names, got, want, strict=True):
         if isinstance(row, str):
             raise AssertionError(row)
-        got, unchanged = row
-        f, x0 = FUNCTIONS[name]
-        numeric = gradcheck(f, np.array(x0, dtype=float)).checks[0].numeric
-        if np.shape(got) != np.shape(numeric):
-            raise AssertionError(f"numerical_gradient for f = {name}: the gradient should have x's shape {np.shape(x0)}.")
-        if not unchanged:
-            raise AssertionError(f"numerical_gradient for f = {name}: x was changed; put every nudged element back.")
-        if not close(got, numeric, rel=1e-5, abs_tol=1e-7):
-            raise AssertionError(
-                f"numerical_gradient for f = {name}: the values differ from central differences with the same h."
+        if not agrees(row, right, NUMERICAL_TOLERANCE["rel"], NUMERICAL_TOLERANCE["abs"]):
+            why = (
+                "x was changed; put every nudged element back"
+                if not row[1]
+                else "the values differ from central differences with the same h"
             )
+            raise AssertionError(f"numerical_gradient for f = {name}: {why}.")
         print(f"✓ numerical_gradient agrees with gradcheck's central differences for f = {name}")
 
 
@@ -360,13 +436,17 @@ def probe_relative_error(relative_error: Callable) -> list:
     return out
 
 
+def _expected_relative_error() -> list:
+    """What `probe_relative_error` gives for a right relative_error."""
+    return [float(np.max(_relative(np.array(a), np.array(b)))) for a, b in RELATIVE_CASES]
+
+
 def check_relative_error(relative_error: Callable) -> None:
     """Exercise 2b: relative_error(a, b) is the largest |a − b| / max(|a|, |b|) over the elements (0 where both are 0)."""
-    for (a, b), got in zip(RELATIVE_CASES, probe_relative_error(relative_error), strict=True):
+    for (a, b), got, want in zip(RELATIVE_CASES, probe_relative_error(relative_error), _expected_relative_error(), strict=True):
         if isinstance(got, str):
             raise AssertionError(got)
-        want = float(np.max(_relative(np.array(a), np.array(b))))
-        if not close(got, want):
+        if not agrees(got, want):
             hint = "where both are 0 the error is 0, not nan" if math.isnan(got) else "divide by the larger of |a| and |b|"
             raise AssertionError(f"relative_error({a}, {b}) is not right yet: {hint}, and return the largest over the elements.")
     print(f"✓ relative_error is right on {len(RELATIVE_CASES)} pairs")
@@ -389,18 +469,27 @@ def probe_verdict(verdict: Callable) -> list:
     return out
 
 
-def check_verdict(verdict: Callable) -> None:
-    """Exercise 2c: verdict(err) says what CS231n's thresholds say about a relative error, in gradcheck's words."""
+def _expected_verdict() -> list:
+    """What `probe_verdict` gives for a right verdict: gradcheck's words."""
     from coursegrad.gradcheck import verdict as words
 
-    for err in VERDICT_CASES:
-        got = call_student(verdict, err, shown=f"verdict({err:g})")
-        if not isinstance(got, str) or got.strip() != words(err):
+    return [words(err) for err in VERDICT_CASES]
+
+
+def check_verdict(verdict: Callable) -> None:
+    """Exercise 2c: verdict(err) says what CS231n's thresholds say about a relative error, in gradcheck's words."""
+    for err, got, want in zip(VERDICT_CASES, probe_verdict(verdict), _expected_verdict(), strict=True):
+        if not agrees(got, want):
             at_edge = err in (1e-2, 1e-4, 1e-7)
             hint = (
                 "at a threshold itself, the milder verdict applies (a threshold is the largest error with it)" if at_edge else ""
             )
-            raise AssertionError(f"verdict({err:g}) returned {got!r:.60}, not the right word yet. {hint}".rstrip())
+            shown = (
+                got
+                if isinstance(got, str) and got.startswith("verdict(")
+                else f"verdict({err:g}) returned {got!r:.60}, not the right word yet."
+            )
+            raise AssertionError(f"{shown} {hint}".rstrip())
     print(f"✓ verdict is right on {len(VERDICT_CASES)} relative errors")
 
 
@@ -433,18 +522,64 @@ def _gate_error(Node: type, gate: Callable, xs: list) -> float:
     return float(np.max(_relative(analytic, np.array(_central(gate, Node, xs)))))
 
 
+GATE_TOLERANCE = {"rel": 1e-3, "abs": 1e-7}  # central differences with h = 1e-5: about 1e-10 off for a right gate
+
+
+def hidden_gates(Node: type) -> dict:
+    """Gates the worksheet does not show, for the grader's item (one with a planted bug whose relative error
+    is not 2): a right answer must compute each one's error, not recall the visible ones'."""
+
+    def cube(x):
+        return Node(x.data**3, (x,), (2 * x.data**2,), "³")  # planted: the local gradient is 3x²
+
+    def product(a, b):
+        return Node(a.data * b.data, (a, b), (b.data, a.data), "*")
+
+    def exp(x):
+        e = math.exp(x.data)
+        return Node(e, (x,), (e,), "exp")
+
+    return {"cube": (cube, [1.2]), "product": (product, [0.7, -1.9]), "exp": (exp, [-0.4])}
+
+
+def _visible_gates(gates: dict) -> dict:
+    return {name: (gates[name], xs) for name, xs in GATE_POINTS.items()}
+
+
+def probe_gate_relative_error(gate_relative_error: Callable, gates: dict) -> list:
+    """For the grader: your gate_relative_error(gate, xs) for each (gate, xs) of `gates` (name -> (gate, xs)),
+    as a number (or the error's text)."""
+    out = []
+    for name, (gate, xs) in gates.items():
+        try:
+            got = call_student(gate_relative_error, gate, list(xs), shown=f"gate_relative_error({name}, {xs})")
+            if isinstance(got, (bool, np.bool_)) or not isinstance(got, (int, float, np.floating, np.integer)):
+                raise AssertionError(f"gate_relative_error({name}, {xs}) should return one number, got {type(got).__name__}")
+            out.append(float(got))
+        except AssertionError as err:
+            out.append(str(err)[:200])
+    return out
+
+
+def _expected_gate_relative_error(Node: type, gates: dict) -> list:
+    """What `probe_gate_relative_error` gives for a right gate_relative_error (a private gradient check)."""
+    return [_gate_error(Node, gate, xs) for gate, xs in gates.values()]
+
+
 def check_gate_relative_error(gate_relative_error: Callable, Node: type, gates: dict) -> None:
-    """Exercise 3a: gate_relative_error(gate, xs) on each provided gate, compared with a private gradient check."""
-    for name, xs in GATE_POINTS.items():
-        got = call_student(gate_relative_error, gates[name], list(xs), shown=f"gate_relative_error({name}, {xs})")
-        want = _gate_error(Node, gates[name], xs)
-        number = not isinstance(got, bool) and isinstance(got, (int, float, np.floating))
-        if not number or not close(got, want, rel=1e-3, abs_tol=1e-7):
+    """Exercise 3a: gate_relative_error(gate, xs) on each provided gate, compared with a private gradient check.
+    It never prints the errors it compares (a table of them must not earn the point)."""
+    shown = _visible_gates(gates)
+    got = probe_gate_relative_error(gate_relative_error, shown)
+    for (name, (_, xs)), have, want in zip(shown.items(), got, _expected_gate_relative_error(Node, shown), strict=True):
+        if isinstance(have, str):
+            raise AssertionError(have)
+        if not agrees(have, want, GATE_TOLERANCE["rel"], GATE_TOLERANCE["abs"]):
             raise AssertionError(
                 f"gate_relative_error({name}, {xs}) is not right yet: compare backprop's gradients of the gate's inputs "
                 "with numerical_gradient's, using your relative_error."
             )
-        print(f"✓ gate_relative_error({name}, {xs}) = {float(got):.2g}")
+        print(f"✓ gate_relative_error({name}, {xs}) is right")
 
 
 def _buggy(Node: type, gates: dict) -> str:
@@ -468,12 +603,26 @@ def check_fixed_gate(buggy_gate: Any, fixed_gate: Callable, Node: type, gates: d
     """Exercise 3b: the name of the provided gate with the planted bug, and your fixed version of it (fixed_gate)."""
     if type(buggy_gate) is not str or buggy_gate.strip() not in GATE_POINTS:
         raise AssertionError(f"buggy_gate should be one of the names {sorted(GATE_POINTS)} (a string).")
-    name = _buggy(Node, gates)
-    right = buggy_gate.strip() == name
-    judged: dict[str, str | None] = {"buggy_gate": None if right else "buggy_gate: your gradient check says otherwise."}
-    problem = _fixed_problem(fixed_gate, Node, gates, name)
-    judged["fixed_gate"] = None if problem is None else f"fixed_gate: {problem}."
+    got, want = [buggy_gate, probe_fixed_gate(fixed_gate, Node, buggy_gate)], _expected_fixed_gate(Node, gates)
+    judged: dict[str, str | None] = {
+        "buggy_gate": None if agrees(got[0], want[0]) else "buggy_gate: your gradient check says otherwise."
+    }
+    problem = None
+    if not agrees(got[1], want[1]):
+        problem = (
+            _fixed_problem(fixed_gate, Node, gates, want[0]) if judged["buggy_gate"] is None else "fix the gate named buggy_gate"
+        )
+    judged["fixed_gate"] = (
+        None if problem is None and judged["buggy_gate"] is None else f"fixed_gate: {problem or 'not right yet'}."
+    )
     report(judged)
+
+
+def _expected_fixed_gate(Node: type, gates: dict) -> list:
+    """What the item [buggy_gate, probe_fixed_gate(...)] gives for right answers: the gate's name, then per point
+    [its output, its right local gradients (central differences)]."""
+    name = _buggy(Node, gates)
+    return [name, [[gates[name](*[Node(x) for x in xs]).data, *_central(gates[name], Node, xs)] for xs in FIX_POINTS[name]]]
 
 
 def probe_fixed_gate(fixed_gate: Callable, Node: type, name: Any) -> list:
@@ -523,37 +672,81 @@ def _net_result(two_layer_backward: Callable, seed: int) -> dict[str, Any]:
     return dict(zip(PARTS, result, strict=True))
 
 
+NET_TOLERANCE = {"rel": 1e-5, "abs": 1e-8}
+
+
+def _part_data(name: str, got: Any, seed: int) -> Any:
+    """One part of your result as plain data, read as the task asks: the loss one number, each gradient a numpy
+    array of its parameter's shape (AssertionError saying what it is instead)."""
+    if name == "loss":
+        if np.ndim(got) != 0 or np.asarray(got).dtype.kind not in "iuf" or isinstance(got, (bool, np.bool_)):
+            raise AssertionError("loss should be one number, the mean over the batch of −log softmax(scores)[y]")
+        return float(np.asarray(got))
+    shape = _net_reference(seed)[name].shape
+    if type(got) is not np.ndarray or got.shape != shape:
+        raise AssertionError(f"{name} should be a numpy array of {name[1:]}'s shape {shape}")
+    return as_array(name, got, shape).tolist()
+
+
 def probe_two_layer(two_layer_backward: Callable, seeds: list, part: str) -> list:
-    """For the grader: one part (loss, dW1, db1, dW2 or db2) of your result for each seed, as nested lists."""
+    """For the grader: one part (loss, dW1, db1, dW2 or db2) of your result for each seed, as nested lists
+    (or the error's text)."""
     out = []
     for seed in seeds:
         try:
-            out.append(np.asarray(_net_result(two_layer_backward, seed)[part], dtype=float).tolist())
+            _forbid_engine(two_layer_backward)
+            out.append(_part_data(part, _net_result(two_layer_backward, seed)[part], seed))
         except (AssertionError, TypeError, ValueError) as err:
             out.append(str(err)[:200])
     return out
 
 
-def _part_problem(name: str, got: Any, want: Any) -> str | None:
-    if name == "loss":
-        number = np.asarray(got).ndim == 0 and np.asarray(got).dtype.kind in "iuf"
-        ok = number and close(got, want, rel=1e-5, abs_tol=1e-8)
-        return None if ok else "loss: not right yet: one number, the mean over the batch of −log softmax(scores)[y]."
-    if type(got) is not np.ndarray or got.shape != want.shape:
-        return f"{name} should be a numpy array of {name[1:]}'s shape {want.shape}."
-    if not close(got, want, rel=1e-5, abs_tol=1e-8):
-        return f"{name}: the shape is right, the values are not yet."
-    return None
+def _expected_two_layer(seeds: list, part: str) -> list:
+    """What `probe_two_layer` gives for a right two_layer_backward (the engine's backprop, privately)."""
+    return [np.asarray(_net_reference(seed)[part], dtype=float).tolist() for seed in seeds]
+
+
+ENGINE_FORBIDDEN = "two_layer_backward uses coursegrad: the task asks for numpy only (write the backward pass yourself)"
+
+
+def _forbid_engine(fn: Callable, depth: int = 0, seen: set | None = None) -> None:
+    """AssertionError if `fn`, or a function of the notebook it calls, refers to anything from coursegrad."""
+    seen = seen if seen is not None else set()
+    code = getattr(fn, "__code__", None)
+    if code is None or id(code) in seen or depth > 20:
+        return
+    seen.add(id(code))
+    names, stack = set(), [code]
+    while stack:
+        c = stack.pop()
+        names |= set(c.co_names)
+        stack += [k for k in c.co_consts if hasattr(k, "co_names")]
+    if "coursegrad" in names:  # imported inside the function
+        raise AssertionError(ENGINE_FORBIDDEN)
+    scope = getattr(fn, "__globals__", {})
+    for name in names:
+        value = scope.get(name)
+        module = getattr(value, "__name__", "") if inspect.ismodule(value) else getattr(value, "__module__", "")
+        if isinstance(module, str) and (module == "coursegrad" or module.startswith("coursegrad.")):
+            raise AssertionError(ENGINE_FORBIDDEN)
+        if inspect.isfunction(value):
+            _forbid_engine(value, depth + 1, seen)
 
 
 def score_two_layer(two_layer_backward: Callable, seeds: tuple = (0, 1), points: float = 4.0) -> float:
     """Exercise 4: the loss and each gradient, right on every seed's net, earns its share (PARTS); returns the points.
 
-    If your function fails (raises, or returns something else than five things) on any net, every part fails.
+    If your function fails (raises, returns something else than five things, or uses coursegrad) on a net, every part fails.
     """
-    judged: dict[str, str | None] = dict.fromkeys(PARTS)
-    for seed in seeds:
-        got, want = _net_result(two_layer_backward, seed), _net_reference(seed)  # a failure fails every part
-        for name in PARTS:
-            judged[name] = judged[name] or _part_problem(name, got[name], want[name])
+    judged: dict[str, str | None] = {}
+    for name in PARTS:
+        got, want = probe_two_layer(two_layer_backward, list(seeds), name), _expected_two_layer(list(seeds), name)
+        if agrees(got, want, NET_TOLERANCE["rel"], NET_TOLERANCE["abs"]):
+            judged[name] = None
+            continue
+        text = next((g for g in got if isinstance(g, str)), None)
+        judged[name] = text or f"{name}: the shape is right, the values are not yet."
+    said = set(judged.values())
+    if len(said) == 1 and None not in said and not next(iter(said)).startswith(tuple(PARTS)):
+        raise AssertionError(next(iter(said)))  # the function failed (or uses coursegrad): every part fails alike
     return partial_credit(judged, points, weights=dict(PARTS))

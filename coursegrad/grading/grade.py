@@ -57,6 +57,7 @@ class Question:
     status: str = "not-run"
     messages: list[str] = field(default_factory=list)
     values: list | None = None  # what the kernel reported for the test's items ({"value": …} or {"error": …})
+    expected: list | None = None  # judge "collect" only: what the check's own `expected` expressions computed
 
 
 @dataclass
@@ -215,6 +216,7 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | No
             raise RuntimeError(f"the grading kernel could not set up coursegrad's guard ({said})")
         kernel.deadline = None if budget is None else time.monotonic() + budget
         lost = ""  # why the kernel is gone (or may run no more), once it is
+        answers = {step.grade_id: step.source for step in run.steps if step.role == "answer"}
         for step in run.steps:
             q = by_id.get(step.grade_id)
             if step.role == "written":
@@ -229,8 +231,11 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | No
                 continue
             if step.role == "test":
                 _test(kernel, step, q, judge, reference.get(step.grade_id))
+                _enforce(step, q, answers)
             else:
                 _note(result, step, kernel.run(step.source), kernel.alive)
+                if step.role == "answer" and unanswered(step.source, step.given):
+                    result.notes.append(f"{_where(step)} is not answered")
             if not kernel.alive or kernel.over_budget:
                 why = "the kernel stopped" if not kernel.alive else f"the time budget ({budget:g} s) was used up"
                 lost = f"not run: {why} while running {_where(step)}"
@@ -242,6 +247,41 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | No
 
 def _blank(text: str) -> bool:
     return text.strip() in ("", C.TEXT_STUB)
+
+
+def _enforce(step: match.Step, q: Question, answers: dict[str, str]) -> None:
+    """What the task forbids (the test's `forbid` rule, read outside the kernel): no points, and why."""
+    why = judge.forbidden(step.forbid, answers) if step.forbid else None
+    if why and q is not None:
+        q.points, q.status = 0.0, "failed"
+        q.messages = [f"✗ {why}"] + [m for m in q.messages if not m.startswith("✓")]
+
+
+def unanswered(source: str, stub: str) -> bool:
+    """True when an answer cell holds nothing but what was handed out: its stub, comments, docstrings,
+    `pass`, `...` and `raise NotImplementedError` (a function stub counts as unanswered too)."""
+    import ast
+
+    if " ".join(source.split()) == " ".join(stub.split()):
+        return True
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return all(_empty(node) for node in tree.body)
+
+
+def _empty(node) -> bool:
+    import ast
+
+    if isinstance(node, ast.Pass) or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+        return True
+    if isinstance(node, ast.Raise):
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return all(_empty(n) for n in node.body)
+    return False
 
 
 def _where(step: match.Step) -> str:
@@ -258,10 +298,8 @@ def _note(result: Submission, step: match.Step, r: CellResult, alive: bool) -> N
         result.notes.append(f"{where} timed out (infinite loop?) and {then}")
     elif r.status == "dead":
         result.notes.append(f"the kernel died while running {where} (e.g. os._exit or a crash)")
-    elif r.status == "error" and r.ename != "NotImplementedError":
-        result.notes.append(f"{where} raised {r.ename}: {r.evalue[:200]}")
-    elif r.status == "error" and step.role == "answer":
-        result.notes.append(f"{where} is not answered")
+    elif r.status == "error" and not (step.role == "answer" and unanswered(step.source, step.given)):
+        result.notes.append(f"{where} raised {_error(r)}")
 
 
 def _guard(kernel: Kernel, template: str) -> str | None:
@@ -291,6 +329,8 @@ def _test(kernel: Kernel, step: match.Step, q: Question, judge: str = "items", r
     outside = judge != "kernel" and bool(step.items)
     if outside:
         q.values = _probe(kernel, step)
+        if judge == "collect" and any("expected" in item for item in step.items):
+            q.expected = _probe(kernel, step, "expected")
     r = kernel.run(step.source) if kernel.alive else CellResult("dead", evalue="the kernel is not running")
     if kernel.alive:
         _guard(kernel, AFTER_TEST)
@@ -300,10 +340,18 @@ def _test(kernel: Kernel, step: match.Step, q: Question, judge: str = "items", r
         _in_kernel(q, r)
 
 
-def _probe(kernel: Kernel, step: match.Step) -> list[dict]:
-    """The values of the test's items, as the kernel reports them (parsed and checked by `judge.parse`)."""
-    exprs = [str(item.get("expr", "")) for item in step.items]
-    code = PROBE.format(setup=step.setup, exprs=exprs, limit=judge.MAX_REPORT_CHARS // 2)
+EXPECTED_SETUP = (
+    "import coursegrad.exercises.backprop_by_hand as _b, coursegrad.exercises.write_backprop as _w\n"
+    "globals().update({n: f for m in (_b, _w) for n, f in vars(m).items() if n.startswith('_expected_')})"
+)  # the checks' private expected values, by the names the items' `expected` expressions use
+
+
+def _probe(kernel: Kernel, step: match.Step, key: str = "expr") -> list[dict]:
+    """The values of the test's items (or, `key` "expected", of their `expected` expressions: what the
+    check computes), as the kernel reports them (parsed and checked by `judge.parse`)."""
+    exprs = [str(item.get(key, "None")) for item in step.items]
+    setup = step.setup if key == "expr" else step.setup + "\n" + EXPECTED_SETUP
+    code = PROBE.format(setup=setup, exprs=exprs, limit=judge.MAX_REPORT_CHARS // 2)
     r = kernel.run(code, store_history=False, max_output=judge.MAX_REPORT_CHARS)
     if r.status != "ok":
         why = {"timeout": "they took too long", "dead": "the kernel died"}.get(r.status, f"{r.ename}: {r.evalue[:200]}")
@@ -319,7 +367,8 @@ def _judged(q: Question, step: match.Step, reference: list | None, r: CellResult
     q.status = "passed" if q.points >= q.max_points else ("partial" if q.points > 0 else "failed")
     if q.points == 0 and r.status == "timeout":
         q.status = "timeout"
-    q.messages = lines + _messages(r)
+    said = _messages(r)  # the check's own lines: by construction they agree with the judge's (one judgment)
+    q.messages = lines + ([m for m in said if m.startswith("✓")] if q.status == "passed" else said)
 
 
 def _in_kernel(q: Question, r: CellResult) -> None:
@@ -353,11 +402,17 @@ def _partial(r: CellResult, q: Question) -> float:
     return q.max_points
 
 
+def _error(r: CellResult) -> str:
+    """'Name: message', never an empty message."""
+    text = r.evalue.strip()[:200]
+    return f"{r.ename}: {text}" if text else f"{r.ename or 'an error'} (with no message)"
+
+
 def _messages(r: CellResult) -> list[str]:
     """What a student should read about a test: its printed lines and its error, without tracebacks."""
     out = [line for line in r.stdout.splitlines() if line.strip()][:40]
     if r.status == "error":
-        message = f"{r.ename}: {r.evalue}" if r.evalue else r.ename
+        message = _error(r)
         if r.ename == "NameError":
             message += " (did you answer, and run, the answer cell above it?)"
         out.append(message)
