@@ -63,6 +63,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
         report = validate(src, timeout=args.timeout)
         failed += not report.ok
         print(f"{'OK' if report.ok else 'FAILED'}: {src}")
+        if report.points:
+            pts = report.points
+            print(
+                f"  points: the solved worksheet {pts['solved']:g} / {pts['max_auto']:g} autograded, the unanswered one "
+                f"{pts['blank']:g}; {pts['manual']:g} more graded by hand"
+            )
         for problem in report.problems:
             print(f"  - {problem}")
         raising = ", ".join(f"{i} {gid} ({ename})" for i, gid, ename in report.expected_errors) or "none"
@@ -95,11 +101,23 @@ def cmd_grade(args: argparse.Namespace) -> int:
         applied = course.publish(args.out, graded, sources)
     except ValueError as err:
         raise SystemExit(f"coursegrad grade: {err}") from None
-    done = sum(g.submission.status == "graded" for g in graded)
-    print(f"graded {done} of {len(graded)} submissions ({len(sources)} worksheet(s); {fresh} graded now, the rest unchanged "
-          f"since last time); {applied} hand grade(s) folded in")
+    print(
+        f"{count_line(graded)} ({len(sources)} worksheet(s); {fresh} graded now, the rest unchanged since last time); "
+        f"{applied} hand grade(s) folded in"
+    )
     print(f"wrote {args.out}/gradebook.csv, summary.csv, feedback/, written_answers.md, manual.csv, similarity.csv")
     return 0
+
+
+def count_line(graded: list) -> str:
+    """'graded 43 submission(s); 1 missing, 2 unreadable': a missing worksheet is never counted as graded."""
+    by: dict[str, int] = {}
+    for g in graded:
+        by[g.submission.status] = by.get(g.submission.status, 0) + 1
+    done = by.pop("graded", 0)
+    words = {"missing": "missing", "invalid": "unreadable", "grader-error": "failed in the grader"}
+    rest = ", ".join(f"{n} {words.get(status, status)}" for status, n in sorted(by.items()))
+    return f"graded {done} submission(s)" + (f"; {rest}" if rest else "")
 
 
 def _settings(args: argparse.Namespace):

@@ -63,10 +63,14 @@ class Course:
     on_result: Callable[[Submission], None] = lambda result: None
 
 
-def find_submissions(folder: str | Path, notebook_name: str, renamed: bool = True) -> list[tuple[str, Path | None, str]]:
+def find_submissions(
+    folder: str | Path, notebook_name: str, renamed: bool = True, others: Collection[str] = ()
+) -> list[tuple[str, Path | None, str]]:
     """(student, notebook path or None, note) for every student folder, sorted by name.
 
     `renamed=False` (several worksheets): only a notebook with the worksheet's file name counts.
+    `others`: the file names of the course's other worksheets; a notebook named like one of them is that
+    worksheet, never this one renamed (a student who handed in only worksheet 2 is 'missing' worksheet 1).
 
     A note that starts with "refused:" marks a symbolic link or special file (graded "invalid");
     one that starts with "missing:" a student without a notebook.
@@ -76,11 +80,13 @@ def find_submissions(folder: str | Path, notebook_name: str, renamed: bool = Tru
         if entry.is_symlink():
             out.append((entry.name, None, f"{REFUSED} {entry.name} is a symbolic link, not a folder"))
         elif entry.is_dir():
-            out.append(_find_in(entry, notebook_name, renamed))
+            out.append(_find_in(entry, notebook_name, renamed, others))
     return out
 
 
-def _find_in(student_dir: Path, notebook_name: str, renamed: bool = True) -> tuple[str, Path | None, str]:
+def _find_in(
+    student_dir: Path, notebook_name: str, renamed: bool = True, others: Collection[str] = ()
+) -> tuple[str, Path | None, str]:
     student = student_dir.name
     hidden = f"hidden folder {student}/ graded like the others; " if student.startswith(".") else ""
     candidates = list(student_dir.glob("*.ipynb")) + list(student_dir.glob("*/*.ipynb"))
@@ -88,6 +94,7 @@ def _find_in(student_dir: Path, notebook_name: str, renamed: bool = True) -> tup
     links = [p for p in notebooks if p.is_symlink() or p.parent.is_symlink() or not p.is_file()]
     notebooks = [p for p in notebooks if p not in links]
     exact = [p for p in notebooks if p.name == notebook_name]
+    notebooks = [p for p in notebooks if p.name == notebook_name or p.name not in others]
     refused = ", ".join(str(p.relative_to(student_dir)) for p in links)
     if links and (not notebooks or any(p.name == notebook_name for p in links)):
         return student, None, f"{REFUSED} {hidden}{refused}: a symbolic link or special file, not a notebook"
@@ -186,7 +193,8 @@ def grade_folder(
     ws = worksheet(source_path)
     ws, options, unsandboxed = _prepare(ws, options)
     course = course or Course()
-    found = [_not_the_source(ws, *f) for f in find_submissions(folder, ws.name, course.renamed)]
+    others = {p.name for p in Path(ws.path).parent.glob("*.ipynb")} - {ws.name}  # the course's other worksheets
+    found = [_not_the_source(ws, *f) for f in find_submissions(folder, ws.name, course.renamed, others)]
     found = [f for f in found if course.students is None or f[0] in course.students]
     bar = Progress(len(found), f"grading {ws.stem}") if progress and found else None
     store = ResultStore(results_dir, ws, options) if results_dir else None

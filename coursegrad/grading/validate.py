@@ -1,8 +1,10 @@
 """Check a worksheet the way nbgrader's validation would, before handing it out.
 
 1. The instructor source is in nbgrader's format, and the committed student version is current.
-2. A *solved* student version (the student version with the instructor's answers typed in)
-   passes every autograder test, hidden tests included.
+2. The source, run as a student would (the student version with the instructor's answers typed in,
+   `solved`), passes every check cell, hidden tests included; every item's reference value agrees
+   with what its check computes (`reference.py`); and it earns every autograded point when graded
+   against those reference values (computed once, by this run).
 3. The student version as handed out, unanswered, fails every autograder test, and cleanly:
    each test errors (no time-out, no dead kernel), and runs in the grader give 0 points.
 4. Run as a student runs it (Restart & Run All), only answer cells (NotImplementedError) and
@@ -25,6 +27,8 @@ from coursegrad.grading import cells as C
 from coursegrad.grading import judge, release
 from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
+from coursegrad.grading.reference import reference_run
+from coursegrad.grading.source import Worksheet
 
 CLEAN_ERRORS = ("NameError", "NotImplementedError", "AssertionError")
 
@@ -34,6 +38,7 @@ class Validation:
     source: str
     problems: list[str] = field(default_factory=list)
     expected_errors: list[tuple[int, str, str]] = field(default_factory=list)  # (cell index, grade_id, error)
+    points: dict[str, float] = field(default_factory=dict)  # solved, blank, max_auto, manual: the point totals
 
     @property
     def ok(self) -> bool:
@@ -69,6 +74,8 @@ def item_problems(source: nbformat.NotebookNode) -> list[str]:
             ok = isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("expr"), str)
             if not ok or not isinstance(item.get("points"), (int, float)) or item["points"] <= 0:
                 problems.append(f"{gid}: item {item!r} needs a name, an expr (strings) and points > 0")
+            elif "expected" not in item or not isinstance(item["expected"], str):
+                problems.append(f"{gid}: item {item['name']}: no `expected` expression (what its check computes privately)")
             elif item.get("compare", "values") not in judge.COMPARE:
                 problems.append(f"{gid}: item {item['name']}: compare should be one of {', '.join(judge.COMPARE)}")
         if len(set(names)) != len(names):
@@ -91,12 +98,18 @@ def validate(source_path: str | Path, release_path: str | Path | None = None, ti
     if not release.is_current(source_path, release_path):
         report.problems.append(f"{release_path} is not what `coursegrad generate` makes now: regenerate and commit it")
     student = release.student_version(source)
+    ws, problems, _ = reference_run(Worksheet.read(source_path), timeout=timeout)
+    report.problems += problems
     with tempfile.TemporaryDirectory(prefix="coursegrad-validate-") as tmp:
         for name, nb, want_full in (("solved", solved(student, source), True), ("blank", student, False)):
             path = Path(tmp) / name / source_path.name
             path.parent.mkdir()
             nbformat.write(nb, str(path))
-            result = grade_notebook(source_path, path, name, timeout=timeout)
+            result = grade_notebook(ws, path, name, timeout=timeout)
+            report.points[name] = result.total
+            report.points |= {"max_auto": result.max_auto, "manual": result.max_total - result.max_auto}
+            if want_full and result.total < result.max_auto:
+                report.problems.append(f"the solved worksheet earns {result.total:g} of {result.max_auto:g} autograded points")
             for q in result.questions:
                 if q.kind != "auto":
                     continue
