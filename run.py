@@ -3,7 +3,7 @@
 
     python3 run.py lab        open the course in JupyterLab
     python3 run.py test       run every test (unit, notebooks with nbval, worksheets, browser)
-    python3 run.py refresh    re-execute every lecture notebook in place (authors)
+    python3 run.py refresh    re-execute every lecture notebook in place (authors; or only the ones named)
     python3 run.py bench      run the benchmarks in benchmarks/
 
 The first call creates a virtual environment in .venv/ and installs the kit into

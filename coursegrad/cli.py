@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from datetime import datetime
 from pathlib import Path
 
 SAFETY = """\
@@ -79,6 +80,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_grade(args: argparse.Namespace) -> int:
     try:
         from coursegrad.grading import course, lifetime
+        from coursegrad.grading import settings as stored_settings
     except ImportError as err:
         raise SystemExit(f"grading needs Jupyter's packages ({err}): pip install 'coursegrad[course]'") from None
     lifetime.sweep()  # temporary folders of a grader that was killed
@@ -94,9 +96,10 @@ def cmd_grade(args: argparse.Namespace) -> int:
     for loose in sorted(folder.glob("*.ipynb")):
         print(f"ignored {loose}: put each submission in a folder named after the student", file=sys.stderr)
     try:
-        settings = _settings(args)
+        settings, values = _settings(args, sources, folder)
         if not course.students_in(folder, settings):
             raise SystemExit(f"no student folders in {folder}" + (" for this --shard/--only" if args.shard or args.only else ""))
+        stored_settings.save(args.out, values)  # before grading: every record written from now on follows them
         graded, fresh = course.grade(sources, folder, args.out, settings)
         applied = course.publish(args.out, graded, sources)
     except ValueError as err:
@@ -120,31 +123,83 @@ def count_line(graded: list) -> str:
     return f"graded {done} submission(s)" + (f"; {rest}" if rest else "")
 
 
-def _settings(args: argparse.Namespace):
-    """The grading settings from the command line; ValueError for anything malformed."""
-    from coursegrad.grading import course, late, shard
+def _given(args: argparse.Namespace) -> dict:
+    """The grading settings given on the command line (`grading.settings`), checked; ValueError if malformed."""
+    from coursegrad.grading import late
 
-    options = {"timeout": args.timeout, "max_output": args.max_output, "memory_mb": args.memory_mb}
-    options |= {"sandbox": args.sandbox, "budget": args.budget or None}
+    limits = ("timeout", "budget", "max_output", "memory_mb", "sandbox")
+    given = {k: getattr(args, k) for k in limits if getattr(args, k) is not None}
+    if args.due is not None:
+        given["due"] = None if args.due.strip().lower() == "none" else late.parse_time(args.due, "--due").isoformat()
+    if args.late_penalty is not None:
+        given["late_penalty"] = late.parse_policy(args.late_penalty).text
+    if args.extensions is not None and args.extensions.strip().lower() != "none":
+        if not Path(args.extensions).is_file():
+            raise ValueError(f"--extensions: no file {args.extensions}")
+        given["extensions"] = late.read_extensions(args.extensions)
+    elif args.extensions is not None:
+        given["extensions"] = []
+    return given
+
+
+def _settings(args: argparse.Namespace, sources: list[Path], folder: Path):
+    """This run's settings: those given on the command line, the rest kept from OUT/settings.json (said so,
+    then stored there); ValueError for anything malformed or inconsistent."""
+    from coursegrad.grading import course, late, shard
+    from coursegrad.grading import settings as stored_settings
+
+    stored = stored_settings.load(args.out)
+    values, kept, changed = stored_settings.combine(_given(args), stored)
+    if values["due"] is None and values["late_penalty"] != "none":
+        why = "" if args.late_penalty is not None else f" (kept from {args.out}/settings.json)"
+        raise ValueError(f"--late-penalty {values['late_penalty']}{why} needs --due: the due date it counts from")
+    everyone = {p.name for p in folder.iterdir() if p.is_dir() or p.is_symlink()}
+    worksheets = {s.stem for s in sources} | {p.stem for s in sources for p in s.parent.glob("*.ipynb")}
+    unknown = late.unknown_in_extensions(values["extensions"], everyone, worksheets)
+    if unknown:
+        raise ValueError(f"an extension names {', '.join(unknown)} in {folder}/ and the worksheets; correct --extensions")
+    options = {k: values[k] for k in ("timeout", "max_output", "memory_mb", "sandbox")} | {"budget": values["budget"] or None}
     s = course.Settings(jobs=args.jobs, progress=not args.quiet, options=options, force=args.force, scheduler=args.scheduler)
     s.only = [name.strip() for name in (args.only or "").split(",") if name.strip()]
     s.shard = shard.parse(args.shard) if args.shard else None
-    s.due = late.parse_time(args.due, "--due") if args.due else None
-    s.policy = late.parse_policy(args.late_penalty)
-    if args.extensions and not Path(args.extensions).is_file():
-        raise ValueError(f"--extensions: no file {args.extensions}")
-    s.extensions = late.read_extensions(args.extensions) if args.extensions else {}
-    return s
+    s.due = datetime.fromisoformat(values["due"]) if values["due"] else None
+    s.policy = late.parse_policy(values["late_penalty"])
+    s.extensions = late.extension_dates(values["extensions"])
+    if changed and (s.only or s.shard):
+        _not_for_some(s, args.out, sources, folder, changed)
+    for said, which in (("kept from", kept), ("changed in", changed)):
+        if which:
+            print(f"settings {said} {args.out}/settings.json: {'; '.join(which)}")
+    return s, values
+
+
+def _not_for_some(s, out: str, sources: list[Path], folder: Path, changed: list[str]) -> None:
+    """A changed setting with --only/--shard would leave the other students' records graded the old way: refuse."""
+    from coursegrad.grading import course, records
+
+    everyone = {p.name for p in folder.iterdir() if p.is_dir() or p.is_symlink()}
+    left_out = everyone - set(course.students_in(folder, s))
+    others = sorted(st for st in left_out if any(records.path_of(out, w.stem, st).is_file() for w in sources))
+    if others:
+        names = ", ".join(others[:5]) + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+        raise ValueError(
+            f"changed settings ({'; '.join(changed)}) must apply to every student, but --only/--shard leaves out "
+            f"{names}, graded before with the old ones: run without --only/--shard (unchanged submissions are "
+            "not graded again), or keep the settings"
+        )
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
     from coursegrad.grading import course
 
     inputs = [Path(p) for p in args.folders]
+    out = Path(args.out)
     try:
-        graded = course.merge(inputs, Path(args.out))
+        # the output folder's own hand grades first: they must agree with the inputs', like the inputs' with each other
+        rows = course.manual_rows([out] * (out.resolve() not in {p.resolve() for p in inputs}) + inputs)
+        graded = course.merge(inputs, out)
         sources = sorted(DEFAULT_SOURCE_DIR.glob("*.ipynb"))
-        applied = course.publish(args.out, graded, sources, course.manual_rows(inputs))
+        applied = course.publish(args.out, graded, sources, rows)
     except ValueError as err:
         raise SystemExit(f"coursegrad merge: {err}") from None
     print(f"merged {len(graded)} graded submissions from {len(inputs)} folder(s); {applied} hand grade(s) folded in")
@@ -214,26 +269,28 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _limit_options(r: argparse.ArgumentParser) -> None:
-    """What each submission's kernel may do: its sandbox, time and memory."""
-    r.add_argument("--timeout", type=float, default=30, help="seconds a cell may run before it is interrupted (default 30)")
-    r.add_argument(
-        "--budget", type=float, default=120, help="seconds all cells of one submission may take together (default 120; 0: none)"
-    )
+    """What each submission's kernel may do: its sandbox, time and memory (defaults: `grading.settings.DEFAULTS`;
+    an option not given keeps the value stored in OUT/settings.json by the last run)."""
+    r.add_argument("--timeout", type=float, help="seconds a cell may run before it is interrupted (default 30)")
+    r.add_argument("--budget", type=float, help="seconds all cells of one submission may take together (default 120; 0: none)")
     r.add_argument(
         "--sandbox",
         choices=["auto", "bwrap", "none"],
-        default="auto",
         help="run each kernel in a bubblewrap sandbox: auto (where it works, default), bwrap (or fail), none",
     )
-    r.add_argument("--max-output", type=int, default=100_000, help="characters of output kept per cell (default 100000)")
-    r.add_argument("--memory-mb", type=int, default=4096, help="memory limit of each kernel in MB (default 4096; 0: none)")
+    r.add_argument("--max-output", type=int, help="characters of output kept per cell (default 100000)")
+    r.add_argument("--memory-mb", type=int, help="memory limit of each kernel in MB (default 4096; 0: none)")
 
 
 def _workflow_options(r: argparse.ArgumentParser) -> None:
-    w = r.add_argument_group("workflow (late work, regrading, several machines)")
-    w.add_argument("--due", help="due date, e.g. '2026-03-01 23:59' (local time) or 2026-03-01T23:59+01:00")
-    w.add_argument("--late-penalty", default="none", help="none, zero, or e.g. 10%%/day or 5%%/hour,max=50%% (default none)")
-    w.add_argument("--extensions", help="CSV with columns student, due [, worksheet]: a later due date per student")
+    w = r.add_argument_group(
+        "workflow (late work, regrading, several machines)",
+        "The grading settings (--due, --late-penalty, --extensions and the kernel's limits above) are stored in "
+        "OUT/settings.json: a rerun keeps those it is not given, and says so.",
+    )
+    w.add_argument("--due", help="due date, e.g. '2026-03-01 23:59' (local time) or 2026-03-01T23:59+01:00; none: no due date")
+    w.add_argument("--late-penalty", help="none, zero, or e.g. 10%%/day or 5%%/hour,max=50%% (default none; needs --due)")
+    w.add_argument("--extensions", help="CSV with columns student, due [, worksheet]: later due dates; none: no extensions")
     w.add_argument("--only", help="regrade only these students (comma-separated folder names)")
     w.add_argument("--force", action="store_true", help="regrade everyone (default: skip unchanged, already graded work)")
     w.add_argument("--shard", help="grade share k of N of the students (k/N); combine with coursegrad merge")

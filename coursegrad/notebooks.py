@@ -79,6 +79,37 @@ def problems(path: Path) -> list[str]:
     return found
 
 
+def predict_cells(nb) -> list[int]:
+    """Indices of a notebook's prediction cells: code cells tagged `predict`."""
+    return [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "predict" in c.get("metadata", {}).get("tags", [])]
+
+
+def reveal_cell(nb, predict: int) -> int | None:
+    """The cell that reveals prediction cell `predict`'s answer: the first code cell after it with outputs,
+    before the next prediction cell (None if there is none). It is stored with its outputs collapsed."""
+    later = [i for i in predict_cells(nb) if i > predict]
+    stop = later[0] if later else len(nb.cells)
+    return next((i for i in range(predict + 1, stop) if nb.cells[i].cell_type == "code" and nb.cells[i].get("outputs")), None)
+
+
+# The output kinds JupyterLab 4 looks for, in this order, to label a collapsed output.
+PLACEHOLDER_KINDS = ("text/html", "image/svg+xml", "application/pdf", "text/markdown", "text/plain")
+
+
+def collapsed_placeholder_text(cell) -> str:
+    """What JupyterLab 4 shows in place of a cell's collapsed outputs: the first non-empty line of its
+    first output (`CodeCell.getOutputPlaceholderText` in @jupyterlab/cells), "" if there is none."""
+    if not cell.get("outputs"):
+        return ""
+    first = cell.outputs[0]
+    if first.output_type == "stream":
+        text = first.get("text", "")
+    else:
+        data = first.get("data", {})
+        text = next((data[k] for k in PLACEHOLDER_KINDS if isinstance(data.get(k), str)), "")
+    return next((line for line in text.split("\n") if line), "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m coursegrad.notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["refresh", "check"])

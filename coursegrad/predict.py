@@ -21,7 +21,8 @@ last cell can show each one beside what it turned out to be:
     predictions.summary()      # you predicted …, it was …
 
 `check_backward` checks, in the same never-raising way, a backward pass the student
-writes in plain Python (the staged backward of lecture 2) against the engine.
+writes in plain Python (the staged backward of lecture 2) against the engine, and
+`check_gate` a gate the student writes: its output and its local gradient (lecture 1's tanh gate).
 
     >>> check_prediction(..., 0.25, hint="Where is σ' largest?")
     ✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again.
@@ -43,7 +44,7 @@ from typing import Any
 
 from coursegrad.engine import Value
 
-__all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward"]
+__all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward", "check_gate"]
 
 ASK = "✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again."
 
@@ -60,8 +61,8 @@ def check_prediction(
     """Print whether `prediction` matches `answer` (numbers to relative tolerance `rel`); never raise.
 
     `answer` is a number, a list of numbers, a string (one of `choices`), or a function
-    returning one of these. `mistakes` pairs a known wrong answer with a hint for it;
-    any other wrong answer gets `hint`.
+    returning one of these. `mistakes` pairs a known wrong answer (or a function returning
+    it) with a hint for it; any other wrong answer gets `hint`.
     """
     try:
         print(_verdict(prediction, answer, hint, rel, mistakes, choices))
@@ -81,7 +82,16 @@ class Predictions:
         self.asked: dict[str, tuple[Any, Any, dict]] = {}  # name -> (prediction, answer, the check's options)
 
     def check(self, name: str, prediction: Any, answer: Any, *, hint: str, **options: Any) -> None:
-        """Check `prediction` as `check_prediction` does, and remember it as `name`."""
+        """Check `prediction` as `check_prediction` does, and remember it as `name`, with the answer as it is here.
+
+        An answer given as a function is computed now (silently), not at the summary: the names it
+        reads (x, f, W, ...) may mean something else by the end of the lecture.
+        """
+        if callable(answer):
+            try:
+                answer = answer()
+            except Exception:  # noqa: BLE001 - the check below and the summary report it
+                pass
         self.asked[name] = (prediction, answer, dict(options, hint=hint))
         check_prediction(prediction, answer, hint=hint, **options)
 
@@ -101,10 +111,8 @@ class Predictions:
         it_was = f"it was {_show(want)}"
         if prediction is ... or prediction is None:
             return f"○ {name}: no prediction made; {it_was}."
-        verdict = _verdict(
-            prediction, want, options["hint"], options.get("rel", 0.05), options.get("mistakes", ()), options.get("choices")
-        )
-        mark = "✔" if verdict.startswith("✔") else "✘"
+        right = _form_problem(prediction, options.get("choices")) is None and _matches(prediction, want, options.get("rel", 0.05))
+        mark = "✔" if right else "✘"
         return f"{mark} {name}: you predicted {_show(prediction)}; {it_was}."
 
 
@@ -118,6 +126,7 @@ def _verdict(prediction, answer, hint, rel, mistakes, choices) -> str:
     if _matches(prediction, want, rel):
         return f"✔ Right: {_show(prediction)}."
     for wrong, wrong_hint in mistakes:
+        wrong = wrong() if callable(wrong) else wrong  # computed, so that the cell does not print half an answer
         if _matches(prediction, wrong, rel) and not _matches(wrong, want, rel):
             return f"✘ Not yet: {wrong_hint}"
     return f"✘ Not yet: {hint}"
@@ -215,3 +224,58 @@ def _agrees(got: Any, want: float, tol: float) -> bool:
     if isinstance(got, bool) or not isinstance(got, numbers.Real) or not math.isfinite(got):
         return False
     return abs(float(got) - want) <= tol * max(1.0, abs(want))
+
+
+GATE_FILL = "✎ Fill in the lines marked ... (the gate's output and its local gradient) and run this cell again."
+
+
+def check_gate(
+    gate: Callable[[float], Sequence[float]],
+    op: Callable[[Value], Value],
+    points: Sequence[float],
+    *,
+    hint: str,
+    mistakes: Sequence[tuple[Callable[[float], float], str]] = (),
+    tol: float = 1e-9,
+) -> None:
+    """Print whether `gate(x)` returns (output, local gradient) of the engine's `op` at every point; never raise.
+
+    The engine's are `op(Value(x)).data` and, after backward, `Value(x).grad`; they agree when
+    |yours − engine's| ≤ tol · max(1, |engine's|). A wrong value is named (output or local gradient)
+    with the point and `hint`, or the hint of a known wrong local gradient in `mistakes` (a function
+    of x paired with its hint); never with the answer.
+    """
+    try:
+        print(_gate_verdict(gate, op, points, hint, mistakes, tol))
+    except Exception as err:  # a lesson must go on whatever the student wrote
+        print(f"✘ Could not check your gate ({type(err).__name__}: {err}).")
+
+
+def _gate_verdict(gate, op, points, hint, mistakes, tol) -> str:
+    name = next(iter(inspect.signature(gate).parameters), "x")
+    for x in points:
+        where = f"{name} = {x:g}"
+        try:
+            yours = gate(x)
+        except Exception as err:  # noqa: BLE001 - reported to the student, never raised
+            if isinstance(err, TypeError) and "ellipsis" in str(err):
+                return GATE_FILL
+            return f"✘ Your gate raised {type(err).__name__} at {where}: {err}"
+        if yours is ... or (isinstance(yours, (tuple, list)) and any(v is ... for v in yours)):
+            return GATE_FILL
+        if not isinstance(yours, (tuple, list)) or len(yours) != 2:
+            return f"✘ Return two numbers, (output, local gradient); you returned {yours!r}."
+        kinds = [f"your {what} is a {type(v).__name__}" for what, v in zip(("output", "local gradient"), yours, strict=True)
+                 if isinstance(v, bool) or not isinstance(v, numbers.Real)]  # fmt: skip
+        if kinds:
+            return f"✘ Return plain numbers (floats): {' and '.join(kinds)}."
+        leaf = Value(x)
+        out = op(leaf)
+        out.backward()
+        wrong = [what for what, g, w in zip(("output", "local gradient"), yours, (out.data, leaf.grad), strict=True)
+                 if not _agrees(g, w, tol)]  # fmt: skip
+        if wrong:
+            known = [h for f, h in mistakes if _agrees(yours[1], f(x), tol) and not _agrees(f(x), leaf.grad, tol)]
+            why = known[0] if "local gradient" in wrong and known else hint
+            return f"✘ Not yet: your {' and your '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} off at {where}. {why}"
+    return f"✔ Right: your gate's output and local gradient agree with the engine's to {tol:g} at {len(points)} points."

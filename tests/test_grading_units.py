@@ -144,3 +144,13 @@ def test_the_scan_flags_tampering_but_not_ordinary_answers():
         "subclasses a number type",
         "overrides comparison/number methods",
     ]
+
+
+def test_coursegrad_bwrap_hides_bubblewrap_so_the_suite_can_run_as_on_a_machine_without_it(monkeypatch):
+    from coursegrad.grading import sandbox
+
+    monkeypatch.setenv("COURSEGRAD_BWRAP", "/nonexistent/bwrap")
+    assert sandbox.bwrap_program() is None
+    assert "not installed" in sandbox.probe()
+    mode, note = sandbox.resolve("auto")
+    assert mode == "none" and note.startswith(sandbox.NO_SANDBOX)

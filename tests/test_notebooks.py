@@ -4,12 +4,18 @@ nbval (run by the README's test command on lectures/) re-executes each notebook 
 every output with the stored one; these tests make sure there is something to compare.
 """
 
+import ast
 import json
+import math
+import re
+import subprocess
+import sys
 
 import nbformat
 import pytest
 
-from coursegrad.notebooks import LECTURES, lecture_notebooks, problems
+from coursegrad.notebooks import LECTURES, collapsed_placeholder_text, lecture_notebooks, predict_cells, problems, reveal_cell
+from coursegrad.predict import ASK
 
 NOTEBOOKS = lecture_notebooks()
 
@@ -125,3 +131,292 @@ def test_numbers_in_the_prose_are_the_computed_ones(name):
     for said, computed in CLAIMS[name]:
         assert said in prose, f"{name}: the prose no longer says {said!r}"
         assert computed in shown, f"{name}: no output shows {computed!r} (the prose says {said!r})"
+
+
+# ---------------------------------------------------------------------------
+# Predict before you see (issue 20). A prediction cell (tag `predict`) holds a blank and a
+# check that never raises; the cell that reveals its answer is stored with its outputs
+# collapsed; nothing above it gives the answer away; the lecture ends with the summary of
+# what the student predicted. The answers are read from the stored output of that summary
+# ("○ name: no prediction made; it was X."), which the lecture computes.
+# ---------------------------------------------------------------------------
+
+CONVERTING = "issue 20: converted by another helper"
+SUMMARY_CALL = "predictions.summary()"
+SUMMARY_LINE = re.compile(r"^[○✔✘] (?P<name>.+?): (?:no prediction made|you predicted .*); it was (?P<answer>.+)\.$")
+BLANK = re.compile(r"^my_prediction\s*=\s*\.\.\.", re.MULTILINE)
+# A number as prose writes it: -4, −0.04, 257,000, 1.7e+06 (not a subscript like x_1 or a word like 2D).
+NUMBER = re.compile(r"(?<![\w.])([-−]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:[eE]([-+−]?\d+))?(?![\w])")
+MAX_WORDS = 1500
+
+# The checks a lecture does not pass yet because another helper is converting it (issue 20).
+# The marks are not strict: once a lecture passes, its test reports XPASS and the mark can go.
+NOT_YET = {
+    "predict_cells": {"01", "02", "03", "04", "05", "06", "07"},
+    "reveals_collapsed": {"01", "02", "03", "04", "05", "06", "07"},
+    "placeholder": {"01", "02", "03", "04", "05", "06", "07"},
+    "prose_gives_answer": {"01", "02", "03", "04", "05", "06", "07"},
+    "goals_are_questions": {"01", "02", "03", "04", "05", "06", "07"},
+    "summary": {"01", "02", "03", "04", "05", "06", "07"},
+    "words": {"02", "03", "06", "07"},
+}
+
+
+def _lectures(check: str):
+    """Every lecture, each marked xfail if NOT_YET lists it (by number) for `check`."""
+    xfail = pytest.mark.xfail(reason=CONVERTING, strict=False)
+    return [pytest.param(p, id=p.name, marks=[xfail] if p.name[:2] in NOT_YET[check] else []) for p in NOTEBOOKS]
+
+
+def _check_call(cell) -> ast.Call | None:
+    """The `predictions.check(...)` call of a prediction cell, or None."""
+    try:
+        tree = ast.parse(cell.source)
+    except SyntaxError:
+        return None
+    calls = [
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "check"
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "predictions"
+    ]
+    return calls[0] if len(calls) == 1 else None
+
+
+def _prediction_name(cell) -> str | None:
+    call = _check_call(cell)
+    if call and call.args and isinstance(call.args[0], ast.Constant) and isinstance(call.args[0].value, str):
+        return call.args[0].value
+    return None
+
+
+def _summary_answers(nb) -> list[tuple[str, str]] | None:
+    """(name, answer as shown) for each line of the stored `predictions.summary()` output; None without one."""
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if not code or code[-1].source.strip() != SUMMARY_CALL:
+        return None
+    text = "".join(o.get("text", "") for o in code[-1].get("outputs", []))
+    return [(m["name"], m["answer"]) for m in map(SUMMARY_LINE.match, text.splitlines()) if m]
+
+
+def _answers(nb) -> dict[int, tuple[str, list[float] | None]]:
+    """For each prediction cell: (its name, its numeric answer as a list, None if not numeric), from the summary."""
+    shown = dict(_summary_answers(nb) or [])
+    found = {}
+    for i in predict_cells(nb):
+        name = _prediction_name(nb.cells[i])
+        if name in shown:
+            text = shown[name]
+            numbers = None if text.startswith("'") else [float(v) for v in re.findall(r"[-+]?[\d.]+(?:e[-+]?\d+)?|inf|nan", text)]
+            found[i] = (name, numbers)
+    return found
+
+
+def _prose_numbers(text: str) -> list[tuple[float, int, int, int]]:
+    """(value, decimals written, significant digits written, position) of every number in the text."""
+    found = []
+    for m in NUMBER.finditer(text):
+        sign, whole, frac, exp = m.groups()
+        digits = (whole.replace(",", "") + (frac or "")[1:]).lstrip("0") or "0"
+        value = float(f"{'-' if sign else ''}{whole.replace(',', '')}{frac or ''}e{(exp or '0').replace('−', '-')}")
+        decimals = len(frac or ".") - 1 - int((exp or "0").replace("−", "-"))
+        found.append((value, decimals, len(digits), m.start()))
+    return found
+
+
+def _says(number: tuple[float, int, int, int], answer: float) -> bool:
+    """Does a number written in prose give away `answer` (up to sign; to the digits written, if at least 2)?"""
+    value, decimals, significant, _ = number
+    if math.isclose(abs(value), abs(answer), rel_tol=1e-9):
+        return True
+    return value != 0 and significant >= 2 and abs(abs(value) - abs(answer)) <= 0.5 * 10.0**-decimals
+
+
+def _gives_away(text: str, answer: list[float]) -> str | None:
+    """Where `text` writes the answer (a number, or a list's numbers one after another); None if it does not.
+
+    Answers 0, ±1 and ±2 (alone, or a list of only such numbers) are too common in prose to count as evidence."""
+    if all(a == round(a) and abs(a) <= 2 for a in answer):
+        return None
+    numbers = _prose_numbers(text)
+    for start in range(len(numbers) - len(answer) + 1):
+        run = numbers[start : start + len(answer)]
+        close = all(b[3] - a[3] <= 24 for a, b in zip(run, run[1:], strict=False))  # written one after another
+        if close and all(_says(n, a) for n, a in zip(run, answer, strict=True)):
+            return text[max(0, run[0][3] - 40) : run[-1][3] + 20].replace("\n", " ")
+    return None
+
+
+@pytest.mark.parametrize("path", _lectures("predict_cells"))
+def test_predict_cells_hold_a_blank_and_a_check_that_never_raises(path):
+    """`my_prediction = ...` and one `predictions.check("name", my_prediction, answer, hint=...)`, the answer
+    computed (not written out in the cell), stored unanswered; the import cell makes `predictions = Predictions()`."""
+    nb = nbformat.read(path, as_version=4)
+    cells = predict_cells(nb)
+    assert cells, f"{path.name} asks for no prediction"
+    made = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "predictions = Predictions()" in c.source), None)
+    assert made is not None and made < cells[0], f"{path.name}: no `predictions = Predictions()` before the first prediction"
+    names = []
+    for i in cells:
+        cell, call = nb.cells[i], _check_call(nb.cells[i])
+        assert BLANK.search(cell.source), f"{path.name} cell {i}: no blank `my_prediction = ...`"
+        assert call is not None, f"{path.name} cell {i}: no single `predictions.check(...)` call"
+        assert _prediction_name(cell), f"{path.name} cell {i}: predictions.check needs a name (a string) first"
+        assert len(call.args) >= 3 and ast.unparse(call.args[1]) == "my_prediction", f"{path.name} cell {i}: check what?"
+        assert "hint" in {k.arg for k in call.keywords}, f"{path.name} cell {i}: a check needs a hint"
+        with pytest.raises((ValueError, SyntaxError, TypeError)):  # M1: the answer must not stand in the cell
+            ast.literal_eval(call.args[2])
+        shown = "".join(o.get("text", "") for o in cell.outputs).strip()
+        assert shown == ASK, f"{path.name} cell {i}: stored answered or with other output: {shown[:80]!r}"
+        names.append(_prediction_name(cell))
+    assert len(set(names)) == len(names), f"{path.name}: two predictions share a name: {names}"
+
+
+@pytest.mark.parametrize("path", _lectures("reveals_collapsed"))
+def test_each_reveal_is_stored_with_its_outputs_collapsed(path):
+    """The first code cell with outputs after a prediction cell shows the answer: it opens collapsed."""
+    nb = nbformat.read(path, as_version=4)
+    for i in predict_cells(nb):
+        j = reveal_cell(nb, i)
+        if j is not None:
+            hidden = nb.cells[j].metadata.get("jupyter", {}).get("outputs_hidden")
+            assert hidden is True, f"{path.name}: cell {j} reveals prediction cell {i} but its outputs are not collapsed"
+
+
+@pytest.mark.parametrize("path", _lectures("placeholder"))
+def test_a_collapsed_reveal_does_not_show_its_answer_in_its_placeholder(path):
+    """JupyterLab shows a collapsed output's first line in its place: that line must not hold the answer."""
+    nb = nbformat.read(path, as_version=4)
+    answers = _answers(nb)
+    assert answers, f"{path.name}: no predictions.summary() output to read the answers from"
+    for i, (name, answer) in answers.items():
+        j = reveal_cell(nb, i)
+        if j is not None and answer:
+            line = collapsed_placeholder_text(nb.cells[j])
+            assert not _gives_away(line, answer), f"{path.name}: collapsed cell {j} shows {line!r}, the answer to {name!r}"
+
+
+@pytest.mark.parametrize("path", _lectures("prose_gives_answer"))
+def test_no_prose_above_a_prediction_gives_its_answer(path):
+    """No markdown cell between the lecture's start and a prediction cell writes its numeric answer (checked:
+    numbers as the summary shows them, to the digits the prose writes, sign aside; not words or choices)."""
+    nb = nbformat.read(path, as_version=4)
+    answers = _answers(nb)
+    assert answers, f"{path.name}: no predictions.summary() output to read the answers from"
+    for i, (name, answer) in answers.items():
+        for k, cell in enumerate(nb.cells[:i]):
+            where = cell.cell_type == "markdown" and answer and _gives_away(cell.source, answer)
+            assert not where, f"{path.name}: markdown cell {k} gives away {name!r} (cell {i}) before it is asked: {where!r}"
+
+
+def _goals(nb) -> list[str]:
+    """The items of the learning goals' list (numbered or bulleted), each with its continuation lines."""
+    cell = next((c.source for c in nb.cells[:3] if c.cell_type == "markdown" and "learning goals" in c.source.lower()), "")
+    items: list[str] = []
+    after = cell[cell.lower().find("learning goals") :]
+    for line in after.splitlines():
+        if re.match(r"^\s*(\d+\.|[-*])\s", line):
+            items.append(line.strip())
+        elif items and line.startswith("   ") and line.strip():
+            items[-1] += " " + line.strip()
+        elif items and not line.strip():
+            break
+    return items
+
+
+@pytest.mark.parametrize("path", _lectures("goals_are_questions"))
+def test_learning_goals_are_questions(path):
+    """Goals stated as facts ("σ′ is at most 0.25, at x = 0") answer the predictions below them."""
+    items = _goals(nbformat.read(path, as_version=4))
+    assert len(items) >= 2, f"{path.name}: no list of learning goals"
+    statements = [item for item in items if not item.rstrip("*_ ").endswith("?")]
+    assert not statements, f"{path.name}: learning goals that are not questions: {statements}"
+
+
+@pytest.mark.parametrize("path", _lectures("summary"))
+def test_lecture_ends_with_what_you_predicted_and_what_it_was(path):
+    """The last code cell is `predictions.summary()`, stored with one line per prediction cell, in order."""
+    nb = nbformat.read(path, as_version=4)
+    summary = _summary_answers(nb)
+    assert summary is not None, f"{path.name}: the last code cell is not {SUMMARY_CALL}"
+    asked = [_prediction_name(nb.cells[i]) for i in predict_cells(nb)]
+    assert [name for name, _ in summary] == asked, f"{path.name}: the summary lists {summary}, the lecture asks {asked}"
+
+
+def _words(markdown: str) -> int:
+    """Words of prose: whitespace-separated tokens with a letter, outside code blocks and display math."""
+    text = re.sub(r"```.*?```|\$\$.*?\$\$", " ", markdown, flags=re.S)
+    return sum(1 for token in text.split() if re.search(r"[A-Za-z]", token))
+
+
+@pytest.mark.parametrize("path", _lectures("words"))
+def test_lecture_prose_is_at_most_1500_words(path):
+    """About an hour at a student's pace (issue 20): at most 1,500 words of markdown."""
+    nb = nbformat.read(path, as_version=4)
+    words = _words("\n".join(c.source for c in nb.cells if c.cell_type == "markdown"))
+    assert words <= MAX_WORDS, f"{path.name}: {words} words of prose, more than {MAX_WORDS}"
+
+
+def test_the_answer_finder_finds_what_it_should_and_nothing_else():
+    """The checks above are only as good as this matcher: known spoilers are found, near misses are not."""
+    assert _gives_away("goal: show that it is at most $0.25$, reached at $x = 0$", [0.25])
+    assert _gives_away("f goes down by 0.04 when x moves", [-0.04])
+    assert _gives_away("so the + gate sends $[-4, -4]$ back", [-4.0, -4.0])
+    assert _gives_away("about 0.20 of it", [0.19661])
+    assert _gives_away("257,000-fold", [257000.0])
+    assert not _gives_away("about 0.2 of it", [0.19661])  # one significant digit is not the answer
+    assert not _gives_away("the upstream gradient is -4, the local gradient 1", [-4.0, -4.0])
+    assert not _gives_away("x_4 and 2D", [4.0])
+    assert not _gives_away("gain 1 instead of 2", [1.0])  # too common to tell
+    assert (
+        collapsed_placeholder_text(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("stream", text="\nfirst\nsecond")]))
+        == "first"
+    )
+
+
+# ---------------------------------------------------------------------------
+# The tools keep what the checks above rely on.
+# ---------------------------------------------------------------------------
+
+
+def _tiny_notebook(path, reveal_output: str):
+    """A prediction, a collapsed reveal whose stored output is `reveal_output`, and a hidden worked solution."""
+    new = nbformat.v4
+    nb = new.new_notebook(
+        cells=[
+            new.new_code_cell("my_prediction = ...", metadata={"tags": ["predict"]}),
+            new.new_code_cell('print("the answer:", 6 * 7)', metadata={"jupyter": {"outputs_hidden": True}}),
+            new.new_code_cell("solution = 42", metadata={"jupyter": {"source_hidden": True}, "tags": ["solution"]}),
+        ]
+    )
+    nb.cells[1].outputs = [new.new_output("stream", name="stdout", text=reveal_output)]
+    for count, cell in enumerate(nb.cells, 1):
+        cell.execution_count = count
+    nbformat.write(nb, path)
+
+
+def test_refresh_of_one_notebook_keeps_collapsed_outputs_hidden_sources_and_tags(tmp_path):
+    """`python3 run.py refresh lectures/NN_….ipynb` re-runs that notebook only and keeps each cell's metadata."""
+    from coursegrad.notebooks import main
+
+    path = tmp_path / "tiny.ipynb"
+    _tiny_notebook(path, "stale output\n")
+    assert main(["refresh", str(path)]) == 0
+    nb = nbformat.read(path, as_version=4)
+    assert nb.cells[1].outputs[0].text == "the answer: 42\n"  # it did run
+    assert nb.cells[0].metadata["tags"] == ["predict"]
+    assert nb.cells[1].metadata["jupyter"] == {"outputs_hidden": True}
+    assert nb.cells[2].metadata["jupyter"] == {"source_hidden": True} and nb.cells[2].metadata["tags"] == ["solution"]
+
+
+@pytest.mark.parametrize(("stored", "passes"), [("the answer: 42\n", True), ("the answer: 41\n", False)])
+def test_nbval_compares_the_outputs_of_collapsed_cells(tmp_path, stored, passes):
+    """Collapsing a reveal hides it from the student, not from nbval: a wrong stored answer fails strict mode."""
+    path = tmp_path / "tiny.ipynb"
+    _tiny_notebook(path, stored)
+    command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=", "--nbval", "--nbval-current-env", "-q"]
+    run = subprocess.run([*command, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert (run.returncode == 0) == passes, run.stdout[-2000:]

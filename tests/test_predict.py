@@ -1,11 +1,13 @@
 """The prediction check a lecture's `predict` cells end with: it never raises and never prints the answer."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursegrad.predict import ASK, check_prediction
+from coursegrad.predict import ASK, GATE_FILL, check_gate, check_prediction
 
 
 def said(capsys, *args, **kwargs) -> str:
@@ -94,3 +96,94 @@ def test_predictions_summary_never_raises(capsys):
     p.check("broken", 1.0, lambda: 1 / 0, hint="h")
     p.summary()
     assert "broken: could not be summarised (ZeroDivisionError" in capsys.readouterr().out.splitlines()[-1]
+
+
+# check_gate: the student writes a gate (its output and local gradient); lecture 1's tanh gate.
+TANH_MISTAKES = [
+    (lambda s: 1 - s**2, "you squared the input"),
+    (lambda s: math.tanh(s) * (1 - math.tanh(s)), "that is the sigmoid's"),
+]
+
+
+def gate_says(capsys, gate, points=(0.25, -1.5, 0.0, 2.0)) -> str:
+    check_gate(gate, lambda v: v.tanh(), points, hint="differentiate tanh", mistakes=TANH_MISTAKES)
+    return capsys.readouterr().out.strip()
+
+
+def test_a_right_gate_passes_however_it_is_written(capsys):
+    def from_output(s):
+        out = math.tanh(s)
+        return out, 1 - out**2
+
+    def from_exponentials(s):
+        return (math.exp(2 * s) - 1) / (math.exp(2 * s) + 1), 4 / (math.exp(s) + math.exp(-s)) ** 2
+
+    assert gate_says(capsys, from_output).startswith("✔ Right")
+    assert gate_says(capsys, from_exponentials).startswith("✔ Right")
+
+
+def test_a_blank_gate_asks_to_fill_it_in(capsys):
+    def blank(s):
+        out = ...
+        local_grad = ...
+        return out, local_grad
+
+    def half_blank(s):
+        out = math.tanh(s)
+        return out, 1 - ... ** 2
+
+    assert gate_says(capsys, blank) == GATE_FILL
+    assert gate_says(capsys, half_blank) == GATE_FILL
+
+
+def test_a_wrong_gate_hears_what_is_off_and_where_but_never_the_answer(capsys):
+    out = gate_says(capsys, lambda s: (math.tanh(s), 1 - s**2))
+    assert out == "✘ Not yet: your local gradient is off at s = 0.25. you squared the input"
+    out = gate_says(capsys, lambda s: (math.tanh(s), math.tanh(s) * (1 - math.tanh(s))))
+    assert out.endswith("that is the sigmoid's")
+    out = gate_says(capsys, lambda s: (math.sinh(s), 1 - math.tanh(s)))
+    assert out == "✘ Not yet: your output and your local gradient are off at s = 0.25. differentiate tanh"
+    for right in (math.tanh(0.25), 1 - math.tanh(0.25) ** 2):
+        assert f"{right:.3g}" not in out
+
+
+def test_a_gate_right_at_one_point_only_is_caught_at_another(capsys):
+    out = gate_says(capsys, lambda s: (math.tanh(s), 1.0), points=(0.0, 1.0))
+    assert out.startswith("✘ Not yet: your local gradient is off at s = 1.")
+
+
+def test_a_gate_that_raises_or_returns_the_wrong_form_is_told_so(capsys):
+    assert gate_says(capsys, lambda s: 1 / 0).startswith("✘ Your gate raised ZeroDivisionError at s = 0.25")
+    assert gate_says(capsys, lambda s: math.tanh(s)).startswith("✘ Return two numbers, (output, local gradient)")
+    from coursegrad import Value
+
+    out = gate_says(capsys, lambda s: (Value(s).tanh(), 1.0))
+    assert out == "✘ Return plain numbers (floats): your output is a Value."
+
+
+@given(st.one_of(st.none(), st.floats(allow_nan=True), st.text(), st.tuples(st.floats(), st.floats()), st.booleans()))
+def test_check_gate_never_raises(returned):
+    check_gate(lambda s: returned, lambda v: v.tanh(), (0.25, 1.0), hint="h", mistakes=TANH_MISTAKES)
+
+
+def test_a_mistake_can_be_computed_so_the_cell_does_not_show_part_of_the_answer(capsys):
+    half_right = lambda: [0.47, 0.94]  # noqa: E731 - as a lecture writes it
+    assert said(capsys, [0.47, 0.94], [-1.41, 0.94], mistakes=[(half_right, "multiply swaps")]) == "✘ Not yet: multiply swaps"
+    assert said(capsys, [-1.41, 0.94], [-1.41, 0.94], mistakes=[(half_right, "multiply swaps")]).startswith("✔ Right")
+
+
+def test_the_summary_keeps_each_answer_as_it_was_where_it_was_asked(capsys):
+    """A lecture reuses names (x is a float, later a Value): the summary must not recompute an answer from them."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    lecture = {"x": -2.0}
+    p.check("change", ..., lambda: lecture["x"] * 0.01, hint="h")
+    p.check("later", -0.02, lambda: lecture["x"] * 0.01, hint="h", mistakes=[(lambda: 1 / 0, "never needed")])
+    lecture["x"] = "now something else"
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines() == [
+        "○ change: no prediction made; it was -0.02.",
+        "✔ later: you predicted -0.02; it was -0.02.",
+    ]

@@ -8,6 +8,7 @@ what that run wrote or runs the command again on a copy.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import shutil
 from datetime import datetime, timezone
@@ -222,6 +223,140 @@ def test_similarity_lists_the_pair_with_the_same_wrong_numbers(course):
     assert s["01_tiny", "dan"]["total"] == s["01_tiny", "eve"]["total"] == "0"  # a signal, never a penalty by itself
 
 
+def test_a_rerun_keeps_the_settings_and_says_which(course, tmp_path):
+    root = tmp_path / "c"
+    shutil.copytree(course, root)
+    before = _mtimes(root)
+    result = cli("grade", "submissions", "-o", "grades", "-q", cwd=root)  # no --due, --late-penalty, --extensions, --timeout
+    assert result.returncode == 0, result.stderr
+    kept = next(line for line in result.stdout.splitlines() if line.startswith("settings kept from grades/settings.json"))
+    for said in (
+        "--due 2026-03-01T23:59:00+00:00",
+        "--late-penalty 10%/day,max=50%",
+        "--extensions cy: 2026-03-05",
+        "--timeout 10",
+    ):
+        assert said in kept, kept
+    assert "settings changed" not in result.stdout and "0 graded now" in result.stdout  # same timeout: nothing regraded
+    assert _mtimes(root) == before
+    s = summary(root)
+    assert (s["01_tiny", "ada"]["penalty"], s["01_tiny", "ada"]["final"]) == ("0.6", "2.4")  # the penalty is still there
+    assert (s["02_tiny", "cy"]["late"], s["02_tiny", "cy"]["final"]) == ("", "3")  # and the extension
+    result = cli("grade", "submissions", "-o", "grades", "-q", "--late-penalty", "5%/day", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert "settings changed in grades/settings.json: --late-penalty 5%/day (was 10%/day,max=50%)" in result.stdout
+    assert summary(root)["01_tiny", "ada"]["final"] == "2.7"  # two started days at 5%
+    assert json.loads((root / "grades" / "settings.json").read_text())["late_penalty"] == "5%/day"
+
+
+def test_a_late_penalty_needs_a_due_date(course, tmp_path):
+    result = cli("grade", "submissions", "-o", str(tmp_path / "new"), "--late-penalty", "10%/day", cwd=course)
+    assert result.returncode != 0 and "--late-penalty 10%/day needs --due" in result.stderr, result.stderr
+    assert not (tmp_path / "new").exists(), "a refused run writes nothing"
+    root = tmp_path / "c"
+    shutil.copytree(course, root)
+    result = cli("grade", "submissions", "-o", "grades", "--due", "none", cwd=root)  # the stored penalty stays
+    assert result.returncode != 0
+    assert "--late-penalty 10%/day,max=50% (kept from grades/settings.json) needs --due" in result.stderr, result.stderr
+    assert json.loads((root / "grades" / "settings.json").read_text())["due"] == "2026-03-01T23:59:00+00:00"
+
+
+def test_an_extension_for_an_unknown_student_or_worksheet_is_named(course, tmp_path):
+    (tmp_path / "ext.csv").write_text("student,due,worksheet\nzed,2026-03-05 23:59:00+00:00,\ncy,2026-03-05 23:59 UTC,03_nope\n")
+    result = cli(*GRADE, "--extensions", str(tmp_path / "ext.csv"), "-o", str(tmp_path / "out"), cwd=course)
+    assert result.returncode != 0 and "student 'zed' (no such student folder)" in result.stderr, result.stderr
+    assert "worksheet '03_nope' of cy (no such worksheet)" in result.stderr
+
+
+def test_a_changed_setting_with_only_is_refused(course, tmp_path):
+    root = tmp_path / "c"
+    shutil.copytree(course, root)
+    result = cli("grade", "submissions", "-o", "grades", "--only", "bo", "--timeout", "5", cwd=root)
+    assert result.returncode != 0 and "must apply to every student" in result.stderr and "ada, cy, dan, eve, fay" in result.stderr
+
+
+def test_extensions_and_hand_grades_saved_by_excel_are_read(course, tmp_path):
+    excel = "\ufeffstudent;due;worksheet\r\ncy;2026-03-05 23:59:00+00:00;02_tiny.ipynb\r\n"  # byte-order mark, ';'
+    (tmp_path / "ext.csv").write_text(excel, encoding="utf-8")
+    assert late.read_extensions(tmp_path / "ext.csv") == [
+        {"student": "cy", "worksheet": "02_tiny", "due": "2026-03-05T23:59:00+00:00"}
+    ]
+    root = tmp_path / "c"
+    shutil.copytree(course, root)
+    rows = table(root / "grades" / "manual.csv")
+    for r in rows:
+        if (r["worksheet"], r["student"]) == ("01_tiny", "bo"):
+            r["points"], r["comment"] = "1,5", "Good; say why they multiply."  # a decimal comma, as Excel writes it there
+    with open(root / "grades" / "manual.csv", "w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]), delimiter=";")
+        writer.writeheader()
+        writer.writerows(rows)
+    result = cli("merge", "grades", "-o", "grades", cwd=root)
+    assert result.returncode == 0 and "1 hand grade(s) folded in" in result.stdout, result.stderr
+    assert summary(root)["01_tiny", "bo"]["total"] == "4.5"
+    text = (root / "grades" / "manual.csv").read_bytes()
+    assert text.startswith(b"\xef\xbb\xbfworksheet;student;"), "written back as Excel saved it"
+
+
+def test_a_resubmitted_written_answer_is_flagged_for_regrading(course, tmp_path):
+    root = tmp_path / "c"
+    shutil.copytree(course, root)
+    _fill(root, "grades", {("01_tiny", "bo"): ("1.5", "Say why they multiply.")})
+    one = tiny_source("Worksheet one")
+    write(root / "submissions", "bo", W1, solved_by(one, written="Local gradients multiply along each path: the chain rule."))
+    os.utime(root / "submissions" / "bo" / W1, (_when("2026-03-01T10:00:00+00:00"),) * 2)
+    result = cli("grade", "submissions", "-o", "grades", "-q", cwd=root)
+    assert result.returncode == 0 and "1 graded now" in result.stdout and "0 hand grade(s)" in result.stdout, result.stdout
+    row = next(r for r in table(root / "grades" / "manual.csv") if (r["worksheet"], r["student"]) == ("01_tiny", "bo"))
+    assert "the answer changed after it was graded (it had 1.5 points)" in row["regrade"]
+    assert row["answer"].startswith("Local gradients multiply") and (row["points"], row["comment"]) == (
+        "1.5",
+        "Say why they multiply.",
+    )
+    bo = summary(root)["01_tiny", "bo"]
+    assert (bo["total"], bo["manual_pending"], bo["regrade"]) == ("3", "1", "q3_answer")  # the old points do not count
+    graded = next(r for r in table(root / "grades" / "gradebook.csv") if (r["student"], r["question"]) == ("bo", "q3_answer"))
+    assert (graded["points"], graded["status"]) == ("", "regrade") and "Say why" not in (
+        root / "grades" / "feedback" / "bo.md"
+    ).read_text()
+    _fill(root, "grades", {("01_tiny", "bo"): ("2", "")})  # graded again...
+    rows = table(root / "grades" / "manual.csv")
+    assert next(r for r in rows if (r["worksheet"], r["student"]) == ("01_tiny", "bo"))["regrade"]  # ...but not yet cleared
+    for r in rows:
+        r["regrade"] = ""
+    with open(root / "grades" / "manual.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    assert cli("merge", "grades", "-o", "grades", cwd=root).returncode == 0
+    bo = summary(root)["01_tiny", "bo"]
+    assert (bo["total"], bo["manual_pending"], bo["regrade"]) == ("5", "0", "")
+
+
+def test_merge_refuses_conflicting_hand_grades_and_different_settings(course, tmp_path):
+    for name in ("out1", "out2"):
+        shutil.copytree(course / "grades", tmp_path / name)
+    _fill(tmp_path, "out1", {("01_tiny", "ada"): ("1.5", ""), ("01_tiny", "bo"): ("2", "")})
+    _fill(tmp_path, "out2", {("01_tiny", "ada"): ("2", ""), ("01_tiny", "bo"): ("2", "")})  # bo agrees
+    result = cli("merge", "out1", "out2", "-o", "merged", cwd=tmp_path)
+    assert result.returncode != 0 and "disagree on 1 hand grade(s)" in result.stderr, result.stderr
+    assert "01_tiny/ada/q3_answer: 1.5 points, comment '' in out1; 2 points, comment '' in out2" in result.stderr
+    _fill(tmp_path, "out2", {("01_tiny", "ada"): ("1.5", "")})
+    stored = json.loads((tmp_path / "out2" / "settings.json").read_text())
+    (tmp_path / "out2" / "settings.json").write_text(json.dumps(stored | {"late_penalty": "5%/day", "timeout": 20.0}))
+    result = cli("merge", "out1", "out2", "-o", "merged", cwd=tmp_path)
+    assert result.returncode != 0 and "graded with different settings" in result.stderr, result.stderr
+    assert (
+        "--late-penalty: 10%/day,max=50% in out1; 5%/day in out2" in result.stderr
+        and "--timeout: 10 in out1; 20 in out2" in result.stderr
+    )
+    assert not (tmp_path / "merged").exists()
+    (tmp_path / "out2" / "settings.json").write_text(json.dumps(stored))
+    result = cli("merge", "out1", "out2", "-o", "merged", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads((tmp_path / "merged" / "settings.json").read_text()) == stored
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -247,32 +382,52 @@ def test_a_bad_hand_grade_is_reported(course, tmp_path):
     assert "points 'two' is not a number" in cli("merge", "grades", "-o", "grades", cwd=root).stderr
 
 
-ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,coursegrad,01_tiny (5678)
-    Points Possible,,,,,,5
-"Lovelace, Ada",101,S101,ada,Sec 1,,
-"Bo, Bob",102,S102,bob7,Sec 1,bo,
-"Cy, Cyril",103,S103,cy,Sec 2,,
-"Dan, Daniel",104,S104,dan,Sec 2,,
-"Eve, Evelyn",105,S105,eve,Sec 2,,
-"Gus, Gustav",106,S106,gus,Sec 2,,
+ROSTER = """Student,ID,SIS User ID,SIS Login ID,Section,coursegrad,01_tiny (5678),02_tiny (5679),Quiz 1 (5680)
+,,,,,,Manual Posting,,
+    Points Possible,,,,,,5,5.00,10
+"Lovelace, Ada",101,S101,ada,Sec 1,,,,7
+"Bo, Bob",102,S102,bob7,Sec 1,bo,,,
+"Cy, Cyril",103,S103,cy,Sec 2,,,,
+"Dan, Daniel",104,S104,dan,Sec 2,,,,
+"Eve, Evelyn",105,S105,eve,Sec 2,,,,
+"Gus, Gustav",106,S106,gus,Sec 2,,,,
 """
 
 
-def test_canvas_export_matches_the_roster_and_reports_the_unmatched(course, tmp_path):
-    (tmp_path / "roster.csv").write_text(ROSTER)
+def _canvas(course: Path, tmp_path: Path, roster: str):
+    (tmp_path / "roster.csv").write_text(roster)
     out = tmp_path / "canvas.csv"
+    out.unlink(missing_ok=True)
     result = cli("export", "canvas", str(course / "grades"), "--roster", str(tmp_path / "roster.csv"), "-o", str(out))
-    assert result.returncode == 1 and "not in the roster: fay" in result.stderr  # fay has no roster row
+    if not out.is_file():
+        return result, []
     with open(out, newline="") as f:
-        rows = list(csv.reader(f))
-    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "01_tiny (5678)", "02_tiny"]
-    assert rows[1] == ["    Points Possible", "", "", "", "", "5", "5"]
-    body = {r[0]: r[1:] for r in rows[2:]}
+        return result, list(csv.reader(f))
+
+
+def test_canvas_export_matches_the_roster_and_reports_the_unmatched(course, tmp_path):
+    result, rows = _canvas(course, tmp_path, ROSTER)
+    assert result.returncode == 1 and "not in the roster: fay" in result.stderr  # fay has no roster row
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "01_tiny (5678)", "02_tiny (5679)"]
+    assert rows[1] == ["", "", "", "", "", "Manual Posting", ""]  # Canvas's rows above the students, as they were
+    assert rows[2] == ["    Points Possible", "", "", "", "", "5", "5.00"]
+    body = {r[0]: r[1:] for r in rows[3:]}
     assert body["Lovelace, Ada"] == ["101", "S101", "ada", "Sec 1", "2.4", "2.4"]  # final scores, after the late penalty
     assert body["Bo, Bob"][4:] == ["3", "0"]  # matched by the coursegrad column; worksheet 2 missing: 0
     assert body["Gus, Gustav"][4:] == ["", ""]  # in the roster, no grades: left empty, which Canvas ignores
-    bad = cli("export", "canvas", str(course / "grades"), "--roster", str(tmp_path / "nope.csv"), "-o", str(out))
+    assert set(body) == {"Lovelace, Ada", "Bo, Bob", "Cy, Cyril", "Dan, Daniel", "Eve, Evelyn", "Gus, Gustav"}
+    bad = cli("export", "canvas", str(course / "grades"), "--roster", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "x"))
     assert bad.returncode != 0 and "no roster at" in bad.stderr
+
+
+def test_canvas_export_refuses_assignments_that_do_not_match(course, tmp_path):
+    without = ROSTER.replace("02_tiny (5679)", "02_tiny_old (5679)")  # a look-alike name is not the assignment
+    result, rows = _canvas(course, tmp_path, without)
+    assert result.returncode != 0 and rows == [], "a worksheet without its assignment must not become a new column"
+    assert "02_tiny: no assignment column" in result.stderr and "01_tiny:" not in result.stderr
+    worth_more = ROSTER.replace(",5,5.00,10", ",5,10,10")
+    result, _ = _canvas(course, tmp_path, worth_more)
+    assert result.returncode != 0 and "02_tiny: '02_tiny (5679)' is worth 10 points in Canvas, the worksheet 5" in result.stderr
 
 
 def test_help_lists_the_workflow_commands_and_options():

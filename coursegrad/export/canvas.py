@@ -7,16 +7,19 @@
 The roster is Canvas's own gradebook export (Grades → Export), the dependable way to get its
 identity columns exactly as Canvas wants them back. A student's folder name (in the grades) is
 matched against the roster column `column` (e.g. a column `coursegrad` you add), else against
-SIS Login ID, SIS User ID, ID, then Student (case-insensitively). A worksheet column reuses the
-roster's header for that assignment when there is one (Canvas names it `01_backprop_worksheet (5678)`),
-so the import updates it; otherwise Canvas creates a new assignment. The score is `final` (after late
-penalties, with hand grades folded in). Students in the grades but not in the roster are returned
+SIS Login ID, SIS User ID, ID, then Student (case-insensitively). Each worksheet's column is the roster's
+column for the assignment named after it (Canvas names it `01_backprop_worksheet (5678)`), so the import
+updates that assignment; a worksheet without one, or whose assignment is worth other points, is an error
+(never a new assignment by accident). The rows Canvas puts above the students ("Manual Posting" for an
+assignment whose grades are posted by hand, "    Points Possible") are kept as they are. The score is
+`final` (after late penalties, with hand grades folded in). Students in the grades but not in the roster are returned
 (the command reports them and exits 1); roster rows without grades keep empty cells, which Canvas ignores.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -50,13 +53,17 @@ def _matcher(roster: list[dict], column: str):
 
 
 def export(grades: str | Path, roster_path: str | Path, out: str | Path, column: str = "coursegrad") -> list[str]:
-    """Write the Canvas CSV to `out`; returns the students of the grades who are not in the roster."""
+    """Write the Canvas CSV to `out`; returns the students of the grades who are not in the roster.
+
+    ValueError when a worksheet has no assignment column in the roster, or one worth other points."""
     summary = _summary(grades)
-    roster = [r for r in _read(roster_path, "roster") if "Points Possible" not in (r.get("Student") or "")]
+    rows = _read(roster_path, "roster")
+    special = [r for r in rows if _special(r)]  # Canvas's "Manual Posting" and "Points Possible" rows
+    roster = [r for r in rows if not _special(r)]
     match = _matcher(roster, column)
-    worksheets = sorted({r["worksheet"] for r in summary})
-    header = {ws: next((h for h in roster[0] if h.startswith(ws)), ws) if roster else ws for ws in worksheets}
     possible = {r["worksheet"]: r["max_total"] for r in summary}
+    header = _columns(list(rows[0]), possible, next((r for r in special if _kind(r) == "Points Possible"), None))
+    worksheets = sorted(possible)
     scores: dict[int, dict[str, str]] = {}
     unmatched = []
     for r in summary:
@@ -65,11 +72,55 @@ def export(grades: str | Path, roster_path: str | Path, out: str | Path, column:
             unmatched.append(r["student"])
         else:
             scores.setdefault(id(row), {})[header[r["worksheet"]]] = r["final"]
+    if not any(_kind(r) == "Points Possible" for r in special):  # a roster written by hand: Canvas's row, ours
+        special.append({"Student": "    Points Possible", **{header[ws]: possible[ws] for ws in worksheets}})
     with open(out, "w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(IDENTITY + [header[ws] for ws in worksheets])
-        writer.writerow(["    Points Possible", "", "", "", ""] + [possible[ws] for ws in worksheets])
+        for row in special:  # kept as they are, in Canvas's order, before the students
+            writer.writerow([row.get(k) or "" for k in IDENTITY] + [row.get(header[ws]) or "" for ws in worksheets])
         for row in roster:
             given = scores.get(id(row), {})
             writer.writerow([row.get(k, "") for k in IDENTITY] + [given.get(header[ws], "") for ws in worksheets])
     return sorted(set(unmatched))
+
+
+def _kind(row: dict) -> str:
+    """ "Points Possible" or "Manual Posting" for those rows of Canvas's export, "" for a student."""
+    if (row.get("Student") or "").strip() == "Points Possible":
+        return "Points Possible"
+    identity = any((row.get(k) or "").strip() for k in IDENTITY)
+    return "Manual Posting" if not identity and any("Manual Posting" in (v or "") for v in row.values()) else ""
+
+
+def _special(row: dict) -> bool:
+    return _kind(row) != ""
+
+
+def _columns(names: list[str], possible: dict[str, str], points_row: dict | None) -> dict[str, str]:
+    """worksheet -> its assignment column in the roster: named as the worksheet, or that and Canvas's
+    ` (id)`; ValueError listing the worksheets without one, or whose assignment has other points."""
+    header, problems = {}, []
+    for ws, points in sorted(possible.items()):
+        found = [h for h in names if h == ws or re.fullmatch(re.escape(ws) + r" \(\d+\)", h)]
+        if len(found) != 1:
+            problems.append(f"{ws}: {'no assignment column' if not found else 'several columns: ' + ', '.join(found)}")
+            continue
+        header[ws] = found[0]
+        stated = ((points_row or {}).get(found[0]) or "").strip()
+        if stated and _number(stated) != _number(points):
+            problems.append(f"{ws}: {found[0]!r} is worth {stated} points in Canvas, the worksheet {points}")
+    if problems:
+        listed = "\n  ".join(problems)
+        raise ValueError(
+            f"the roster's assignments do not match the worksheets:\n  {listed}\nin Canvas, give each worksheet an "
+            "assignment named after it (e.g. 01_backprop_worksheet) worth the worksheet's points, export the gradebook again"
+        )
+    return header
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from coursegrad.grading import batch, late, manual, records, report, shard, similarity
+from coursegrad.grading import batch, late, manual, records, report, settings, shard, similarity
 from coursegrad.grading.escape import file_name
 from coursegrad.grading.grade import Submission, load
 from coursegrad.grading.records import Graded
@@ -119,13 +119,20 @@ def publish(out: str | Path, graded: list[Graded], sources: list[Path], extra_ma
 
 
 def merge(inputs: list[Path], out: Path) -> list[Graded]:
-    """Copy every record of the output folders `inputs` into `out`; ValueError if two disagree.
+    """Copy every record of the output folders `inputs` into `out`, and their settings.json; ValueError if
+    two disagree on a record or were graded with different settings (`settings.differences`).
 
     Returns every record in `out`, and the filled rows of the inputs' manual.csv go with them."""
-    seen: dict[tuple[str, str], tuple[Path, Graded]] = {}
     for folder in inputs:
         if not (Path(folder) / records.RESULTS).is_dir():
             raise ValueError(f"{folder}: no {records.RESULTS}/ folder (not an output folder of coursegrad grade)")
+    differ = settings.differences(inputs)
+    if differ:
+        lines = "\n  ".join(differ)
+        raise ValueError(f"the folders were graded with different settings:\n  {lines}\ngrade them again with the same settings")
+    stored = settings.load(inputs[0])
+    seen: dict[tuple[str, str], tuple[Path, Graded]] = {}
+    for folder in inputs:
         for g in records.load_all(folder):
             key = (g.worksheet, g.student)
             if key in seen and seen[key][1].checksums != g.checksums:
@@ -133,12 +140,37 @@ def merge(inputs: list[Path], out: Path) -> list[Graded]:
             seen[key] = (Path(folder), g)
     for _, g in seen.values():
         records.save(out, g)
+    if stored is not None:
+        settings.save(out, stored)
     return records.load_all(out)
 
 
-def manual_rows(inputs: list[Path]) -> list[dict]:
-    """The filled rows of the inputs' manual.csv files (later inputs win)."""
-    rows = {}
-    for folder in inputs:
-        rows.update(manual.filled(manual.read(Path(folder) / manual.NAME)))
-    return list(rows.values())
+def manual_rows(folders: list[Path]) -> list[dict]:
+    """The filled rows of the folders' manual.csv files; ValueError listing every hand grade they disagree on."""
+    rows: dict[tuple[str, str, str], tuple[Path, dict]] = {}
+    conflicts = []
+    for folder in folders:
+        for key, row in manual.filled(manual.read(Path(folder) / manual.NAME)).items():
+            if key in rows and _hand_grade(rows[key][1]) != _hand_grade(row):
+                said = [
+                    f"{p or 'no'} points, comment {c!r} in {f}"
+                    for f, (p, c) in ((rows[key][0], _hand_grade(rows[key][1])), (folder, _hand_grade(row)))
+                ]
+                conflicts.append(f"{'/'.join(key)}: " + "; ".join(said))
+            rows.setdefault(key, (Path(folder), row))
+    if conflicts:
+        listed = "\n  ".join(conflicts)
+        raise ValueError(
+            f"the manual.csv files disagree on {len(conflicts)} hand grade(s):\n  {listed}\nmake them agree, then merge"
+        )
+    return [row for _, row in rows.values()]
+
+
+def _hand_grade(row: dict) -> tuple[str, str]:
+    """(points, comment) of a manual.csv row, the points as a number would print them."""
+    points = (row.get("points") or "").strip()
+    try:
+        points = f"{float(points.replace(',', '.')):g}" if points else ""
+    except ValueError:
+        pass
+    return points, (row.get("comment") or "").strip()

@@ -47,7 +47,8 @@ PROBE = "__import__('coursegrad.grading.probe', fromlist=['report']).report(glob
 @dataclass
 class Question:
     """One graded cell's result. status: passed, partial, failed, timeout, not-run, manual, blank,
-    missing (no submission) or invalid (the submission could not be read)."""
+    missing (no submission) or invalid (the submission could not be read); after the hand grades are
+    folded in (`manual.fold`), hand-graded or regrade (a new answer since it was graded by hand)."""
 
     grade_id: str
     title: str

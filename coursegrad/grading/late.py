@@ -20,7 +20,6 @@ a time without a zone is the grading machine's local time.
 
 from __future__ import annotations
 
-import csv
 import math
 import re
 from dataclasses import dataclass
@@ -96,17 +95,39 @@ def _zone(name: str, text: str, what: str):
         raise ValueError(f"{what} {text!r}: unknown time zone {name!r} (write UTC, +01:00 or e.g. Europe/Berlin)") from None
 
 
-def read_extensions(path: str | Path) -> dict[tuple[str, str], datetime]:
-    """{(worksheet or "", student): new due date} from a CSV with columns student, due [, worksheet]."""
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        if not reader.fieldnames or not {"student", "due"} <= set(reader.fieldnames):
-            raise ValueError(f"{path}: an extensions CSV needs the columns student and due (and optionally worksheet)")
-        out = {}
-        for line, row in enumerate(reader, start=2):
-            where = f"{path}, line {line}: due"
-            out[((row.get("worksheet") or "").strip(), row["student"].strip())] = parse_time(row["due"] or "", where)
-        return out
+def read_extensions(path: str | Path) -> list[dict]:
+    """The rows {student, worksheet ("" for all), due (ISO 8601)} of a CSV with columns student, due [, worksheet].
+
+    Read as a spreadsheet saves it (`sheets.read`: `;` or `,`, a byte-order mark); ValueError naming the
+    line of a bad date or of a second row for the same student and worksheet."""
+    from coursegrad.grading import sheets
+
+    names, rows, _ = sheets.read(path)
+    if not {"student", "due"} <= set(names):
+        raise ValueError(f"{path}: an extensions CSV needs the columns student and due (and optionally worksheet)")
+    out: dict[tuple[str, str], dict] = {}
+    for line, row in enumerate(rows, start=2):
+        student, ws = row["student"].strip(), (row.get("worksheet") or "").strip().removesuffix(".ipynb")
+        if not student and not (row.get("due") or "").strip():
+            continue  # an empty line
+        if (student, ws) in out:
+            raise ValueError(f"{path}, line {line}: a second row for {student}{' and ' + ws if ws else ''}")
+        due = parse_time(row["due"] or "", f"{path}, line {line}: due")
+        out[student, ws] = {"student": student, "worksheet": ws, "due": due.isoformat()}
+    return sorted(out.values(), key=lambda r: (r["student"], r["worksheet"]))
+
+
+def extension_dates(rows: list[dict]) -> dict[tuple[str, str], datetime]:
+    """{(worksheet or "", student): due date} of the rows `read_extensions` returns."""
+    return {(r["worksheet"], r["student"]): datetime.fromisoformat(r["due"]) for r in rows}
+
+
+def unknown_in_extensions(rows: list[dict], students: set[str], worksheets: set[str]) -> list[str]:
+    """What an extension names that is not there: a student without a folder, a worksheet without a source."""
+    problems = [f"student {r['student']!r} (no such student folder)" for r in rows if r["student"] not in students]
+    named = [r for r in rows if r["worksheet"] and r["worksheet"] not in worksheets]
+    problems += [f"worksheet {r['worksheet']!r} of {r['student']} (no such worksheet)" for r in named]
+    return problems
 
 
 def submitted_at(notebook: str | Path) -> tuple[datetime, str]:

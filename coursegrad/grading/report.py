@@ -3,7 +3,7 @@
     out/gradebook.csv        one row per student, worksheet and graded cell: student, worksheet, question,
                              points, max_points, total, max_total, penalty, final, status, reason, notes
     out/summary.csv          one row per student and worksheet: student, worksheet, total, max_auto, max_total,
-                             manual_pending, submitted, late, penalty, final, status, notes
+                             manual_pending, regrade, submitted, late, penalty, final, status, notes
     out/feedback/<student>.md   what each check said, for the student to read (a section per worksheet)
     out/written_answers.md   every student's written answers, question by question, for grading by hand
                              (each question under its rubric, when the instructor source has one)
@@ -11,8 +11,10 @@
 `total` is the raw score (autograded plus hand-graded points), `penalty` the points taken off for
 lateness and `final` what is left (`total − penalty`).
 
-`points` is empty for a written answer still to be graded by hand (`status` "manual"); `total`
-is the sum of the points so far. `reason` says why a question lost points; `notes` lists what
+`points` is empty for a written answer still to be graded by hand (`status` "manual"), or to be
+graded again because the student handed in a new answer after it was graded (`status` "regrade": the
+summary's `regrade` column names those questions, see `manual.py`); `total` is the sum of the points so
+far. `reason` says why a question lost points; `notes` lists what
 was unusual about the submission as a whole (moved or deleted cells, errors, time-outs, ...).
 """
 
@@ -29,8 +31,8 @@ from coursegrad.grading.records import Graded
 
 GRADEBOOK_FIELDS = ["student", "worksheet", "question", "points", "max_points", "total", "max_total", "penalty", "final"]
 GRADEBOOK_FIELDS += ["status", "reason", "notes"]
-SUMMARY_FIELDS = ["student", "worksheet", "total", "max_auto", "max_total", "manual_pending", "submitted", "late"]
-SUMMARY_FIELDS += ["penalty", "final", "status", "notes"]
+SUMMARY_FIELDS = ["student", "worksheet", "total", "max_auto", "max_total", "manual_pending", "regrade", "submitted"]
+SUMMARY_FIELDS += ["late", "penalty", "final", "status", "notes"]
 
 
 def _num(x: float | None) -> str:
@@ -43,6 +45,8 @@ def reason(q: Question) -> str:
         return ""
     if q.status == "manual":
         return "to be graded by hand"
+    if q.status == "regrade":
+        return "to be graded by hand again: the answer changed after it was graded"
     if q.status == "blank":
         return "not answered"
     lines = [m for m in q.messages if not m.startswith("✓")]
@@ -66,7 +70,9 @@ def summary_rows(graded: list[Graded]) -> list[dict]:
     for g in graded:
         s = g.submission
         rows.append({"worksheet": g.worksheet, "student": s.student, "total": _num(s.total), "max_auto": _num(s.max_auto)})
-        rows[-1].update(max_total=_num(s.max_total), manual_pending=sum(q.status == "manual" for q in s.questions))
+        pending = [q for q in s.questions if q.status in PENDING]
+        rows[-1].update(max_total=_num(s.max_total), manual_pending=len(pending))
+        rows[-1].update(regrade=" ".join(q.grade_id for q in pending if q.status == "regrade"))
         rows[-1].update(submitted=g.submitted, late=g.late, penalty=_num(s.total - g.final), final=_num(g.final))
         rows[-1].update(status=s.status, notes="; ".join([s.sandbox] * bool(s.sandbox) + s.notes))
     return rows
@@ -128,7 +134,8 @@ def feedback_names(students: list[str]) -> dict[str, str]:
     return {s: n if plain[s] or n.lower() not in taken else file_name(s + "\0") for s, n in names.items()}
 
 
-_MARK = {"passed": "✓", "partial": "◐", "manual": "✎", "hand-graded": "✎", "blank": "✗"}
+_MARK = {"passed": "✓", "partial": "◐", "manual": "✎", "regrade": "✎", "hand-graded": "✎", "blank": "✗"}
+PENDING = ("manual", "regrade")  # written answers whose points are still to be given by hand
 
 
 def feedback(s: Submission, worksheet: str, g: Graded | None = None) -> str:
@@ -139,7 +146,7 @@ def feedback(s: Submission, worksheet: str, g: Graded | None = None) -> str:
     inject HTML.
     """
     lines = [f"# Feedback on {md_inline(worksheet)}: {md_inline(s.student)}", ""]
-    pending = [q for q in s.questions if q.status == "manual"]
+    pending = [q for q in s.questions if q.status in PENDING]
     if any(q.status == "hand-graded" for q in s.questions):
         lines.append(f"**Points: {s.total:g} / {s.max_total:g}** (written answers graded by hand included).")
     else:

@@ -108,11 +108,17 @@ def resolve(mode: str) -> tuple[str, str]:
     return "none", f"{NO_SANDBOX} ({problem})"
 
 
+def bwrap_program() -> str | None:
+    """The bubblewrap program: `$COURSEGRAD_BWRAP` if set (tests set a missing path to grade as on a machine
+    without it), else `bwrap` on the PATH; None where there is none."""
+    return shutil.which(os.environ.get("COURSEGRAD_BWRAP") or "bwrap")
+
+
 def probe() -> str | None:
     """None if bubblewrap can start a sandbox here, else why not."""
     if not sys.platform.startswith("linux"):
         return f"bubblewrap runs on Linux only, not on {sys.platform}"
-    if shutil.which("bwrap") is None:
+    if bwrap_program() is None:
         return "bubblewrap (bwrap) is not installed; on Debian/Ubuntu: apt-get install bubblewrap"
     if drops_user() and shutil.which("setpriv") is None:
         return "setpriv (util-linux) is missing, needed to run kernels as an unprivileged user"
@@ -158,7 +164,7 @@ def _parents(paths: list[str]) -> list[str]:
 def command(argv: list[str], folder: str, kit: str = KIT, cwd: str | None = None, uid: int = 0) -> list[str]:
     """`argv` wrapped in bubblewrap: it sees the system, Python, `kit` (read-only) and `folder` (read-write),
     and starts in `cwd` (a folder inside `folder`; default `folder`); as `uid` (also its gid) if the grader is root."""
-    args = [shutil.which("bwrap") or "bwrap"]
+    args = [bwrap_program() or "bwrap"]
     for path in SYSTEM:
         if os.path.islink(path):
             args += ["--symlink", os.readlink(path), path]

@@ -470,6 +470,20 @@ OUTPUT_WITHOUT_SLIDERS_JS = """
             return copy.innerHTML; }
 """
 
+# What each code cell shows of its outputs: JupyterLab 4 replaces the output area of a cell whose
+# outputs are collapsed (stored `jupyter.outputs_hidden`, or the collapser clicked) by a
+# `.jp-OutputPlaceholder` whose `.jp-PlaceholderText` is the first line of the first output.
+OUTPUTS_SHOWN_JS = """
+() => window.jupyterapp.shell.currentWidget.content.widgets.map((cell, index) => {
+  if (cell.model.type !== 'code') return {index, type: cell.model.type};
+  const placeholder = cell.node.querySelector('.jp-Cell-outputWrapper .jp-OutputPlaceholder .jp-PlaceholderText');
+  return {index, type: 'code', outputs: cell.model.outputs.length, collapsed: cell.outputHidden === true,
+          shown: !!cell.outputArea && cell.node.contains(cell.outputArea.node),
+          placeholder: placeholder ? placeholder.textContent : null,
+          text: cell.outputArea && cell.node.contains(cell.outputArea.node) ? cell.outputArea.node.innerText : ''};
+})
+"""
+
 
 class NotebookPage:
     """One notebook open in its own JupyterLab page (own workspace, own kernel)."""
@@ -485,6 +499,7 @@ class NotebookPage:
         self.shots: list[Path] = []
         self.run_shots: list[Path] = []
         self.run_cells: list[dict] = []
+        self.opened_outputs: list[dict] = []
 
     # -- opening and running ----------------------------------------------------------
     def open(self) -> None:
@@ -566,6 +581,10 @@ class NotebookPage:
 
     def cells(self) -> list[dict]:
         return self.page.evaluate(CELLS_JS, list(WIDGET_ERRORS))
+
+    def outputs_shown(self) -> list[dict]:
+        """Per cell: {index, type, and for code: outputs, collapsed, shown, placeholder, text} (OUTPUTS_SHOWN_JS)."""
+        return self.page.evaluate(OUTPUTS_SHOWN_JS)
 
     def problems(self, cells: list[dict] | None = None, allowed: dict[int, set[str]] | None = None) -> list[str]:
         """What a student would see go wrong: errors (except `allowed[cell] = {ename, ...}`),
@@ -718,6 +737,7 @@ def lab(jupyter_lab, browser_context):
                 notebook = NotebookPage(jupyter_lab, browser_context, path)
                 opened[path] = notebook
                 notebook.open()
+                notebook.opened_outputs = notebook.outputs_shown()  # what a student sees before running anything
                 notebook.run_all()
                 if path in student_worksheets():
                     notebook.run_past_errors(intended_errors(path))
