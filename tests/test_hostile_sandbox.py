@@ -25,6 +25,7 @@ import pytest
 from coursegrad.grading import batch, lifetime, report, sandbox
 from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
+from coursegrad.grading.reference import prepare
 
 MARKER = "coursegrad-hostile-test-marker"
 PROBLEM = sandbox.probe()
@@ -238,9 +239,9 @@ def test_the_time_budget_stops_many_cells_each_under_the_timeout(tmp_path):
     path.parent.mkdir()
     nbformat.write(nb, str(path))
     src = H.write_source(tmp_path)
-    unlimited = grade_notebook(src, path, "slow", timeout=2, budget=None, sandbox="bwrap")
+    unlimited = grade_notebook(prepare(src, timeout=2), path, "slow", timeout=2, budget=None, sandbox="bwrap")
     assert unlimited.total == 3.0 and unlimited.seconds >= 6  # control: each cell is under the timeout
-    limited = grade_notebook(src, path, "slow", timeout=2, budget=3, sandbox="bwrap")
+    limited = grade_notebook(prepare(src, timeout=2), path, "slow", timeout=2, budget=3, sandbox="bwrap")
     assert limited.seconds < unlimited.seconds - 2
     points = {q.grade_id: (q.points, q.status) for q in limited.questions}
     assert points["t_a"] == (1.0, "passed") and points["t_b"] == (0.0, "not-run")
@@ -363,7 +364,7 @@ def test_a_fork_bomb_uses_up_only_its_own_process_limit(tmp_path, monkeypatch, s
         bomber = bomb_in_place(uids, time.monotonic() + 60)
         assert bomber is not None, "the fork bomb did not reach its limit"
         try:
-            classmate = grade_notebook(src, subs / "b" / H.NAME, "b", timeout=10, sandbox="bwrap").total
+            classmate = grade_notebook(prepare(src, timeout=10), subs / "b" / H.NAME, "b", timeout=10, sandbox="bwrap").total
         except RuntimeError as err:  # no kernel could start, not even the instructor's reference run
             classmate = str(err)
         assert bomb.running(), "the bomb must still hold its processes while the classmate is graded"

@@ -24,7 +24,9 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from coursegrad.grading import cells as C
-from coursegrad.grading.grade import Submission, grade_notebook, unreadable
+from coursegrad.grading import reference
+from coursegrad.grading.grade import grade_notebook
+from coursegrad.grading.model import Submission, unreadable
 from coursegrad.grading.release import read
 
 
@@ -41,7 +43,8 @@ def find_notebook(submission: Path, name: str) -> tuple[Path | None, str]:
 
 
 def _grade(source: str, path: str, timeout: float) -> Submission:
-    return grade_notebook(source, path, "submission", timeout=timeout)
+    ws = reference.prepare(source, timeout=timeout)  # the instructor's reference values, computed once here
+    return grade_notebook(ws, path, "submission", timeout=timeout)
 
 
 def grade(source: Path, path: Path, timeout: float) -> Submission:

@@ -4,7 +4,7 @@
 original is only read; links and special files are refused), builds the run from the instructor
 source (`match.plan`), starts a fresh kernel (in a bubblewrap sandbox where it works, `sandbox.py`),
 and runs the cells in order within the submission's time budget. Before each instructor test the
-guard puts the checking machinery back (`guard.py`). A test is scored:
+guard puts the checking machinery back (`inkernel/guard.py`). A test is scored:
 
 - when it has items (`metadata.coursegrad`, `judge.py`): outside the kernel — the kernel reports
   the items' values as JSON data, this process compares them with the instructor's values
@@ -23,79 +23,26 @@ import os
 import secrets
 import stat
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from coursegrad.grading import cells as C
 from coursegrad.grading import judge, match, scan
+from coursegrad.grading.judge import items_of as judge_items
 from coursegrad.grading.kernel import CellResult, Kernel
+from coursegrad.grading.model import Question, Submission, questions_of, unreadable  # noqa: F401  (re-exported)
 from coursegrad.grading.release import student_version
 from coursegrad.grading.sandbox import KIT, resolve
 from coursegrad.grading.source import Worksheet, worksheet
 
 MAX_NOTEBOOK_BYTES = 50_000_000
 DEFAULT_BUDGET = 120.0  # seconds all the cells of one submission may take together
-_GUARD = "__import__('sys').modules['coursegrad.grading.guard']"
-INSTALL = "__import__('coursegrad.grading.guard', fromlist=['install']).install(globals(), {memory})"
+_GUARD = "__import__('sys').modules['coursegrad.grading.inkernel.guard']"
+INSTALL = "__import__('coursegrad.grading.inkernel.guard', fromlist=['install']).install(globals(), {memory})"
 BEFORE_TEST = _GUARD + ".before_test(globals(), {nonce!r})"
 AFTER_TEST = _GUARD + ".after_test(globals(), {nonce!r})"
-PROBE = "__import__('coursegrad.grading.probe', fromlist=['report']).report(globals(), {setup!r}, {exprs!r}, {limit})"
-
-
-@dataclass
-class Question:
-    """One graded cell's result. status: passed, partial, failed, timeout, not-run, manual, blank,
-    missing (no submission) or invalid (the submission could not be read); after the hand grades are
-    folded in (`manual.fold`), hand-graded or regrade (a new answer since it was graded by hand)."""
-
-    grade_id: str
-    title: str
-    kind: str  # "auto" or "manual"
-    max_points: float
-    points: float | None = 0.0
-    status: str = "not-run"
-    messages: list[str] = field(default_factory=list)
-    values: list | None = None  # what the kernel reported for the test's items ({"value": …} or {"error": …})
-    expected: list | None = None  # judge "collect" only: what the check's own `expected` expressions computed
-
-
-@dataclass
-class Submission:
-    student: str
-    questions: list[Question]
-    path: str | None = None
-    status: str = "graded"  # graded, missing, invalid, grader-error
-    notes: list[str] = field(default_factory=list)  # for the student (feedback) and the instructor
-    written: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-    sandbox: str = ""  # for the instructor only (summary): why the code ran without a sandbox, if it did
-
-    @property
-    def total(self) -> float:
-        return sum(q.points or 0.0 for q in self.questions)
-
-    @property
-    def max_auto(self) -> float:
-        return sum(q.max_points for q in self.questions if q.kind == "auto")
-
-    @property
-    def max_total(self) -> float:
-        return sum(q.max_points for q in self.questions)
-
-
-def questions_of(source: nbformat.NotebookNode) -> list[Question]:
-    """The graded cells of the instructor source, each titled by the heading above it."""
-    out, title = [], ""
-    for cell in source.cells:
-        if cell.cell_type == "markdown":
-            heading = next((line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")), None)
-            title = heading or title
-        if C.is_test(cell) or C.is_manual(cell):
-            kind = "auto" if C.is_test(cell) else "manual"
-            out.append(Question(C.grade_id(cell), title, kind, C.points(cell)))
-    return out
+PROBE = "__import__('coursegrad.grading.inkernel.probe', fromlist=['report']).report(globals(), {setup!r}, {exprs!r}, {limit})"
 
 
 def read_submission(path: str | Path) -> bytes:
@@ -137,14 +84,6 @@ def load(path: str | Path) -> nbformat.NotebookNode:
     return parse(read_submission(path))[0]
 
 
-def unreadable(source: nbformat.NotebookNode, student: str, status: str, reason: str, path: str | None = None) -> Submission:
-    """A submission that could not be run: every question gets 0 points and the reason."""
-    qs = questions_of(source)
-    for q in qs:
-        q.status, q.messages = status, [reason]
-    return Submission(student, qs, path, status, [reason])
-
-
 def grade_notebook(
     source: str | Path | Worksheet,
     path: str | Path,
@@ -166,16 +105,18 @@ def grade_notebook(
     "none" or "auto" (`sandbox.resolve`; then a note says when there is no sandbox). `budget`:
     seconds all the submission's cells may take together (None: no limit). `kit`: the package
     folder the kernel imports coursegrad from. `judge`: "items" (tests with items are judged
-    outside the kernel, against the instructor's values, computed here unless the `Worksheet`
-    carries them), "kernel" (every test judged in the kernel, as nbgrader does) or "collect".
+    outside the kernel, against the instructor's values, which the `Worksheet` must carry:
+    `reference.with_reference` computes them once, for the caller), "kernel" (every test judged in
+    the kernel, as nbgrader does) or "collect" (the reference run: values recorded, tests scored in the kernel).
     """
     start = time.perf_counter()
     mode, unsandboxed = resolve(sandbox) if sandbox == "auto" else (sandbox, "")
     ws = worksheet(source)
-    if judge == "items" and not ws.reference:
-        from coursegrad.grading.reference import with_reference  # it grades the source with this function
-
-        ws = with_reference(ws, timeout=timeout, max_output=max_output, memory_mb=memory_mb, sandbox=mode, kit=kit)[0]
+    if judge == "items" and not ws.reference and any(judge_items(cell)[1] for cell in ws.notebook().cells):
+        raise ValueError(
+            f"{ws.name}: the instructor's reference values are missing: compute them once, before grading, with "
+            "reference.with_reference(Worksheet.read(path)), and pass that Worksheet"
+        )
     kernel = kernel or grading_kernel(timeout, max_output, memory_mb, mode, kit)
     try:
         source_nb = ws.notebook()

@@ -4,7 +4,7 @@ A worksheet's autograded test cell lists its items in `cell.metadata["coursegrad
 
     {"setup": "<python, optional>", "items": [{"name": "q", "expr": "q", "points": 0.5, "rel": 1e-6, "abs": 1e-9}, ...]}
 
-The kernel evaluates each item (`probe.py`) and reports JSON text; `parse` reads it (size-limited,
+The kernel evaluates each item (`inkernel/probe.py`) and reports JSON text; `parse` reads it (size-limited,
 schema-checked, never pickle or eval). The instructor's values come from running the instructor
 source through the same items once per batch (`reference.py`). An item scores its points when the
 student's value has the reference's structure and every number is within max(abs, rel·|ref|)

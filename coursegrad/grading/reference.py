@@ -1,7 +1,7 @@
 """The instructor's values of every test item, computed once per batch from the instructor source.
 
 The grader never takes reference values from a submission's run. It types the instructor's
-solutions into the student version (`validate.solved`), runs that notebook once, as a student
+solutions into the student version (`release.solved`), runs that notebook once, as a student
 would, in a kernel of its own (sandboxed like the students'), and keeps what the kernel reported
 for each item. Every submission of the batch is then judged against these values (`judge.score`).
 
@@ -21,8 +21,15 @@ import nbformat
 
 from coursegrad.grading import judge
 from coursegrad.grading.lifetime import scratch_dir
-from coursegrad.grading.release import student_version
+from coursegrad.grading.release import solved, student_version
 from coursegrad.grading.source import Worksheet
+
+
+def prepare(source: str | Path | Worksheet, **options) -> Worksheet:
+    """The instructor worksheet read once and carrying its reference values, ready for `grade_notebook`:
+    what a caller computes once per batch (or once per Gradescope image) and hands to every grading."""
+    ws = source if isinstance(source, Worksheet) else Worksheet.read(source)
+    return with_reference(ws, **options)[0]
 
 
 def with_reference(ws: Worksheet, **options) -> tuple[Worksheet, list[str]]:
@@ -35,7 +42,6 @@ def with_reference(ws: Worksheet, **options) -> tuple[Worksheet, list[str]]:
 def reference_run(ws: Worksheet, **options):
     """(`ws` with its reference values, the problems found, the solved worksheet's graded run)."""
     from coursegrad.grading.grade import grade_notebook
-    from coursegrad.grading.validate import solved
 
     source = ws.notebook()
     if ws.reference or not any(judge.items_of(cell)[1] for cell in source.cells):

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from coursegrad.grading.escape import csv_cell, file_name, md_block, md_inline
-from coursegrad.grading.grade import Question, Submission
+from coursegrad.grading.model import Question, Submission
 from coursegrad.grading.records import Graded
 
 GRADEBOOK_FIELDS = ["student", "worksheet", "question", "points", "max_points", "total", "max_total", "penalty", "final"]

@@ -1,6 +1,6 @@
 """Flag student code that reaches for the grading machinery, for a human to look at.
 
-The guard (`guard.py`) undoes the usual tampering before every test; this scan does not
+The guard (`inkernel/guard.py`) undoes the usual tampering before every test; this scan does not
 change any points. It names what it saw in the gradebook's reason column ("for review: ..."),
 so that an instructor can read the few notebooks that try something, instead of all of them.
 """

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import copy
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +27,7 @@ from coursegrad.grading import judge, release
 from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
 from coursegrad.grading.reference import reference_run
+from coursegrad.grading.release import solved  # noqa: F401  (re-exported: the tests build solved worksheets with it)
 from coursegrad.grading.source import Worksheet
 
 CLEAN_ERRORS = ("NameError", "NotImplementedError", "AssertionError")
@@ -43,17 +43,6 @@ class Validation:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def solved(student: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student version with the instructor's answers typed into the answer cells (markers removed)."""
-    answers = {C.grade_id(c): c.source for c in source.cells if C.is_solution(c)}
-    nb = copy.deepcopy(student)
-    for cell in nb.cells:
-        if C.is_solution(cell):
-            lines = answers[C.grade_id(cell)].split("\n")
-            cell.source = "\n".join(line for line in lines if C.BEGIN_SOLUTION not in line and C.END_SOLUTION not in line)
-    return nb
 
 
 def item_problems(source: nbformat.NotebookNode) -> list[str]:
