@@ -167,7 +167,14 @@ def test_a_rerun_resumes_from_the_stored_results(graded, monkeypatch):
     out = graded["out"]
     stored = sorted(p.name for p in (out / "results").iterdir())
     graded_students = [s for s, r in graded["results"].items() if r.status == "graded"]
-    assert stored == sorted(f"{file_name(s)}.json" for s in graded_students)
+    assert stored == sorted([batch.REFERENCE] + [f"{file_name(s)}.json" for s in graded_students])  # with the reference
+    computed = []
+
+    def computing(ws, **options):
+        computed.append(ws.name)
+        raise AssertionError("the reference values stored with the results should have been used")
+
+    monkeypatch.setattr(batch, "with_reference", computing)
     (out / "results" / f"{file_name('bob_smith')}.json").unlink()  # lost, or deleted by someone
     nb = H.correct()
     nbformat.write(nb, str(graded["subs"] / "Bob_Smith" / H.NAME))  # changed since it was graded
@@ -180,6 +187,10 @@ def test_a_rerun_resumes_from_the_stored_results(graded, monkeypatch):
     assert by_name["Bob_Smith"].total == 3.0 and by_name["bob smith"].total == 3.0
     assert by_name["injector"].questions == graded["results"]["injector"].questions
     assert not list((out / "results").glob("*.tmp"))
+    assert computed == []  # the reference values stored with the results were used, not computed again
+    calls.clear()
+    unchanged = batch.grade_folder(graded["src"], graded["subs"], jobs=1, progress=False, timeout=10, results_dir=out / "results")
+    assert calls == [] and [r.total for r in unchanged] == [r.total for r in again]  # nothing changed: no kernel runs
 
 
 def test_scratch_folders_of_killed_graders_are_removed_at_the_next_start(tmp_path):

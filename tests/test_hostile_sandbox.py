@@ -148,7 +148,12 @@ def course(tmp_path: Path) -> dict:
     shutil.copytree(Path(sandbox.KIT), kit, ignore=shutil.ignore_patterns("__pycache__"))
     out = root / "out"
     vandal = VANDAL.format(
-        targets=[str(src), str(kit / "checks.py"), str(kit / "grading" / "probe.py"), str(root / "subs" / "b_honest" / H.NAME)]
+        targets=[
+            str(src),
+            str(kit / "checks.py"),
+            str(kit / "grading" / "inkernel" / "probe.py"),
+            str(root / "subs" / "b_honest" / H.NAME),
+        ]
         + [str(tmp_path / "outside.txt")],
         payload=PATCHED_CHECK,
         child=LATER,
