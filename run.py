@@ -2,7 +2,8 @@
 """One entry point for the course kit; needs nothing but Python 3.10+ (with pip and venv).
 
     python3 run.py lab        open the course in JupyterLab
-    python3 run.py test       run every test (unit, notebooks with nbval, worksheets, browser)
+    python3 run.py test       run every test (unit, notebooks with nbval, worksheets, grader, browser)
+    python3 run.py test --quick   the quick tier: unit, doctests, nbval, one end-to-end grade
     python3 run.py refresh    re-execute every lecture notebook in place (authors; or only the ones named)
     python3 run.py bench      run the benchmarks in benchmarks/
 
@@ -13,6 +14,7 @@ it with the known-good versions of constraints.txt; later calls reuse it.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -46,6 +48,24 @@ def run(*args: str) -> int:
     return subprocess.run([str(PYTHON), *args], cwd=ROOT, env=env).returncode
 
 
+def test_arguments(rest: list[str]) -> list[str]:
+    """pytest's arguments: all cores (tests that share state stay together: conftest.py) unless the caller
+    chose; `--quick` selects the quick tier. Says which tier runs and what will skip on this machine."""
+    quick = "--quick" in rest
+    rest = [a for a in rest if a != "--quick"]
+    tier = ["-m", "not slow and not browser"] if quick else []
+    chosen = any(a.startswith(("-n", "--numprocesses")) for a in rest)
+    workers = [] if chosen else ["-n", "auto", "--dist", "loadgroup"]
+    print(f"running the {'quick tier (no slow or browser tests)' if quick else 'full suite'}", flush=True)
+    for what, found, how in (
+        ("browser tests", Path(os.environ.get("COURSEGRAD_CHROMIUM", "/usr/bin/chromium")).exists(), "apt-get install chromium"),
+        ("sandbox tests", shutil.which(os.environ.get("COURSEGRAD_BWRAP") or "bwrap") is not None, "apt-get install bubblewrap"),
+    ):
+        if not found and not quick:
+            print(f"  {what} will skip on this machine (CI=true makes that a failure); to run them: {how}", flush=True)
+    return [*workers, *tier, *rest]
+
+
 def main(argv: list[str]) -> int:
     command, rest = (argv[0], argv[1:]) if argv else ("help", [])
     if command == "lab":
@@ -55,7 +75,7 @@ def main(argv: list[str]) -> int:
         return run("-m", "jupyter", "lab", folder, "lectures/01_computational_graphs.ipynb", *as_root, *rest)
     if command == "test":
         ensure_env("course,test")
-        return run("-m", "pytest", *rest)
+        return run("-m", "pytest", *test_arguments(rest))
     if command == "refresh":
         ensure_env("course,test")
         return run("-m", "coursegrad.notebooks", "refresh", *rest)

@@ -64,7 +64,6 @@ CASES = [
     ("deep_sigmoid_explorer", widgets.deep_sigmoid_explorer, ["depth", "gain", "input_scale", "activation"]),
     ("classifier_explorer (lecture 6)", lambda: classifier_explorer.classifier_explorer(), ["step", "hidden", "lr"]),
     ("checkpoint_explorer (lecture 7)", reverse_mode_explorers.checkpoint_explorer, ["segment"]),
-    ("mode_explorer (lecture 7)", reverse_mode_explorers.mode_explorer, ["inputs", "outputs"]),
 ]
 
 

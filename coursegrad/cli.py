@@ -97,8 +97,6 @@ def cmd_grade(args: argparse.Namespace) -> int:
         print(f"ignored {loose}: put each submission in a folder named after the student", file=sys.stderr)
     try:
         settings, values = _settings(args, sources, folder)
-        if not course.students_in(folder, settings):
-            raise SystemExit(f"no student folders in {folder}" + (" for this --shard/--only" if args.shard or args.only else ""))
         stored_settings.save(args.out, values)  # before grading: every record written from now on follows them
         graded, fresh = course.grade(sources, folder, args.out, settings)
         applied = course.publish(args.out, graded, sources)
@@ -157,7 +155,8 @@ def _settings(args: argparse.Namespace, sources: list[Path], folder: Path):
     worksheets = {s.stem for s in sources} | {p.stem for s in sources for p in s.parent.glob("*.ipynb")}
     unknown = late.unknown_in_extensions(values["extensions"], everyone, worksheets)
     if unknown:
-        raise ValueError(f"an extension names {', '.join(unknown)} in {folder}/ and the worksheets; correct --extensions")
+        where = "--extensions" if args.extensions else f"the extensions kept in {args.out}/settings.json"
+        raise ValueError(f"{where} name {', '.join(unknown)}: correct the file, give it as --extensions (students: {folder}/)")
     options = {k: values[k] for k in ("timeout", "max_output", "memory_mb", "sandbox")} | {"budget": values["budget"] or None}
     s = course.Settings(jobs=args.jobs, progress=not args.quiet, options=options, force=args.force, scheduler=args.scheduler)
     s.only = [name.strip() for name in (args.only or "").split(",") if name.strip()]
@@ -165,12 +164,25 @@ def _settings(args: argparse.Namespace, sources: list[Path], folder: Path):
     s.due = datetime.fromisoformat(values["due"]) if values["due"] else None
     s.policy = late.parse_policy(values["late_penalty"])
     s.extensions = late.extension_dates(values["extensions"])
+    if not course.students_in(folder, s):
+        raise SystemExit(f"no student folders in {folder}" + (" for this --shard/--only" if args.shard or args.only else ""))
     if changed and (s.only or s.shard):
         _not_for_some(s, args.out, sources, folder, changed)
+    _say(args.out, stored, values, kept, changed)
+    return s, values
+
+
+def _say(out: str, stored: dict | None, values: dict, kept: list[str], changed: list[str]) -> None:
+    """Tell the instructor which settings this run keeps, changes or stores for the first time."""
+    from coursegrad.grading import settings as stored_settings
+
+    if stored is None:
+        first = [stored_settings.describe(k, v) for k, v in values.items() if v != stored_settings.DEFAULTS[k]]
+        older = " (the results there were graded before coursegrad kept its settings)" if (Path(out) / "results").is_dir() else ""
+        print(f"settings stored in {out}/settings.json{older}, a rerun keeps them: {'; '.join(first) or 'the defaults'}")
     for said, which in (("kept from", kept), ("changed in", changed)):
         if which:
-            print(f"settings {said} {args.out}/settings.json: {'; '.join(which)}")
-    return s, values
+            print(f"settings {said} {out}/settings.json: {'; '.join(which)}")
 
 
 def _not_for_some(s, out: str, sources: list[Path], folder: Path, changed: list[str]) -> None:

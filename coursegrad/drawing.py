@@ -243,9 +243,9 @@ def draw(
       with "⋯" where inputs were left out, and a message saying so.
     - `sent`: dict (consumer node, input number) -> the gradient that consumer sent into that input, used
       to write a fork's gradient as a sum (the stepper passes what the engine recorded).
-    - `order=True` writes on every node, in a small dark tag at its top right, the order in which the
-      backward pass visits it: 1 is the output, then each node once every gate that uses it has sent
-      its gradient back. Constants get no number (backprop sends them nothing).
+    - `order=True` writes on every gate, in a small dark tag at its top right, the order in which the
+      backward pass visits it: 1 is the output, then each gate once every gate that uses it has sent
+      its gradient back. Leaves and constants get no number (the pass visits gates; leaves only receive).
     """
     if not isinstance(root, Value):
         raise TypeError(f"draw() needs a Value (the output of an expression), got {type(root).__name__}.")
@@ -263,18 +263,13 @@ def draw(
 
 
 def backward_visit_order(root: Value) -> dict[Value, int]:
-    """node -> when the backward pass visits it: 1 for the output, then in the order `backprop` walks.
+    """gate -> when the backward pass visits it: 1 for the output, then in the order `backprop` walks.
 
-    Constants are left out: the backward pass sends them no gradient.
+    Only gates (nodes made by an operation) are visited: leaves only receive gradients, and
+    constants not even that, so neither gets a number.
     """
-    visited = [node for node in reversed(topological_order(root)) if not node.constant]
+    visited = [node for node in reversed(topological_order(root)) if node.inputs]
     return {node: k for k, node in enumerate(visited, start=1)}
-
-
-
-
-
-
 
 
 class _Picture(Layout, SvgWriter):
@@ -359,6 +354,7 @@ class _Picture(Layout, SvgWriter):
         terms = self.fork_terms(i, final=True)
         if terms is None:
             return ""
+
         def wider(a: str, b: str) -> str:
             return a if text_width(a, GRAD_SIZE) >= text_width(b, GRAD_SIZE) else b
 
@@ -375,15 +371,7 @@ class _Picture(Layout, SvgWriter):
 
     # -- layout -------------------------------------------------------------
 
-
-
-
-
-
-
     # -- SVG ----------------------------------------------------------------
-
-
 
     def legend_note(self) -> str:
         if not self.show_grad:

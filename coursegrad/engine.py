@@ -289,7 +289,8 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
     """The backward pass from `root`: at each node, outputs first, send local gradient × upstream
     gradient into each input. If `record` is a list, each `Step` taken is appended to it.
 
-    Interior nodes end with this pass's gradient; leaves accumulate, as in PyTorch. Constants
+    Interior nodes end with this pass's gradient; leaves accumulate, as PyTorch's leaves do (PyTorch
+    keeps no `.grad` on interior nodes, and frees the graph unless `retain_graph=True`). Constants
     (numbers an operation wrapped, `.constant` is True) get none. No array is changed in place,
     and `+` hands its upstream gradient on without a copy, so treat `.grad` as read-only.
     """

@@ -26,13 +26,17 @@ def fmt(x: Any, digits: int = 3) -> str:
 
 
 def summary(x: Any, shape: bool = True) -> str:
-    """Short text for a value or gradient: a number, a short list, or shape and mean for larger arrays."""
+    """Short text for a value or gradient: a number, a short list, or shape and RMS for larger arrays.
+
+    The RMS √(mean of the squares) is the typical size of an entry. (A mean can be about 0 while every
+    entry is large, as for a softmax gradient, whose rows sum to 0: it would read as "no gradient".)
+    """
     if isinstance(x, np.ndarray):
         if x.ndim == 1 and x.size <= 3:
             return "[" + ", ".join(fmt(v) for v in x) + "]"
         if x.size == 1:
             return fmt(x.reshape(()))
-        return (f"{tuple(x.shape)} " if shape else "") + f"mean {fmt(x.mean())}"
+        return (f"{tuple(x.shape)} " if shape else "") + f"rms {fmt(np.sqrt(np.mean(np.square(x))))}"
     return fmt(x)
 
 

@@ -26,8 +26,23 @@ def lecture_notebooks(folder: Path = LECTURES) -> list[Path]:
     return sorted(p for p in folder.glob("*.ipynb") if not p.name.startswith("_"))
 
 
+def prose_words(path: Path) -> int:
+    """The number of words in a notebook's markdown cells, display math ($$ … $$) left out: the prose a student reads."""
+    import re
+
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    return len(re.sub(r"\$\$.*?\$\$", " ", text, flags=re.S).split())
+
+
 def execute(path: Path, timeout: int = 120, store: bool = True):
-    """Run a notebook top to bottom in a fresh kernel, in its own folder; write it back if `store`."""
+    """Run a notebook top to bottom in a fresh kernel, in its own folder; write it back if `store`.
+
+    A lecture's closing `predictions.summary()` is stored with its outputs collapsed: run unanswered,
+    it lists every answer.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -43,11 +58,22 @@ def execute(path: Path, timeout: int = 120, store: bool = True):
     client.execute()
     for cell in nb.cells:  # one stream output per cell, however the kernel happened to flush it
         if cell.cell_type == "code":
+            if cell.source.strip() == "predictions.summary()":
+                cell.metadata.setdefault("jupyter", {})["outputs_hidden"] = True
             cell.outputs = _merge_streams(cell.outputs)
+            _mirror_collapsed(cell)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     if store:
         nbformat.write(nb, path)
     return nb
+
+
+def _mirror_collapsed(cell) -> None:
+    """Store a collapsed output as JupyterLab itself saves it: `jupyter.outputs_hidden` and nbformat's
+    older `collapsed` agree (JupyterLab 4 syncs the two; the classic Notebook reads only `collapsed`)."""
+    hidden = cell.metadata.get("jupyter", {}).get("outputs_hidden")
+    if hidden is not None:
+        cell.metadata["collapsed"] = hidden
 
 
 def _merge_streams(outputs: list) -> list:

@@ -66,6 +66,11 @@ __all__ = [
     "layer_gradient_norms_data",
     "plot_layer_gradient_norms",
     "train_mlp",
+    "fit_mlp",
+    "layer_statistics",
+    "preactivation_spread",
+    "constant_init_training",
+    "distinct_rows",
     "activation_training_data",
     "training_summary",
     "plot_activation_training",
@@ -775,7 +780,7 @@ def layer_gradient_norms_data(
 
 
 def _gain_label(activation: str, gain: float) -> str:
-    """"relu, gain √2 (He)", "sigmoid, gain 1 (LeCun)", or "tanh, gain 4": the initialisation named where it has a name."""
+    """ "relu, gain √2 (He)", "sigmoid, gain 1 (LeCun)", or "tanh, gain 4": the initialisation named where it has a name."""
     if math.isclose(gain, math.sqrt(2.0)) and activation == "relu":
         return f"{activation}, gain √2 (He)"
     if gain == 1.0 and activation in ("sigmoid", "tanh"):
@@ -831,7 +836,11 @@ def train_mlp(
     `loss` holds the loss before each step and after the last (`steps + 1` values); `outputs` is the
     (lowest, highest) predicted probability σ(score) over the examples after training.
     """
-    model = nn.MLP(list(sizes), activation=activation, seed=seed)
+    return fit_mlp(nn.MLP(list(sizes), activation=activation, seed=seed), X, y, steps, learning_rate)
+
+
+def fit_mlp(model: nn.MLP, X: np.ndarray, y: np.ndarray, steps: int, learning_rate: float) -> dict:
+    """Train `model` in place by full-batch gradient descent on the logistic loss; the result of `train_mlp`."""
     losses = []
     for _ in range(steps):
         model.zero_grad()
@@ -876,8 +885,8 @@ def training_summary(result: dict) -> str:
     return f"accuracy {result['accuracy']:.0%}"
 
 
-def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6.4, 3.6)) -> Figure:
-    """Training loss against step, one line per activation (from `activation_training_data`)."""
+def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6.4, 4.8)) -> Figure:
+    """Training loss against step, one line per activation (from `activation_training_data`); the legend below the axes."""
     results = activation_training_data() if results is None else results
     fig, ax = _new_axes(ax, figsize)
     for i, (activation, result) in enumerate(results.items()):
@@ -889,9 +898,78 @@ def plot_activation_training(results: dict | None = None, ax=None, *, figsize=(6
     ax.set_ylabel("logistic loss")
     ax.set_title("Deep networks, trained with each activation (same data, lr and steps)")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=9, loc="upper right")
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.18), frameon=False)  # below: never on a curve
     ax.grid(True, linewidth=0.4, alpha=0.5)
     return fig
+
+
+def layer_statistics(activation: str = "sigmoid", depth: int = 6, width: int = 16, n: int = 200, seed: int = 0) -> dict:
+    """The forward collapse beside the vanishing gradient, per layer, in the untrained moons network.
+
+    One forward and one backward pass of `nn.MLP([2] + [width] * depth + [1], activation, seed)`,
+    the network `activation_training_data` trains, on its n "moons" examples. Returns
+    {"spread": for each layer (the last is the output score) the standard deviation across the
+    examples of a unit's output, averaged over the layer's units; "grad_rms": the RMS of ∂loss/∂W
+    per layer}. Both are products of the same per-layer factors, act′(x) and W: forwards they
+    multiply differences between examples, backwards (transposed) the gradient.
+    """
+    X, y = nn.toy_dataset(n, "moons", seed=seed)
+    model = nn.MLP([2] + [width] * depth + [1], activation=activation, seed=seed)
+    outputs, a = [], Value(X)
+    for layer in model.layers:
+        a = layer(a)
+        outputs.append(np.asarray(a.data))
+    model.zero_grad()
+    nn.logistic_loss(a.reshape(-1), y).backward()
+    return {
+        "spread": np.array([float(np.mean(np.std(out, axis=0))) for out in outputs]),
+        "grad_rms": np.array([float(np.sqrt(np.mean(layer.W.grad**2))) for layer in model.layers]),
+    }
+
+
+def preactivation_spread(
+    activation: str = "relu", gain: float | None = None, depth: int = 10, width: int = 32, n: int = 64, seed: int = 0
+) -> np.ndarray:
+    """The standard deviation of each hidden layer's pre-activations x = a @ W + b in `deep_network(...)`.
+
+    Measured on the n seeded "blobs" examples of `deep_gradient_data`. The variance argument:
+    with independent zero-mean weights, Var(x) = n_in · Var(w) · E[a²], so weights of variance
+    1/n_in keep the spread level for tanh near 0 (LeCun), 2/n_in for ReLU, which zeroes half (He).
+    """
+    X, _ = nn.toy_dataset(n, "blobs", noise=0.1, seed=seed)
+    model = deep_network(activation, depth, gain, width, seed)
+    model(X)
+    return np.array([float(np.std(layer.pre_activation.data)) for layer in model.layers[:-1]])
+
+
+def constant_init_training(
+    value: float | None = 0.0, width: int = 16, steps: int = 300, learning_rate: float = 0.1, n: int = 200, seed: int = 0
+) -> dict:
+    """Symmetry: the one-hidden-layer sigmoid network on "moons", every weight starting at `value` (biases 0).
+
+    Every hidden unit then computes the same thing, receives the same gradient, and stays the
+    same unit. `value` None keeps the usual random start (LeCun), the network `activation_training_data`
+    trains as its one-hidden-layer control. Returns the `fit_mlp` result with "distinct_units" (the hidden units that differ
+    in their incoming weights, bias or outgoing weight after training) and "same_gradients"
+    (whether, after the first steps, every unit's incoming weights got the same gradient).
+    """
+    X, y = nn.toy_dataset(n, "moons", seed=seed)
+    model = nn.MLP([2, width, 1], activation="sigmoid", seed=seed)
+    for layer in model.layers if value is not None else []:
+        layer.W.data = np.full_like(layer.W.data, float(value))
+    result = fit_mlp(model, X, y, steps, learning_rate)
+    hidden, out = model.layers
+    units = np.vstack([hidden.W.data, hidden.b.data, out.W.data.T]).T  # one row per hidden unit
+    result["distinct_units"] = distinct_rows(units)
+    result["same_gradients"] = distinct_rows(hidden.W.grad.T) == 1  # the gradient of the last step
+    return result
+
+
+def distinct_rows(a: np.ndarray, rel: float = 1e-9) -> int:
+    """How many rows of `a` differ, counting rows equal to within rel · (largest entry) as one."""
+    a = np.asarray(a, dtype=float)
+    scale = max(float(np.max(np.abs(a))), 1e-300)
+    return len(np.unique(np.round(a / (rel * scale)), axis=0))
 
 
 # ---------------------------------------------------------------------------

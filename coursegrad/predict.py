@@ -22,6 +22,8 @@ last cell can show each one beside what it turned out to be:
 
 `check_backward` checks, in the same never-raising way, a backward pass the student
 writes in plain Python (the staged backward of lecture 2) against the engine, and
+`check_function` any small function the student writes (`standardise` in lecture 4)
+against a reference, naming a typical slip when the student's function makes it, and
 `check_gate` a gate the student writes: its output and its local gradient (lecture 1's tanh gate).
 
     >>> check_prediction(..., 0.25, hint="Where is σ' largest?")
@@ -42,10 +44,13 @@ import numbers
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import numpy as np
+
 from coursegrad.engine import Value
 
-__all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward", "check_gate"]
+__all__ = ["check_prediction", "Predictions", "engine_gradients", "check_backward", "check_gate", "check_function"]
 
+SUMMARY_HEADING = "What you predicted, and what it was (✔ right, ✘ not yet, ○ no prediction made):"
 ASK = "✎ Make your prediction first: replace the ... after my_prediction = with your answer and run this cell again."
 
 
@@ -96,9 +101,14 @@ class Predictions:
         check_prediction(prediction, answer, hint=hint, **options)
 
     def summary(self) -> None:
-        """Print one line per prediction: what you predicted, what it was, and whether they agree."""
+        """Print a heading, then one line per prediction: what you predicted, what it was, and whether they agree.
+
+        The heading holds no answer: it is all JupyterLab shows of the summary's stored output collapsed.
+        """
         if not self.asked:
             print("No predictions were asked for yet: run the lecture's prediction cells first.")
+        else:
+            print(SUMMARY_HEADING)
         for name, (prediction, answer, options) in self.asked.items():
             try:
                 print(self._line(name, prediction, answer, options))
@@ -158,10 +168,12 @@ def _matches(got: Any, want: Any, rel: float) -> bool:
 
 
 def _show(x: Any) -> str:
+    if hasattr(x, "tolist"):  # a numpy array or scalar: its plain Python value
+        x = x.tolist()
     if isinstance(x, str):
         return repr(x)
-    if isinstance(x, (list, tuple)) or hasattr(x, "tolist"):
-        return "[" + ", ".join(_show(v) for v in (x.tolist() if hasattr(x, "tolist") else x)) + "]"
+    if isinstance(x, (list, tuple)):
+        return "[" + ", ".join(_show(v) for v in x) + "]"
     return f"{x:g}" if isinstance(x, float) else f"{x}"
 
 
@@ -170,6 +182,20 @@ def engine_gradients(f: Callable[..., Value], *inputs: float) -> list:
     leaves = [Value(x) for x in inputs]
     f(*leaves).backward()
     return [leaf.grad for leaf in leaves]
+
+
+class _Unanswered(Exception):
+    """What to print instead of a verdict: the student's code left a blank, or raised."""
+
+
+def _call_student(fn: Callable[..., Any], args: Sequence, blank: str, who: str, where: str) -> Any:
+    """fn(*args), or _Unanswered(message): `blank` for a `...` left in the code, else what `who` raised `where`."""
+    try:
+        return fn(*args)
+    except Exception as err:  # noqa: BLE001 - reported to the student, never raised
+        if isinstance(err, TypeError) and "ellipsis" in str(err):
+            raise _Unanswered(blank) from None
+        raise _Unanswered(f"✘ {who} raised {type(err).__name__} {where}: {err}") from None
 
 
 FILL = "✎ Fill in the lines marked ... (each one `name = local gradient × upstream gradient`) and run this cell again."
@@ -200,13 +226,9 @@ def _backward_verdict(backward, f, points, hint, tol) -> str:
     for point in points:
         where = ", ".join(f"{n} = {x:g}" for n, x in zip(names, point, strict=True))
         try:
-            yours = backward(*point)
-        except TypeError as err:
-            if "ellipsis" in str(err):
-                return FILL
-            return f"✘ Your backward pass raised TypeError at {where}: {err}"
-        except Exception as err:  # noqa: BLE001 - reported to the student, never raised
-            return f"✘ Your backward pass raised {type(err).__name__} at {where}: {err}"
+            yours = _call_student(backward, point, FILL, "Your backward pass", f"at {where}")
+        except _Unanswered as said:
+            return str(said)
         if yours is ... or (isinstance(yours, (tuple, list)) and any(g is ... for g in yours)):
             return FILL
         if not isinstance(yours, (tuple, list)) or len(yours) != len(names):
@@ -256,11 +278,9 @@ def _gate_verdict(gate, op, points, hint, mistakes, tol) -> str:
     for x in points:
         where = f"{name} = {x:g}"
         try:
-            yours = gate(x)
-        except Exception as err:  # noqa: BLE001 - reported to the student, never raised
-            if isinstance(err, TypeError) and "ellipsis" in str(err):
-                return GATE_FILL
-            return f"✘ Your gate raised {type(err).__name__} at {where}: {err}"
+            yours = _call_student(gate, (x,), GATE_FILL, "Your gate", f"at {where}")
+        except _Unanswered as said:
+            return str(said)
         if yours is ... or (isinstance(yours, (tuple, list)) and any(v is ... for v in yours)):
             return GATE_FILL
         if not isinstance(yours, (tuple, list)) or len(yours) != 2:
@@ -279,3 +299,69 @@ def _gate_verdict(gate, op, points, hint, mistakes, tol) -> str:
             why = known[0] if "local gradient" in wrong and known else hint
             return f"✘ Not yet: your {' and your '.join(wrong)} {'is' if len(wrong) == 1 else 'are'} off at {where}. {why}"
     return f"✔ Right: your gate's output and local gradient agree with the engine's to {tol:g} at {len(points)} points."
+
+
+WRITE = "✎ Write the body of your function (replace the ...) and run this cell again."
+
+
+def check_function(
+    fn: Callable[..., Any],
+    reference: Callable[..., Any],
+    cases: Sequence[tuple],
+    *,
+    hint: str,
+    mistakes: Sequence[tuple[Callable[..., Any], str]] = (),
+    tol: float = 1e-9,
+) -> None:
+    """Print whether `fn(*case)` equals `reference(*case)` for every case; never raise, never show the answer.
+
+    Values agree when |yours − reference| ≤ tol · max(1, |reference|), entry by entry. A body still
+    `...` gets a request to write it; a wrong function gets, for the first case it fails, the hint of
+    the first `mistakes` function (a typical slip, with what it gets wrong) that it agrees with on
+    every case, or else `hint`.
+    """
+    try:
+        print(_function_verdict(fn, reference, cases, hint, mistakes, tol))
+    except Exception as err:  # a lesson must go on whatever the student wrote
+        print(f"✘ Could not check your function ({type(err).__name__}: {err}).")
+
+
+def _function_verdict(fn, reference, cases, hint, mistakes, tol) -> str:
+    name = getattr(fn, "__name__", "your function")
+    if not callable(fn):
+        return f"✘ Check a function (written with def ...); this is {type(fn).__name__} {fn!r}."
+    for k, case in enumerate(cases, start=1):
+        try:
+            yours = _call_student(fn, case, WRITE, name, f"on test {k} of {len(cases)}")
+        except _Unanswered as said:
+            return str(said)
+        if yours is ... or yours is None:
+            return WRITE if yours is ... else f"✘ {name} returned None: did you forget the return?"
+        want = np.asarray(reference(*case), dtype=float)
+        got = np.asarray(yours, dtype=float) if _numeric(yours) else None
+        if got is None or got.shape != want.shape:
+            shape = "a number" if want.ndim == 0 else f"an array of shape {want.shape}"
+            return f"✘ {name} should return {shape}; on test {k} it returned {type(yours).__name__} {np.shape(yours)}."
+        if not _all_agree(got, want, tol):
+            slip = next((h for wrong, h in mistakes if all(_agrees_with(fn, wrong, c, tol) for c in cases)), hint)
+            return f"✘ Not yet: {name} is off on test {k} of {len(cases)}. {slip}"
+    return f"✔ Right: {name} agrees with the reference to {tol:g} on all {len(cases)} tests."
+
+
+def _numeric(x: Any) -> bool:
+    try:
+        return np.asarray(x).dtype.kind in "biuf"
+    except Exception:  # noqa: BLE001 - ragged or odd objects are simply not numbers
+        return False
+
+
+def _all_agree(got: np.ndarray, want: np.ndarray, tol: float) -> bool:
+    return bool(np.all(np.isfinite(got)) and np.all(np.abs(got - want) <= tol * np.maximum(1.0, np.abs(want))))
+
+
+def _agrees_with(fn, other, case, tol) -> bool:
+    try:
+        got, want = np.asarray(fn(*case), dtype=float), np.asarray(other(*case), dtype=float)
+    except Exception:  # noqa: BLE001 - a slip that does not run on this case is not the student's slip
+        return False
+    return got.shape == want.shape and _all_agree(got, want, tol)

@@ -1,28 +1,24 @@
-"""The slider explorers of lecture 7 (reverse mode): checkpointing, and forward vs reverse mode.
+"""The slider explorer of lecture 7 (reverse mode): checkpointing.
 
 - `checkpoint_explorer()`  the segment length s of a checkpointed backward pass through a long
   chain against the memory it holds at its peak and the steps it evaluates.
-- `mode_explorer()`        the number of inputs n and outputs m of a function against the passes
-  forward mode (n) and reverse mode (m) need for the whole Jacobian.
 
-Both follow `coursegrad.widgets`: controls in `.sliders`, results in `.state`, numbers in a
+It follows `coursegrad.widgets`: controls in `.sliders`, results in `.state`, numbers in a
 `coursegrad-readout` box as `<span class="coursegrad-number" data-name=...>`, pictures as SVG.
 Everything is computed once when the explorer is made, so a slider move only looks it up.
-CSS classes: coursegrad-checkpoint-explorer (slider coursegrad-slider-segment) and
-coursegrad-mode-explorer (sliders coursegrad-slider-inputs, coursegrad-slider-outputs).
+CSS classes: coursegrad-checkpoint-explorer (slider coursegrad-slider-segment).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import ipywidgets as widgets
 import numpy as np
 
 from coursegrad import memory, plots
 from coursegrad.widgets import Explorer, SvgFigure, _lines, _plot_box, _readout_box, _slider, number
 
-__all__ = ["CheckpointExplorer", "ModeExplorer", "checkpoint_explorer", "mode_explorer"]
+__all__ = ["CheckpointExplorer", "checkpoint_explorer"]
 
 
 class CheckpointExplorer(Explorer):
@@ -100,65 +96,3 @@ def checkpoint_explorer(segment: int = 8, n_steps: int = 64, width: int = 1000) 
     Step evaluations = L + L − s_last: every segment but the last is computed twice.
     """
     return CheckpointExplorer(segment, n_steps, width)
-
-
-def mode_passes(n_inputs: int, n_outputs: int) -> dict[str, int]:
-    """Passes for the whole m × n Jacobian: forward mode n (one column each), reverse mode m (one row each)."""
-    return {"forward": n_inputs, "reverse": n_outputs}
-
-
-class ModeExplorer(Explorer):
-    """Sliders for the inputs n and outputs m of f: Rⁿ → Rᵐ; the passes each mode needs for the whole Jacobian.
-
-    `.state`: inputs, outputs, forward (= n passes), reverse (= m passes), winner ("forward",
-    "reverse" or "tie").
-    """
-
-    def __init__(self, inputs: int = 100, outputs: int = 1):
-        self.sliders = {
-            "inputs": _slider("inputs", "inputs n", inputs, 1, 1000, 1, integer=True),
-            "outputs": _slider("outputs", "outputs m", outputs, 1, 1000, 1, integer=True),
-        }
-        self.state: dict[str, Any] = {"error": None}
-        self.readout = _readout_box(3)
-        self.bars = widgets.HTML(layout=widgets.Layout(width="620px", max_width="100%"))
-        self.bars.add_class("coursegrad-plot")
-        s = self.sliders
-        self._finish("mode-explorer", [widgets.HBox([s["inputs"], s["outputs"]]), self.readout, self.bars])
-
-    def _recompute(self, changed: str | None) -> None:
-        n, m = int(self.sliders["inputs"].value), int(self.sliders["outputs"].value)
-        passes = mode_passes(n, m)
-        winner = "tie" if n == m else ("forward" if n < m else "reverse")
-        self.state.update(inputs=n, outputs=m, winner=winner, **passes)
-        self.readout.value = _lines(
-            f"f: R<sup>{n}</sup> → R<sup>{m}</sup>, Jacobian {m} × {n}: forward mode {number('forward', passes['forward'])} "
-            f"passes (one column each), reverse mode {number('reverse', passes['reverse'])} passes (one row each)",
-            (
-                "both modes need the same number of passes (<b class='coursegrad-winner'>tie</b>)"
-                if winner == "tie"
-                else f"fewer passes: <b class='coursegrad-winner'>{winner}</b> mode "
-                f"({number('ratio', max(n, m) / min(n, m))} × fewer)"
-            ),
-        )
-        self.bars.value = _bars({"forward": passes["forward"], "reverse": passes["reverse"]}, 1000)
-
-
-def _bars(counts: dict[str, int], most: int) -> str:
-    """Two horizontal bars as SVG, each as long as its count (of at most `most`)."""
-    colors = {"forward": plots.COLORS["blue"], "reverse": plots.COLORS["vermillion"]}
-    rows = []
-    for i, (name, count) in enumerate(counts.items()):
-        y, width = 8 + 30 * i, 440 * count / most
-        rows.append(
-            f'<text x="0" y="{y + 15}" font-size="13">{name}</text>'
-            f'<rect class="coursegrad-point" data-name="{name}" x="70" y="{y}" width="{width:.1f}" height="20" '
-            f'fill="{colors[name]}"/>'
-            f'<text x="{76 + width:.1f}" y="{y + 15}" font-size="13">{count} passes</text>'
-        )
-    return f'<svg width="620" height="70" font-family="DejaVu Sans, sans-serif">{"".join(rows)}</svg>'
-
-
-def mode_explorer(inputs: int = 100, outputs: int = 1) -> ModeExplorer:
-    """Sliders for the number of inputs n and outputs m: forward mode needs n passes, reverse mode m."""
-    return ModeExplorer(inputs, outputs)

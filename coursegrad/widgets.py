@@ -388,11 +388,18 @@ class BackpropStepper(Explorer):
         j = int(self.sliders["step"].value)
         text = self.trace.describe(j)
         self.state.update(step=j, description=text, known=self.trace.known_after(j), highlight=self.trace[j].node if j else None)
-        self.readout.value = _lines(
-            f"step {number('step', j)} of {len(self.trace)}",
-            f'<span class="coursegrad-description" style="font-family:monospace">{html.escape(text)}</span>',
-        )
+        self.readout.value = _lines(*_step_lines(text, j, len(self.trace)))
         self._view.show(self._drawing(j))
+
+
+def _step_lines(text: str, j: int, n: int) -> list[str]:
+    """The stepper's readout: the description, its "step j of n" holding the step number (said once, not twice)."""
+    counter = f"step {j} of {n}"
+    style = 'class="coursegrad-description" style="font-family:monospace"'
+    if j and text.startswith(counter):  # the description names the step itself: the number goes there
+        rest = html.escape(text[len(counter) :])
+        return [f"<span {style}>step {number('step', j)} of {n}{rest}</span>"]
+    return [f"step {number('step', j)} of {n}", f"<span {style}>{html.escape(text)}</span>"]
 
 
 def backprop_stepper(f_or_root: Value | Callable[..., Value], *, gradient: Any = None, **inputs: float) -> BackpropStepper:
@@ -443,8 +450,8 @@ class MultiplicationExplorer(Explorer):
 
     def __init__(
         self,
-        a: float = 3.0,
-        b: float = -2.0,
+        a: float = 1000.0,
+        b: float = 0.001,
         scale: float = 1.0,
         lr: float = 0.1,
         steps: int = 50,
@@ -453,6 +460,11 @@ class MultiplicationExplorer(Explorer):
     ):
         if loss not in plots.LOSSES:
             raise ValueError(f"multiplication_explorer: unknown loss {loss!r}; choose one of {plots.LOSSES}.")
+        for name, v in (("a", a), ("b", b)):
+            if not (isinstance(v, (int, float)) and 1e-3 <= v <= 1e3):
+                raise ValueError(
+                    f"multiplication_explorer: {name} must be a number from 0.001 to 1000 (its slider is logarithmic), got {v!r}."
+                )
         self.steps, self.raw_lr = steps, float(lr)
         self.X, self.y = plots.linear_classifier_data()
         self._runs: dict[tuple[float, float, str], dict] = {}  # (lr, scale, loss) → plots.scaled_training_data
@@ -462,8 +474,8 @@ class MultiplicationExplorer(Explorer):
         )  # fmt: skip
         choice.add_class("coursegrad-dropdown-loss")
         self.sliders = {
-            "a": _slider("a", "a", a, -5, 5, 0.1),
-            "b": _slider("b", "b", b, -5, 5, 0.1),
+            "a": _slider("a", "a", a, -3, 3, 0.1, log=True),  # 10⁻³ … 10³: room for 1000 × 0.001
+            "b": _slider("b", "b", b, -3, 3, 0.1, log=True),
             "loss": choice,
             "scale": _slider("scale", "data scale c (x → c·x)", scale, 0, 3, 0.1, log=True),
             "lr": _slider("lr", "learning rate", lr, -8, 0, 0.1, log=True),
@@ -599,9 +611,11 @@ class MultiplicationExplorer(Explorer):
 
 
 def multiplication_explorer(
-    a: float = 3.0, b: float = -2.0, scale: float = 1.0, lr: float = 0.1, loss: str = "mse", graph: bool = True
+    a: float = 1000.0, b: float = 0.001, scale: float = 1.0, lr: float = 0.1, loss: str = "mse", graph: bool = True
 ) -> MultiplicationExplorer:
     """Sliders for a and b of f = a × b (∂f/∂a = b, ∂f/∂b = a), and for the data scale and learning rate of a linear classifier.
+
+    The a and b sliders are logarithmic, from 10⁻³ to 10³, so that a = 1000 against b = 0.001 fits.
 
     Scaling the inputs x of wᵀx by c scales the weight gradient by c: the plot on the
     left marks where you are on that slope-1 line; the plot on the right trains the
@@ -672,8 +686,9 @@ class DeepSigmoidExplorer(Explorer):
     """Depth, weight scale (gain), input scale and activation of a deep network; the gradient reaching each layer.
 
     `.state`: activation, depth, gain, input_scale, norms (RMS of ∂loss/∂W per layer, first
-    layer first, the last one being the linear output layer), ratio = norms[0] / norms[-1],
-    saturated = fraction of hidden units with |pre-activation| > 4.
+    layer first, the last one being the linear output layer), ratio = norms[0] / norms[-2]
+    (layer 1 against the last hidden layer, as lecture 5 measures it; 1 at depth 1), saturated =
+    the fraction of hidden units with |pre-activation| > 4.
     """
 
     MAX_DEPTH = 20
@@ -734,13 +749,13 @@ class DeepSigmoidExplorer(Explorer):
         act, depth = s["activation"].value, int(s["depth"].value)
         gain, input_scale = float(s["gain"].value), float(s["input_scale"].value)
         norms, saturated = self._norms(act, depth, gain, input_scale)
-        ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
+        ratio = norms[0] / norms[-2] if norms[-2] > 0 else float("nan")
         self.state.update(
             activation=act, depth=depth, gain=gain, input_scale=input_scale, norms=norms, ratio=ratio, saturated=saturated
         )
         self.readout.value = _lines(
             f"{act}, {depth} hidden layers: gradient at layer 1 {number('first', norms[0])}, "
-            f"at the output layer {number('last', norms[-1])}; layer 1 gets {number('ratio', ratio)} of it.",
+            f"at the last hidden layer {number('last', norms[-2])}; layer 1 gets {number('ratio', ratio)} of it.",
             f"{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
             f"{self._saturation_note(act)}.",
         )

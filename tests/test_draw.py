@@ -37,7 +37,9 @@ def test_fmt_is_compact_and_consistent():
         "-12", "0.731", "-0.197", "1.2e-05", "3", "0", "1.23e+04",
     ]  # fmt: skip
     assert summary(np.array([2.0, -3.0])) == "[2, -3]"
-    assert summary(np.ones((3, 4)) * 0.5) == "(3, 4) mean 0.5"
+    assert summary(np.ones((3, 4)) * 0.5) == "(3, 4) rms 0.5"
+    rows_sum_to_zero = np.array([[0.3, -0.3], [-2.0, 2.0]])  # like a softmax gradient: mean 0, entries not
+    assert summary(rows_sum_to_zero) == "(2, 2) rms 1.43"
     assert gate_symbol("*") == "×" and gate_symbol("**2") == "x²" and gate_symbol("sum") == "Σ"
 
 
@@ -81,9 +83,7 @@ def test_sigmoid_neuron_drawing():
     d = draw(f, title="sigmoid neuron")
     assert d.nodes[-1].value_text == "0.731"
     assert "0.731" in svg_texts(d.svg) and "sigmoid neuron" in svg_texts(d.svg)
-    numeric = numerical_grad(
-        lambda a, b, c, p, q: 1 / (1 + np.exp(-(a * p + b * q + c))), 2.0, -3.0, -3.0, -1.0, -2.0
-    )
+    numeric = numerical_grad(lambda a, b, c, p, q: 1 / (1 + np.exp(-(a * p + b * q + c))), 2.0, -3.0, -3.0, -1.0, -2.0)
     for leaf, g in zip((w0, w1, w2, x0, x1), numeric, strict=True):
         assert d.node(leaf.label).grad_text == fmt(g)
     assert [d.node(n).grad_text for n in ("w0", "w1", "w2", "x0", "x1")] == ["-0.197", "-0.393", "0.197", "0.393", "-0.59"]
@@ -104,14 +104,14 @@ def test_array_nodes_drawn_with_shape_and_summary():
     f = (W @ X + b).relu().sum()
     f.backward()
     d = draw(f)
-    assert d.node("W").value_text == f"(3, 4) mean {fmt(W.data.mean())}"
-    assert d.node("W").grad_text == f"mean {fmt(W.grad.mean())}"
+    assert d.node("W").value_text == f"(3, 4) rms {fmt(np.sqrt(np.mean(W.data**2)))}"
+    assert d.node("W").grad_text == f"rms {fmt(np.sqrt(np.mean(W.grad**2)))}"
     assert d.node("X").value_text.startswith("(4, 5)")
     assert d.node("@").value_text.startswith("(3, 5)")
     assert d.node("Σ").value_text == fmt(f.data)
     assert [n.text for n in d.nodes if n.kind == "gate"] == ["@", "+", "relu", "Σ"]
     texts = svg_texts(d.svg)
-    assert any(t.startswith("(3, 4) mean") for t in texts)
+    assert any(t.startswith("(3, 4) rms") for t in texts)
 
 
 def test_fork_is_visible_and_its_gradient_written_as_a_sum():
@@ -342,7 +342,7 @@ def test_wide_graphs_are_shown_scaled_to_fit_a_notebook_column():
     assert int.from_bytes(png[16:20], "big") == MAX_WIDTH
 
 
-def test_order_numbers_every_node_in_the_order_backprop_visits_it():
+def test_order_numbers_every_gate_in_the_order_backprop_visits_it():
     x, y, z = Value(-2.0, "x"), Value(5.0, "y"), Value(-4.0, "z")
     q = x + y
     f = q * z + 1.0  # a constant: the backward pass sends it nothing, so it gets no number
@@ -352,8 +352,9 @@ def test_order_numbers_every_node_in_the_order_backprop_visits_it():
     number = {n.label or n.text: n.order for n in d.nodes}
     assert number["+"] is not None and d.node("1").order is None
     assert [n.order for n in d.nodes if n.node is f] == [1]
+    assert all(d.node(leaf).order is None for leaf in "xyz"), "leaves only receive: the pass never visits them"
     visited = sorted((n for n in d.nodes if n.order is not None), key=lambda n: n.order)
-    assert [n.order for n in visited] == list(range(1, 7))  # f (+1), ×, q, then x, y, z: six nodes
+    assert [n.order for n in visited] == list(range(1, 4)) == list(range(1, len(steps) + 1))  # f (+1), ×, q
     gates = [n.node for n in visited if n.kind == "gate"]
     assert gates == [s.node for s in steps]  # the gates in exactly the order the engine took its steps
     for n in visited:  # a node is numbered only after every gate that uses it
@@ -366,3 +367,15 @@ def test_order_numbers_every_node_in_the_order_backprop_visits_it():
         assert abs(tag.x0 - n.x) < 40 and abs(tag.y0 - n.y) < 40
     assert "order of the backward pass" in " ".join(d.texts)
     assert 'class="coursegrad-order"' not in draw(f).svg and all(n.order is None for n in draw(f).nodes)
+
+
+def test_an_array_gradient_is_summarised_by_its_size_not_its_mean():
+    """Softmax's gradient rows sum to 0, so its mean is ~0 however large it is (review L5): the drawing shows the rms."""
+    from coursegrad.nn import softmax_cross_entropy
+
+    scores = Value(np.array([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0]]), "scores")
+    loss = softmax_cross_entropy(scores, np.array([0, 2]))
+    loss.backward()
+    assert abs(scores.grad.mean()) < 1e-15
+    text = draw(loss).node("scores").grad_text
+    assert text == f"rms {fmt(np.sqrt(np.mean(scores.grad**2)))}" and float(text.split()[1]) > 0.1

@@ -37,8 +37,39 @@ def test_at_least_three_prediction_cells_stored_unanswered(nb):
     assert len(predict) >= 3
     for i in predict:
         source = nb.cells[i].source
-        assert "my_prediction = ..." in source and source.rstrip().endswith(")") and "check_prediction(" in source
+        assert "my_prediction = ..." in source and source.rstrip().endswith(")") and "predictions.check(" in source
         assert _outputs(nb.cells[i]).startswith("✎ Make your prediction first"), f"cell {i} is stored answered"
+        answer = source.split("my_prediction,", 1)[1].lstrip()
+        assert answer.startswith("lambda:"), f"cell {i} writes its answer literally instead of computing it"
+
+
+def test_every_reveal_starts_collapsed_and_the_summary_ends_the_lecture(nb):
+    """The first code cell with outputs after a predict cell answers it: stored collapsed, so the student
+    meets the question first; the lecture ends with predictions.summary() (made in the import cell)."""
+    predict = [i for i, c in enumerate(nb.cells) if "predict" in c.metadata.get("tags", [])]
+    assert len(predict) == 5
+    for i in predict:
+        reveal = next(c for c in nb.cells[i + 1 :] if c.cell_type == "code" and c.outputs)
+        assert reveal.metadata.get("jupyter", {}).get("outputs_hidden") is True, reveal.source[:60]
+    collapsed = [c for c in nb.cells if c.metadata.get("jupyter", {}).get("outputs_hidden")]
+    assert len(collapsed) == len(predict) + 1  # the reveals and the summary (it lists every answer); nothing else
+    assert "predictions = Predictions()" in nb.cells[1].source
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert last.source.strip() == "predictions.summary()"
+    assert _outputs(last).count("no prediction made; it was") == len(predict)
+    assert nb.cells[-1].source == "**Next:** [7 · Reverse mode](07_reverse_mode.ipynb)."  # the lecture leads on
+
+
+def test_learning_goals_are_questions_and_the_lecture_is_at_most_1500_words(nb):
+    from coursegrad.notebooks import prose_words
+
+    goals = nb.cells[0].source.split("**Learning goals.**", 1)[1]
+    numbered = [line for line in goals.splitlines() if line[:2].rstrip(".").isdigit()]
+    assert len(numbered) == 5 and all(line.rstrip().endswith("?") for line in numbered), numbered
+    assert prose_words(NOTEBOOK) <= 1500
+    assert "optional" in nb.cells[0].source
+    (optional,) = [c for c in nb.cells if c.cell_type == "markdown" and c.source.startswith("## Optional")]
+    assert "classifier_explorer" in nb.cells[nb.cells.index(optional) + 1].source
 
 
 def test_each_prediction_is_answered_below_it_not_above(nb):
@@ -46,8 +77,9 @@ def test_each_prediction_is_answered_below_it_not_above(nb):
     answers = {  # a prediction's blank, and the printed text that answers it
         "the loss of the untrained network": "loss of the untrained network: 1.1229",
         "first example's right class": "-0.1674",
-        "how many of the four candidates": "equals dW: False",
-        "every row's upstream gradient for class 0 is 0.01": "db2 = [3. 3. 3.]",
+        "do all four candidates have the shape of W": "equals dW: False",
+        "every row's upstream gradient for class 0 is 0.005": "db2 = [1.5 1.5 1.5]",
+        "without zero_grad(), does the loss still fall": "without: the loss rose at 133 of 300 steps",
     }
     for blank, answer in answers.items():
         (i,) = [k for k, c in enumerate(nb.cells) if "predict" in c.metadata.get("tags", []) and blank in c.source]
@@ -103,6 +135,16 @@ CLAIMS = [  # (the prose says, an output shows)
     ("Each row of `dscores` sums to $0$", "row sums all 0: True"),
     ("the engine, like PyTorch, takes the gradient as $0$", "dz1 =\n [[1. 0. 3.]\n [0. 5. 0.]]"),
     ("a probability not far from $1/3$", "its probabilities lie between 0.18 and 0.52"),
+    ("a little above it, 1.1229", "loss of the untrained network: 1.1229   (log 3 = 1.0986)"),
+    ("(its mean is 0.332)", "mean probability of the right class 0.332"),
+    ("the mean $p$, 1.1018", "−log of that mean 1.1018"),
+    ("the loss rose at 133 of the 300 steps", "without: the loss rose at 133 of 300 steps"),
+    ("as high as 1.233 after step 10", "highest after step 10: 1.233; at step 300: 0.055"),
+    (
+        "it ends lower, 0.055 against 0.128",
+        "with zero_grad(): the loss rose at   0 of 300 steps; highest after step 10: 0.693; at step 300: 0.128",
+    ),
+    ("it ends lower, 0.055 against 0.128", "at step 300: 0.055"),
 ]
 
 
@@ -203,7 +245,7 @@ def test_decision_regions_classify_each_grid_point_by_argmax():
 def test_training_diverges_cleanly_and_rejects_bad_settings():
     X, y = nn.spiral_dataset(20)
     run = plots.train_two_layer_classifier(X, y, hidden=5, learning_rate=1e100, steps=50, every=1)
-    assert run["diverged"] is not None and np.isnan(run["loss"][run["diverged"]:]).all()
+    assert run["diverged"] is not None and np.isnan(run["loss"][run["diverged"] :]).all()
     assert max(run["snapshots"]) < run["diverged"]
     with pytest.raises(ValueError, match="learning_rate must be a positive number"):
         plots.train_two_layer_classifier(X, y, learning_rate=-1.0)
@@ -280,20 +322,23 @@ BLANK = "my_prediction = ..."
 RIGHT = {
     "the loss of the untrained network": {BLANK: "my_prediction = 1.0986"},
     "first example's right class": {BLANK: "my_prediction = -0.1674"},
-    "how many of the four candidates": {BLANK: "my_prediction = 4"},
-    "upstream gradient for class 0": {BLANK: "my_prediction = 3.0"},
+    "do all four candidates": {BLANK: 'my_prediction = "yes"'},
+    "upstream gradient for class 0": {BLANK: "my_prediction = 1.5"},
+    "without zero_grad()": {BLANK: 'my_prediction = "no"'},
     "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 > 0)", "db1 = ...": "db1 = dz1.sum(axis=0)"},
 }
 WRONG = {
     "the loss of the untrained network": {BLANK: "my_prediction = 1 / 3"},
     "first example's right class": {BLANK: "my_prediction = -0.3348"},
-    "upstream gradient for class 0": {BLANK: "my_prediction = 0.01"},
+    "upstream gradient for class 0": {BLANK: "my_prediction = 0.005"},
+    "without zero_grad()": {BLANK: 'my_prediction = "yes"'},
     "Write it yourself": {"dz1 = ...": "dz1 = dh * (z1 >= 0)", "db1 = ...": "db1 = (dh * (z1 > 0)).sum(axis=1)"},
 }
 SAID_TO_WRONG = [
     "✘ Not yet: that is the probability of the right class; the loss is −log of it.",
     "✘ Not yet: that is p₀ − 1; the loss is the mean over N = 2 examples.",
     "✘ Not yet: that is what one row sends",
+    "✘ Not yet: what does p.grad hold after three steps",
     "✘ Not yet: at z1 = 0 exactly (the 3 points at the centre)",
     "✘ Not yet: db1 has shape (300,), but a gradient has the shape of what it is the gradient of: (50,).",
 ]
@@ -307,7 +352,7 @@ def test_filled_in_cells_are_judged(nb, capsys, monkeypatch, answers, right):
     out = capsys.readouterr().out
     if right:
         assert "✎" not in out and "✘" not in out, out
-        assert out.count("✔ Right") == 4 + 2 + 2  # four predictions, the two written lines, the worked solution
+        assert out.count("✔ Right") == 5 + 2 + 2  # five predictions, the two written lines, the worked solution
     else:
         missing = [said for said in SAID_TO_WRONG if said not in out]
         assert not missing, out

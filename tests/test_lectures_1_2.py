@@ -1,10 +1,12 @@
-"""Lectures 1 and 2: the student predicts before the notebook reveals, and every stated number is computed.
+"""Lectures 1, 2 and 3: the student predicts before the notebook reveals, and every stated number is computed.
 
 Each `predict` cell is listed below with the output that reveals its answer (a regex whose groups
 are the numbers the student should have predicted). The tests check that
 
 - the cell comes before that output and no earlier output gives it away;
-- it holds the blank `my_prediction = ...`, ends with `check_prediction(...)` and is stored unanswered;
+- it holds the blank `my_prediction = ...`, ends with the check (`check_prediction(...)` or
+  `predictions.check(...)`) and is stored unanswered;
+- (lectures 2 and 3) the output that reveals the answer is the first one after it, stored collapsed;
 - run with the revealed numbers filled in, the notebook's own answer key says "Right", and with a
   wrong number "Not yet" (so the key and the revealed output agree).
 """
@@ -25,6 +27,7 @@ from coursegrad.predict import ASK
 
 L1 = LECTURES / "01_computational_graphs.ipynb"
 L2 = LECTURES / "02_backpropagation.ipynb"
+L3 = LECTURES / "03_backprop_algorithm.ipynb"
 
 NUMBER = r"(-?\d+\.?\d*(?:e-?\d+)?)"
 
@@ -36,10 +39,16 @@ REVEALS = {
         "predict-tanh": rf"dg/da = {NUMBER}, dg/db = \S+, dg/dc = {NUMBER}",
     },
     L2: {
+        "predict-gates": rf"computed by {NUMBER} gates",
         "predict-neuron": rf"dx = \[{NUMBER}, ",
+        "predict-step": r"w0: .* \((up|down)\)",
         "predict-running-sum": rf"x's running sum after steps 1-7: +(?:\S+ +){{4}}{NUMBER}",  # after step 5, at σ(x)
+    },
+    L3: {
         "predict-twice": rf"after two: +a.grad = {NUMBER}",
         "predict-max": rf"max routes: +dz = {NUMBER}, dw = {NUMBER}",
+        "predict-bias": rf"b.grad: \[{NUMBER} {NUMBER} {NUMBER} {NUMBER} {NUMBER}\]",
+        "predict-paths": rf"paths from x to out: {NUMBER};",
     },
 }
 
@@ -52,9 +61,15 @@ CLAIMS = {
     L2: [
         ("is 8 gates", "computed by 8 gates"),
         ("to $10^{-9}$", "agrees with the engine to 1e-09"),
+    ],
+    L3: [
         ("$\\partial b/\\partial a = 2$", "after one backward:          a.grad = 2.0"),
         ("about twice the work", "backward 36864 (1.89×)"),
-        ("more than 20 times as long", "central differences take more than 20 times as long as backprop: True"),
+        ("the six-line `backward`", "the six lines:  df/dx = 2.059570, df/dy = 1.592233"),
+        ("the six-line `backward`", "the engine:     df/dx = 2.059570, df/dy = 1.592233"),
+        ("about $10^2$, $10^3$, $10^4$", "[2, 8, 8, 1]          105   about 10^2"),
+        ("about $10^2$, $10^3$, $10^4$", "[2, 30, 30, 1]      1,051   about 10^3"),
+        ("about $10^2$, $10^3$, $10^4$", "[2, 100, 100, 1]   10,501   about 10^4"),
     ],
 }
 
@@ -99,19 +114,38 @@ def test_predict_cells_hold_a_blank_end_with_the_check_and_are_stored_unanswered
         assert blanks and isinstance(blanks[0].value, ast.Constant) and blanks[0].value.value is Ellipsis, cell.id
         last = tree.body[-1]
         assert isinstance(last, ast.Expr) and isinstance(last.value, ast.Call), f"{cell.id} must end with the check"
-        assert getattr(last.value.func, "id", "") == "check_prediction", cell.id
+        func = last.value.func
+        called = func.id if isinstance(func, ast.Name) else f"{getattr(func.value, 'id', '')}.{func.attr}"
+        assert called in ("check_prediction", "predictions.check"), cell.id
         assert output_text(cell).strip() == ASK, f"{cell.id} is not stored in the unanswered state"
 
 
+OTHER_CHOICE = {"up": "down", "down": "up"}  # the wrong answer to a prediction made by choosing
+
+
+def _revealed(group: str):
+    return float(group) if re.fullmatch(NUMBER, group) else group
+
+
+def _right(ns):
+    return ns[0] if len(ns) == 1 else ns
+
+
+def _wrong(ns):
+    if isinstance(ns[0], str):
+        return OTHER_CHOICE[ns[0]]
+    return ns[0] + 1.5 if len(ns) == 1 else [n + 1.5 for n in ns]
+
+
 def _answered(path, tmp_path, pick):
-    """The notebook executed (not stored) with every predict cell's blank filled by `pick(numbers)`."""
+    """The notebook executed (not stored) with every predict cell's blank filled by `pick(revealed answers)`."""
     nb = nbformat.read(path, as_version=4)
     revealed = {}
     for cell in nb.cells:
         for cid, pattern in REVEALS[path].items():
             match = re.search(pattern, output_text(cell))
             if match and cid not in revealed:
-                revealed[cid] = [float(g) for g in match.groups()]
+                revealed[cid] = [_revealed(g) for g in match.groups()]
     for cell in nb.cells:
         if cell.id in REVEALS[path]:
             numbers = revealed[cell.id]
@@ -125,9 +159,9 @@ def _answered(path, tmp_path, pick):
 
 @pytest.mark.parametrize("path", sorted(REVEALS), ids=lambda p: p.name)
 def test_the_answer_keys_agree_with_what_the_notebook_reveals(path, tmp_path):
-    right = _answered(path, tmp_path, lambda ns: ns[0] if len(ns) == 1 else ns)
+    right = _answered(path, tmp_path, _right)
     assert all(v.startswith("✔ Right") for v in right.values()), right
-    wrong = _answered(path, tmp_path, lambda ns: ns[0] + 1.5 if len(ns) == 1 else [n + 1.5 for n in ns])
+    wrong = _answered(path, tmp_path, _wrong)
     assert all(v.startswith("✘ Not yet") for v in wrong.values()), wrong
     for cid, said in wrong.items():
         numbers = re.search(REVEALS[path][cid], "\n".join(output_text(c) for c in cells(path))).groups()
@@ -142,6 +176,27 @@ def test_numbers_in_the_prose_are_computed_outputs(path):
     for said, computed in CLAIMS[path]:
         assert said in prose, f"{path.name}: the prose no longer says {said!r}"
         assert computed in shown, f"{path.name}: no output shows {computed!r} (the prose says {said!r})"
+
+
+@pytest.mark.parametrize("path", [L2, L3], ids=lambda p: p.name)
+def test_each_reveal_is_the_next_output_after_its_prediction_and_is_stored_collapsed(path):
+    """The answer is printed in the stored notebook, but folded away until the student has answered."""
+    nb = cells(path)
+    for i, cell in predict_cells(path):
+        after = [c for c in nb[i + 1 :] if c.cell_type == "code" and c.get("outputs")]
+        reveal = after[0]
+        assert re.search(REVEALS[path][cell.id], output_text(reveal)), f"{cell.id}: the next output is not its reveal"
+        assert reveal.metadata.get("jupyter", {}).get("outputs_hidden") is True, f"{cell.id}: its reveal is not collapsed"
+    summary = [c for c in nb if c.cell_type == "code" and "predictions.summary()" in c.source]
+    assert len(summary) == 1 and summary[0] is [c for c in nb if c.cell_type == "code"][-1], "the last code cell sums up"
+    assert output_text(summary[0]).count("no prediction made; it was") == len(predict_cells(path))
+
+
+def test_lectures_2_and_3_lead_from_one_to_the_next():
+    for path, number, of, following in ((L2, 2, 7, "03_backprop_algorithm.ipynb"), (L3, 3, 7, "04_multiplication_effect.ipynb")):
+        nb = cells(path)
+        assert f"Notebook {number} of {of}." in nb[0].source
+        assert f"]({following})" in nb[-1].source and "**Next:**" in nb[-1].source, f"{path.name} does not lead on"
 
 
 # ---------------------------------------------------------------------------
@@ -186,9 +241,8 @@ def test_check_backward_asks_for_the_blanks_and_never_raises(capsys):
         assert capsys.readouterr().out.startswith("✘")
 
 
-
 # ---------------------------------------------------------------------------
-# Lecture 2: the matrix drawing's gradients, recomputed from fresh leaves
+# Lecture 3: the matrix drawing's gradients, recomputed from fresh leaves
 # ---------------------------------------------------------------------------
 
 
@@ -198,21 +252,27 @@ def _cell(path, cell_id):
 
 
 def _layer_gradients(accumulated: bool):
-    """The lecture's W, X (default_rng(0)), and the gradients of L = Σ relu(W X + b) on fresh leaves,
-    or (accumulated=True) on leaves that first ran D.backward(dD), the bug the lecture had."""
+    """The lecture's X, W (default_rng(0)), and the gradients of L = Σ relu(X W + b) on fresh leaves,
+    or (accumulated=True) on leaves that first ran D.backward(dD), the bug the lecture once had."""
     import numpy as np
 
     from coursegrad import Value
 
     rng = np.random.default_rng(0)
-    W = Value(rng.standard_normal((5, 10)))
-    X = Value(rng.standard_normal((10, 3)))
-    dD = rng.standard_normal((5, 3))
+    X = Value(rng.standard_normal((3, 10)))
+    W = Value(rng.standard_normal((10, 5)))
+    dD = rng.standard_normal((3, 5))
     if accumulated:
-        (W @ X).backward(dD)
-    b = Value(np.zeros(3))
-    ((W @ X + b).relu()).sum().backward()
+        (X @ W).backward(dD)
+    b = Value(np.zeros(5))
+    ((X @ W + b).relu()).sum().backward()
     return W.grad, X.grad, b.grad
+
+
+def _rms(g):
+    import numpy as np
+
+    return np.sqrt(np.mean(np.square(g)))
 
 
 def test_the_matrix_drawing_shows_the_gradients_of_fresh_leaves():
@@ -220,12 +280,13 @@ def test_the_matrix_drawing_shows_the_gradients_of_fresh_leaves():
 
     dW, dX, db = _layer_gradients(accumulated=False)
     stale_W, stale_X, _ = _layer_gradients(accumulated=True)
-    cell = _cell(L2, "cell-22")
+    cell = _cell(L3, "cell-22")
     printed = output_text(cell)
-    assert f"mean of W's gradient {dW.mean():.3f}, of X's {dX.mean():.3f}" in printed
+    assert f"RMS of W's gradient {_rms(dW):.3f}, of X's {_rms(dX):.3f}" in printed
     svg = "".join(o["data"]["image/svg+xml"] for o in cell.outputs if "image/svg+xml" in o.get("data", {}))
-    drawn = [summary(dW, shape=False), summary(dX, shape=False), summary(db)]
+    drawn = [summary(dW, shape=False), summary(dX, shape=False), summary(db, shape=False)]
     assert all(f">{text}<" in svg for text in drawn), f"the drawing does not show {drawn}"
+    assert all(text.startswith("rms ") for text in drawn), "array gradients are drawn by their RMS, not their mean"
     stale = [summary(stale_W, shape=False), summary(stale_X, shape=False)]
     assert stale != drawn[:2] and not any(f">{text}<" in svg for text in stale), "the drawing shows accumulated gradients"
 
@@ -234,10 +295,45 @@ def test_the_bias_gradient_is_explained_by_the_positive_entries_of_each_column()
     import numpy as np
 
     _, _, db = _layer_gradients(accumulated=False)
-    shown = output_text(_cell(L2, "bias-grad"))
-    assert f"b.grad:                          {db}" in shown
-    counts = re.search(r"positive entries in each column: \[([\d ]+)\]", shown).group(1).split()
+    shown = output_text(_cell(L3, "bias-grad"))
+    printed = re.search(r"b.grad: +\[([\d. ]+)\]", shown).group(1).split()
+    assert np.array_equal(db, np.array(printed, dtype=float))
+    counts = re.search(r"positive entries in each column: +\[([\d ]+)\]", shown).group(1).split()
     assert np.array_equal(db, np.array(counts, dtype=float))
+
+
+def _namespace_after(path, *cell_ids) -> dict:
+    """The names the given cells of a lecture define, run in order (outputs discarded)."""
+    import contextlib
+    import io
+
+    namespace: dict = {}
+    for cell_id in cell_ids:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(_cell(path, cell_id).source, f"<{path.name}:{cell_id}>", "exec"), namespace)
+    return namespace
+
+
+def test_the_bias_is_one_per_unit_and_its_gradient_is_summed_over_the_batch_axis():
+    """Review item H1: the layer is batch-first (X @ W + b, one example per row), b has one entry per unit,
+    and db is the upstream gradient summed over axis 0, the examples; never one bias per example."""
+    import numpy as np
+
+    ns = _namespace_after(L3, "cell-01", "cell-18", "bias-sum", "cell-22")
+    X, W, b, Z = ns["X"], ns["W"], ns["b"], ns["Z"]
+    examples, features = X.shape
+    units = W.shape[1]
+    assert examples != units, "with as many examples as units the two axes could be confused"
+    assert W.shape[0] == features and Z.shape == (examples, units), "the layer is X @ W: one example per row"
+    assert b.shape == (units,), f"b must hold one number per unit ({units}), not one per example ({examples})"
+    upstream = (Z.data > 0) * 1.0
+    assert np.array_equal(b.grad, upstream.sum(axis=0)), "db is the upstream gradient summed over the batch (axis 0)"
+    assert b.grad.max() <= examples, "each entry of db adds at most one term per example"
+    prose = "\n".join(c.source for c in cells(L3) if c.cell_type == "markdown")
+    assert "summed over the\nrows, the batch" in prose and "dZ.sum(axis=0)" in prose
+    for path in (L2, L3):  # the column layout with a bias (the review's H1) appears in no code cell
+        sources = "\n".join(c.source for c in cells(path) if c.cell_type == "code")
+        assert not re.search(r"W\s*@\s*X\s*\+\s*b", sources), f"{path.name} builds a layer as W @ X + b"
 
 
 # ---------------------------------------------------------------------------

@@ -179,26 +179,28 @@ def test_the_loss_menu_switches_every_number_and_the_gradient_plot():
 
 
 # ---------------------------------------------------------------------------
-# Both lectures: predict cells come before their answers, show the unanswered state, and check
+# Both lectures: predictions come before their answers, are checked, recorded and summed up
 # ---------------------------------------------------------------------------
 
 LECTURE_4 = LECTURES / "04_multiplication_effect.ipynb"
 LECTURE_5 = LECTURES / "05_vanishing_sigmoid.ipynb"
 
-# For each predict cell, in order: a right answer, a wrong one, and the output text that reveals the answer.
+# For each predict cell, in order: a right answer, a wrong one, the output text that reveals the answer,
+# and phrases that would give the answer away if the prose above the cell said them.
 PREDICTIONS = {
     LECTURE_4: [
-        (1000, 0.001, "df/db = a = 1000"),
-        (1000, 1e6, "1000.000000"),
-        (1e6, 1000, "same loss as the raw run at every step"),
+        (1e6, 1e-6, "(df/db) / (df/da) = 1e+06", [r"\partial f/\partial b = a", "10^6", "million"]),
+        ("c", "c²", "1000.000000", ["proportional to the data", "gradients ×1000"]),
+        (1e6, 1000, "same loss as the raw run at every step", ["1000^2$ reproduces", "÷1000² reproduces", "cancels"]),
     ],
     LECTURE_5: [
-        (0.25, 0.5, "    0   0.500000    2.500e-01"),
-        ("about 1", "tiny", "dL/ds, label 0 (wrong)"),
-        (0.25**10, 2.5, "0.25^10 = 9.537e-07"),
-        (1.0, 0.25, "   0       0.25          1"),
+        (0.25, 0.5, "    0   0.500000    2.500e-01", ["at most $0.25$", "reached at $x = 0$", "largest when both"]),
+        ("about 1", "tiny", "dL/ds, label 0 (wrong)", [r"\sigma(s) - y", "σ′ cancels", r"$\sigma'$ cancels"]),
+        (0.25**10, 2.5, "0.25^10 = 9.537e-07", ["0.25^{10}", "9.537e-07", "0.25^L"]),
+        (1.0, 0.25, "   0       0.25          1", ["gain of 1", "gain is 1"]),
     ],
 }
+LECTURES_4_5 = sorted(PREDICTIONS)
 
 
 def _cells(path):
@@ -209,31 +211,88 @@ def _text(cell):
     return "".join("".join(o.get("text", "")) + "".join(o.get("data", {}).get("text/plain", "")) for o in cell.get("outputs", []))
 
 
+def _source(cell):
+    return "".join(cell["source"])
+
+
 def _predict_cells(path):
     return [i for i, c in enumerate(_cells(path)) if "predict" in c["metadata"].get("tags", [])]
 
 
-@pytest.mark.parametrize("path", sorted(PREDICTIONS), ids=lambda p: p.name)
+def _reveal(cells, i):
+    """The reveal of predict cell i: the first code cell with outputs after it."""
+    return next(j for j in range(i + 1, len(cells)) if cells[j]["cell_type"] == "code" and cells[j].get("outputs"))
+
+
+def _prose_words(path):
+    return sum(len(_source(c).split()) for c in _cells(path) if c["cell_type"] == "markdown")
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
 def test_predict_cells_come_before_their_answers_and_are_stored_unanswered(path):
     cells, where = _cells(path), _predict_cells(path)
     assert len(where) >= 3 and len(where) == len(PREDICTIONS[path])
-    for i, (_, _, reveal) in zip(where, PREDICTIONS[path], strict=True):
-        source = "".join(cells[i]["source"])
-        assert "my_prediction = ...\n" in source
-        assert source.rstrip().splitlines()[-1].strip().endswith(")") and "check_prediction(my_prediction" in source
+    for i, (_, _, reveal, _) in zip(where, PREDICTIONS[path], strict=True):
+        source = _source(cells[i])
+        assert "my_prediction = ...\n" in source and "predictions.check(" in source and "check_prediction(" not in source
         assert _text(cells[i]).strip() == ASK
         first = next(j for j, c in enumerate(cells) if reveal in _text(c))
         assert first > i, f"{path.name}: {reveal!r} is shown in cell {first}, before the predict cell {i}"
 
 
-def _run_with_predictions(path, answers: dict) -> dict:
-    """Run the notebook's code cells in order, up to its last predict cell, with `answers` filled in; what each printed."""
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_every_reveal_is_stored_collapsed_and_holds_the_answer(path):
+    """A student reading the stored notebook meets each question before its answer: the reveal's outputs start collapsed."""
+    cells = _cells(path)
+    for i, (_, _, reveal, _) in zip(_predict_cells(path), PREDICTIONS[path], strict=True):
+        j = _reveal(cells, i)
+        assert cells[j]["metadata"].get("jupyter", {}).get("outputs_hidden") is True, f"{path.name}: cell {j} shows its answer"
+        assert reveal in _text(cells[j]), (
+            f"{path.name}: the reveal of predict cell {i} is cell {j}, which does not show {reveal!r}"
+        )
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_no_prose_above_a_predict_cell_gives_its_answer(path):
+    cells, where = _cells(path), _predict_cells(path)
+    for i, (_, _, _, spoilers) in zip(where, PREDICTIONS[path], strict=True):
+        prose = "\n".join(_source(c) for c in cells[:i] if c["cell_type"] == "markdown")  # goals included
+        for phrase in spoilers:
+            assert phrase not in prose, f"{path.name}: the prose above predict cell {i} says {phrase!r}"
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_learning_goals_are_questions(path):
+    goals = re.findall(r"^\d\. (.+(?:\n   .+)*)", _source(_cells(path)[0]), flags=re.M)
+    assert len(goals) >= 3 and all(g.rstrip().endswith("?") or "?" in g for g in goals), goals
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_the_lecture_ends_with_the_summary_of_its_predictions(path):
+    cells = _cells(path)
+    code = [c for c in cells if c["cell_type"] == "code"]
+    assert "predictions = Predictions()" in _source(code[0])
+    last = code[-1]
+    assert _source(last).strip() == "predictions.summary()"
+    assert last["metadata"].get("jupyter", {}).get("outputs_hidden") is True  # it shows every answer
+    names = [re.search(r'predictions\.check\("([^"]+)"', _source(cells[i])).group(1) for i in _predict_cells(path)]
+    lines = _text(last).strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == [f"○ {n}" for n in names]
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_each_lecture_has_at_most_about_1500_words_of_prose(path):
+    assert _prose_words(path) <= 1550, f"{path.name}: {_prose_words(path)} words of prose"
+
+
+def _run_with_predictions(path, answers: dict, upto: int | None = None) -> dict:
+    """Run the notebook's code cells in order, to its last predict cell (or `upto`), with `answers` filled in: their prints."""
     cells, where = _cells(path), _predict_cells(path)
     namespace, printed = {}, {}
-    for i, cell in enumerate(cells[: where[-1] + 1]):
-        if cell["cell_type"] != "code":
+    for i, cell in enumerate(cells[: (where[-1] if upto is None else upto) + 1]):
+        if cell["cell_type"] != "code" or "nbval-ignore-output" in cell["metadata"].get("tags", []):
             continue
-        source = "".join(cell["source"])
+        source = _source(cell)
         if i in answers:
             source = source.replace("my_prediction = ...", f"my_prediction = {answers[i]!r}")
         out = io.StringIO()
@@ -243,15 +302,114 @@ def _run_with_predictions(path, answers: dict) -> dict:
     return printed
 
 
-@pytest.mark.parametrize("path", sorted(PREDICTIONS), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
 def test_predict_cells_say_right_for_the_answer_and_give_a_hint_otherwise(path):
     where = _predict_cells(path)
-    right = _run_with_predictions(path, {i: r for i, (r, _, _) in zip(where, PREDICTIONS[path], strict=True)})
-    wrong = _run_with_predictions(path, {i: w for i, (_, w, _) in zip(where, PREDICTIONS[path], strict=True)})
-    for i, (r, _, _) in zip(where, PREDICTIONS[path], strict=True):
+    right = _run_with_predictions(path, {i: r for i, (r, _, _, _) in zip(where, PREDICTIONS[path], strict=True)})
+    wrong = _run_with_predictions(path, {i: w for i, (_, w, _, _) in zip(where, PREDICTIONS[path], strict=True)})
+    for i, (r, _, _, _) in zip(where, PREDICTIONS[path], strict=True):
         assert right[i].startswith("✔ Right"), (i, right[i])
         assert wrong[i].startswith("✘ Not yet"), (i, wrong[i])
-        assert (r if isinstance(r, str) else f"{r:g}") not in wrong[i]  # the hint never gives the answer away
+        shown = [f"'{r}'", f'"{r}"'] + ([r] if len(r) > 2 else []) if isinstance(r, str) else [f"{r:g}"]
+        assert not any(a in wrong[i] for a in shown), (i, wrong[i])  # the hint never gives the answer away
+
+
+@pytest.mark.parametrize("path", LECTURES_4_5, ids=lambda p: p.name)
+def test_the_summary_shows_what_was_predicted_and_what_it_was(path):
+    cells, where = _cells(path), _predict_cells(path)
+    last = max(i for i, c in enumerate(cells) if c["cell_type"] == "code")
+    answers = {i: r for i, (r, _, _, _) in zip(where, PREDICTIONS[path], strict=True)}
+    answers[where[0]] = PREDICTIONS[path][0][1]  # the first one wrong
+    lines = _run_with_predictions(path, answers, upto=last)[last].strip().splitlines()
+    assert len(lines) == len(where)
+    assert lines[0].startswith("✘") and all(line.startswith("✔") for line in lines[1:]), lines
+    assert all("you predicted" in line and "it was" in line for line in lines)
+
+
+# ---------------------------------------------------------------------------
+# Lecture 4: the writing exercise, the logistic loss defined before its use, the explorer's a and b
+# ---------------------------------------------------------------------------
+
+
+def _by_id(path, cell_id):
+    (cell,) = [c for c in _cells(path) if c.get("id") == cell_id]
+    return cell
+
+
+def _exec(sources):
+    namespace, out = {}, io.StringIO()
+    with contextlib.redirect_stdout(out):
+        for source in sources:
+            exec(compile(source, "<lecture>", "exec"), namespace)
+    return out.getvalue().strip()
+
+
+def _check_exercise(path, name, slips):
+    """The exercise is stored asking to be written; its collapsed solution passes; typical slips get their hints."""
+    from coursegrad.predict import WRITE
+
+    exercise, solution = _by_id(path, f"{name}-exercise"), _by_id(path, f"{name}-solution")
+    ids = [c.get("id") for c in _cells(path)]
+    assert ids.index(f"{name}-exercise") < ids.index(f"{name}-solution")
+    assert solution["metadata"].get("jupyter", {}).get("source_hidden") is True
+    assert _text(exercise).strip() == WRITE and _text(solution).strip().startswith("✔ Right")
+    given = [line for line in _source(exercise).splitlines() if "..." not in line]
+    assert all(line in _source(solution).splitlines() for line in given), "the solution changes lines the exercise gives"
+    imports = _source(_cells(path)[1]).replace("plots.setup_notebook()", "")
+    assert _exec([imports, _source(exercise)]) == WRITE
+    assert _exec([imports, _source(solution)]).startswith("✔ Right")
+    blank = next(line for line in _source(exercise).splitlines() if "..." in line)
+    for body, hint in slips:
+        said = _exec([imports, _source(exercise).replace(blank, blank.replace("...", body))])
+        assert said.startswith("✘ Not yet") and hint in said, (body, said)
+
+
+def test_lecture_4_standardise_exercise():
+    _check_exercise(
+        LECTURE_4,
+        "standardise",
+        [
+            ("(X - X.mean()) / X.std()", "each feature (column) needs its own"),
+            ("(X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)", "each example (row)"),
+            ("X - X.mean(axis=0)", "not standard deviation 1"),
+            ("(X - X.mean(axis=0)) / X.std(axis=0, ddof=1)", "ddof=1"),
+            ("X * 0", "mean 0 and standard deviation 1"),
+        ],
+    )
+
+
+def test_lecture_5_depth_check_exercise():
+    _check_exercise(
+        LECTURE_5,
+        "sigmoid_chain",
+        [
+            ("sum(1 / (1 + np.exp(-x)) * (1 - 1 / (1 + np.exp(-x))) for x in xs)", "you added them"),
+            ("float(np.prod([1 / (1 + np.exp(-x)) for x in xs]))", "outputs σ(x)"),
+            ("0.25 ** len(xs)", "That is the bound"),
+            ("1.0", "local gradient σ′(x)"),
+        ],
+    )
+
+
+def test_lecture_4_defines_the_logistic_loss_before_using_it_and_says_where_facts_depend_on_the_loss():
+    prose = [_source(c) for c in _cells(LECTURE_4) if c["cell_type"] == "markdown"]
+    first = next(k for k, t in enumerate(prose) if "logistic" in t)
+    assert r"\log(1 + e^{-t_i s_i})" in prose[first] and r"dL/ds = \sigma(s) - y" in prose[first]
+    assert r"t_i = 2y_i - 1" in prose[first]  # the targets ±1 from the labels 0/1
+    text = "\n".join(prose)
+    assert "holds for it too" not in text
+    assert "With the squared loss, an unchanged learning rate fails" in text
+
+
+def test_the_multiplication_explorer_has_room_for_1000_times_0_001():
+    ex = widgets.multiplication_explorer(graph=False)
+    for name in ("a", "b"):
+        slider = ex.sliders[name]
+        assert (slider.base, slider.min, slider.max) == (10, -3, 3), name
+    ex.sliders["a"].value, ex.sliders["b"].value = 1000.0, 0.001
+    assert ex.state["db"] == pytest.approx(1000.0) and ex.state["da"] == pytest.approx(0.001)
+    with pytest.raises(ValueError, match="from 0.001 to 1000"):
+        widgets.multiplication_explorer(b=-2.0)
 
 
 # ---------------------------------------------------------------------------
@@ -362,3 +520,121 @@ def test_deep_explorer_says_what_saturation_means_for_each_activation():
         assert f"(saturated: {activation}′ &lt; {edge:.3g})" in ex.readout.value
     ex.sliders["activation"].value = "relu"
     assert "ReLU does not saturate there" in ex.readout.value and "saturated:" not in ex.readout.value
+
+
+# ---------------------------------------------------------------------------
+# Lecture 5: the summary's claim on depth against the table it summarises (H2), forward collapse, initialisation
+# ---------------------------------------------------------------------------
+
+
+def _gain_table(path=LECTURE_5):
+    """{gain: layer 1 / last hidden layer} from the stored table of lecture 5, and the σ′ bound it prints."""
+    (cell,) = [c for c in _cells(path) if "sigmoid: layer 1 / last hidden" in _text(c)]
+    rows = re.findall(r"^\s*([\d.]+)\s+([\d.]+e[-+]\d+)\s+[\d.]+%", _text(cell), flags=re.M)
+    bound = float(re.search(r"0\.25\^9 = ([\d.]+e-\d+)", _text(cell)).group(1))
+    return {float(g): float(r) for g, r in rows}, bound
+
+
+def _summary_bullet(path=LECTURE_5):
+    summary = next(_source(c) for c in _cells(path) if c["cell_type"] == "markdown" and "## Summary" in _source(c))
+    bullets = re.split(r"\n- ", summary.split("## Summary", 1)[1])
+    (bullet,) = [b for b in bullets if "0.25^L" in b]
+    return " ".join(bullet.split())
+
+
+def test_the_summary_bounds_only_the_sigma_prime_factors_as_the_table_shows():
+    """H2: 'the gradient shrinks by up to 0.25^L' is contradicted by the lecture's own table; the summary must not say it."""
+    ratios, bound = _gain_table()
+    assert bound == pytest.approx(0.25**9, rel=0.05)
+    assert len(ratios) == 6
+    below = [g for g, r in ratios.items() if r < bound]
+    above = [g for g, r in ratios.items() if r > bound]
+    assert below and above, "the table no longer shows the weights shrinking and amplifying: revisit the summary"
+    bullet = _summary_bullet()
+    # A bound on the whole gradient would have to hold for every row of the table: it does not.
+    whole = re.search(r"the gradient (shrinks|falls|vanishes) by (up to|at most|at least)", bullet)
+    assert whole is None or all(r <= bound for r in ratios.values()), bullet
+    assert r"$\sigma'$ factors alone" in bullet and "shrink it further" in bullet and "make up for it" in bullet
+    # the numbers the bullet quotes are the table's: one row on each side of the bound, and the bound itself
+    quoted = [float(x) for x in re.findall(r"\d\.\de-?[+-]?\d\d", bullet)]
+    assert any(q == pytest.approx(ratios[min(below)], rel=0.01) for q in quoted)
+    assert any(q == pytest.approx(ratios[max(above)], rel=0.01) for q in quoted)
+    assert any(q == pytest.approx(bound, rel=0.01) for q in quoted)
+
+
+def test_the_gain_table_is_what_the_package_computes_and_the_sigma_prime_bound_holds_on_every_path():
+    from coursegrad import nn
+
+    ratios, _ = _gain_table()
+    for gain in (0.5, 8.0):
+        norms = plots.deep_gradient_data("sigmoid", depth=10, gain=gain)["norms"]
+        assert ratios[gain] == pytest.approx(norms[0] / norms[-2], rel=0.05)
+    model = plots.deep_network("sigmoid", 10, 1.0)  # what does hold: the product of σ′ along any path ≤ 0.25^9
+    X, _ = nn.toy_dataset(64, "blobs", noise=0.1, seed=0)
+    model(X)
+    sig = [_sigmoid(layer.pre_activation.data) for layer in model.layers[:-1]]
+    gains = np.array([s * (1 - s) for s in sig[:9]])  # (9 layers, examples, units)
+    assert gains.max() <= 0.25 and np.prod(gains.max(axis=(1, 2))) <= 0.25**9
+
+
+def test_forward_spread_collapses_as_the_gradient_vanishes_in_the_deep_sigmoid_network():
+    from coursegrad import nn
+
+    sig, tanh = plots.layer_statistics("sigmoid"), plots.layer_statistics("tanh")
+    assert len(sig["spread"]) == len(sig["grad_rms"]) == 7
+    assert np.all(np.diff(sig["spread"][:6]) < 0) and sig["spread"][5] < 1e-3 * sig["spread"][0]
+    per_layer = sig["spread"][1:6] / sig["spread"][:5]  # the lecture: about σ′(0) = 1/4 per layer
+    assert np.all((0.15 < per_layer) & (per_layer < 0.35)), per_layer
+    assert sig["grad_rms"][0] < 1e-3 * sig["grad_rms"][-1]
+    assert tanh["spread"].min() > 0.1 and tanh["grad_rms"].min() > 1e-3
+    X, y = nn.toy_dataset(200, "moons", seed=0)  # recomputed by hand: the activations of the same untrained network
+    model = nn.MLP([2] + [16] * 6 + [1], activation="sigmoid", seed=0)
+    a = X
+    for k, layer in enumerate(model.layers[:-1]):
+        a = _sigmoid(a @ layer.W.data + layer.b.data)
+        assert sig["spread"][k] == pytest.approx(np.mean(np.std(a, axis=0)), rel=1e-9)
+    assert sig["grad_rms"] == pytest.approx(nn.layer_gradient_norms(model, X, y), rel=1e-9)
+
+
+def test_the_variance_argument_he_keeps_relu_signals_lecun_lets_them_fade():
+    lecun, he, double = (plots.preactivation_spread("relu", g, depth=10) for g in (1.0, 2**0.5, 2.0))
+    assert lecun[-1] < 0.1 * lecun[0] and double[-1] > 5 * double[0]
+    assert 0.3 < he[-1] / he[0] < 3 and 0.3 < he.min() and he.max() < 3
+    # one layer, many units: Var(x) = n_in · Var(w) · E[a²] (He: Var(w) = 2/n_in, a = relu of unit-variance inputs)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4000, 256))
+    w = rng.normal(size=(256, 256)) * np.sqrt(2 / 256)
+    assert np.var(np.maximum(x, 0) @ w) == pytest.approx(1.0, rel=0.05)
+
+
+def test_equal_initial_weights_never_break_symmetry():
+    zero, half, random = (plots.constant_init_training(v) for v in (0.0, 0.5, None))
+    assert zero["distinct_units"] == half["distinct_units"] == 1 and zero["same_gradients"] and half["same_gradients"]
+    assert zero["loss"][-1] == zero["loss"][0] == pytest.approx(np.log(2))  # from 0 nothing moves (balanced classes)
+    assert half["loss"][-1] < half["loss"][0]
+    assert random["distinct_units"] == 16 and not random["same_gradients"]
+    assert random["accuracy"] > half["accuracy"] + 0.1
+
+
+def test_plots_distinct_rows_counts_rows_equal_to_rounding():
+    a = np.array([[1.0, 2.0], [1.0 + 1e-13, 2.0], [1.0, 2.5]])
+    assert plots.distinct_rows(a) == 2 and plots.distinct_rows(a[:2]) == 1
+
+
+def test_the_training_figure_keeps_its_legend_below_the_axes(training):
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = plots.plot_activation_training(training)
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    (ax,) = fig.axes
+    assert ax.get_legend().get_window_extent(renderer).y1 < ax.get_window_extent(renderer).y0
+
+
+def test_the_deep_explorer_ratio_is_the_lectures_layer_1_over_last_hidden():
+    ex = widgets.deep_sigmoid_explorer(depth=10)
+    norms = plots.deep_gradient_norms("sigmoid", 10, 1.0)
+    assert ex.state["ratio"] == pytest.approx(norms[0] / norms[-2])
+    ratios, _ = _gain_table()
+    assert ex.state["ratio"] == pytest.approx(ratios[1.0], rel=0.05)  # the "Try it" numbers match the text
+    assert "at the last hidden layer" in ex.readout.value

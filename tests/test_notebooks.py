@@ -15,7 +15,7 @@ import nbformat
 import pytest
 
 from coursegrad.notebooks import LECTURES, collapsed_placeholder_text, lecture_notebooks, predict_cells, problems, reveal_cell
-from coursegrad.predict import ASK
+from coursegrad.predict import ASK, SUMMARY_HEADING
 
 NOTEBOOKS = lecture_notebooks()
 
@@ -81,12 +81,24 @@ def _texts(path):
 
 # Numbers the prose states, and how a computed output of the same notebook shows them.
 CLAIMS = {
-    "01_computational_graphs.ipynb": [("f = -12", "f = -12.0"), ("= -4", "df/dx = -4.0, df/dy = -4.0, df/dz = 3.0")],
+    "01_computational_graphs.ipynb": [
+        ("f = -12", "f = -12.0"),
+        ("= -4", "df/dx = -4.0, df/dy = -4.0"),
+        ("$h = 10^{-5}$", "gradcheck's h: 1e-05"),
+        ("error about 10 times smaller and the central error about 100 times", " 1e-01             4e-02           9e-04"),
+        ("error about 10 times smaller and the central error about 100 times", " 1e-02             4e-03           9e-06"),
+        ("error about 10 times smaller and the central error about 100 times", " 1e-03             4e-04           9e-08"),
+        ("until\nrounding wins", " 1e-08             3e-09           3e-09"),
+    ],
     "02_backpropagation.ipynb": [
         ("output $0.73$", "f = 0.73"),
         ("[-0.20, -0.39, 0.20]", "dw = [-0.20, -0.39, 0.20]"),
         ("[0.39, -0.59]", "dx = [0.39, -0.59]"),
         ("approx 0.20", "local gradient σ(1-σ) = 0.20"),
+    ],
+    "03_backprop_algorithm.ipynb": [
+        ("$X$ is $(3, 10)$, $W$ is $(10, 5)$ and $D$ is $(3, 5)$", "shapes: X (3, 10)  W (10, 5)  D (3, 5)"),
+        ("the backward pass is two of the same size", "backward 36864 (1.89×)"),
     ],
     "04_multiplication_effect.ipynb": [
         ("exactly 1000.000000", "1000.000000"),
@@ -114,13 +126,21 @@ CLAIMS = {
         ("$\\tanh'(4) = 0.00134$", "   4     0.0177    0.00134"),
         ("$\\tanh'(10) = 8.24 \\times 10^{-9}$", "  10   4.54e-05   8.24e-09"),
         ("receives 2.3e-05 of the gradient", "ratio first/last 2.3e-05"),
-        ("from 2.3e-05 at gain 1 to 7.0e-01 at gain 8", "    1                         2.3e-05"),
-        ("from 2.3e-05 at gain 1 to 7.0e-01 at gain 8", "    8                         7.0e-01      43.7%            60.5%"),
+        ("allow at most 3.8e-06", "0.25^9 = 3.8e-06"),
+        ("further at gain 0.5 (1.3e-07)", "  0.5                         1.3e-07"),
+        ("at gain 8 (7.0e-01)", "    8                         7.0e-01      43.7%            60.5%"),
         ("1.7e+06 at layer 1 with gain 8", "    8                         7.0e-01      43.7%            60.5%        1.7e+06"),
         ("against 3.8e-02 at He's gain $\\sqrt2$ = 1.41", " 1.41                         2.5e-04       0.1%"),
         ("against 3.8e-02 at He's gain $\\sqrt2$ = 1.41", "0.1%             0.1%        3.8e-02"),
         ("every output is 0.5000 ± 4e-05", "sigmoid: loss 0.711 -> 0.693, every output is 0.5000 ± 4e-05"),
-        ("same learning rate and steps (83%)", "sigmoid, 1 hidden layer: loss 0.797 -> 0.363, accuracy 83%"),
+        ("control learns (83%)", "sigmoid, 1 hidden layer: loss 0.797 -> 0.363, accuracy 83%"),
+        ("falls from 1.2e-01 to 7.1e-05 at layer 6", "     1          1.2e-01                    1.1e-05"),
+        ("falls from 1.2e-01 to 7.1e-05 at layer 6", "     6          7.1e-05         0.26"),
+        ("healthy gradient (4.9e-02)", "output                                     4.9e-02"),
+        ("layer 1 gets 1.1e-05", "     1          1.2e-01                    1.1e-05"),
+        ("fade (1.035 to 0.025)", "std 1/√n_in (LeCun)                    1.035  0.255  0.058   0.025"),
+        ("From 0 nothing moves", "every weight 0    distinct hidden units:  1 of 16; loss 0.6931 -> 0.6931"),
+        ("the 16 units learn as one", "every weight 0.5  distinct hidden units:  1 of 16"),
     ],
 }
 
@@ -148,17 +168,21 @@ BLANK = re.compile(r"^my_prediction\s*=\s*\.\.\.", re.MULTILINE)
 # A number as prose writes it: -4, −0.04, 257,000, 1.7e+06 (not a subscript like x_1 or a word like 2D).
 NUMBER = re.compile(r"(?<![\w.])([-−]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?(?:[eE]([-+−]?\d+))?(?![\w])")
 MAX_WORDS = 1500
+PROSE_COMMON = 9  # whole-number answers up to 9 are not looked for in prose (see _gives_away)
+GOALS = (
+    "**Learning goals.**\n\n1. What is a gate?\n2. Why is **normalising** the fix? (You write it.)\n3. draw a\n   graph\n\nRun."
+)
 
 # The checks a lecture does not pass yet because another helper is converting it (issue 20).
 # The marks are not strict: once a lecture passes, its test reports XPASS and the mark can go.
 NOT_YET = {
-    "predict_cells": {"01", "02", "03", "04", "05", "06", "07"},
-    "reveals_collapsed": {"01", "02", "03", "04", "05", "06", "07"},
-    "placeholder": {"01", "02", "03", "04", "05", "06", "07"},
-    "prose_gives_answer": {"01", "02", "03", "04", "05", "06", "07"},
-    "goals_are_questions": {"01", "02", "03", "04", "05", "06", "07"},
-    "summary": {"01", "02", "03", "04", "05", "06", "07"},
-    "words": {"02", "03", "06", "07"},
+    "predict_cells": set(),
+    "reveals_collapsed": set(),
+    "placeholder": set(),
+    "prose_gives_answer": set(),
+    "goals_are_questions": set(),
+    "summary": set(),
+    "words": set(),
 }
 
 
@@ -216,9 +240,13 @@ def _answers(nb) -> dict[int, tuple[str, list[float] | None]]:
 
 
 def _prose_numbers(text: str) -> list[tuple[float, int, int, int]]:
-    """(value, decimals written, significant digits written, position) of every number in the text."""
+    """(value, decimals written, significant digits written, position) of every number in the text
+    (not the "4." that numbers an item of a list)."""
     found = []
     for m in NUMBER.finditer(text):
+        line_start = text.rfind("\n", 0, m.start()) + 1
+        if not text[line_start : m.start()].strip() and re.match(r"[.)]\s", text[m.end() : m.end() + 2]):
+            continue
         sign, whole, frac, exp = m.groups()
         digits = (whole.replace(",", "") + (frac or "")[1:]).lstrip("0") or "0"
         value = float(f"{'-' if sign else ''}{whole.replace(',', '')}{frac or ''}e{(exp or '0').replace('−', '-')}")
@@ -235,18 +263,25 @@ def _says(number: tuple[float, int, int, int], answer: float) -> bool:
     return value != 0 and significant >= 2 and abs(abs(value) - abs(answer)) <= 0.5 * 10.0**-decimals
 
 
-def _gives_away(text: str, answer: list[float]) -> str | None:
-    """Where `text` writes the answer (a number, or a list's numbers one after another); None if it does not.
+def _gives_away(text: str, answer: list[float], common: int = 2) -> str | None:
+    """Where `text` writes the answer (a number; a list's numbers in order, within 80 characters); None if it does not.
 
-    Answers 0, ±1 and ±2 (alone, or a list of only such numbers) are too common in prose to count as evidence."""
-    if all(a == round(a) and abs(a) <= 2 for a in answer):
+    Whole-number answers up to `common` in size (alone, or a list of only such numbers) are too common to
+    count as evidence: 0, ±1, ±2 in an output line; in prose, where notebook, section and example counts
+    abound ("Notebook 3 of 7", "3 examples"), up to 9."""
+    if all(a == round(a) and abs(a) <= common for a in answer):
         return None
     numbers = _prose_numbers(text)
-    for start in range(len(numbers) - len(answer) + 1):
-        run = numbers[start : start + len(answer)]
-        close = all(b[3] - a[3] <= 24 for a, b in zip(run, run[1:], strict=False))  # written one after another
-        if close and all(_says(n, a) for n, a in zip(run, answer, strict=True)):
-            return text[max(0, run[0][3] - 40) : run[-1][3] + 20].replace("\n", " ")
+    for start, first in enumerate(numbers):
+        if not _says(first, answer[0]):
+            continue
+        found, rest = [first], numbers[start + 1 :]
+        for wanted in answer[1:]:
+            found += [next((n for n in rest if n[3] > found[-1][3] and _says(n, wanted)), None)]
+            if found[-1] is None or found[-1][3] - first[3] > 80:
+                break
+        else:
+            return text[max(0, first[3] - 40) : found[-1][3] + 20].replace("\n", " ")
     return None
 
 
@@ -277,13 +312,18 @@ def test_predict_cells_hold_a_blank_and_a_check_that_never_raises(path):
 
 @pytest.mark.parametrize("path", _lectures("reveals_collapsed"))
 def test_each_reveal_is_stored_with_its_outputs_collapsed(path):
-    """The first code cell with outputs after a prediction cell shows the answer: it opens collapsed."""
+    """The first code cell with outputs after a prediction cell shows the answer: it opens collapsed.
+
+    JupyterLab 4 reads nbformat's older `collapsed` key first when both are stored (@jupyter/ydoc copies
+    it over `jupyter.outputs_hidden`), so a stored `collapsed: false` would show the answer."""
     nb = nbformat.read(path, as_version=4)
     for i in predict_cells(nb):
         j = reveal_cell(nb, i)
         if j is not None:
             hidden = nb.cells[j].metadata.get("jupyter", {}).get("outputs_hidden")
             assert hidden is True, f"{path.name}: cell {j} reveals prediction cell {i} but its outputs are not collapsed"
+            older = nb.cells[j].metadata.get("collapsed", True)  # nbformat's older key, if stored, must agree
+            assert older is True, f"{path.name}: cell {j} has outputs_hidden but collapsed = {older!r}"
 
 
 @pytest.mark.parametrize("path", _lectures("placeholder"))
@@ -302,13 +342,20 @@ def test_a_collapsed_reveal_does_not_show_its_answer_in_its_placeholder(path):
 @pytest.mark.parametrize("path", _lectures("prose_gives_answer"))
 def test_no_prose_above_a_prediction_gives_its_answer(path):
     """No markdown cell between the lecture's start and a prediction cell writes its numeric answer (checked:
-    numbers as the summary shows them, to the digits the prose writes, sign aside; not words or choices)."""
+    numbers as the summary shows them, to the digits the prose writes, sign aside; not words, choices, or
+    whole numbers up to 9, which prose writes for other reasons all the time).
+
+    An answer the question itself states (∂(ab)/∂b = a: "with a = 1000 ...", in the prediction cell's
+    comment) is no giveaway in the prose either, so it is not checked."""
     nb = nbformat.read(path, as_version=4)
     answers = _answers(nb)
     assert answers, f"{path.name}: no predictions.summary() output to read the answers from"
     for i, (name, answer) in answers.items():
+        question = "\n".join(line for line in nb.cells[i].source.splitlines() if line.lstrip().startswith("#"))
+        if not answer or _gives_away(question, answer, common=PROSE_COMMON):
+            continue
         for k, cell in enumerate(nb.cells[:i]):
-            where = cell.cell_type == "markdown" and answer and _gives_away(cell.source, answer)
+            where = cell.cell_type == "markdown" and _gives_away(cell.source, answer, common=PROSE_COMMON)
             assert not where, f"{path.name}: markdown cell {k} gives away {name!r} (cell {i}) before it is asked: {where!r}"
 
 
@@ -327,21 +374,34 @@ def _goals(nb) -> list[str]:
     return items
 
 
+def _statements(items: list[str]) -> list[str]:
+    """The goals that are not questions (a question may end with a remark in parentheses: "...? (You write it.)")."""
+    asked = [re.sub(r"\s*\([^()]*\)$", "", item.rstrip("*_ ")) for item in items]
+    return [item for item, question in zip(items, asked, strict=True) if not question.rstrip("*_ ").endswith("?")]
+
+
 @pytest.mark.parametrize("path", _lectures("goals_are_questions"))
 def test_learning_goals_are_questions(path):
     """Goals stated as facts ("σ′ is at most 0.25, at x = 0") answer the predictions below them."""
     items = _goals(nbformat.read(path, as_version=4))
     assert len(items) >= 2, f"{path.name}: no list of learning goals"
-    statements = [item for item in items if not item.rstrip("*_ ").endswith("?")]
+    statements = _statements(items)
     assert not statements, f"{path.name}: learning goals that are not questions: {statements}"
 
 
 @pytest.mark.parametrize("path", _lectures("summary"))
 def test_lecture_ends_with_what_you_predicted_and_what_it_was(path):
-    """The last code cell is `predictions.summary()`, stored with one line per prediction cell, in order."""
+    """The last code cell is `predictions.summary()`, stored with one line per prediction cell, in order, and
+    collapsed: it holds every answer, and a student who scrolls to the end must not meet them there first."""
     nb = nbformat.read(path, as_version=4)
     summary = _summary_answers(nb)
     assert summary is not None, f"{path.name}: the last code cell is not {SUMMARY_CALL}"
+    last = [c for c in nb.cells if c.cell_type == "code"][-1]
+    assert last.metadata.get("jupyter", {}).get("outputs_hidden") is True, f"{path.name}: the summary's output is not collapsed"
+    assert last.metadata.get("collapsed", True) is True, f"{path.name}: the summary has outputs_hidden but collapsed = false"
+    assert collapsed_placeholder_text(last) == SUMMARY_HEADING, (
+        f"{path.name}: the collapsed summary does not open with its heading"
+    )
     asked = [_prediction_name(nb.cells[i]) for i in predict_cells(nb)]
     assert [name for name, _ in summary] == asked, f"{path.name}: the summary lists {summary}, the lecture asks {asked}"
 
@@ -369,8 +429,22 @@ def test_the_answer_finder_finds_what_it_should_and_nothing_else():
     assert _gives_away("257,000-fold", [257000.0])
     assert not _gives_away("about 0.2 of it", [0.19661])  # one significant digit is not the answer
     assert not _gives_away("the upstream gradient is -4, the local gradient 1", [-4.0, -4.0])
+    assert _gives_away("dg/da = -1.4100, dg/db = 0.4700, dg/dc = 0.9400", [-1.41002, 0.940015])  # in order, not adjacent
+    assert not _gives_away("dg/dc = 0.9400, dg/da = -1.4100", [-1.41002, 0.940015])  # not in order
     assert not _gives_away("x_4 and 2D", [4.0])
+    assert not _gives_away("3. What is it?\n4. For a layer, what?", [4.0])  # list numbers
+    assert _gives_away("3. What is it?\n4 times, and 4.", [4.0])
     assert not _gives_away("gain 1 instead of 2", [1.0])  # too common to tell
+    assert _gives_away("computed by 8 gates", [8.0]) and not _gives_away("Notebook 8 of 9", [8.0], common=PROSE_COMMON)
+    assert _goals(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(GOALS)])) == [
+        "1. What is a gate?",
+        "2. Why is **normalising** the fix? (You write it.)",
+        "3. draw a graph",
+    ]
+    assert _statements(["1. What is a gate?", "2. Why? (You write it.)", "3. draw a graph", "4. say (why)"]) == [
+        "3. draw a graph",
+        "4. say (why)",
+    ]
     assert (
         collapsed_placeholder_text(nbformat.v4.new_code_cell(outputs=[nbformat.v4.new_output("stream", text="\nfirst\nsecond")]))
         == "first"
@@ -382,8 +456,8 @@ def test_the_answer_finder_finds_what_it_should_and_nothing_else():
 # ---------------------------------------------------------------------------
 
 
-def _tiny_notebook(path, reveal_output: str):
-    """A prediction, a collapsed reveal whose stored output is `reveal_output`, and a hidden worked solution."""
+def _tiny_notebook(path, reveal_output: str, summary: bool = False):
+    """A prediction, its collapsed reveal (stored output `reveal_output`), a hidden worked solution, and a summary if asked."""
     new = nbformat.v4
     nb = new.new_notebook(
         cells=[
@@ -391,7 +465,9 @@ def _tiny_notebook(path, reveal_output: str):
             new.new_code_cell('print("the answer:", 6 * 7)', metadata={"jupyter": {"outputs_hidden": True}}),
             new.new_code_cell("solution = 42", metadata={"jupyter": {"source_hidden": True}, "tags": ["solution"]}),
         ]
+        + ([new.new_code_cell("predictions.summary()")] if summary else [])
     )
+    nb.cells[0].source = "from coursegrad.predict import Predictions\n\npredictions = Predictions()\nmy_prediction = ..."
     nb.cells[1].outputs = [new.new_output("stream", name="stdout", text=reveal_output)]
     for count, cell in enumerate(nb.cells, 1):
         cell.execution_count = count
@@ -403,12 +479,16 @@ def test_refresh_of_one_notebook_keeps_collapsed_outputs_hidden_sources_and_tags
     from coursegrad.notebooks import main
 
     path = tmp_path / "tiny.ipynb"
-    _tiny_notebook(path, "stale output\n")
+    _tiny_notebook(path, "stale output\n", summary=True)
     assert main(["refresh", str(path)]) == 0
     nb = nbformat.read(path, as_version=4)
     assert nb.cells[1].outputs[0].text == "the answer: 42\n"  # it did run
     assert nb.cells[0].metadata["tags"] == ["predict"]
     assert nb.cells[1].metadata["jupyter"] == {"outputs_hidden": True}
+    assert nb.cells[1].metadata["collapsed"] is True  # as JupyterLab saves it (the classic Notebook reads this key)
+    assert "collapsed" not in nb.cells[0].metadata and "collapsed" not in nb.cells[2].metadata
+    summary = nb.cells[3]  # run unanswered it lists every answer: refresh stores it collapsed
+    assert summary.metadata["jupyter"] == {"outputs_hidden": True} and summary.metadata["collapsed"] is True
     assert nb.cells[2].metadata["jupyter"] == {"source_hidden": True} and nb.cells[2].metadata["tags"] == ["solution"]
 
 

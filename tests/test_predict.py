@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from coursegrad.predict import ASK, GATE_FILL, check_gate, check_prediction
+from coursegrad.predict import ASK, GATE_FILL, SUMMARY_HEADING, check_gate, check_prediction
 
 
 def said(capsys, *args, **kwargs) -> str:
@@ -81,6 +81,7 @@ def test_predictions_summary_shows_each_prediction_beside_what_it_was(capsys):
     p.summary()
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
+        SUMMARY_HEADING,
         "✔ σ'(0): you predicted 0.25; it was 0.25.",
         "✘ gates: you predicted 9; it was 8.",
         "○ direction: no prediction made; it was 'down'.",
@@ -96,6 +97,24 @@ def test_predictions_summary_never_raises(capsys):
     p.check("broken", 1.0, lambda: 1 / 0, hint="h")
     p.summary()
     assert "broken: could not be summarised (ZeroDivisionError" in capsys.readouterr().out.splitlines()[-1]
+
+
+def test_predictions_summary_shows_numpy_answers(capsys):
+    """A lecture's answer is often a numpy scalar (np.float64 from a loss, np.int64 from a sum): shown as a number."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.check("loss", ..., lambda: np.float64(1.12291), hint="h")
+    p.check("count", 4, lambda: np.int64(4), hint="h")
+    p.check("row", [1.0, 2.0], np.array([1.0, 2.0]), hint="h")
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines() == [
+        SUMMARY_HEADING,
+        "○ loss: no prediction made; it was 1.12291.",
+        "✔ count: you predicted 4; it was 4.",
+        "✔ row: you predicted [1, 2]; it was [1, 2].",
+    ]
 
 
 # check_gate: the student writes a gate (its output and local gradient); lecture 1's tanh gate.
@@ -183,7 +202,71 @@ def test_the_summary_keeps_each_answer_as_it_was_where_it_was_asked(capsys):
     lecture["x"] = "now something else"
     capsys.readouterr()
     p.summary()
-    assert capsys.readouterr().out.splitlines() == [
+    assert capsys.readouterr().out.splitlines()[1:] == [
         "○ change: no prediction made; it was -0.02.",
         "✔ later: you predicted -0.02; it was -0.02.",
     ]
+
+
+def test_predictions_summary_shows_numpy_numbers_as_numbers(capsys):
+    """An answer computed with numpy (a gradient entry, np.float64) is summarised like a float, not refused."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.check("b.grad[0]", ..., lambda: np.zeros(5)[0] + 3.0, hint="h")
+    p.check("b.grad", 3.0, lambda: np.full(2, 3.0), hint="h")
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines()[1:] == [  # after the heading
+        "○ b.grad[0]: no prediction made; it was 3.",
+        "✘ b.grad: you predicted 3; it was [3, 3].",
+    ]
+
+
+def test_predictions_summary_shows_numpy_answers_as_plain_numbers(capsys):
+    """A lecture's answer key often computes with numpy: a numpy scalar or array is shown as its plain value."""
+    from coursegrad.predict import Predictions
+
+    p = Predictions()
+    p.check("ratio", 1000.0, lambda: np.float64(1000.0), hint="h")
+    p.check("vector", ..., lambda: np.array([0.5, 2.0]), hint="h")
+    capsys.readouterr()
+    p.summary()
+    assert capsys.readouterr().out.splitlines() == [
+        "✔ ratio: you predicted 1000; it was 1000.",
+        "○ vector: no prediction made; it was [0.5, 2].",
+    ]
+
+
+# ---------------------------------------------------------------------------
+# check_function: a small function the student writes, against a reference
+# ---------------------------------------------------------------------------
+
+
+def _function_said(capsys, fn, **kwargs) -> str:
+    from coursegrad.predict import check_function
+
+    square = lambda x: np.asarray(x, dtype=float) ** 2
+    check_function(fn, square, [(2.0,), (np.array([1.0, -3.0]),)], hint=kwargs.pop("hint", "square each entry"), **kwargs)
+    return capsys.readouterr().out.strip()
+
+
+def test_check_function_right_blank_wrong_and_a_named_slip(capsys):
+    from coursegrad.predict import WRITE
+
+    assert _function_said(capsys, lambda x: x * x).startswith("✔ Right: <lambda> agrees with the reference to 1e-09 on all 2")
+    assert _function_said(capsys, lambda x: ...) == WRITE
+    assert _function_said(capsys, lambda x: (x - ...) * x) == WRITE  # a blank left inside an expression
+    doubled = _function_said(capsys, lambda x: 2 * x, mistakes=[(lambda x: 2 * x, "you doubled it")])
+    assert doubled == "✘ Not yet: <lambda> is off on test 2 of 2. you doubled it"  # 2 · 2 = 2²: test 1 agrees
+    other = _function_said(capsys, lambda x: x + 1, mistakes=[(lambda x: 2 * x, "you doubled it")])
+    assert other.endswith("square each entry") and "4" not in other  # never the reference's value
+
+
+def test_check_function_never_raises_and_says_what_came_back(capsys):
+    assert _function_said(capsys, lambda x: 1 / 0).startswith("✘ <lambda> raised ZeroDivisionError on test 1 of 2")
+    assert _function_said(capsys, lambda x: None).startswith("✘ <lambda> returned None")
+    assert "should return a number" in _function_said(capsys, lambda x: "four")
+    assert "should return an array of shape (2,)" in _function_said(capsys, lambda x: 4.0 if np.ndim(x) == 0 else [1.0])
+    assert _function_said(capsys, lambda x: float("nan")).startswith("✘ Not yet")
+    assert _function_said(capsys, 42).startswith("✘ Check a function (written with def ...); this is int 42")

@@ -26,7 +26,7 @@ SECRETS = {
     "01_backprop_worksheet": ("db = np.sum(dY, axis=0)", "lr_same_training = 1 / 1000**2", "cases=((0,"),
     "02_write_backprop": (
         "stack.append((node, True))",
-        "np.maximum(0, Z)",
+        "dH * (1 - H**2)",
         "dscores[np.arange(N), y] -= 1",
         "seeds=(0, 1, 2",
         "backprop, kind=",

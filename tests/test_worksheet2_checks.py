@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -75,13 +76,14 @@ def test_the_long_chain_gradient_agrees_with_central_differences(ns):
 
 
 def test_the_two_layer_reference_agrees_with_central_differences():
-    X, y, W1, b1, W2, b2 = K._net_case(3)
+    X, y, W1, b1, W2, b2, reg = K._net_case(3)
     ref = K._net_reference(3)
 
     def loss(W1, b1, W2, b2):
-        S = np.maximum(0, X @ W1 + b1) @ W2 + b2
+        S = np.tanh(X @ W1 + b1) @ W2 + b2
         S = S - S.max(axis=1, keepdims=True)
-        return float(np.mean(np.log(np.exp(S).sum(axis=1)) - S[np.arange(len(y)), y]))
+        penalty = 0.5 * reg * (np.sum(W1**2) + np.sum(W2**2))
+        return float(np.mean(np.log(np.exp(S).sum(axis=1)) - S[np.arange(len(y)), y])) + penalty
 
     numeric = numerical_grad(loss, W1, b1, W2, b2)
     assert math.isclose(loss(W1, b1, W2, b2), ref["loss"], rel_tol=1e-12)
@@ -157,21 +159,91 @@ def test_gradient_check_mistakes_get_their_hints(ns):
     with np.errstate(invalid="ignore"):  # 0 / 0 where both are 0: the slip this hint is about
         assert "not nan" in hint(K.check_relative_error, lambda a, b: float(np.max(np.abs(a - b) / np.maximum(abs(a), abs(b)))))
     assert "larger of |a| and |b|" in hint(K.check_relative_error, lambda a, b: float(np.max(np.abs(a - b) / (abs(a) + 1))))
-    strict_edges = lambda e: (
-        "WRONG" if e >= 1e-2 else "suspicious" if e >= 1e-4 else "probably fine" if e >= 1e-7 else "excellent"
-    )
+
+    def strict_edges(e, kink=False):
+        return "WRONG" if e >= 1e-2 else "uncomfortable" if e >= 1e-4 else "too high for a smooth f" if e >= 1e-7 else "excellent"
+
     assert "at a threshold itself" in hint(K.check_verdict, strict_edges)
+    from coursegrad.gradcheck import verdict as words
+
+    assert "depends on kink" in hint(K.check_verdict, lambda e, kink=False: words(e))  # kink ignored
+
+
+def test_verdict_cases_quote_cs231n_in_both_kinds_of_function():
+    """Exercise 2(c) asks CS231n's bands, kink or not, and the prose quotes them word for word."""
+    from coursegrad.gradcheck import verdict as words
+
+    said = {words(err, kink) for err, kink in K.VERDICT_CASES}
+    assert said == {"WRONG", "uncomfortable", "okay at a kink", "too high for a smooth f", "excellent"}
+    prose = "\n".join(c.source for c in nbformat.read(SOURCE, as_version=4).cells if c.cell_type == "markdown")
+    for quoted in (
+        "relative error > 1e-2 usually means the gradient is probably wrong",
+        "1e-2 > relative error > 1e-4 should make you feel uncomfortable",
+        "1e-4 > relative error is usually okay for objectives with kinks. But if there are no kinks",
+        "then 1e-4 is too high.",
+        "1e-7 and less you should be happy.",
+    ):
+        lines = [line.removeprefix("> ").replace("<br>", "") for line in prose.splitlines()]
+        assert quoted in " ".join(" ".join(lines).split()), quoted
 
 
 def test_debugging_mistakes_get_their_hints(ns):
     Node, gates = ns["Node"], {g: ns[g] for g in ("sigmoid", "divide", "square")}
     fixed = ns["fixed_gate"]
-    assert "your gradient check says otherwise" in hint(K.check_fixed_gate, "square", fixed, Node, gates)
-    assert "one of the names" in hint(K.check_fixed_gate, "the divide gate", fixed, Node, gates)
-    assert "still disagree" in hint(K.check_fixed_gate, "divide", gates["divide"], Node, gates)  # not fixed
-    assert "same output as divide" in hint(K.check_fixed_gate, "divide", lambda a, b: Node(a.data * b.data), Node, gates)
+    assert "your gradient check says otherwise" in hint(K.check_fixed_gate, "divide", fixed, Node, gates)
+    assert "one of the names" in hint(K.check_fixed_gate, "the sigmoid gate", fixed, Node, gates)
+    assert "still disagree" in hint(K.check_fixed_gate, "sigmoid", gates["sigmoid"], Node, gates)  # not fixed
+    assert "same output as sigmoid" in hint(K.check_fixed_gate, "sigmoid", lambda x: Node(x.data), Node, gates)
     always_zero = lambda gate, xs: 0.0
-    assert "gate_relative_error(divide" in hint(K.check_gate_relative_error, always_zero, Node, gates)
+    assert "gate_relative_error(sigmoid" in hint(K.check_gate_relative_error, always_zero, Node, gates)
+
+
+def test_the_planted_bug_is_one_reading_misses_and_a_gradient_check_finds(ns):
+    """L23: the buggy gate's local gradient has the right sign and the right shape of formula (½(1 − t²) against
+    the true ¼(1 − t²)): only the missing factor of the inner x/2. coursegrad.gradcheck fails it (relative error ½);
+    the other two gates pass."""
+    from coursegrad import Value, gradcheck
+
+    Node, gates = ns["Node"], {g: ns[g] for g in ("sigmoid", "divide", "square")}
+    assert K._buggy(Node, gates) == "sigmoid"
+    for (x,) in K.FIX_POINTS["sigmoid"]:
+        (planted,) = gates["sigmoid"](Node(x)).local_grads
+        true = math.exp(-x) / (1 + math.exp(-x)) ** 2
+        assert planted > 0 and true > 0 and math.isclose(planted, 2 * true, rel_tol=1e-12)
+
+    def as_value_gate(gate):
+        return lambda *vs: Value.from_gate(
+            gate(*[Node(v.data) for v in vs]).data, vs, gate(*[Node(v.data) for v in vs]).local_grads, "g"
+        )
+
+    report = gradcheck(as_value_gate(gates["sigmoid"]), 0.3)
+    assert not report.passed and report["x0"].rel_error == pytest.approx(0.5, rel=1e-6)
+    assert gradcheck(as_value_gate(gates["divide"]), 3.0, -2.0).passed
+    assert gradcheck(as_value_gate(gates["square"]), 1.5).passed
+    assert gradcheck(as_value_gate(ns["fixed_gate"]), 0.3).passed
+
+
+def test_lecture_6s_lines_do_not_solve_exercise_4(capsys):
+    """M12: lecture 6's backward (ReLU, no penalty), given the extra argument, earns nothing: the task is not a copy."""
+
+    def lecture_lines(X, y, W1, b1, W2, b2, reg):
+        N = len(y)
+        z1 = X @ W1 + b1
+        h = np.maximum(z1, 0.0)
+        scores = h @ W2 + b2
+        shifted = scores - scores.max(axis=1, keepdims=True)
+        p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+        loss = -np.log(p[np.arange(N), y]).mean()
+        dscores = p.copy()
+        dscores[np.arange(N), y] -= 1.0
+        dscores /= N
+        dW2, db2 = h.T @ dscores, dscores.sum(axis=0)
+        dz1 = (dscores @ W2.T) * (z1 > 0)
+        return loss, X.T @ dz1, dz1.sum(axis=0), dW2, db2
+
+    assert "no part is right yet" in hint(K.score_two_layer, lecture_lines, seeds=(0, 1, 2, 3, 4, 5))
+    shown = capsys.readouterr().out
+    assert all(f"{part}: " in shown for part in ("loss", "dW1", "db1", "dW2", "db2")), shown  # every part is wrong
 
 
 def test_two_layer_partial_credit_per_part(ns, capsys):

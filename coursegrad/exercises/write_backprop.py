@@ -422,7 +422,19 @@ RELATIVE_CASES = [
     [[[2.0, -4.0], [1e-9, 5.0]], [[2.0, -4.0], [2e-9, 5.0]]],
     [[1e6], [1e6 + 1.0]],
 ]
-VERDICT_CASES = [0.5, 0.0101, 1e-2, 5e-3, 1e-4, 3e-6, 1e-7, 1e-9, 0.0]
+VERDICT_CASES = [
+    (0.5, False),
+    (0.0101, True),
+    (1e-2, False),
+    (5e-3, True),
+    (1e-4, False),
+    (1e-4, True),
+    (3e-6, False),
+    (3e-6, True),
+    (1e-7, False),
+    (1e-9, True),
+    (0.0, False),
+]  # (relative error, f has a kink there)
 
 
 def probe_relative_error(relative_error: Callable) -> list:
@@ -459,11 +471,11 @@ def _relative(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def probe_verdict(verdict: Callable) -> list:
-    """For the grader: your verdict on each relative error of VERDICT_CASES (or the error's text)."""
+    """For the grader: your verdict on each (relative error, kink) of VERDICT_CASES (or the error's text)."""
     out = []
-    for err in VERDICT_CASES:
+    for err, kink in VERDICT_CASES:
         try:
-            out.append(call_student(verdict, err, shown=f"verdict({err:g})"))
+            out.append(call_student(verdict, err, kink, shown=f"verdict({err:g}, kink={kink})"))
         except AssertionError as e:
             out.append(str(e)[:200])
     return out
@@ -473,23 +485,27 @@ def _expected_verdict() -> list:
     """What `probe_verdict` gives for a right verdict: gradcheck's words."""
     from coursegrad.gradcheck import verdict as words
 
-    return [words(err) for err in VERDICT_CASES]
+    return [words(err, kink) for err, kink in VERDICT_CASES]
 
 
 def check_verdict(verdict: Callable) -> None:
-    """Exercise 2c: verdict(err) says what CS231n's thresholds say about a relative error, in gradcheck's words."""
-    for err, got, want in zip(VERDICT_CASES, probe_verdict(verdict), _expected_verdict(), strict=True):
-        if not agrees(got, want):
-            at_edge = err in (1e-2, 1e-4, 1e-7)
-            hint = (
-                "at a threshold itself, the milder verdict applies (a threshold is the largest error with it)" if at_edge else ""
-            )
-            shown = (
-                got
-                if isinstance(got, str) and got.startswith("verdict(")
-                else f"verdict({err:g}) returned {got!r:.60}, not the right word yet."
-            )
-            raise AssertionError(f"{shown} {hint}".rstrip())
+    """Exercise 2c: verdict(err, kink) says what CS231n's bands say about a relative error, in gradcheck's words."""
+    from coursegrad.gradcheck import verdict as words
+
+    for (err, kink), got, want in zip(VERDICT_CASES, probe_verdict(verdict), _expected_verdict(), strict=True):
+        if agrees(got, want):
+            continue
+        if isinstance(got, str) and got.strip() == words(err, not kink) and 1e-7 < err <= 1e-4:
+            hint = "between 1e-7 and 1e-4 the answer depends on kink"
+        elif err in (1e-2, 1e-4, 1e-7):
+            hint = "at a threshold itself, the milder verdict applies (a threshold is the largest error with it)"
+        else:
+            hint = ""
+        called = f"verdict({err:g}, kink={kink})"
+        shown = (
+            got if isinstance(got, str) and got.startswith(called) else f"{called} returned {got!r:.60}, not the right word yet."
+        )
+        raise AssertionError(f"{shown} {hint}".rstrip())
     print(f"✓ verdict is right on {len(VERDICT_CASES)} relative errors")
 
 
@@ -638,35 +654,36 @@ def probe_fixed_gate(fixed_gate: Callable, Node: type, name: Any) -> list:
 
 
 # ---------------------------------------------------------------------------
-# Exercise 4: a two-layer net by hand, affine - ReLU - affine - softmax cross-entropy
+# Exercise 4: a two-layer net by hand, affine - tanh - affine - softmax cross-entropy, plus an L2 penalty
 # ---------------------------------------------------------------------------
 
 PARTS = {"loss": 1.0, "dW1": 1.0, "db1": 0.5, "dW2": 1.0, "db2": 0.5}  # points per part of the result
 
 
-def _net_case(seed: int) -> tuple[np.ndarray, ...]:
-    """A seeded batch and net of seeded sizes: X (N, D), y (N,), W1 (D, H), b1 (H,), W2 (H, C), b2 (C,)."""
+def _net_case(seed: int) -> tuple[Any, ...]:
+    """A seeded batch and net of seeded sizes, and a penalty strength:
+    X (N, D), y (N,), W1 (D, H), b1 (H,), W2 (H, C), b2 (C,), reg (a number in [0.05, 0.5))."""
     rng = np.random.default_rng(seed)
     N, D, H, C = (int(v) for v in rng.integers((2, 1, 2, 2), (7, 5, 6, 5)))
     X, y = rng.normal(size=(N, D)), rng.integers(0, C, size=N)
     W1, b1 = rng.normal(size=(D, H)), rng.normal(size=H) * 0.1
     W2, b2 = rng.normal(size=(H, C)), rng.normal(size=C) * 0.1
-    return X, y, W1, b1, W2, b2
+    return X, y, W1, b1, W2, b2, float(rng.uniform(0.05, 0.5))
 
 
 def _net_reference(seed: int) -> dict[str, Any]:
-    """The loss and the four gradients by the engine's backprop."""
-    X, y, *params = _net_case(seed)
+    """The loss (mean softmax cross-entropy + reg/2 · (ΣW1² + ΣW2²)) and the four gradients by the engine's backprop."""
+    X, y, *params, reg = _net_case(seed)
     W1, b1, W2, b2 = (Value(p) for p in params)
-    loss = softmax_cross_entropy((X @ W1 + b1).relu() @ W2 + b2, y)
+    loss = softmax_cross_entropy((X @ W1 + b1).tanh() @ W2 + b2, y) + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum())
     loss.backward()
     return {"loss": float(loss.data), "dW1": W1.grad, "db1": b1.grad, "dW2": W2.grad, "db2": b2.grad}
 
 
 def _net_result(two_layer_backward: Callable, seed: int) -> dict[str, Any]:
-    X, y, W1, b1, W2, b2 = _net_case(seed)
-    args = (X.copy(), y.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy())
-    result = call_student(two_layer_backward, *args, shown="two_layer_backward(X, y, W1, b1, W2, b2)")
+    X, y, W1, b1, W2, b2, reg = _net_case(seed)
+    args = (X.copy(), y.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy(), reg)
+    result = call_student(two_layer_backward, *args, shown="two_layer_backward(X, y, W1, b1, W2, b2, reg)")
     if type(result) not in (tuple, list) or len(result) != 5:
         raise AssertionError("two_layer_backward should return five things: return loss, dW1, db1, dW2, db2")
     return dict(zip(PARTS, result, strict=True))
@@ -680,7 +697,7 @@ def _part_data(name: str, got: Any, seed: int) -> Any:
     array of its parameter's shape (AssertionError saying what it is instead)."""
     if name == "loss":
         if np.ndim(got) != 0 or np.asarray(got).dtype.kind not in "iuf" or isinstance(got, (bool, np.bool_)):
-            raise AssertionError("loss should be one number, the mean over the batch of −log softmax(scores)[y]")
+            raise AssertionError("loss should be one number, the mean over the batch of −log softmax(scores)[y] plus the penalty")
         return float(np.asarray(got))
     shape = _net_reference(seed)[name].shape
     if type(got) is not np.ndarray or got.shape != shape:

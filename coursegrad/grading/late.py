@@ -27,6 +27,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from coursegrad.grading import sheets
+
 UNITS = {"day": 86400.0, "hour": 3600.0}
 _RATE = re.compile(r"^(?P<p>\d+(\.\d+)?)%/(?P<unit>day|hour)(,\s*max=(?P<cap>\d+(\.\d+)?)%)?$")
 
@@ -100,8 +102,6 @@ def read_extensions(path: str | Path) -> list[dict]:
 
     Read as a spreadsheet saves it (`sheets.read`: `;` or `,`, a byte-order mark); ValueError naming the
     line of a bad date or of a second row for the same student and worksheet."""
-    from coursegrad.grading import sheets
-
     names, rows, _ = sheets.read(path)
     if not {"student", "due"} <= set(names):
         raise ValueError(f"{path}: an extensions CSV needs the columns student and due (and optionally worksheet)")
@@ -110,6 +110,8 @@ def read_extensions(path: str | Path) -> list[dict]:
         student, ws = row["student"].strip(), (row.get("worksheet") or "").strip().removesuffix(".ipynb")
         if not student and not (row.get("due") or "").strip():
             continue  # an empty line
+        if not student:
+            raise ValueError(f"{path}, line {line}: no student")
         if (student, ws) in out:
             raise ValueError(f"{path}, line {line}: a second row for {student}{' and ' + ws if ws else ''}")
         due = parse_time(row["due"] or "", f"{path}, line {line}: due")

@@ -110,8 +110,9 @@ def filled(rows: dict) -> dict:
 
 
 def answer_sha(text: str) -> str:
-    """A fingerprint of a written answer (sha256 of its words, 16 hex digits): changed layout is not a new answer."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
+    """A fingerprint of a written answer, `sha256:` and 16 hex digits of the hash of its words (a changed layout
+    is not a new answer; the prefix keeps a spreadsheet from reading digits like 12e34… as a number)."""
+    return "sha256:" + hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:16]
 
 
 def _new_row(g: Graded, q, rubric: str) -> dict:

@@ -33,7 +33,7 @@ pytestmark = pytest.mark.browser
 
 EXPLORER_CALLS = re.compile(
     r"\b(graph_explorer|backprop_stepper|multiplication_explorer|sigmoid_explorer|deep_sigmoid_explorer"
-    r"|checkpoint_explorer|mode_explorer)\s*\("
+    r"|checkpoint_explorer)\s*\("
 )
 OTHER_SLIDERS = re.compile(r"\b(interact|interactive|interact_manual)\b|Slider\s*\(")
 PROBE_SOURCE = (Path(__file__).parent / "kernel_probe.py").read_text()
@@ -385,7 +385,7 @@ def _check_deep_numbers(ex: Explorer, facts: dict, what: str) -> None:
     state = _deep_expected(facts)
     shown = ex.numbers()
     assert_shows(shown, "first", state["norms"][0], f"the gradient reaching layer 1 ({what})")
-    assert_shows(shown, "last", state["norms"][-1], f"the gradient reaching the output layer ({what})")
+    assert_shows(shown, "last", state["norms"][-2], f"the gradient reaching the last hidden layer ({what})")
     assert_shows(shown, "ratio", state["ratio"], f"layer 1's share ({what})")
     assert_shows(shown, "saturated", 100 * state["saturated"], f"the saturated units ({what})")
 
@@ -422,7 +422,7 @@ CHECKS = {
 
 
 def _lecture6_checks() -> dict:
-    """Lecture 7's explorers are checked in test_browser_lecture7.py (imported when needed: it imports this module)."""
-    from test_browser_lecture7 import check_checkpoint_explorer, check_mode_explorer
+    """Lecture 7's explorer is checked in test_browser_lecture7.py (imported when needed: it imports this module)."""
+    from test_browser_lecture7 import check_checkpoint_explorer
 
-    return {"coursegrad-checkpoint-explorer": check_checkpoint_explorer, "coursegrad-mode-explorer": check_mode_explorer}
+    return {"coursegrad-checkpoint-explorer": check_checkpoint_explorer}

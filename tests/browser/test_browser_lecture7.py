@@ -1,13 +1,11 @@
-"""Lecture 7 (reverse mode) in JupyterLab: run all, answer nothing, move both sliders, take screenshots.
+"""Lecture 7 (reverse mode) in JupyterLab: run all, answer nothing, move the slider, take screenshots.
 
-The checks of its two explorers live here and are also registered in test_browser_explorers.CHECKS,
-so the course-wide slider test covers them too:
+The check of its explorer lives here and is also registered in test_browser_explorers.CHECKS,
+so the course-wide slider test covers it too:
 
 - checkpoint explorer: after a move of the segment slider, the readout shows what a fresh
   `chain_backward` gives for the new segment length (peak memory, step evaluations, checkpoints),
-  the gradients are still equal to the plain backward's, and the marked points move along;
-- mode explorer: after a move of either slider, forward mode shows n passes and reverse mode m,
-  the bars change length, and the winner is the mode with fewer passes.
+  the gradients are still equal to the plain backward's, and the marked points move along.
 """
 
 from __future__ import annotations
@@ -50,30 +48,6 @@ def check_checkpoint_explorer(ex) -> None:
     assert_same_size(height, ex.height())
 
 
-def check_mode_explorer(ex) -> None:
-    from test_browser_explorers import assert_same_size, assert_shows, new_value
-
-    height = ex.height()
-    for name in ("inputs", "outputs"):
-        before = ex.facts()
-        readout, bars = ex.html("coursegrad-readout"), ex.html("coursegrad-plot")
-        bar = ex.box.locator(f".coursegrad-plot [data-name='{'forward' if name == 'inputs' else 'reverse'}']")
-        width = bar.bounding_box()["width"]
-        _, sign = ex.move(name, before)
-        ex.wait_for_change("coursegrad-readout", readout)
-        ex.wait_for_change("coursegrad-plot", bars)
-        after = ex.facts()
-        new_value(before, after, name, sign)
-        n, m = int(after["controls"]["inputs"]["value"]), int(after["controls"]["outputs"]["value"])
-        shown = ex.numbers()
-        assert_shows(shown, "forward", n, "forward mode's passes (one per input)")
-        assert_shows(shown, "reverse", m, "reverse mode's passes (one per output)")
-        assert sign * (bar.bounding_box()["width"] - width) > 0, f"the bar did not change length when {name} moved"
-        winner = ex.box.locator(".coursegrad-winner").inner_text().strip()
-        assert winner == ("tie" if n == m else "forward" if n < m else "reverse"), (n, m, winner)
-    assert_same_size(height, ex.height())
-
-
 def test_lecture7_runs_and_its_sliders_change_what_the_student_sees(lab):
     from test_browser_explorers import PROBE_SOURCE, Explorer
 
@@ -81,15 +55,14 @@ def test_lecture7_runs_and_its_sliders_change_what_the_student_sees(lab):
     cells = notebook.run_cells
     problems = notebook.problems(cells)
     assert not problems, f"lecture 7 in JupyterLab (screenshot: {notebook.run_shots[0]}):\n  " + "\n  ".join(problems)
-    predict_cells = sum("check_prediction(" in c["source"] and "my_prediction = ..." in c["source"] for c in cells)
+    predict_cells = sum("predictions.check(" in c["source"] and "my_prediction = ..." in c["source"] for c in cells)
     asked = notebook.page.locator(".jp-NotebookPanel .jp-OutputArea-output", has_text=ASK).count()
     assert predict_cells >= 3 and asked == predict_cells, f"{asked} outputs ask for a prediction, {predict_cells} predict cells"
     explorers = {e["kind"]: e for e in notebook.explorers()}
-    assert set(explorers) == {"coursegrad-checkpoint-explorer", "coursegrad-mode-explorer"}, sorted(explorers)
+    assert set(explorers) == {"coursegrad-checkpoint-explorer"}, sorted(explorers)
     notebook.kernel_eval("None", code=PROBE_SOURCE)
     before = {kind: notebook.explorer(e).inner_html() for kind, e in explorers.items()}
     check_checkpoint_explorer(Explorer(notebook, explorers["coursegrad-checkpoint-explorer"]))
-    check_mode_explorer(Explorer(notebook, explorers["coursegrad-mode-explorer"]))
     for kind, e in explorers.items():
         assert notebook.explorer(e).inner_html() != before[kind], f"{kind}: nothing changed on the page"
     shots = notebook.screenshot("lecture7-after-sliders")

@@ -1,0 +1,64 @@
+"""How the whole suite is split: tiers (`slow`, `browser`) and pytest-xdist groups, in one place.
+
+`python3 run.py test` runs everything on all cores (`-n auto --dist loadgroup`); `python3 run.py test
+--quick` runs the quick tier (`-m "not slow and not browser"`: unit, property and doctests, nbval of
+every lecture, the worksheet checks and one end-to-end grade through the CLI). Under xdist, tests that
+share expensive state stay on one worker: each test module as a whole (its module fixtures are computed
+once), each notebook's nbval cells (they run in order in one kernel), every browser test (one JupyterLab
+and one Chromium per session) and the sandbox tests (they count processes and time budgets).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+
+# Modules that start many kernels or processes (the grader end to end, nbgrader, Dask, packaging):
+# the full run and CI take them, the quick tier does not.
+SLOW = {
+    "test_cluster.py",
+    "test_gradescope.py",
+    "test_grading.py",
+    "test_grading_corpus.py",
+    "test_hostile_batch.py",
+    "test_hostile_items.py",
+    "test_hostile_judge.py",
+    "test_hostile_sandbox.py",
+    "test_nbgrader_compat.py",
+    "test_packaging.py",
+    "test_workflow.py",
+    "test_worksheet.py",
+    "test_worksheet_items.py",
+}
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: starts many kernels or processes (left out by `run.py test --quick`)")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups into the test ids
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        path = Path(str(item.fspath)).resolve()
+        try:
+            parts = path.relative_to(ROOT).parts
+        except ValueError:
+            parts = path.parts
+        if path.name in SLOW:
+            item.add_marker(pytest.mark.slow)
+        group = "browser" if parts[:2] == ("tests", "browser") else "_".join(parts).replace(".", "_")
+        item.add_marker(pytest.mark.xdist_group(group))
+        if getattr(config.option, "loadgroup", False) and "@" not in item.nodeid:  # set on xdist workers
+            _put_in_group(item, group)
+
+
+def _put_in_group(item: pytest.Item, group: str) -> None:
+    """Name `item` `<id>@<group>`, the way `--dist loadgroup` tells groups apart. pytest-xdist 3.8 does this by
+    writing `item._nodeid`, which pytest 9.2 no longer reads (the id lives in `item._id`), so without this every
+    test would be scheduled alone: nbval cells split from their notebook's kernel, module fixtures run twice."""
+    from _pytest.nodeid import coerce_node_id  # pytest 9.2's own parser of node ids
+
+    item._id = coerce_node_id(f"{item.nodeid}@{group}")
