@@ -78,7 +78,7 @@ def main(argv: list[str]) -> int:
         return run("-m", "pytest", *test_arguments(rest))
     if command == "refresh":
         ensure_env("course,test")
-        return run("-m", "coursegrad.notebooks", "refresh", *rest)
+        return run("-m", "tools.notebooks", "refresh", *rest)
     if command == "bench":
         ensure_env("course,test,bench")
         return run("benchmarks/run_all.py", *rest)

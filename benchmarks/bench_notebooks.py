@@ -10,9 +10,13 @@ who opens a notebook and runs all cells. Notebooks are executed in memory; nothi
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
-from coursegrad.notebooks import execute, lecture_notebooks
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the repository: tools/ is not installed
+
+from tools.notebooks import execute, lecture_notebooks  # noqa: E402
 
 EACH_S, ALL_S = 20.0, 60.0
 

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 
 from coursegrad import nn, plots
-from coursegrad.widgets import Explorer, SvgFigure, _lines, _plot_box, _readout_box, _slider, number
+from coursegrad.explorer import Explorer, make_slider, number, plot_box, readout_box, readout_lines
+from coursegrad.figures import SvgFigure
 
 __all__ = ["ClassifierExplorer", "classifier_explorer"]
 
@@ -47,16 +48,16 @@ class ClassifierExplorer(Explorer):
         self._runs: dict[tuple[int, float], dict] = {}
         self._regions: dict[tuple[int, float, int], str] = {}
         self.sliders = {
-            "hidden": _slider("hidden", "hidden units H", hidden, 1, 100, 1, integer=True),
-            "lr": _slider("lr", "learning rate", lr, -2, 1, 0.25, log=True),
-            "step": _slider("step", "training step", steps, 0, steps, every, integer=True),
+            "hidden": make_slider("hidden", "hidden units H", hidden, 1, 100, 1, integer=True),
+            "lr": make_slider("lr", "learning rate", lr, -2, 1, 0.25, log=True),
+            "step": make_slider("step", "training step", steps, 0, steps, every, integer=True),
         }
         for name in ("hidden", "lr"):  # each new value trains a network: only once the handle is let go
             self.sliders[name].continuous_update = False
         self.state: dict[str, Any] = {"error": None}
-        self.readout = _readout_box(2)
+        self.readout = readout_box(2)
         self._build_figure()
-        self.plot = _plot_box(self.fig)
+        self.plot = plot_box(self.fig)
         import ipywidgets as widgets
 
         s = self.sliders
@@ -120,7 +121,7 @@ class ClassifierExplorer(Explorer):
         self.state.update(hidden=hidden, lr=lr, step=step, loss=loss, accuracy=accuracy, losses=run["loss"],
                           diverged=run["diverged"], parameters=count)  # fmt: skip
         stopped = "" if run["diverged"] is None else f" Training blew up at step {number('diverged', run['diverged'])}."
-        self.readout.value = _lines(
+        self.readout.value = readout_lines(
             f"H = {number('hidden', hidden)} hidden units ({number('parameters', count)} weights and biases), "
             f"learning rate {number('lr', lr)}.{stopped}",
             f"After step {number('step', step)}: loss {number('loss', loss)}, "

@@ -21,10 +21,11 @@ gradient below it is written as the sum of what each branch sends back
 (e.g. ``-4 + 3 = -1``): gradients add up at forks.
 
 The picture is plain SVG made here, in Python, with no system program (`.save("f.png")`
-draws a PNG copy with matplotlib). The layout is a small layered ("Sugiyama") layout: the
-column of a gate is the longest path from the inputs, inputs sit in the first column (in
-graphs of more than 30 nodes each node sits just left of the gate that uses it, which keeps
-wires short), nodes in a column are ordered to reduce crossings (barycenter sweeps), and the
+draws a PNG copy with matplotlib). This module writes the texts on each node and wire; `layout.place`
+places the graph (a pure function of kinds and texts, no Value) and `svg.render` writes it. The layout is a
+small layered ("Sugiyama") layout: the column of a gate is the longest path from the inputs, inputs
+sit in the first column (in graphs of more than 30 nodes each node sits just left of the gate that
+uses it, which keeps wires short), nodes in a column are ordered to reduce crossings (barycenter sweeps), and the
 same graph always gives the same bytes. Graphs larger than `max_nodes` are drawn in a compact
 form: the part nearest the output (or the highlighted node), with a message saying so.
 
@@ -42,9 +43,9 @@ import numpy as np
 
 from coursegrad.engine import Value, topological_order, unbroadcast
 from coursegrad.formatting import fmt, summary, superscript
-from coursegrad.layout import GRAD_SIZE, MAX_WIDTH, Layout, select_nodes, text_width
+from coursegrad.layout import COMMUTATIVE, GRAD_SIZE, MAX_WIDTH, Graph, LayoutNode, place, text_width
 from coursegrad.rasterise import svg_to_png
-from coursegrad.svg import HIGHLIGHT_CLASS, Box, SvgWriter
+from coursegrad.svg import HIGHLIGHT_CLASS, Box, NodeTexts, render
 
 __all__ = ["draw", "GraphDrawing", "DrawnNode", "DrawnWire", "Box", "fmt", "summary", "gate_symbol"]
 __all__ += ["HIGHLIGHT_CLASS", "MAX_WIDTH"]  # from svg and layout, for tests and widgets
@@ -256,10 +257,8 @@ def draw(
     nodes, message = select_nodes(root, max_nodes, highlight)
     if highlight is not None and not any(n is highlight for n in nodes):
         raise ValueError("highlight must be a node of the drawn graph (a Value that the output depends on).")
-    picture = _Picture(root, nodes, title, highlight, known, show_grad, sent, message)
-    if order:
-        picture.visits = backward_visit_order(root)
-    return picture.render()
+    visits = backward_visit_order(root) if order else {}
+    return _Picture(root, nodes, title, highlight, known, show_grad, sent, message, visits).render()
 
 
 def backward_visit_order(root: Value) -> dict[Value, int]:
@@ -272,10 +271,57 @@ def backward_visit_order(root: Value) -> dict[Value, int]:
     return {node: k for k, node in enumerate(visited, start=1)}
 
 
-class _Picture(Layout, SvgWriter):
-    """Layout and SVG for one drawing. Every list is in a fixed order, so the bytes are deterministic."""
+def drawing_order(root: Value) -> list[Value]:
+    """Every node behind `root`, each after its inputs, first inputs first: x, y, x + y, z, (x + y)·z.
 
-    def __init__(self, root, nodes, title, highlight, known, show_grad, sent, message):
+    (The engine's depth-first walk, `topological_order`, on the mirror image of the graph: with each
+    node's inputs reversed it walks the first input first. The numbering depends only on the graph.)
+    """
+    return topological_order(root, first_input_first=True)
+
+
+def select_nodes(root: Value, max_nodes: int, focus: Value | None = None) -> tuple[list[Value], str]:
+    """The nodes to draw, inputs first: all of them, or for a large graph the `max_nodes` nearest the
+    output (or, if the highlighted node `focus` is not among those, the ones nearest `focus`)."""
+    order = drawing_order(root)
+    if len(order) <= max_nodes:
+        return order, ""
+    consumers: dict[Value, list[Value]] = {}
+    for node in order:
+        for child in node.inputs:
+            consumers.setdefault(child, []).append(node)
+    chosen = _nearest(root, max_nodes, lambda node: node.inputs)
+    where = "the output"
+    if focus is not None and focus not in chosen and focus in consumers:
+        chosen = _nearest(focus, max_nodes, lambda node: node.inputs + tuple(consumers.get(node, ())))
+        where = "the highlighted node"
+    message = (
+        f"Large graph: {len(order)} nodes. Showing the {len(chosen)} nearest {where}; "
+        "⋯ marks wires to nodes left out (draw a smaller expression or pass max_nodes=…)."
+    )
+    return [n for n in order if n in chosen], message
+
+
+def _nearest(start: Value, count: int, neighbours) -> dict:
+    """Breadth first from `start`: the first `count` nodes reached (a dict keeps their order)."""
+    chosen = {start: None}
+    frontier = [start]
+    while frontier and len(chosen) < count:
+        nxt = []
+        for node in frontier:
+            for other in neighbours(node):
+                if other not in chosen and len(chosen) < count:
+                    chosen[other] = None
+                    nxt.append(other)
+        frontier = nxt
+    return chosen
+
+
+class _Picture:
+    """What is written on each node and wire of one drawing: `render` hands the graph to `layout.place`
+    and the placement with these texts to `svg.render`. Every list is in a fixed order (same bytes)."""
+
+    def __init__(self, root, nodes, title, highlight, known, show_grad, sent, message, visits):
         self.root = root
         self.nodes = nodes
         self.title = title
@@ -284,21 +330,50 @@ class _Picture(Layout, SvgWriter):
         self.show_grad = show_grad
         self.sent = sent
         self.message = message
+        self.visits: dict[Value, int] = visits  # node -> its number in the backward pass (draw(order=True))
         self.index = {n: i for i, n in enumerate(nodes)}  # Values hash by identity
         self.edges = [(self.index[u], i, s) for i, v in enumerate(nodes) for s, u in enumerate(v.inputs) if u in self.index]
         self.consumers: list[list[tuple[int, int]]] = [[] for _ in nodes]
         for u, v, s in self.edges:
             self.consumers[u].append((v, s))
         self.grads_on = show_grad and (known is not None or not _is_zero(root.grad))
-        self.slot_pos: dict[tuple[int, int], int] = {}  # (node, input number) -> position of its port, top first
-        self.visits: dict[Value, int] = {}  # node -> its number in the backward pass (draw(order=True))
+
+    def graph(self) -> Graph:
+        """The graph as the layout sees it: kinds, texts and wires, no Values."""
+        nodes = []
+        for i, v in enumerate(self.nodes):
+            wire = self.kind(v) != "constant"  # a constant's wire carries no labels
+            grads = (
+                (self.grad_text(i), self.grad_text(i, final=True), self.widest_fork_text(i)) if wire and self.show_grad else ()
+            )
+            nodes.append(LayoutNode(self.kind(v), self.box_text(v), len(v.inputs), v.op in COMMUTATIVE,
+                                    self.value_text(v) if wire else "", grads))  # fmt: skip
+        return Graph(
+            tuple(nodes), tuple(self.edges), self.title or "", self.message, self.legend_note(), self.index.get(self.root)
+        )
+
+    def texts(self) -> list[NodeTexts]:
+        """What is written on each node: its label, the value and gradient on its wire, highlight and order."""
+        out = []
+        for i, v in enumerate(self.nodes):
+            wire = self.kind(v) != "constant"
+            grad = self.grad_text(i) if wire and self.show_grad else ""
+            label = v.label if self.kind(v) == "gate" else ""
+            out.append(NodeTexts(label, self.value_text(v) if wire else "", grad, v is self.highlight, self.visits.get(v)))
+        return out
 
     def render(self) -> GraphDrawing:
-        geo, chains, total_w, total_h, legend_y = self.layout()
-        svg, facts, canvas = self.svg(geo, chains, total_w, total_h, legend_y)
-        drawn = [DrawnNode(i, node=v, label=v.label, **f) for i, (v, f) in enumerate(zip(self.nodes, facts, strict=True))]
+        placement = place(self.graph())
+        texts = self.texts()
+        svg, canvas = render(placement, texts, self.show_grad)
+        drawn = [
+            DrawnNode(i, kind=n.kind, text=n.text, label=v.label, value_text=t.value, grad_text=t.grad,
+                      fork=len(placement.graph.consumers[i]) > 1, highlighted=t.highlighted,
+                      x=round(placement.centre(i)[0], 1), y=round(placement.centre(i)[1], 1), node=v, order=t.order)
+            for i, (v, n, t) in enumerate(zip(self.nodes, placement.graph.nodes, texts, strict=True))
+        ]  # fmt: skip
         wires = [DrawnWire(u, v, s) for u, v, s in self.edges]
-        return GraphDrawing(svg, drawn, wires, total_w, total_h, self.message, canvas.texts, canvas.boxes)
+        return GraphDrawing(svg, drawn, wires, placement.width, placement.height, self.message, canvas.texts, canvas.boxes)
 
     # -- text on wires ----------------------------------------------------
 
@@ -368,10 +443,6 @@ class _Picture(Layout, SvgWriter):
 
     def value_text(self, v: Value) -> str:
         return summary(v.data)
-
-    # -- layout -------------------------------------------------------------
-
-    # -- SVG ----------------------------------------------------------------
 
     def legend_note(self) -> str:
         if not self.show_grad:

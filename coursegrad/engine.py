@@ -22,12 +22,23 @@ A node holds a Python float or a float64 numpy array; arrays broadcast like nump
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from coursegrad.engine_checks import (
+    check_divisor,
+    check_exp,
+    check_log,
+    check_matmul,
+    check_mean,
+    check_power,
+    is_finite,
+    reshaped,
+    to_data,
+)
 
 __all__ = ["Value", "Rule", "Step", "ONE", "backprop", "topological_order", "as_value", "unbroadcast"]
 
@@ -44,6 +55,7 @@ class Value:
     """
 
     __slots__ = ("data", "grad", "label", "op", "inputs", "local_grads", "constant", "__weakref__")
+    number_is = "`v.data`"  # what to pass instead of a Value where a number is expected (engine_checks.to_data)
     __array_ufunc__ = None  # numpy_array * Value and numpy_array @ Value build nodes (numpy defers to Value)
 
     def __init__(self, data: Any, label: str = ""):
@@ -94,7 +106,7 @@ class Value:
     def __truediv__(self, other: Any) -> Value:
         """a / b.  Local gradients: ∂/∂a = 1/b, ∂/∂b = -a/b²."""
         other = as_value(other)
-        check_divisor(self, other)
+        check_divisor(other.data, self.label or "a", other.label or "b")
         out = self.data / other.data
         return self._make(out, (self, other), (1.0 / other.data, -out / other.data), "/")
 
@@ -123,22 +135,22 @@ class Value:
     def exp(self) -> Value:
         """eˣ.  Local gradient: eˣ (the output itself)."""
         check_exp(self.data)
-        out = _elementwise(self.data, math.exp, np.exp)
+        out = elementwise(self.data, math.exp, np.exp)
         return self._make(out, (self,), (out,), "exp")
 
     def log(self) -> Value:
         """ln x for x > 0.  Local gradient: 1/x."""
         check_log(self.data)
-        return self._make(_elementwise(self.data, math.log, np.log), (self,), (1.0 / self.data,), "log")
+        return self._make(elementwise(self.data, math.log, np.log), (self,), (1.0 / self.data,), "log")
 
     def tanh(self) -> Value:
         """tanh x.  Local gradient: 1 - tanh²x."""
-        t = _elementwise(self.data, math.tanh, np.tanh)
+        t = elementwise(self.data, math.tanh, np.tanh)
         return self._make(t, (self,), (1.0 - t * t,), "tanh", bounded=True)
 
     def sigmoid(self) -> Value:
         """σ(x) = 1 / (1 + e⁻ˣ).  Local gradient: σ(x)(1 - σ(x)), at most 0.25 (at x = 0)."""
-        s = _elementwise(self.data, _sigmoid_float, _sigmoid_array)
+        s = elementwise(self.data, _sigmoid_float, _sigmoid_array)
         return self._make(s, (self,), (s * (1.0 - s),), "σ", bounded=True)
 
     def relu(self) -> Value:
@@ -150,8 +162,8 @@ class Value:
 
     def softplus(self) -> Value:
         """log(1 + eˣ), computed without overflow.  Local gradient: σ(x)."""
-        out = _elementwise(self.data, _softplus_float, _softplus_array)
-        return self._make(out, (self,), (_elementwise(self.data, _sigmoid_float, _sigmoid_array),), "softplus")
+        out = elementwise(self.data, _softplus_float, _softplus_array)
+        return self._make(out, (self,), (sigmoid(self.data),), "softplus")
 
     def maximum(self, other: Any) -> Value:
         """max(a, b), the "max gate".  Local gradients: 1 to the larger input, 0 to the other (ties go to a)."""
@@ -345,15 +357,18 @@ class Step:
         return self.node.inputs
 
 
-def topological_order(root: Value) -> list[Value]:
+def topological_order(root: Value, first_input_first: bool = False) -> list[Value]:
     """Every node `root` depends on, each after all of its inputs (iterative: no recursion limit).
 
     A depth-first walk with an explicit stack. A node taken off the stack the first time is put
     back with the mark "inputs done" and its inputs go on top of it, so the next time it comes
-    off, all its inputs have been placed: now it can be placed. Nodes compare by identity.
+    off, all its inputs have been placed: now it can be placed. Nodes compare by identity (their
+    class must not define == by value), so any node with `.inputs` will do (a worksheet's `Node`
+    too). The last input pushed is the first walked; `first_input_first` walks the mirror image
+    (how a drawing numbers its nodes).
     """
     order: list[Value] = []
-    seen = set()
+    seen = set()  # hashing a node is by identity (a set of id()s was 4× slower: each id is a new int)
     stack = [(root, False)]  # (node, are its inputs placed?)
     while stack:
         node, inputs_done = stack.pop()
@@ -362,7 +377,7 @@ def topological_order(root: Value) -> list[Value]:
         elif node not in seen:
             seen.add(node)
             stack.append((node, True))
-            for child in node.inputs:  # the last input pushed is the first walked
+            for child in reversed(node.inputs) if first_input_first else node.inputs:
                 if child not in seen:
                     stack.append((child, False))
     return order
@@ -483,13 +498,18 @@ def shape_of(x: float | np.ndarray) -> tuple[int, ...]:
     return () if isinstance(x, float) else x.shape
 
 
-def _elementwise(x: float | np.ndarray, scalar_fn: Callable, array_fn: Callable):
+def elementwise(x: float | np.ndarray, scalar_fn: Callable, array_fn: Callable):
     """Apply `math.f` to a float (fast) or `np.f` to an array."""
     return scalar_fn(x) if isinstance(x, float) else array_fn(x)
 
 
 def _elementwise_max(a: float | np.ndarray, b: float | np.ndarray):
     return max(a, b) if isinstance(a, float) and isinstance(b, float) else np.maximum(a, b)
+
+
+def sigmoid(x: float | np.ndarray) -> float | np.ndarray:
+    """σ(x) = 1 / (1 + e⁻ˣ) of a float or an array, computed so that it never overflows."""
+    return elementwise(x, _sigmoid_float, _sigmoid_array)
 
 
 def _sigmoid_float(x: float) -> float:
@@ -515,134 +535,8 @@ def _softplus_array(x: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------
-# Checking what goes into a node: one call per check, each error says what to do
+# Checking a gate's local gradients (the other checks are in engine_checks.py)
 # ---------------------------------------------------------------------------
-
-ACCEPTED = "a Python int or float, a list of numbers, or a numpy array of real numbers"
-
-
-def to_data(data: Any, what: str = "Value") -> float | np.ndarray:
-    """Turn user input into a float or a float64 array (always a copy), or say clearly why not."""
-    if type(data) is float and math.isfinite(data):  # the common case first
-        return data
-    if isinstance(data, Value):
-        raise TypeError(f"{what} got a Value; pass its number (`v.data`) or use the Value itself in an expression.")
-    if isinstance(data, (bool, np.bool_)):
-        raise TypeError(f"{what} got a bool ({data!r}); it accepts {ACCEPTED}. Use 1.0 or 0.0 if you meant a number.")
-    if isinstance(data, (np.ndarray, list, tuple)):
-        try:
-            arr = np.asarray(data)
-        except ValueError as err:  # ragged lists
-            raise TypeError(f"{what} got a ragged list ({err}); it accepts {ACCEPTED}.") from None
-        if arr.dtype.kind not in "biuf":
-            raise TypeError(
-                f"{what} got an array of dtype {arr.dtype} (from {type(data).__name__}); "
-                f"it accepts {ACCEPTED}. Convert with np.asarray(x, dtype=float) if the entries are numbers."
-            )
-        arr = arr.astype(np.float64)  # always a copy: a node never shares memory with the caller
-        if arr.ndim == 0:
-            return to_data(float(arr), what)
-        require_finite(arr, f"{what} array", "Inputs must be finite numbers.")
-        return arr
-    if isinstance(data, numbers.Real):
-        require_finite(float(data), f"{what}({data!r})", "Inputs must be finite numbers.")
-        return float(data)
-    raise TypeError(f"{what} got {type(data).__name__} {data!r}; it accepts {ACCEPTED}.")
-
-
-def require_finite(x: float | np.ndarray, where: str, hint: str) -> None:
-    if not is_finite(x):
-        raise FloatingPointError(f"{where} is not finite (nan or inf). {hint}")
-
-
-def is_finite(x: float | np.ndarray) -> bool:
-    """No nan or inf in x (a float or an array).
-
-    For an array, `np.isfinite(x).all()`: one elementwise pass and one reduction, exact for any
-    numbers, with no BLAS call (BLAS's dot product runs on several threads above 10,000 elements,
-    and on a busy machine waiting for them took milliseconds per call). Measured faster than
-    checking the largest and smallest elements (two reductions) at every size from 256 to 10⁶.
-    """
-    if type(x) is float:
-        return math.isfinite(x)
-    return bool(np.isfinite(x).all())
-
-
-def _any(condition: bool | np.ndarray) -> bool:
-    """True if a condition on a float, or on any element of an array, holds."""
-    return bool(condition) if isinstance(condition, bool) else bool(np.any(condition))
-
-
-def check_divisor(a: Value, b: Value) -> None:
-    if _any(b.data == 0):
-        raise ZeroDivisionError(
-            f"division by zero in {a.label or 'a'} / {b.label or 'b'}: the divisor is 0 "
-            "(or has a 0 entry). Add a small epsilon to the divisor or avoid dividing by it."
-        )
-
-
-def check_power(a: float | np.ndarray, exponent: Any) -> float:
-    """The exponent n of a ** n as a float, once a ** n and its gradient n · a^(n-1) are known to exist."""
-    if isinstance(exponent, Value) or not isinstance(exponent, numbers.Real) or isinstance(exponent, bool):
-        raise TypeError(
-            f"** takes a plain int or float exponent, got {type(exponent).__name__}. "
-            "For a learnable exponent b write (b * a.log()).exp()."
-        )
-    n = float(exponent)
-    if not n.is_integer() and _any(a < 0):
-        raise ValueError(f"a ** {n:g} with a negative base has no real value; use an integer exponent or a positive base.")
-    if n < 0 and _any(a == 0):
-        raise ZeroDivisionError(f"0 ** {n:g} is infinite; keep the base away from 0.")
-    if 0 < n < 1 and _any(a == 0):
-        raise ValueError(f"the gradient of a ** {n:g} at a = 0 is infinite; keep the base away from 0.")
-    log_a = math.log(abs(a)) if isinstance(a, float) and a != 0 and n != 0 else 0.0  # Python floats raise on overflow:
-    if max(n * log_a, (n - 1) * log_a) > 709.78:  # log of the largest float64, 1.8e308
-        raise OverflowError(f"a ** {n:g} at a = {a:g} overflows a float64 (max 1.8e308); scale the base down.")
-    return n
-
-
-def check_exp(x: float | np.ndarray) -> None:
-    if _any(x > 709.0):
-        raise OverflowError(f"exp of {np.max(x):g} overflows a float64 (exp(710) > 1.8e308); scale the input down.")
-
-
-def check_log(x: float | np.ndarray) -> None:
-    if _any(x <= 0):
-        raise ValueError(
-            f"log is only defined for positive inputs, got {np.min(x):g}. "
-            "Clip the input (e.g. add a small epsilon) or use a loss built for logits."
-        )
-
-
-def check_matmul(A: float | np.ndarray, B: float | np.ndarray) -> None:
-    if isinstance(A, float) or isinstance(B, float) or A.ndim > 2 or B.ndim > 2:
-        raise ValueError(
-            f"@ needs 1-D or 2-D arrays on both sides, got shapes {shape_of(A)} and {shape_of(B)}; use * for scalars."
-        )
-    if A.shape[-1] != B.shape[0]:
-        raise ValueError(
-            f"shape mismatch in A @ B: A is {A.shape} and B is {B.shape}, but A's last dimension ({A.shape[-1]}) "
-            f"must equal B's first ({B.shape[0]}). Transpose one of them (.T) or check the layer sizes."
-        )
-
-
-def check_mean(x: np.ndarray, total: np.ndarray, op: str) -> int:
-    """How many numbers went into each sum; a mean of none is an error."""
-    n = x.size // max(total.size, 1)
-    if op == "mean" and n == 0:
-        raise ValueError(f"mean of an empty array (shape {x.shape}) is undefined: there is nothing to average.")
-    return n
-
-
-def reshaped(x: float | np.ndarray, shape: tuple) -> np.ndarray:
-    """np.reshape(x, shape), accepting v.reshape((2, 3)) as well as v.reshape(2, 3), with a clear error."""
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    x = np.asarray(x)
-    try:
-        return x.reshape(shape)
-    except (ValueError, TypeError) as err:
-        raise ValueError(f"cannot reshape a Value of shape {x.shape} ({x.size} numbers) into shape {shape}: {err}") from None
 
 
 def check_local_grad(g: Any, op: str, i: int, input_node: Value, out: float | np.ndarray) -> Any:

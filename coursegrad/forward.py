@@ -23,32 +23,20 @@ Values and tangents are Python floats or float64 arrays; arrays broadcast like n
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from coursegrad.engine import Value, _sigmoid_array, _sigmoid_float
-from coursegrad.engine import is_finite as _is_finite
+from coursegrad.engine import Value, elementwise, sigmoid
+from coursegrad.engine_checks import check_divisor, check_exp, check_log, check_matmul, check_power, is_finite, to_data
 
 __all__ = ["Dual", "jvp", "derivative", "jacobian", "forward_gradient", "reverse_gradient", "reverse_jacobian"]
 
-ACCEPTED = "a Python int or float, or a numpy array of real numbers"
-
 
 def _number(x: Any, what: str) -> float | np.ndarray:
-    """A float or a float64 array, or a clear error saying what was wrong."""
-    if isinstance(x, Dual):
-        raise TypeError(f"{what} got a Dual; pass its .value (or .tangent), or use the Dual itself in an expression.")
-    if isinstance(x, (bool, np.bool_)) or not isinstance(x, (numbers.Real, np.ndarray, list, tuple)):
-        raise TypeError(f"{what} got {type(x).__name__} {x!r}; it accepts {ACCEPTED}.")
-    arr = np.asarray(x)
-    if arr.dtype.kind not in "iuf":
-        raise TypeError(f"{what} got an array of dtype {arr.dtype}; it accepts {ACCEPTED}.")
-    if not np.all(np.isfinite(arr)):
-        raise FloatingPointError(f"{what} is not finite (nan or inf); inputs must be finite numbers.")
-    return float(arr) if arr.ndim == 0 else arr.astype(np.float64)
+    """A float or a float64 array (bools refused, arrays of them too), or a clear error saying what was wrong."""
+    return to_data(x, what, bool_arrays=False)
 
 
 def _broadcast(a: Any, b: Any, op: str) -> None:
@@ -62,14 +50,6 @@ def _broadcast(a: Any, b: Any, op: str) -> None:
         ) from None
 
 
-def _any(condition: Any) -> bool:
-    return bool(np.any(condition))
-
-
-def _map(x: float | np.ndarray, scalar_fn: Callable, array_fn: Callable) -> float | np.ndarray:
-    return scalar_fn(x) if isinstance(x, float) else array_fn(x)
-
-
 class Dual:
     """A dual number: `.value` and `.tangent` = d value / dt along one direction of the inputs.
 
@@ -78,6 +58,7 @@ class Dual:
     """
 
     __slots__ = ("value", "tangent")
+    number_is = "`d.value`"  # what to pass instead of a Dual where a number is expected (engine_checks.to_data)
     __array_ufunc__ = None  # numpy_array * Dual calls Dual.__rmul__ instead of looping over the array
 
     def __init__(self, value: Any, tangent: Any = 0.0):
@@ -95,7 +76,7 @@ class Dual:
     @staticmethod
     def _make(value: Any, tangent: Any) -> Dual:
         """The result of an operation; an overflow (inf or nan) raises here, at the op that made it."""
-        if not (_is_finite(value) and _is_finite(tangent)):
+        if not (is_finite(value) and is_finite(tangent)):
             raise FloatingPointError("the result of an operation (or its derivative) is not finite; rescale the inputs.")
         out = object.__new__(Dual)
         out.value, out.tangent = value, tangent
@@ -126,8 +107,7 @@ class Dual:
     def __truediv__(self, other: Any) -> Dual:
         o = Dual.lift(other)
         _broadcast(self.value, o.value, "/")
-        if _any(o.value == 0):
-            raise ZeroDivisionError("division by zero in a / b: the divisor is 0 (or has a 0 entry); keep it away from 0.")
+        check_divisor(o.value)
         out = self.value / o.value
         return Dual._make(out, (self.tangent - out * o.tangent) / o.value)  # (a/b)˙ = (ȧ − (a/b)·ḃ) / b
 
@@ -136,16 +116,7 @@ class Dual:
 
     def __pow__(self, exponent: Any) -> Dual:
         """a ** n for a constant number n.  Tangent: n · a^(n−1) · ȧ."""
-        if isinstance(exponent, Dual) or isinstance(exponent, bool) or not isinstance(exponent, numbers.Real):
-            raise TypeError(
-                f"** takes a plain int or float exponent, got {type(exponent).__name__}. "
-                "For a variable exponent b write (b * a.log()).exp()."
-            )
-        n, a = float(exponent), self.value
-        if not n.is_integer() and _any(a < 0):
-            raise ValueError(f"a ** {n:g} with a negative base has no real value; use an integer exponent or a positive base.")
-        if n < 1 and n != 0 and _any(a == 0):
-            raise ZeroDivisionError(f"a ** {n:g} at a = 0 has an infinite derivative (or value); keep the base away from 0.")
+        a, n = self.value, check_power(self.value, exponent)
         slope = n * a ** (n - 1) if n != 0 else 0.0 * a
         return Dual._make(a**n, slope * self.tangent)
 
@@ -168,25 +139,23 @@ class Dual:
 
     def exp(self) -> Dual:
         """eᵃ.  Tangent: eᵃ · ȧ."""
-        if _any(self.value > 709.0):
-            raise OverflowError(f"exp of {np.max(self.value):g} overflows a float64 (exp(710) > 1.8e308); scale the input down.")
-        e = _map(self.value, math.exp, np.exp)
+        check_exp(self.value)
+        e = elementwise(self.value, math.exp, np.exp)
         return Dual._make(e, e * self.tangent)
 
     def log(self) -> Dual:
         """ln a for a > 0.  Tangent: ȧ / a."""
-        if _any(self.value <= 0):
-            raise ValueError(f"log is only defined for positive inputs, got {np.min(self.value):g}; keep the input above 0.")
-        return Dual._make(_map(self.value, math.log, np.log), self.tangent / self.value)
+        check_log(self.value)
+        return Dual._make(elementwise(self.value, math.log, np.log), self.tangent / self.value)
 
     def tanh(self) -> Dual:
         """tanh a.  Tangent: (1 − tanh²a) · ȧ."""
-        t = _map(self.value, math.tanh, np.tanh)
+        t = elementwise(self.value, math.tanh, np.tanh)
         return Dual._make(t, (1.0 - t * t) * self.tangent)
 
     def sigmoid(self) -> Dual:
         """σ(a) = 1 / (1 + e⁻ᵃ).  Tangent: σ(a)(1 − σ(a)) · ȧ."""
-        s = _map(self.value, _sigmoid_float, _sigmoid_array)
+        s = sigmoid(self.value)
         return Dual._make(s, s * (1.0 - s) * self.tangent)
 
     def relu(self) -> Dual:
@@ -201,10 +170,7 @@ class Dual:
     def __matmul__(self, other: Any) -> Dual:
         """A @ B.  Tangent: Ȧ @ B + A @ Ḃ (the product rule, for matrices)."""
         o = Dual.lift(other)
-        if np.ndim(self.value) == 0 or np.ndim(o.value) == 0:
-            raise ValueError("@ needs arrays on both sides; use * for scalars.")
-        if np.shape(self.value)[-1] != np.shape(o.value)[0]:
-            raise ValueError(f"shape mismatch in A @ B: A is {np.shape(self.value)}, B is {np.shape(o.value)}.")
+        check_matmul(self.value, o.value)
         return Dual._make(self.value @ o.value, self.tangent @ o.value + self.value @ o.tangent)
 
     def __rmatmul__(self, other: Any) -> Dual:

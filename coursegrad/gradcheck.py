@@ -49,7 +49,8 @@ from typing import Any
 
 import numpy as np
 
-from coursegrad.engine import Value, to_data
+from coursegrad.engine import Value
+from coursegrad.engine_checks import to_data
 
 __all__ = ["numerical_grad", "gradcheck", "GradcheckReport", "InputCheck", "relative_error", "verdict"]
 

@@ -4,16 +4,24 @@ The column of a gate is the longest path from the inputs; inputs sit in the firs
 more than SMALL_GRAPH nodes each node sits just left of the gate that uses it, which keeps wires short);
 nodes in a column are ordered to reduce crossings (barycenter sweeps) and placed near the mean height
 of their neighbours without overlapping (isotonic regression). The same graph always gives the same
-numbers. `Layout` is the layout half of the drawing's `_Picture`; `coursegrad.svg` writes what it places.
+numbers.
+
+`place(graph)` is a pure function: from a `Graph` (each node's kind, text and the texts its wire can
+carry, and the wires between nodes; no `Value`) to a `Placement` (every position, port and wire path).
+`coursegrad.svg.render` writes the SVG of a placement; `coursegrad.drawing` makes the graph from Values.
+
+    >>> x, y = LayoutNode("input", "x", value_text="1"), LayoutNode("input", "y", value_text="2")
+    >>> plus = LayoutNode("gate", "+", inputs=2, commutative=True, value_text="3")
+    >>> p = place(Graph((x, y, plus), ((0, 2, 0), (1, 2, 1))))
+    >>> p.layer, p.centre(0)[0] < p.centre(2)[0]
+    ((0, 0, 1), True)
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
-
-from coursegrad.engine import Value
 
 # Sizes in pixels. They fix the picture's size, so a notebook renders the same every time.
 R = 18  # gate radius
@@ -51,298 +59,308 @@ def symbol_size(symbol: str) -> float:
     return SYMBOL_SIZE if len(symbol) <= 2 else SYMBOL_SIZE - 3
 
 
-def drawing_order(root: Value) -> list[Value]:
-    """Every node behind `root`, each after its inputs, first inputs first: x, y, x + y, z, (x + y)·z.
+@dataclass(frozen=True)
+class LayoutNode:
+    """What the layout needs of one node: its kind ("input", "constant" or "gate"), the text in its shape,
+    how many inputs it has (drawn or not), whether they may swap places (+ × max), and every text its
+    wire can carry (the value above; below, each gradient text it can show in any step)."""
 
-    (The engine's depth-first walk, `topological_order`, on the mirror image of the graph: with each
-    node's inputs reversed it walks the first input first. The numbering depends only on the graph.)
-    """
-    order: list[Value] = []
-    seen = set()
-    stack = [(root, False)]  # (node, are its inputs placed?)
-    while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
-        elif node not in seen:
-            seen.add(node)
-            stack.append((node, True))
-            for child in reversed(node.inputs):  # the first input pushed last: walked first
-                if child not in seen:
-                    stack.append((child, False))
-    return order
+    kind: str
+    text: str
+    inputs: int = 0
+    commutative: bool = False
+    value_text: str = ""
+    grad_texts: tuple[str, ...] = ()
 
 
-def select_nodes(root: Value, max_nodes: int, focus: Value | None = None) -> tuple[list[Value], str]:
-    """The nodes to draw, inputs first: all of them, or for a large graph the `max_nodes` nearest the
-    output (or, if the highlighted node `focus` is not among those, the ones nearest `focus`)."""
-    order = drawing_order(root)
-    if len(order) <= max_nodes:
-        return order, ""
-    consumers: dict[Value, list[Value]] = {}
-    for node in order:
-        for child in node.inputs:
-            consumers.setdefault(child, []).append(node)
-    chosen = _nearest(root, max_nodes, lambda node: node.inputs)
-    where = "the output"
-    if focus is not None and focus not in chosen and focus in consumers:
-        chosen = _nearest(focus, max_nodes, lambda node: node.inputs + tuple(consumers.get(node, ())))
-        where = "the highlighted node"
-    message = (
-        f"Large graph: {len(order)} nodes. Showing the {len(chosen)} nearest {where}; "
-        "⋯ marks wires to nodes left out (draw a smaller expression or pass max_nodes=…)."
+@dataclass(frozen=True)
+class Graph:
+    """The nodes in drawing order (each after its inputs), the wires as
+    (source, target, input number), and the picture's title, message and legend (their widths count).
+    A `message` marks a compact drawing: every node then sits next to the gate that uses it."""
+
+    nodes: tuple[LayoutNode, ...]
+    edges: tuple[tuple[int, int, int], ...]
+    title: str = ""
+    message: str = ""
+    legend: str = ""
+    output: int | None = None  # the output's index (None: left out of a compact drawing, drawn around another node)
+    consumers: tuple[tuple[tuple[int, int], ...], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        consumers: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
+        for u, v, s in self.edges:
+            consumers[u].append((v, s))
+        object.__setattr__(self, "consumers", tuple(tuple(c) for c in consumers))  # (consumer, input number) of each node
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where everything of a `Graph` goes, in pixels: each item's column (`layer`; nodes first, then the
+    bends of long wires) and y, each column's centre x, width and stem width, each node's shape width,
+    each wire's points (one per edge), each input's port ((node, input number) -> (x, y)), the size of
+    the picture and the y of its legend."""
+
+    graph: Graph
+    layer: tuple[int, ...]
+    ys: tuple[float, ...]
+    xs_col: tuple[float, ...]
+    col_w: tuple[float, ...]
+    stem_w: tuple[float, ...]
+    shape_width: tuple[float, ...]
+    wires: tuple[tuple[tuple[float, float], ...], ...]
+    ports: dict[tuple[int, int], tuple[float, float]]
+    width: int
+    height: int
+    legend_y: float
+
+    def centre(self, i: int) -> tuple[float, float]:
+        """The centre of node i's shape."""
+        return self.xs_col[self.layer[i]], self.ys[i]
+
+    def stem_end(self, i: int) -> float:
+        """x where node i's outgoing wire (its stem, which carries its labels) ends."""
+        return _stem_end(self.xs_col, self.col_w, self.stem_w, self.layer[i])
+
+    def label_x(self, i: int) -> float:
+        """x of the middle of node i's stem, where its value and gradient are written."""
+        col = self.layer[i]
+        return (self.xs_col[col] + self.col_w[col] / 2 + STEM_GAP + self.stem_end(i)) / 2
+
+
+def _stem_end(xs_col, col_w, stem_w, col: int) -> float:
+    return xs_col[col] + col_w[col] / 2 + stem_w[col]
+
+
+def _col_left(xs_col, col_w, col: int) -> float:
+    return xs_col[col] - col_w[col] / 2 - LEAD
+
+
+def place(graph: Graph) -> Placement:
+    """The layout of a graph: columns by longest path, rows by barycenter sweeps and least squares."""
+    layer = layers(graph)
+    items, chains, succ, pred = _items_and_chains(graph, layer)
+    columns: list[list[int]] = [[] for _ in range(max(layer) + 1)]
+    for it, col in enumerate(items):
+        columns[col].append(it)
+    columns = order_columns(columns, succ, pred)
+    n = len(graph.nodes)
+    width = [shape_width(v) for v in graph.nodes] + [0.0] * (len(items) - n)
+    above = [NODE_ABOVE] * n + [DUMMY_HALF] * (len(items) - n)
+    below = [NODE_BELOW] * n + [DUMMY_HALF] * (len(items) - n)
+    spacing = [port_spacing(graph, it) for it in range(len(items))]
+    ys = place_vertically(columns, succ, pred, above, below, spacing)
+    slot_pos = _choose_ports(graph, ys, chains)
+    col_w = [max([width[it] for it in col] + [2 * R]) for col in columns]
+    stem_w = [STEM_GAP + max(_stem_texts(graph, col)) for col in columns]
+    xs_col, right = _column_positions(col_w, stem_w)
+    top = MARGIN + (24 if graph.title else 0) + (18 if graph.message else 0)
+    shift = top - min(ys[it] - above[it] for it in range(len(items)))
+    ys = [y + shift for y in ys]
+    legend_y = max(ys[it] + below[it] for it in range(len(items))) + 22
+    ports = {
+        (i, s): _port(xs_col[layer[i]], ys[i], width[i], v.inputs, slot_pos.get((i, s), s), spacing[i])
+        for i, v in enumerate(graph.nodes)
+        for s in range(v.inputs)
+    }
+    wires = tuple(
+        _wire_points(xs_col, col_w, stem_w, items, ys, path, ports[(v, s)], u, v)
+        for (u, v, s), path in zip(graph.edges, chains, strict=True)
     )
-    return [n for n in order if n in chosen], message
+    return Placement(
+        graph, tuple(items[:n]), tuple(ys), tuple(xs_col), tuple(col_w), tuple(stem_w), tuple(width[:n]), wires, ports,
+        _picture_width(graph, right), int(math.ceil(legend_y + 14 + MARGIN)), legend_y,
+    )  # fmt: skip
 
 
-def _nearest(start: Value, count: int, neighbours) -> dict:
-    """Breadth first from `start`: the first `count` nodes reached (a dict keeps their order)."""
-    chosen = {start: None}
-    frontier = [start]
-    while frontier and len(chosen) < count:
-        nxt = []
-        for node in frontier:
-            for other in neighbours(node):
-                if other not in chosen and len(chosen) < count:
-                    chosen[other] = None
-                    nxt.append(other)
-        frontier = nxt
-    return chosen
+def _items_and_chains(graph: Graph, layer: list[int]):
+    """Items per column (their columns): the nodes, then "dummies" where a long wire passes through a
+    column; each edge's chain of items (source first, target last); each item's successors and
+    predecessors with the offset of the port they enter (in slots)."""
+    items = list(layer)
+    chains: list[list[int]] = []
+    for u, v, _ in graph.edges:
+        path = [u]
+        for col in range(layer[u] + 1, layer[v]):
+            items.append(col)
+            path.append(len(items) - 1)
+        path.append(v)
+        chains.append(path)
+    succ: list[list[tuple[int, float]]] = [[] for _ in items]
+    pred: list[list[tuple[int, float]]] = [[] for _ in items]
+    for (_, v, s), path in zip(graph.edges, chains, strict=True):
+        off = s - (graph.nodes[v].inputs - 1) / 2
+        for a, b in pairwise(path):
+            port = off if b == v else 0.0
+            succ[a].append((b, port))
+            pred[b].append((a, port))
+    return items, chains, succ, pred
 
 
-@dataclass
-class Geometry:
-    """Where the columns and items are: x of each column's centre, its width and the width of its stems,
-    y of every item (nodes first, then the bends of long wires), each node's column, and the items."""
-
-    xs_col: list[float]
-    col_w: list[float]
-    stem_w: list[float]
-    ys: list[float]
-    layer: list[int]
-    items: list[dict]
-    width: list[float]  # of every item's shape
-
-    def stem_end(self, col: int) -> float:
-        return self.xs_col[col] + self.col_w[col] / 2 + self.stem_w[col]
-
-    def col_left(self, col: int) -> float:
-        return self.xs_col[col] - self.col_w[col] / 2 - LEAD
+def _choose_ports(graph: Graph, ys: list[float], chains: list[list[int]]) -> dict[tuple[int, int], int]:
+    """(node, input number) -> position of its port, top first. Inputs of + × max can swap ports (the
+    order does not matter), so their wires never cross there; other gates keep input 0 on top (a - b)."""
+    slot_pos: dict[tuple[int, int], int] = {}
+    feeding = {(v, s): ys[path[-2]] for (_, v, s), path in zip(graph.edges, chains, strict=True)}
+    for i, v in enumerate(graph.nodes):
+        if v.commutative and all((i, s) in feeding for s in range(v.inputs)):
+            ranked = sorted(range(v.inputs), key=lambda s, i=i: (feeding[(i, s)], s))
+            slot_pos.update({(i, s): p for p, s in enumerate(ranked)})
+    return slot_pos
 
 
-class Layout:
-    """The layout half of a drawing. Needs `nodes`, `edges` (source, target, input number), `consumers`,
-    `message`, `title`, `show_grad`, `slot_pos` and the texts (`value_text`, `grad_text`, ...)."""
-
-    def layout(self) -> tuple[Geometry, list[list[int]], int, int, float]:
-        """The geometry, each edge's chain of items, the picture's width and height, and the legend's y."""
-        layer = self.layers()
-        items, chains, succ, pred = self.items_and_chains(layer)
-        columns: list[list[int]] = [[] for _ in range(max(layer) + 1)]
-        for it, item in enumerate(items):
-            columns[item["layer"]].append(it)
-        columns = self.order_columns(columns, succ, pred)
-        n = len(self.nodes)
-        width = [self.shape_width(v) for v in self.nodes] + [0.0] * (len(items) - n)
-        above = [NODE_ABOVE] * n + [DUMMY_HALF] * (len(items) - n)
-        below = [NODE_BELOW] * n + [DUMMY_HALF] * (len(items) - n)
-        ys = self.place_vertically(columns, succ, pred, above, below)
-        self.choose_ports(ys, chains)
-        col_w = [max([width[it] for it in col] + [2 * R]) for col in columns]
-        stem_w = [STEM_GAP + max(self.stem_texts(col)) for col in columns]
-        xs_col, right = self.column_positions(col_w, stem_w)
-        top = MARGIN + (24 if self.title else 0) + (18 if self.message else 0)
-        shift = top - min(ys[it] - above[it] for it in range(len(items)))
-        ys = [y + shift for y in ys]
-        legend_y = max(ys[it] + below[it] for it in range(len(items))) + 22
-        total_h = int(math.ceil(legend_y + 14 + MARGIN))
-        geo = Geometry(xs_col, col_w, stem_w, ys, layer, items, width)
-        return geo, chains, self.picture_width(right), total_h, legend_y
-
-    def items_and_chains(self, layer: list[int]):
-        """Items per column: the nodes, then "dummies" where a long wire passes through a column;
-        each edge's chain of items (source first, target last); each item's successors and predecessors
-        with the offset of the port they enter (in slots)."""
-        items: list[dict] = [{"node": i, "layer": layer[i]} for i in range(len(self.nodes))]
-        chains: list[list[int]] = []
-        for u, v, _ in self.edges:
-            path = [u]
-            for col in range(layer[u] + 1, layer[v]):
-                items.append({"node": None, "layer": col})
-                path.append(len(items) - 1)
-            path.append(v)
-            chains.append(path)
-        succ: list[list[tuple[int, float]]] = [[] for _ in items]
-        pred: list[list[tuple[int, float]]] = [[] for _ in items]
-        for (_, v, s), path in zip(self.edges, chains, strict=True):
-            off = s - (len(self.nodes[v].inputs) - 1) / 2
-            for a, b in pairwise(path):
-                port = off if b == v else 0.0
-                succ[a].append((b, port))
-                pred[b].append((a, port))
-        return items, chains, succ, pred
-
-    def choose_ports(self, ys: list[float], chains: list[list[int]]) -> None:
-        """Inputs of + × max can swap ports (the order does not matter), so their wires never cross there;
-        other gates keep input 0 on top (a - b, a / b, A @ B)."""
-        feeding = {(v, s): ys[path[-2]] for (_, v, s), path in zip(self.edges, chains, strict=True)}
-        for i, v in enumerate(self.nodes):
-            if v.op in COMMUTATIVE and all((i, s) in feeding for s in range(len(v.inputs))):
-                ranked = sorted(range(len(v.inputs)), key=lambda s, i=i: (feeding[(i, s)], s))
-                self.slot_pos.update({(i, s): p for p, s in enumerate(ranked)})
-
-    def stem_texts(self, column: list[int]) -> list[float]:
-        """Widths the stems of a column must hold: every label its nodes' wires can show, in any step."""
-        widths = [2 * R]
-        for it in column:
-            if it < len(self.nodes) and not self.nodes[it].constant:
-                widths.append(text_width(self.value_text(self.nodes[it]), VALUE_SIZE) + 14)
-                if self.show_grad:
-                    for t in (self.grad_text(it), self.grad_text(it, final=True), self.widest_fork_text(it)):
-                        widths.append(text_width(t, GRAD_SIZE) + 20)
-        return widths
-
-    def column_positions(self, col_w: list[float], stem_w: list[float]) -> tuple[list[float], float]:
-        """x of each column's centre: each column holds its widest node, then its stems; and the right edge."""
-        xs_col = []
-        x = MARGIN + 28  # room for "⋯" stubs of a compact drawing
-        for c in range(len(col_w)):
-            x += LEAD
-            xs_col.append(x + col_w[c] / 2)
-            x += col_w[c] + stem_w[c] + (BEND if c < len(col_w) - 1 else 30)
-        return xs_col, x
-
-    def picture_width(self, right: float) -> int:
-        """Wide enough for the graph, the legend, the title and the message."""
-        total_w = max(int(math.ceil(right + MARGIN)), int(MARGIN * 2 + 60 + text_width(self.legend_note(), 11)))
-        if self.title:
-            total_w = max(total_w, int(MARGIN * 2 + text_width(self.title, 15)))
-        if self.message:
-            total_w = max(total_w, int(MARGIN * 2 + text_width(self.message, 12)))
-        return total_w
+def _stem_texts(graph: Graph, column: list[int]) -> list[float]:
+    """Widths the stems of a column must hold: every label its nodes' wires can show, in any step."""
+    widths = [2 * R]
+    for it in column:
+        if it < len(graph.nodes) and graph.nodes[it].kind != "constant":
+            widths.append(text_width(graph.nodes[it].value_text, VALUE_SIZE) + 14)
+            for t in graph.nodes[it].grad_texts:
+                widths.append(text_width(t, GRAD_SIZE) + 20)
+    return widths
 
 
-    def layers(self) -> list[int]:
-        """Column of each node.
+def _column_positions(col_w: list[float], stem_w: list[float]) -> tuple[list[float], float]:
+    """x of each column's centre: each column holds its widest node, then its stems; and the right edge."""
+    xs_col = []
+    x = MARGIN + 28  # room for "⋯" stubs of a compact drawing
+    for c in range(len(col_w)):
+        x += LEAD
+        xs_col.append(x + col_w[c] / 2)
+        x += col_w[c] + stem_w[c] + (BEND if c < len(col_w) - 1 else 30)
+    return xs_col, x
 
-        Gates: the longest path from the inputs. Constants sit just left of their gate. Inputs sit in
-        column 0, as in the lecture's figures, unless the graph is large (more than SMALL_GRAPH nodes
-        or a compact drawing): then every node is as far right as it can be, next to the gate that
-        uses it, which keeps wires short in long chains.
-        """
-        n = len(self.nodes)
-        layer = [0] * n
-        for u, v, _ in sorted(self.edges, key=lambda e: e[1]):  # sorted by consumer: inputs-first order
-            layer[v] = max(layer[v], layer[u] + 1)
-        if n > SMALL_GRAPH or self.message:
-            to_root = [0] * n  # longest path to the output
-            for u, v, _ in sorted(self.edges, key=lambda e: -e[1]):  # consumers before their inputs
-                to_root[u] = max(to_root[u], to_root[v] + 1)
-            top = max(to_root)
-            return [top - d for d in to_root]
-        for i, v in enumerate(self.nodes):
-            if v.constant and not v.inputs and self.consumers[i]:
-                layer[i] = min(layer[c] for c, _ in self.consumers[i]) - 1
-        return layer
 
-    def shape_width(self, v: Value) -> float:
-        kind = self.kind(v)
-        text = self.box_text(v)
-        if kind == "gate":
-            return 2 * R if text_width(text, symbol_size(text)) <= 2 * R - 8 else text_width(text, SYMBOL_SIZE - 2) + 18
-        return max(36.0, text_width(text, SYMBOL_SIZE - 1) + 18)
+def _picture_width(graph: Graph, right: float) -> int:
+    """Wide enough for the graph, the legend, the title and the message."""
+    total_w = max(int(math.ceil(right + MARGIN)), int(MARGIN * 2 + 60 + text_width(graph.legend, 11)))
+    if graph.title:
+        total_w = max(total_w, int(MARGIN * 2 + text_width(graph.title, 15)))
+    if graph.message:
+        total_w = max(total_w, int(MARGIN * 2 + text_width(graph.message, 12)))
+    return total_w
 
-    def order_columns(self, columns, succ, pred):
-        """Barycenter sweeps: sort each column by the mean position of its neighbours; keep the best order."""
 
-        def crossings(cols):
-            total = 0
-            for c in range(len(cols) - 1):
-                pos = {it: p for p, it in enumerate(cols[c + 1])}
-                ends = [(p, pos[b] + 0.01 * port) for p, a in enumerate(cols[c]) for b, port in succ[a]]
-                ends.sort()
-                for i in range(len(ends)):
-                    for j in range(i + 1, len(ends)):
-                        if ends[i][0] != ends[j][0] and ends[j][1] < ends[i][1]:
-                            total += 1
-            return total
+def layers(graph: Graph) -> list[int]:
+    """Column of each node.
 
-        best = [list(col) for col in columns]
-        best_x = crossings(best)
-        cols = [list(col) for col in columns]
-        for sweep in range(8):
-            down = sweep % 2 == 0
-            rng = range(1, len(cols)) if down else range(len(cols) - 2, -1, -1)
-            for c in rng:
-                ref = cols[c - 1] if down else cols[c + 1]
-                pos = {it: p for p, it in enumerate(ref)}
-                keys = {}
-                for p, it in enumerate(cols[c]):
-                    nbrs = pred[it] if down else succ[it]
-                    if down:
-                        vals = [pos[a] - 0.1 * port for a, port in nbrs if a in pos]
-                    else:
-                        vals = [pos[b] + 0.1 * port for b, port in nbrs if b in pos]
-                    keys[it] = sum(vals) / len(vals) if vals else p
-                cols[c] = sorted(cols[c], key=lambda it: keys[it])  # stable: ties keep their order
-            x = crossings(cols)
-            if x < best_x:
-                best, best_x = [list(col) for col in cols], x
-        return best
+    Gates: the longest path from the inputs. Constants sit just left of their gate. Inputs sit in
+    column 0, as in the lecture's figures, unless the graph is large (more than SMALL_GRAPH nodes
+    or a compact drawing): then every node is as far right as it can be, next to the gate that
+    uses it, which keeps wires short in long chains.
+    """
+    n = len(graph.nodes)
+    layer = [0] * n
+    for u, v, _ in sorted(graph.edges, key=lambda e: e[1]):  # sorted by consumer: inputs-first order
+        layer[v] = max(layer[v], layer[u] + 1)
+    if n > SMALL_GRAPH or graph.message:
+        to_root = [0] * n  # longest path to the output
+        for u, v, _ in sorted(graph.edges, key=lambda e: -e[1]):  # consumers before their inputs
+            to_root[u] = max(to_root[u], to_root[v] + 1)
+        top = max(to_root)
+        return [top - d for d in to_root]
+    for i, v in enumerate(graph.nodes):
+        if v.kind == "constant" and graph.consumers[i]:
+            layer[i] = min(layer[c] for c, _ in graph.consumers[i]) - 1
+    return layer
 
-    def place_vertically(self, columns, succ, pred, above, below):
-        """y of every item: near the mean of its neighbours (straight wires), columns never overlapping."""
-        ys = [0.0] * len(above)
-        for col in columns:
-            y = 0.0
-            for p, it in enumerate(col):
-                if p:
-                    y += below[col[p - 1]] + PAD + above[it]
+
+def shape_width(v: LayoutNode) -> float:
+    """A gate is a circle, or a pill for a long name; an input or a constant a box around its text."""
+    if v.kind == "gate":
+        return 2 * R if text_width(v.text, symbol_size(v.text)) <= 2 * R - 8 else text_width(v.text, SYMBOL_SIZE - 2) + 18
+    return max(36.0, text_width(v.text, SYMBOL_SIZE - 1) + 18)
+
+
+def order_columns(columns, succ, pred):
+    """Barycenter sweeps: sort each column by the mean position of its neighbours; keep the best order."""
+
+    def crossings(cols):
+        total = 0
+        for c in range(len(cols) - 1):
+            pos = {it: p for p, it in enumerate(cols[c + 1])}
+            ends = [(p, pos[b] + 0.01 * port) for p, a in enumerate(cols[c]) for b, port in succ[a]]
+            ends.sort()
+            for i in range(len(ends)):
+                for j in range(i + 1, len(ends)):
+                    if ends[i][0] != ends[j][0] and ends[j][1] < ends[i][1]:
+                        total += 1
+        return total
+
+    best = [list(col) for col in columns]
+    best_x = crossings(best)
+    cols = [list(col) for col in columns]
+    for sweep in range(8):
+        down = sweep % 2 == 0
+        rng = range(1, len(cols)) if down else range(len(cols) - 2, -1, -1)
+        for c in rng:
+            ref = cols[c - 1] if down else cols[c + 1]
+            pos = {it: p for p, it in enumerate(ref)}
+            keys = {}
+            for p, it in enumerate(cols[c]):
+                nbrs = pred[it] if down else succ[it]
+                if down:
+                    vals = [pos[a] - 0.1 * port for a, port in nbrs if a in pos]
+                else:
+                    vals = [pos[b] + 0.1 * port for b, port in nbrs if b in pos]
+                keys[it] = sum(vals) / len(vals) if vals else p
+            cols[c] = sorted(cols[c], key=lambda it: keys[it])  # stable: ties keep their order
+        x = crossings(cols)
+        if x < best_x:
+            best, best_x = [list(col) for col in cols], x
+    return best
+
+
+def place_vertically(columns, succ, pred, above, below, spacing):
+    """y of every item: near the mean of its neighbours (straight wires), columns never overlapping."""
+    ys = [0.0] * len(above)
+    for col in columns:
+        y = 0.0
+        for p, it in enumerate(col):
+            if p:
+                y += below[col[p - 1]] + PAD + above[it]
+            ys[it] = y
+    for sweep in range(12):
+        order = range(len(columns)) if sweep % 2 == 0 else range(len(columns) - 1, -1, -1)
+        for c in order:
+            col = columns[c]
+            want = []
+            for it in col:
+                vals = [ys[a] - port * spacing[it] for a, port in pred[it]]
+                vals += [ys[b] + port * spacing[b] for b, port in succ[it]]
+                want.append(sum(vals) / len(vals) if vals else ys[it])
+            gaps = [below[col[p - 1]] + PAD + above[col[p]] for p in range(1, len(col))]
+            for it, y in zip(col, _spread(want, gaps), strict=True):
                 ys[it] = y
-        port_px = self.port_spacing
+    return ys
 
-        for sweep in range(12):
-            order = range(len(columns)) if sweep % 2 == 0 else range(len(columns) - 1, -1, -1)
-            for c in order:
-                col = columns[c]
-                want = []
-                for it in col:
-                    vals = [ys[a] - port * port_px(b_) for a, port, b_ in ((a, port, it) for a, port in pred[it])]
-                    vals += [ys[b] + port * port_px(b) for b, port in succ[it]]
-                    want.append(sum(vals) / len(vals) if vals else ys[it])
-                gaps = [below[col[p - 1]] + PAD + above[col[p]] for p in range(1, len(col))]
-                for it, y in zip(col, _spread(want, gaps), strict=True):
-                    ys[it] = y
-        return ys
 
-    def port_spacing(self, item: int) -> float:
-        """Vertical distance between neighbouring inputs of a gate."""
-        if item >= len(self.nodes):
-            return 0.0
-        k = len(self.nodes[item].inputs)
-        return 14.0 if k <= 3 else 28.0 / (k - 1)
+def port_spacing(graph: Graph, item: int) -> float:
+    """Vertical distance between neighbouring inputs of a gate (0 for the bend of a long wire)."""
+    if item >= len(graph.nodes):
+        return 0.0
+    k = graph.nodes[item].inputs
+    return 14.0 if k <= 3 else 28.0 / (k - 1)
 
-    def port(self, geo: Geometry, i: int, s: int) -> tuple[float, float]:
-        """Where input number s enters node i."""
-        v = self.nodes[i]
-        cx, cy = geo.xs_col[geo.layer[i]], geo.ys[i]
-        k = len(v.inputs)
-        dy = (self.slot_pos.get((i, s), s) - (k - 1) / 2) * self.port_spacing(i)
-        if geo.width[i] == 2 * R:
-            return cx - math.sqrt(R * R - dy * dy), cy + dy
-        return cx - geo.width[i] / 2, cy + dy
 
-    def wire_points(self, geo: Geometry, path: list[int], u: int, v: int, s: int) -> list[tuple[float, float]]:
-        """Points of a wire: from the source's stem end, through each column it crosses, into the port."""
-        pts = [(geo.stem_end(geo.layer[u]), geo.ys[u], "start")]
-        for it in path[1:-1]:
-            col = geo.items[it]["layer"]
-            pts.append((geo.col_left(col), geo.ys[it], "bend"))
-            pts.append((geo.stem_end(col), geo.ys[it], "line"))
-        px, py = self.port(geo, v, s)
-        pts.append((geo.col_left(geo.layer[v]), py, "bend"))
-        pts.append((px - 7, py, "line"))
-        return [(x, y) for x, y, _ in pts]
+def _port(cx: float, cy: float, w: float, k: int, pos: int, spacing: float) -> tuple[float, float]:
+    """Where the input in port position `pos` (of k, top first) enters a node centred at (cx, cy), w wide."""
+    dy = (pos - (k - 1) / 2) * spacing
+    if w == 2 * R:
+        return cx - math.sqrt(R * R - dy * dy), cy + dy
+    return cx - w / 2, cy + dy
+
+
+def _wire_points(xs_col, col_w, stem_w, items, ys, path, port, u: int, v: int) -> tuple[tuple[float, float], ...]:
+    """Points of a wire: from the source's stem end, through each column it crosses, into the port."""
+    pts = [(_stem_end(xs_col, col_w, stem_w, items[u]), ys[u])]
+    for it in path[1:-1]:
+        pts.append((_col_left(xs_col, col_w, items[it]), ys[it]))
+        pts.append((_stem_end(xs_col, col_w, stem_w, items[it]), ys[it]))
+    px, py = port
+    pts.append((_col_left(xs_col, col_w, items[v]), py))
+    pts.append((px - 7, py))
+    return tuple(pts)
 
 
 def _spread(want: list[float], gaps: list[float]) -> list[float]:

@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from coursegrad import memory, plots
-from coursegrad.widgets import Explorer, SvgFigure, _lines, _plot_box, _readout_box, _slider, number
+from coursegrad.explorer import Explorer, make_slider, number, plot_box, readout_box, readout_lines
+from coursegrad.figures import SvgFigure
 
 __all__ = ["CheckpointExplorer", "checkpoint_explorer"]
 
@@ -37,11 +38,11 @@ class CheckpointExplorer(Explorer):
         self.same = {
             s: bool(np.array_equal(r.x0_grad, plain.x0_grad) and r.param_grads == plain.param_grads) for s, r in self.runs.items()
         }
-        self.sliders = {"segment": _slider("segment", "segment length s (steps)", segment, 1, n_steps, 1, integer=True)}
+        self.sliders = {"segment": make_slider("segment", "segment length s (steps)", segment, 1, n_steps, 1, integer=True)}
         self.state: dict[str, Any] = {"error": None}
-        self.readout = _readout_box(3)
+        self.readout = readout_box(3)
         self._build_figure()
-        self.plot = _plot_box(self.fig)
+        self.plot = plot_box(self.fig)
         self._finish("checkpoint-explorer", [self.sliders["segment"], self.readout, self.plot])
 
     def _build_figure(self) -> None:
@@ -72,7 +73,7 @@ class CheckpointExplorer(Explorer):
             segment=s, checkpoints=run.checkpoints, peak_bytes=run.peak_bytes, evaluations=run.evaluations,
             plain_bytes=plain.peak_bytes, plain_evaluations=plain.evaluations, same_gradients=self.same[s],
         )  # fmt: skip
-        self.readout.value = _lines(
+        self.readout.value = readout_lines(
             f"a checkpoint every {number('segment', s)} steps of {self.n_steps}: {number('checkpoints', run.checkpoints)} "
             f"stored inputs, peak {number('peak_kb', run.peak_bytes / 1000)} kB "
             f"(plain backward: {number('plain_kb', plain.peak_bytes / 1000)} kB)",

@@ -64,12 +64,10 @@ import numpy as np
 
 from coursegrad import nn, plots
 from coursegrad.engine import Value
+from coursegrad.engine_checks import is_real_number
+from coursegrad.explorer import Explorer, html_box, make_slider, number, plot_box, readout_box, readout_lines
+from coursegrad.figures import SvgFigure, decades, inline_svg, log_axis_without_ticks, plain_log_ticks, responsive_svg
 from coursegrad.formatting import fmt
-from coursegrad.plots import SvgFigure, inline_svg
-from coursegrad.plots import decades as _decades
-from coursegrad.plots import log_axis_without_ticks as _log_axis_without_ticks
-from coursegrad.plots import plain_log_ticks as _plain_log_ticks
-from coursegrad.plots import responsive_svg as _responsive
 
 __all__ = [
     "Explorer",
@@ -85,102 +83,6 @@ __all__ = [
     "deep_sigmoid_explorer",
 ]
 
-NUMERIC_ERRORS = (ValueError, ZeroDivisionError, FloatingPointError, OverflowError)
-
-
-# ---------------------------------------------------------------------------
-# Small building blocks
-# ---------------------------------------------------------------------------
-
-
-def number(name: str, value: float) -> str:
-    """An HTML span holding one shown number, findable by tests as [data-name=NAME]."""
-    shown = fmt(value, digits=4)
-    return f'<span class="coursegrad-number" data-name="{html.escape(name)}" data-value="{float(value)!r}">{shown}</span>'
-
-
-def _slider(
-    key: str, description: str, value: float, lo: float, hi: float, step: float, *, log: bool = False, integer: bool = False
-):
-    common = {"description": description, "continuous_update": True, "style": {"description_width": "initial"}}
-    common["layout"] = widgets.Layout(width="320px")
-    if integer:
-        s = widgets.IntSlider(value=int(value), min=int(lo), max=int(hi), step=int(step), **common)
-    elif log:  # lo, hi and step are powers of ten
-        s = widgets.FloatLogSlider(value=value, base=10, min=lo, max=hi, step=step, readout_format=".3g", **common)
-    else:
-        s = widgets.FloatSlider(value=value, min=lo, max=hi, step=step, readout_format=".3g", **common)
-    s.add_class(f"coursegrad-slider-{key}")
-    return s
-
-
-def _html_box(css_class: str, width: int | None = None, height: int | None = None) -> widgets.HTML:
-    """An HTML box of fixed size (width None: the cell's width), never wider than the cell."""
-    layout = widgets.Layout(
-        width=f"{width}px" if width else None, height=f"{height}px" if height else None, max_width="100%", overflow="auto"
-    )
-    box = widgets.HTML(layout=layout)
-    box.add_class(css_class)
-    return box
-
-
-def _readout_box(lines: int) -> widgets.HTML:
-    """The box for the numbers: the cell's width, room for `lines` lines of text (a wrapped line included)."""
-    return _html_box("coursegrad-readout", height=22 * lines + 8)
-
-
-def _lines(*lines: str) -> str:
-    """Readout HTML: one <div> per line, compact line spacing."""
-    return '<div style="line-height:1.5;padding-top:2px">' + "".join(f"<div>{line}</div>" for line in lines) + "</div>"
-
-
-def _plot_box(fig) -> widgets.HTML:
-    """An HTML box as wide as the figure's SVG (narrower on a narrow page: the SVG then shrinks to fit)."""
-    w, h = fig.get_size_inches() * 96  # CSS pixels: matplotlib's SVG is 72 pt per inch, 1 pt = 4/3 px
-    return _html_box("coursegrad-plot", math.ceil(w))
-
-
-def _error_html(err: Exception) -> str:
-    return f'<div class="coursegrad-error" style="color:#D55E00"><b>{type(err).__name__}:</b> {html.escape(str(err))}</div>'
-
-
-class Explorer(widgets.VBox):
-    """The common frame: controls in `.sliders`, results in `.state`, one `update()` per change.
-
-    Subclasses build their widgets, then call `_finish(kind, rows)`; `_recompute(changed)`
-    does the work for a change of the control named `changed` (None: everything).
-    """
-
-    def _finish(self, kind: str, rows: list) -> None:
-        super().__init__(children=rows)
-        self.add_class("coursegrad-explorer")
-        self.add_class(f"coursegrad-{kind}")
-        for name, control in self.sliders.items():
-            control.observe(lambda change, name=name: self.update(name), names="value")
-        self.update(None)
-
-    shown_errors: tuple = NUMERIC_ERRORS  # what a change may raise and the explorer shows instead of crashing
-
-    def update(self, changed: str | None = None) -> None:
-        """Recompute and redraw after the control `changed` moved (None: everything)."""
-        try:
-            self._recompute(changed)
-            self.state["error"] = None
-        except self.shown_errors as err:  # e.g. log of a negative number: say so instead of crashing the callback
-            self._show_error(err)
-
-    def _show_error(self, err: Exception) -> None:
-        self.state["error"] = f"{type(err).__name__}: {err}"
-        self.readout.value = _error_html(err)
-
-    def _recompute(self, changed: str | None) -> None:  # pragma: no cover - every subclass defines it
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        settings = ", ".join(f"{k}={v.value!r}" for k, v in self.sliders.items() if not isinstance(v, widgets.Play))
-        return f"{type(self).__name__}({settings})"
-
-
 # ---------------------------------------------------------------------------
 # 1. Graph explorer
 # ---------------------------------------------------------------------------
@@ -191,7 +93,7 @@ def _input_slider(name: str, spec: Any) -> widgets.ValueWidget:
     if isinstance(spec, (widgets.FloatSlider, widgets.IntSlider, widgets.FloatLogSlider)):
         spec.add_class(f"coursegrad-slider-{name}")
         return spec
-    if isinstance(spec, numbers.Real) and not isinstance(spec, bool):
+    if is_real_number(spec):
         value = float(spec)
         r = max(5.0, 2 * abs(value))
         lo, hi, step = -r, r, r / 100
@@ -207,7 +109,7 @@ def _input_slider(name: str, spec: Any) -> widgets.ValueWidget:
             f"graph_explorer: {name}={spec!r} is not understood. Give a start value (x=-2.0), "
             f"a tuple (value, min, max) or (value, min, max, step), or an ipywidgets slider."
         )
-    return _slider(name, name, value, lo, hi, step)
+    return make_slider(name, name, value, lo, hi, step)
 
 
 class _GraphView:
@@ -218,7 +120,7 @@ class _GraphView:
     """
 
     def __init__(self):
-        self.box = _html_box("coursegrad-graph")
+        self.box = html_box("coursegrad-graph")
         self.width = self.height = 0
 
     def fit(self, drawing) -> None:
@@ -232,7 +134,7 @@ class _GraphView:
         head = re.sub(r'\bwidth="[^"]*"', f'width="{self.width}"', svg[:end], count=1)
         head = re.sub(r'\bheight="[^"]*"', f'height="{self.height}"', head, count=1)
         head = re.sub(r'\bviewBox="[^"]*"', f'viewBox="0 0 {self.width} {self.height}"', head, count=1)
-        self.box.value = _responsive(head + svg[end:])
+        self.box.value = responsive_svg(head + svg[end:])
 
 
 class GraphExplorer(Explorer):
@@ -256,7 +158,7 @@ class GraphExplorer(Explorer):
         self.sliders = {n: _input_slider(n, inputs.get(n, defaults.get(n, 1.0))) for n in names}
         self.state = {"inputs": {}, "output": None, "grads": {}, "error": None}
         self.drawing = None
-        self.readout = _readout_box(2)
+        self.readout = readout_box(2)
         self._view = _GraphView()
         self.graph = self._view.box
         self._prefit()
@@ -305,7 +207,7 @@ class GraphExplorer(Explorer):
         self.state["grads"] = {n: float(np.reshape(v.grad, ())) for n, v in xs.items()}
         parts = [f"<b>{html.escape(name)}</b> = {number(name, out.item())}"]
         parts += [f"∂{html.escape(name)}/∂{html.escape(n)} = {number('d' + n, g)}" for n, g in self.state["grads"].items()]
-        self.readout.value = _lines(" &nbsp;&nbsp; ".join(parts))
+        self.readout.value = readout_lines(" &nbsp;&nbsp; ".join(parts))
         self.drawing = draw(out, title=self.title, **self.draw_options)
         self._view.show(self.drawing)
 
@@ -324,7 +226,7 @@ def _parameter_names(f: Callable) -> list[str]:
 
 def _parameter_defaults(f: Callable) -> dict[str, float]:
     params = inspect.signature(f).parameters.values()
-    return {p.name: p.default for p in params if isinstance(p.default, numbers.Real) and not isinstance(p.default, bool)}
+    return {p.name: p.default for p in params if is_real_number(p.default)}
 
 
 def graph_explorer(f: Callable[..., Value], *, title: str | None = None, **inputs: Any) -> GraphExplorer:
@@ -364,13 +266,13 @@ class BackpropStepper(Explorer):
         if n == 0:
             raise ValueError("backprop_stepper: the output is an input itself (no operations), so backprop takes no steps.")
         self._frames: dict[int, Any] = {}  # step → GraphDrawing, drawn on first visit
-        slider = _slider("step", "step", 0, 0, n, 1, integer=True)
+        slider = make_slider("step", "step", 0, 0, n, 1, integer=True)
         self.play = widgets.Play(value=0, min=0, max=n, step=1, interval=interval_ms, description="play")
         self.play.add_class("coursegrad-play")
         widgets.link((self.play, "value"), (slider, "value"))  # kernel side, so a test moving either sees the other follow
         self.sliders = {"step": slider, "play": self.play}
         self.state = {"step": None, "steps": n, "description": "", "known": None, "highlight": None, "error": None}
-        self.readout = _readout_box(4)
+        self.readout = readout_box(4)
         self._view = _GraphView()
         self.graph = self._view.box
         for j in (0, n):  # the first and last pictures are the widest (blank / all gradients)
@@ -388,7 +290,7 @@ class BackpropStepper(Explorer):
         j = int(self.sliders["step"].value)
         text = self.trace.describe(j)
         self.state.update(step=j, description=text, known=self.trace.known_after(j), highlight=self.trace[j].node if j else None)
-        self.readout.value = _lines(*_step_lines(text, j, len(self.trace)))
+        self.readout.value = readout_lines(*_step_lines(text, j, len(self.trace)))
         self._view.show(self._drawing(j))
 
 
@@ -474,18 +376,18 @@ class MultiplicationExplorer(Explorer):
         )  # fmt: skip
         choice.add_class("coursegrad-dropdown-loss")
         self.sliders = {
-            "a": _slider("a", "a", a, -3, 3, 0.1, log=True),  # 10⁻³ … 10³: room for 1000 × 0.001
-            "b": _slider("b", "b", b, -3, 3, 0.1, log=True),
+            "a": make_slider("a", "a", a, -3, 3, 0.1, log=True),  # 10⁻³ … 10³: room for 1000 × 0.001
+            "b": make_slider("b", "b", b, -3, 3, 0.1, log=True),
             "loss": choice,
-            "scale": _slider("scale", "data scale c (x → c·x)", scale, 0, 3, 0.1, log=True),
-            "lr": _slider("lr", "learning rate", lr, -8, 0, 0.1, log=True),
+            "scale": make_slider("scale", "data scale c (x → c·x)", scale, 0, 3, 0.1, log=True),
+            "lr": make_slider("lr", "learning rate", lr, -8, 0, 0.1, log=True),
         }
         self.state: dict[str, Any] = {"error": None}
-        self.product = _readout_box(2)
-        self.readout = _readout_box(5)
+        self.product = readout_box(2)
+        self.readout = readout_box(5)
         self._figure_loss = None
         self._build_figure()
-        self.plot = _plot_box(self.fig)
+        self.plot = plot_box(self.fig)
         self._view = _GraphView() if graph else None
         self.graph = self._view.box if graph else None
         rows = [
@@ -516,7 +418,7 @@ class MultiplicationExplorer(Explorer):
         self.grad_unscaled = float(data["grad_norms"][0])
         plots.plot_gradient_vs_scale(ax=self.ax_grad, scales=data["scales"], loss=self.loss)
         self.ax_grad.set_title("Weight gradient ∝ data scale (slope 1)", fontsize=10)
-        _log_axis_without_ticks(self.ax_loss)
+        log_axis_without_ticks(self.ax_loss)
         self.ax_loss.set_xlim(0, self.steps)
         self.ax_loss.set_xlabel("training step")
         self.ax_loss.set_ylabel(f"{self.LOSS_NAMES[self.loss]} loss (log scale)")
@@ -527,7 +429,7 @@ class MultiplicationExplorer(Explorer):
             Line2D([], [], color=plots.COLORS["vermillion"], linewidth=2, label="data ×c, your lr"),
         ]
         self.ax_loss.legend(handles=handles, loc="upper right", fontsize=9)
-        _plain_log_ticks(self.ax_grad)
+        plain_log_ticks(self.ax_grad)
         self.canvas = SvgFigure(self.fig)
 
     def _run(self, lr: float, scale: float) -> dict:
@@ -550,7 +452,7 @@ class MultiplicationExplorer(Explorer):
         f.label = "f"
         f.backward()
         self.state.update(a=a.data, b=b.data, f=f.data, da=a.grad, db=b.grad)
-        self.product.value = _lines(
+        self.product.value = readout_lines(
             f"f = a × b = {number('f', f.data)} &nbsp;&nbsp; "
             f"∂f/∂a = b = {number('da', a.grad)} &nbsp;&nbsp; ∂f/∂b = a = {number('db', b.grad)}",
             "Multiply swaps: each input's gradient is the <i>other</i> input.",
@@ -567,14 +469,14 @@ class MultiplicationExplorer(Explorer):
         run = self._run(lr, scale)
         self.state.update(scale=scale, lr=lr, loss=self.loss, grad_w=grad_w, grad_norm=norm, **run)
         self.state["grad_norm_unscaled"] = self.grad_unscaled
-        self.readout.value = _lines(
+        self.readout.value = readout_lines(
             f"data ×{number('scale', scale)}: |∂loss/∂w| at w = 0 is {number('grad_norm', norm)}, "
             f"{number('grad_ratio', norm / self.grad_unscaled)} × the unscaled "
             f"{number('grad_norm_unscaled', self.grad_unscaled)}",
             self._step_line(scale, lr, run),
             self._loss_line(run),
         )
-        self.ax_loss.set_ylim(*_decades(np.concatenate([run["losses"], run["reference_losses"]])))
+        self.ax_loss.set_ylim(*decades(np.concatenate([run["losses"], run["reference_losses"]])))
         steps, black = np.arange(self.steps + 1), plots.COLORS["black"]
         shapes = [
             self.canvas.log_yticks(self.ax_loss),
@@ -642,15 +544,15 @@ class SigmoidExplorer(Explorer):
     def __init__(self, x: float = 2.0):
         from matplotlib.figure import Figure
 
-        self.sliders = {"x": _slider("x", "x", x, -10, 10, 0.1)}
+        self.sliders = {"x": make_slider("x", "x", x, -10, 10, 0.1)}
         self.state: dict[str, Any] = {"error": None}
-        self.readout = _readout_box(3)
+        self.readout = readout_box(3)
         self.fig = Figure(figsize=(6.4, 3.6), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.11, right=0.97, bottom=0.14, top=0.91)
         self.ax = self.fig.add_subplot()
         plots.plot_sigmoid(ax=self.ax)
         self.canvas = SvgFigure(self.fig)
-        self.plot = _plot_box(self.fig)
+        self.plot = plot_box(self.fig)
         self._finish("sigmoid-explorer", [self.sliders["x"], self.readout, self.plot])
 
     def _recompute(self, changed: str | None) -> None:
@@ -659,7 +561,7 @@ class SigmoidExplorer(Explorer):
         s.backward()
         frac = x.grad / 0.25
         self.state.update(x=x.data, sigmoid=s.data, derivative=x.grad, fraction=frac)
-        self.readout.value = _lines(
+        self.readout.value = readout_lines(
             f"σ({number('x', x.data)}) = {number('sigmoid', s.data)} &nbsp;&nbsp; "
             f"σ′(x) = σ(x)(1 − σ(x)) = {number('derivative', x.grad)}",
             f"A gradient of 1 arriving here leaves as {number('passed', x.grad)}: "
@@ -707,16 +609,16 @@ class DeepSigmoidExplorer(Explorer):
         dropdown.add_class("coursegrad-dropdown-activation")
         self.sliders = {
             "activation": dropdown,
-            "depth": _slider("depth", "hidden layers", depth, 1, self.MAX_DEPTH, 1, integer=True),
-            "gain": _slider("gain", "weight scale (× 1/√n)", gain, -1, 1, 0.05, log=True),
-            "input_scale": _slider("input-scale", "input scale", input_scale, -1, 2, 0.1, log=True),
+            "depth": make_slider("depth", "hidden layers", depth, 1, self.MAX_DEPTH, 1, integer=True),
+            "gain": make_slider("gain", "weight scale (× 1/√n)", gain, -1, 1, 0.05, log=True),
+            "input_scale": make_slider("input-scale", "input scale", input_scale, -1, 2, 0.1, log=True),
         }
         self.state: dict[str, Any] = {"error": None}
-        self.readout = _readout_box(3)
+        self.readout = readout_box(3)
         self.fig = Figure(figsize=(6.8, 3.4), dpi=plots.DPI)
         self.fig.subplots_adjust(left=0.12, right=0.97, bottom=0.15, top=0.9)
         self.ax = self.fig.add_subplot()
-        _log_axis_without_ticks(self.ax)
+        log_axis_without_ticks(self.ax)
         self.ax.set_xlim(0.5, self.MAX_DEPTH + 1.5)
         self.ax.set_xticks(np.arange(1, self.MAX_DEPTH + 2))
         self.ax.set_xlabel("layer   (1 = next to the input; the last point is the output layer)")
@@ -724,7 +626,7 @@ class DeepSigmoidExplorer(Explorer):
         self.ax.set_title("Gradient reaching each layer's weights", fontsize=10)
         self.ax.grid(True, which="major", linewidth=0.4, alpha=0.5)
         self.canvas = SvgFigure(self.fig)
-        self.plot = _plot_box(self.fig)
+        self.plot = plot_box(self.fig)
         s = self.sliders
         rows = [widgets.HBox([s["activation"], s["depth"]]), widgets.HBox([s["gain"], s["input_scale"]]), self.readout, self.plot]
         self._finish("deep-sigmoid-explorer", rows)
@@ -753,13 +655,13 @@ class DeepSigmoidExplorer(Explorer):
         self.state.update(
             activation=act, depth=depth, gain=gain, input_scale=input_scale, norms=norms, ratio=ratio, saturated=saturated
         )
-        self.readout.value = _lines(
+        self.readout.value = readout_lines(
             f"{act}, {depth} hidden layers: gradient at layer 1 {number('first', norms[0])}, "
             f"at the last hidden layer {number('last', norms[-2])}; layer 1 gets {number('ratio', ratio)} of it.",
             f"{number('saturated', 100 * saturated)} % of hidden units have |pre-activation| &gt; {plots.SATURATION:g}"
             f"{self._saturation_note(act)}.",
         )
-        self.ax.set_ylim(*_decades(norms, step=2))
+        self.ax.set_ylim(*decades(norms, step=2))
         layers = np.arange(1, depth + 2)
         color = {"sigmoid": plots.COLORS["blue"], "tanh": plots.COLORS["vermillion"], "relu": plots.COLORS["green"]}[act]
         shapes = [self.canvas.log_yticks(self.ax), self.canvas.curve(self.ax, layers, norms, "norms", color, 2.0)]

@@ -515,36 +515,47 @@ RELERR_NAN = '''def relative_error(a, b):
     """The largest |a − b| / max(|a|, |b|) over the elements (0 where both are 0)."""
     return np.max(np.abs(a - b) / np.maximum(np.abs(a), np.abs(b)))
 '''
-VERDICT_RIGHT = '''def verdict(err):
-    """CS231n's advice on a relative error, in coursegrad.gradcheck's words."""
+VERDICT_RIGHT = '''def verdict(err, kink=False):
+    """CS231n's advice on a relative error, in coursegrad.gradcheck's words; kink: f has a kink there."""
     if err > 1e-2:
         return "WRONG"
     if err > 1e-4:
-        return "suspicious"
+        return "uncomfortable"
     if err > 1e-7:
-        return "probably fine"
+        return "okay at a kink" if kink else "too high for a smooth f"
     return "excellent"
 '''
-VERDICT_TABLE = '''def verdict(err):
-    """CS231n's advice on a relative error, in coursegrad.gradcheck's words."""
-    for limit, word in ((1e-2, "WRONG"), (1e-4, "suspicious"), (1e-7, "probably fine")):
+VERDICT_TABLE = '''def verdict(err, kink=False):
+    """CS231n's advice on a relative error, in coursegrad.gradcheck's words; kink: f has a kink there."""
+    middle = "okay at a kink" if kink else "too high for a smooth f"
+    for limit, word in ((1e-2, "WRONG"), (1e-4, "uncomfortable"), (1e-7, middle)):
         if err > limit:
             return word
     return "excellent"
 '''
-VERDICT_AT_EDGES = '''def verdict(err):
-    """CS231n's advice on a relative error, in coursegrad.gradcheck's words."""
+VERDICT_AT_EDGES = '''def verdict(err, kink=False):
+    """CS231n's advice on a relative error, in coursegrad.gradcheck's words; kink: f has a kink there."""
     if err >= 1e-2:
         return "WRONG"
     elif err >= 1e-4:
-        return "suspicious"
+        return "uncomfortable"
     elif err >= 1e-7:
-        return "probably fine"
+        return "okay at a kink" if kink else "too high for a smooth f"
     return "excellent"
 '''
-VERDICT_HANGS = '''def verdict(err):
-    """CS231n's advice on a relative error, in coursegrad.gradcheck's words."""
-    levels = [(1e-2, "WRONG"), (1e-4, "suspicious"), (1e-7, "probably fine")]
+VERDICT_NO_KINK = '''def verdict(err, kink=False):
+    """CS231n's advice on a relative error, in coursegrad.gradcheck's words; kink: f has a kink there."""
+    if err > 1e-2:
+        return "WRONG"
+    if err > 1e-4:
+        return "uncomfortable"
+    if err > 1e-7:
+        return "too high for a smooth f"
+    return "excellent"
+'''
+VERDICT_HANGS = '''def verdict(err, kink=False):
+    """CS231n's advice on a relative error, in coursegrad.gradcheck's words; kink: f has a kink there."""
+    levels = [(1e-2, "WRONG"), (1e-4, "uncomfortable"), (1e-7, "okay at a kink" if kink else "too high for a smooth f")]
     i = 0
     while i < len(levels):
         if err > levels[i][0]:
@@ -562,86 +573,109 @@ GATE_ERROR_SCRATCH = '''def gate_relative_error(gate, xs):
 
 print(gate_relative_error(divide, 3.0, -2.0))  # scratch work left in: TypeError (xs is one list)
 '''
-FIX_WRONG_GATE = """buggy_gate = "sigmoid"
+FIX_WRONG_GATE = """buggy_gate = "divide"
 
 
-def fixed_gate(x):
-    s = 1 / (1 + math.exp(-x.data))
-    return Node(s, (x,), (s * (1 - s),), "σ")
+def fixed_gate(a, b):
+    return Node(a.data / b.data, (a, b), (1 / b.data, -a.data / b.data**2), "/")
 """
-NET_HEAD = '''def two_layer_backward(X, y, W1, b1, W2, b2):
-    """Loss and gradients of affine - ReLU - affine - softmax cross-entropy: return loss, dW1, db1, dW2, db2."""
+NET_HEAD = '''def two_layer_backward(X, y, W1, b1, W2, b2, reg):
+    """Loss and gradients of affine - tanh - affine - softmax cross-entropy + reg/2·(ΣW1² + ΣW2²)."""
     N = X.shape[0]
     Z = X @ W1 + b1
-    H = np.maximum(0, Z)
+    H = np.tanh(Z)
     S = H @ W2 + b2
     shifted = S - S.max(axis=1, keepdims=True)
     P = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
-    loss = float(np.mean(-np.log(P[np.arange(N), y])))
+    loss = float(np.mean(-np.log(P[np.arange(N), y]))) + 0.5 * reg * (np.sum(W1**2) + np.sum(W2**2))
     dS = P.copy()
     dS[np.arange(N), y] -= 1
 '''
 NET_NO_MEAN = (
     NET_HEAD
-    + """    dW2, db2 = H.T @ dS, dS.sum(axis=0)
-    dZ = (dS @ W2.T) * (Z > 0)
-    return loss, X.T @ dZ, dZ.sum(axis=0), dW2, db2
+    + """    dW2, db2 = H.T @ dS + reg * W2, dS.sum(axis=0)
+    dZ = (dS @ W2.T) * (1 - H**2)
+    return loss, X.T @ dZ + reg * W1, dZ.sum(axis=0), dW2, db2
 """
 )
 NET_TRANSPOSED = (
     NET_HEAD
     + """    dS /= N
-    dW2, db2 = dS.T @ H, dS.sum(axis=0)
-    dZ = (dS @ W2.T) * (Z > 0)
-    return loss, X.T @ dZ, dZ.sum(axis=0), dW2, db2
+    dW2, db2 = dS.T @ H + reg * W2.T, dS.sum(axis=0)
+    dZ = (dS @ W2.T) * (1 - H**2)
+    return loss, X.T @ dZ + reg * W1, dZ.sum(axis=0), dW2, db2
 """
 )
 NET_BIAS_AXIS = (
     NET_HEAD
     + """    dS /= N
-    dW2, db2 = H.T @ dS, dS.sum(axis=1)
-    dZ = (dS @ W2.T) * (Z > 0)
-    return loss, X.T @ dZ, dZ.sum(axis=1), dW2, db2
+    dW2, db2 = H.T @ dS + reg * W2, dS.sum(axis=1)
+    dZ = (dS @ W2.T) * (1 - H**2)
+    return loss, X.T @ dZ + reg * W1, dZ.sum(axis=1), dW2, db2
 """
 )
-NET_RELU_GE = (
+NET_TANH_OF_Z = (
+    NET_HEAD
+    + """    dS /= N
+    dW2, db2 = H.T @ dS + reg * W2, dS.sum(axis=0)
+    dZ = (dS @ W2.T) / np.cosh(Z) ** 2  # tanh' = 1/cosh², from the input instead of the output
+    return loss, X.T @ dZ + reg * W1, dZ.sum(axis=0), dW2, db2
+"""
+)
+NET_NO_PENALTY_GRAD = (
     NET_HEAD
     + """    dS /= N
     dW2, db2 = H.T @ dS, dS.sum(axis=0)
-    dZ = np.where(Z >= 0, dS @ W2.T, 0.0)  # the kink at 0: either side's slope is a valid choice
+    dZ = (dS @ W2.T) * (1 - H**2)
     return loss, X.T @ dZ, dZ.sum(axis=0), dW2, db2
 """
 )
-NET_LOOPS = '''def two_layer_backward(X, y, W1, b1, W2, b2):
-    """Loss and gradients of affine - ReLU - affine - softmax cross-entropy: return loss, dW1, db1, dW2, db2."""
+NET_LECTURE_6 = '''def two_layer_backward(X, y, W1, b1, W2, b2, reg):
+    """Lecture 6's forward and backward, pasted: ReLU, no penalty."""
+    N = len(y)
+    z1 = X @ W1 + b1
+    h = np.maximum(z1, 0.0)
+    scores = h @ W2 + b2
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    p = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    loss = -np.log(p[np.arange(N), y]).mean()
+    dscores = p.copy()
+    dscores[np.arange(N), y] -= 1.0
+    dscores /= N
+    dW2, db2 = h.T @ dscores, dscores.sum(axis=0)
+    dz1 = (dscores @ W2.T) * (z1 > 0)
+    return loss, X.T @ dz1, dz1.sum(axis=0), dW2, db2
+'''
+NET_LOOPS = '''def two_layer_backward(X, y, W1, b1, W2, b2, reg):
+    """Loss and gradients of affine - tanh - affine - softmax cross-entropy + reg/2·(ΣW1² + ΣW2²)."""
     N = X.shape[0]
     Z = X @ W1 + b1
-    H = np.maximum(0, Z)
+    H = np.tanh(Z)
     S = H @ W2 + b2
-    loss, dS = 0, np.zeros_like(S)
+    loss, dS = 0.5 * reg * (np.sum(W1 * W1) + np.sum(W2 * W2)), np.zeros_like(S)
     for n in range(N):  # one example at a time
         s = S[n] - np.max(S[n])
         p = np.exp(s) / np.sum(np.exp(s))
         loss += -np.log(p[y[n]]) / N
         dS[n] = p / N
         dS[n, y[n]] -= 1 / N
-    dW2, db2 = np.zeros_like(W2), np.zeros_like(b2)
-    dW1, db1 = np.zeros_like(W1), np.zeros_like(b1)
+    dW2, db2 = reg * W2, np.zeros_like(b2)
+    dW1, db1 = reg * W1, np.zeros_like(b1)
     for n in range(N):
         dW2 += np.outer(H[n], dS[n])
         db2 += dS[n]
-        dz = (W2 @ dS[n]) * (Z[n] > 0)
+        dz = (W2 @ dS[n]) * (1 - H[n] ** 2)
         dW1 += np.outer(X[n], dz)
         db1 += dz
     return loss, dW1, db1, dW2, db2
 '''
-NET_ENGINE = '''def two_layer_backward(X, y, W1, b1, W2, b2):
-    """Loss and gradients of affine - ReLU - affine - softmax cross-entropy: return loss, dW1, db1, dW2, db2."""
+NET_ENGINE = '''def two_layer_backward(X, y, W1, b1, W2, b2, reg):
+    """Loss and gradients of affine - tanh - affine - softmax cross-entropy + reg/2·(ΣW1² + ΣW2²)."""
     from coursegrad import Value
     from coursegrad.nn import softmax_cross_entropy
 
     W1, b1, W2, b2 = Value(W1), Value(b1), Value(W2), Value(b2)
-    loss = softmax_cross_entropy((X @ W1 + b1).relu() @ W2 + b2, y)
+    loss = softmax_cross_entropy((X @ W1 + b1).tanh() @ W2 + b2, y) + 0.5 * reg * ((W1 * W1).sum() + (W2 * W2).sum())
     loss.backward()
     return float(loss.data), W1.grad, b1.grad, W2.grad, b2.grad
 '''
@@ -659,8 +693,8 @@ _WS2 = [
         "w2_iterator_order",
         WS2,
         "topological order by a stack of iterators (inputs in forward order), numerical_gradient on flat views, "
-        "the ReLU mask with >=",
-        {"ex1_topo_answer": TOPO_ITERATORS, "ex2_numgrad_answer": NUMGRAD_FLAT, "ex4_answer": NET_RELU_GE},
+        "tanh's local gradient from its input (1/cosh²)",
+        {"ex1_topo_answer": TOPO_ITERATORS, "ex2_numgrad_answer": NUMGRAD_FLAT, "ex4_answer": NET_TANH_OF_Z},
     ),
     Submission(
         "w2_recursive_order",
@@ -705,7 +739,14 @@ _WS2 = [
         WS2,
         "numerical_gradient leaves x nudged (x[i] -= 2h, never put back)",
         {"ex2_numgrad_answer": NUMGRAD_NOT_RESTORED},
-        {"ex2_numgrad_test": (0, "the task: 'Leave x as you found it'")},
+        {
+            "ex2_numgrad_test": (0, "the task: 'Leave x as you found it'"),
+            "ex3_check_test": (
+                0,
+                "gate_relative_error builds on it (as the task says): on the right divide gate the drifted x gives "
+                "an error of about 1e-5 where a right check gives rounding noise",
+            ),
+        },
     ),
     Submission(
         "w2_numgrad_hangs",
@@ -730,7 +771,14 @@ _WS2 = [
         WS2,
         "verdict with >= at the thresholds",
         {"ex2_relerr_answer": RELERR_RIGHT + "\n\n" + VERDICT_AT_EDGES},
-        {"ex2_verdict_test": (0, "'above 1e−2' is WRONG: at exactly 1e−2 the verdict is 'suspicious'")},
+        {"ex2_verdict_test": (0, "'above 1e−2' is WRONG: at exactly 1e−2 the verdict is 'uncomfortable'")},
+    ),
+    Submission(
+        "w2_verdict_ignores_kink",
+        WS2,
+        "verdict calls everything between 1e−7 and 1e−4 too high, kink or not",
+        {"ex2_relerr_answer": RELERR_RIGHT + "\n\n" + VERDICT_NO_KINK},
+        {"ex2_verdict_test": (0, "CS231n: 1e−4 > error is usually okay for objectives with kinks")},
     ),
     Submission(
         "w2_verdict_hangs",
@@ -748,9 +796,9 @@ _WS2 = [
     Submission(
         "w2_wrong_gate",
         WS2,
-        "buggy_gate = 'sigmoid', with an unchanged sigmoid as the fix",
+        "buggy_gate = 'divide' (the gate a reader suspects), with an unchanged divide as the fix",
         {"ex3_fix_answer": FIX_WRONG_GATE},
-        {"ex3_fix_test": (0, "the planted bug is in divide")},
+        {"ex3_fix_test": (0, "the planted bug is in sigmoid (the ½ of x/2)")},
     ),
     Submission(
         "w2_net_no_mean",
@@ -762,7 +810,7 @@ _WS2 = [
     Submission(
         "w2_net_transposed_dW2",
         WS2,
-        "dW2 = dS.T @ H",
+        "dW2 = dS.T @ H (+ reg · W2ᵀ)",
         {"ex4_answer": NET_TRANSPOSED},
         {"ex4_test": (3, "dW2 (1 point) has the shape (C, H), the transpose of W2's; the rest is right")},
     ),
@@ -772,6 +820,20 @@ _WS2 = [
         "db1, db2 summed over the wrong axis (axis=1)",
         {"ex4_answer": NET_BIAS_AXIS},
         {"ex4_test": (3, "db1 and db2 (0.5 each) sum over the units instead of the batch")},
+    ),
+    Submission(
+        "w2_net_penalty_forgotten",
+        WS2,
+        "the penalty in the loss, but not in dW1 and dW2",
+        {"ex4_answer": NET_NO_PENALTY_GRAD},
+        {"ex4_test": (2, "the loss (1), db1 and db2 (0.5 each) are right; dW1 and dW2 miss reg · W")},
+    ),
+    Submission(
+        "w2_net_lecture_6_pasted",
+        WS2,
+        "lecture 6's ReLU network pasted, without the penalty",
+        {"ex4_answer": NET_LECTURE_6},
+        {"ex4_test": (0, "a tanh hidden layer and an L2 penalty: every part differs")},
     ),
     Submission(
         "w2_net_with_the_engine",

@@ -23,13 +23,14 @@ from coursegrad.grading import cells as C
 from coursegrad.grading.release import read, student_version
 
 # The guard puts back replaced functions, so the cheat replaces the function's code; it then runs with
-# the globals of coursegrad.exercises.write_backprop (`_per_case`, `_as_data`, `_labels`, `_reference_order`).
+# the globals of coursegrad.exercises.write_backprop (`_per_case`, `_as_data`, `_labels`, `engine`).
 PATCH = """import coursegrad.checks
 
 {code}
 coursegrad.checks.probe_order.__code__ = _cheat.__code__
 """
-RIGHT = "_per_case(Node, cases, lambda root, _: _as_data(_reference_order(root), _labels(_reference_order(root))))"
+ORDER = "engine.topological_order(root)"
+RIGHT = f"_per_case(Node, cases, lambda root, _: _as_data({ORDER}, _labels({ORDER})))"
 CHEATS = {
     # the old report's right values, without an order
     "old_constants": "def _cheat(Node, f, cases):\n"

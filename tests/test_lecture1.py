@@ -14,8 +14,8 @@ import re
 import nbformat
 import pytest
 
-from coursegrad.notebooks import LECTURES
 from coursegrad.predict import GATE_FILL
+from tools.notebooks import LECTURES
 
 L1 = LECTURES / "01_computational_graphs.ipynb"
 

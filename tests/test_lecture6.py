@@ -9,7 +9,7 @@ import pytest
 
 from coursegrad import nn, plots
 from coursegrad.array_checks import check_array
-from coursegrad.notebooks import LECTURES
+from tools.notebooks import LECTURES
 
 NOTEBOOK = LECTURES / "06_network_by_hand.ipynb"
 
@@ -61,7 +61,7 @@ def test_every_reveal_starts_collapsed_and_the_summary_ends_the_lecture(nb):
 
 
 def test_learning_goals_are_questions_and_the_lecture_is_at_most_1500_words(nb):
-    from coursegrad.notebooks import prose_words
+    from tools.notebooks import prose_words
 
     goals = nb.cells[0].source.split("**Learning goals.**", 1)[1]
     numbered = [line for line in goals.splitlines() if line[:2].rstrip(".").isdigit()]

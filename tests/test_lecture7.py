@@ -233,7 +233,7 @@ def test_every_answer_is_stored_collapsed_below_its_question():
 
 
 def test_goals_are_questions_sections_4_and_5_optional_and_at_most_1500_words():
-    from coursegrad.notebooks import prose_words
+    from tools.notebooks import prose_words
 
     cells = _cells()
     goals = cells[0].source.split("**Learning goals.**", 1)[1]

@@ -17,8 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from coursegrad import Value, plots
-from coursegrad.notebooks import LECTURES
-from coursegrad.predict import ASK
+from coursegrad.predict import ASK, SUMMARY_HEADING
+from tools.notebooks import LECTURES
 
 X, Y = plots.linear_classifier_data()
 
@@ -276,7 +276,8 @@ def test_the_lecture_ends_with_the_summary_of_its_predictions(path):
     assert _source(last).strip() == "predictions.summary()"
     assert last["metadata"].get("jupyter", {}).get("outputs_hidden") is True  # it shows every answer
     names = [re.search(r'predictions\.check\("([^"]+)"', _source(cells[i])).group(1) for i in _predict_cells(path)]
-    lines = _text(last).strip().splitlines()
+    heading, *lines = _text(last).strip().splitlines()
+    assert heading == SUMMARY_HEADING  # all a collapsed output shows: no answer
     assert [line.split(":")[0] for line in lines] == [f"○ {n}" for n in names]
 
 
@@ -320,8 +321,8 @@ def test_the_summary_shows_what_was_predicted_and_what_it_was(path):
     last = max(i for i, c in enumerate(cells) if c["cell_type"] == "code")
     answers = {i: r for i, (r, _, _, _) in zip(where, PREDICTIONS[path], strict=True)}
     answers[where[0]] = PREDICTIONS[path][0][1]  # the first one wrong
-    lines = _run_with_predictions(path, answers, upto=last)[last].strip().splitlines()
-    assert len(lines) == len(where)
+    heading, *lines = _run_with_predictions(path, answers, upto=last)[last].strip().splitlines()
+    assert heading == SUMMARY_HEADING and len(lines) == len(where)
     assert lines[0].startswith("✘") and all(line.startswith("✔") for line in lines[1:]), lines
     assert all("you predicted" in line and "it was" in line for line in lines)
 

@@ -14,8 +14,8 @@ import sys
 import nbformat
 import pytest
 
-from coursegrad.notebooks import LECTURES, collapsed_placeholder_text, lecture_notebooks, predict_cells, problems, reveal_cell
 from coursegrad.predict import ASK, SUMMARY_HEADING
+from tools.notebooks import LECTURES, collapsed_placeholder_text, lecture_notebooks, predict_cells, problems, reveal_cell
 
 NOTEBOOKS = lecture_notebooks()
 
@@ -161,7 +161,6 @@ def test_numbers_in_the_prose_are_the_computed_ones(name):
 # ("○ name: no prediction made; it was X."), which the lecture computes.
 # ---------------------------------------------------------------------------
 
-CONVERTING = "issue 20: converted by another helper"
 SUMMARY_CALL = "predictions.summary()"
 SUMMARY_LINE = re.compile(r"^[○✔✘] (?P<name>.+?): (?:no prediction made|you predicted .*); it was (?P<answer>.+)\.$")
 BLANK = re.compile(r"^my_prediction\s*=\s*\.\.\.", re.MULTILINE)
@@ -173,23 +172,10 @@ GOALS = (
     "**Learning goals.**\n\n1. What is a gate?\n2. Why is **normalising** the fix? (You write it.)\n3. draw a\n   graph\n\nRun."
 )
 
-# The checks a lecture does not pass yet because another helper is converting it (issue 20).
-# The marks are not strict: once a lecture passes, its test reports XPASS and the mark can go.
-NOT_YET = {
-    "predict_cells": set(),
-    "reveals_collapsed": set(),
-    "placeholder": set(),
-    "prose_gives_answer": set(),
-    "goals_are_questions": set(),
-    "summary": set(),
-    "words": set(),
-}
-
 
 def _lectures(check: str):
-    """Every lecture, each marked xfail if NOT_YET lists it (by number) for `check`."""
-    xfail = pytest.mark.xfail(reason=CONVERTING, strict=False)
-    return [pytest.param(p, id=p.name, marks=[xfail] if p.name[:2] in NOT_YET[check] else []) for p in NOTEBOOKS]
+    """Every lecture, for `check` (the name says which check a parametrized test is)."""
+    return [pytest.param(p, id=p.name) for p in NOTEBOOKS]
 
 
 def _check_call(cell) -> ast.Call | None:
@@ -476,7 +462,7 @@ def _tiny_notebook(path, reveal_output: str, summary: bool = False):
 
 def test_refresh_of_one_notebook_keeps_collapsed_outputs_hidden_sources_and_tags(tmp_path):
     """`python3 run.py refresh lectures/NN_….ipynb` re-runs that notebook only and keeps each cell's metadata."""
-    from coursegrad.notebooks import main
+    from tools.notebooks import main
 
     path = tmp_path / "tiny.ipynb"
     _tiny_notebook(path, "stale output\n", summary=True)

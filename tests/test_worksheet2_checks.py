@@ -9,7 +9,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from coursegrad import numerical_grad
+from coursegrad import numerical_grad, topological_order
 from coursegrad.exercises import write_backprop as K
 from coursegrad.grading import cells as C
 from coursegrad.grading.release import read, student_version
@@ -72,7 +72,7 @@ def test_the_long_chain_gradient_agrees_with_central_differences(ns):
         return x
 
     assert math.isclose(K._long_chain_grad(Node, "mixed"), numerical_grad(mixed, 0.3)[0], rel_tol=1e-6)
-    assert len(K._reference_order(K._long_chain(Node, "mixed")[1])) == 6001
+    assert len(topological_order(K._long_chain(Node, "mixed")[1])) == 6001
 
 
 def test_the_two_layer_reference_agrees_with_central_differences():
@@ -263,3 +263,15 @@ def test_two_layer_partial_credit_per_part(ns, capsys):
     assert "dW2: the shape is right, the values are not yet" in capsys.readouterr().out
     assert "return loss, dW1, db1, dW2, db2" in hint(K.score_two_layer, lambda *a: right(*a)[:4])
     assert "no part is right yet" in hint(K.score_two_layer, lambda *a: (0.0, *[np.zeros(1)] * 4))
+
+
+def test_the_checks_measure_a_students_order_against_the_kits_own(ns):
+    """A student's order that leaves nodes out is judged by the engine's walk, never by itself."""
+    Node, backprop = ns["Node"], ns["backprop"]
+
+    def only_the_root(root):
+        return [root]
+
+    size = len(topological_order(K._long_chain(Node)[1]))
+    assert size > 1000
+    assert f"a chain of {size} nodes: it returned 1 nodes" in hint(K.check_long_chain, Node, only_the_root, backprop)

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from coursegrad import engine
 from coursegrad.checking import agrees, as_array, call_student, close, partial_credit, report
 from coursegrad.engine import Value
 from coursegrad.gradcheck import gradcheck
@@ -82,31 +83,12 @@ _WHAT = {
 }
 
 
-def _order_problem(order: Any, root: Any) -> str | None:
-    """What is wrong with `order` as a topological order of the graph under `root` (None: nothing)."""
-    nodes = _reference_order(root)
-    if type(order) is not list:
-        return f"it should return a list of nodes, got {type(order).__name__}"
-    ids = [id(n) for n in order]
-    if len(set(ids)) != len(ids):
-        return "a node appears more than once: remember which nodes you have visited"
-    missing = [n for n in nodes if id(n) not in set(ids)]
-    if missing:
-        return f"{len(missing)} node(s) of the graph are missing"
-    if len(order) != len(nodes) or not order or order[-1] is not root:
-        return "the order should hold exactly the graph's nodes, with the root (the output) last"
-    place = {id(n): i for i, n in enumerate(order)}
-    if any(place[id(i)] > place[id(n)] for n in order for i in n.inputs):
-        return "a node comes before one of its inputs: each node must come after everything it was computed from"
-    return None
-
-
 def _expected_order(Node: type, cases: list) -> list:
     """What `probe_order` gives for a right topological_order: per case [a valid order, the edges]."""
     out = []
     for case in cases:
         root, _, _ = _graph(Node, case)
-        out.append(_as_data(_reference_order(root), _labels(_reference_order(root))))
+        out.append(_as_data(engine.topological_order(root), _labels(engine.topological_order(root))))
     return out
 
 
@@ -169,7 +151,7 @@ def probe_order(Node: type, topological_order: Callable, cases: list) -> list:
 
     def run(root, _):
         order = call_student(topological_order, root, shown="topological_order(root)")
-        return _as_data(order, _labels(_reference_order(root)))  # every node, also those `_graph` does not name
+        return _as_data(order, _labels(engine.topological_order(root)))  # every node, also those `_graph` does not name
 
     return _per_case(Node, cases, run)
 
@@ -197,7 +179,7 @@ def _overwritten(Node: type, case: str, got: list) -> bool:
     """True if `got` is what a backward pass that writes `=` instead of `+=` gives on this graph, in ANY
     valid topological order (the slip's result depends on the order the student's pass visits)."""
     root, nodes, _ = _graph(Node, case)
-    for order in _all_orders(_reference_order(root)):
+    for order in _all_orders(engine.topological_order(root)):
         for node in nodes:
             node.grad = 0.0
         root.grad = 1.0
@@ -231,20 +213,6 @@ def _all_orders(nodes: list) -> list[list]:
 
     extend()
     return out
-
-
-def _reference_order(root: Any) -> list:
-    """A topological order by an explicit stack (no recursion)."""
-    order, seen, stack = [], set(), [(root, False)]
-    while stack:
-        node, inputs_placed = stack.pop()
-        if inputs_placed:
-            order.append(node)
-        elif id(node) not in seen:
-            seen.add(id(node))
-            stack.append((node, True))
-            stack.extend((i, False) for i in node.inputs if id(i) not in seen)
-    return order
 
 
 def _expected_backprop(Node: type, cases: list) -> list:
@@ -306,7 +274,7 @@ def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable
     """For the grader: [your order, the chain's edges (`_as_data`), x's gradient] on a long chain (or the error's text)."""
     try:
         root, order, grad = _run_long_chain(Node, topological_order, backprop, kind)
-        return [*_as_data(order, _labels(_reference_order(root))), grad]
+        return [*_as_data(order, _labels(engine.topological_order(root))), grad]
     except AssertionError as err:
         return [str(err)[:200]]
 
@@ -314,7 +282,7 @@ def probe_long_chain(Node: type, topological_order: Callable, backprop: Callable
 def _expected_long_chain(Node: type, kind: str = "tanh") -> list:
     """What `probe_long_chain` gives for right functions: [a valid order, the edges, x's gradient]."""
     _, root = _long_chain(Node, kind)
-    return [*_as_data(_reference_order(root), _labels(_reference_order(root))), _long_chain_grad(Node, kind)]
+    return [*_as_data(engine.topological_order(root), _labels(engine.topological_order(root))), _long_chain_grad(Node, kind)]
 
 
 def check_long_chain(Node: type, topological_order: Callable, backprop: Callable, kind: str = "tanh") -> None:

@@ -19,18 +19,13 @@ import nbformat
 import pytest
 from browser_course import REPO, lecture_notebooks, notebook_id
 
-from coursegrad.notebooks import collapsed_placeholder_text, predict_cells, reveal_cell
+from tools.notebooks import collapsed_placeholder_text, predict_cells, reveal_cell
 
 pytestmark = pytest.mark.browser
 
-# Lectures another helper is converting to collapsed reveals (issue 20); not strict, so a
-# lecture that passes reports XPASS and its number can go.
-NOT_CONVERTED = {"04", "05", "06", "07"}
-
 
 def _lectures():
-    xfail = pytest.mark.xfail(reason="issue 20: converted by another helper", strict=False)
-    return [pytest.param(p, id=notebook_id(p), marks=[xfail] if p.name[:2] in NOT_CONVERTED else []) for p in lecture_notebooks()]
+    return [pytest.param(p, id=notebook_id(p)) for p in lecture_notebooks()]
 
 
 @pytest.fixture(scope="session")

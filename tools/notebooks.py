@@ -1,7 +1,7 @@
 """Tools for the course's own notebooks: execute them in place, and check they are stored executed.
 
-    python -m coursegrad.notebooks refresh [NOTEBOOK ...]   re-run lectures in place (authors)
-    python -m coursegrad.notebooks check   [NOTEBOOK ...]   fail if a notebook is stored unexecuted
+    python -m tools.notebooks refresh [NOTEBOOK ...]   re-run lectures in place (authors)
+    python -m tools.notebooks check   [NOTEBOOK ...]   fail if a notebook is stored unexecuted
 
 nbval validates a notebook by re-running it and comparing with the stored outputs,
 but it silently skips cells that were never executed: a stripped notebook would
@@ -137,7 +137,7 @@ def collapsed_placeholder_text(cell) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m coursegrad.notebooks", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.notebooks", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["refresh", "check"])
     parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook in lectures/")
     args = parser.parse_args(argv)
