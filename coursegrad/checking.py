@@ -283,6 +283,10 @@ def call_student(fn: Any, *args: Any, shown: str | None = None, seconds: float =
         said = f"{call} did not finish within {seconds:g} s: it was stuck in {stop.where} (an infinite loop?)"
         _mark(fn, said)
         raise AssertionError(said) from None
+    except MemoryError as err:  # an endless loop that grows a list ends here: a hang too, not to be run again
+        said = f"{call} ran out of memory in {_innermost(err)} (an endless loop that keeps growing a list?)"
+        _mark(fn, said)
+        raise AssertionError(said) from None
     except NotImplementedError:
         raise AssertionError(f"{name} is not written yet (it raises NotImplementedError).") from None
     except RecursionError:
@@ -335,6 +339,22 @@ def _stop(signum: int, frame: Any) -> None:
     if getattr(function, "__code__", None) is where.f_code:
         _mark(function, f"{name} did not finish in an earlier call (an infinite loop?)")
     raise _TooLong(f"{name}()" if name != "<module>" else "a cell's top-level code")
+
+
+def _innermost(err: BaseException) -> str:
+    """The student function an exception was raised in (marked as hung), from its traceback."""
+    tb, where = err.__traceback__, None
+    while tb is not None:
+        if not _is_ours(tb.tb_frame.f_code.co_filename):
+            where = tb.tb_frame
+        tb = tb.tb_next
+    if where is None:
+        return "the check itself"
+    name = where.f_code.co_name
+    function = where.f_globals.get(name)
+    if getattr(function, "__code__", None) is where.f_code:
+        _mark(function, f"{name} ran out of memory in an earlier call (an endless loop?)")
+    return f"{name}()" if name != "<module>" else "a cell's top-level code"
 
 
 def _is_ours(filename: str) -> bool:

@@ -126,7 +126,7 @@ def test_a_hang_costs_only_the_questions_that_run_the_hanging_function(graded):
     lost = {gid for gid, p in points(hang).items() if p == 0}
     assert lost == {"ex1_topo_test", "ex1_backprop_test", "ex1_long_chain", "ex1_second_backward", "ex3_check_test"}
     assert hang.total == 9  # numerical gradient 2, relative error 1, verdict 1, the fixed gate 1, the two-layer net 4
-    assert "stuck in topological_order()" in messages(hang, "ex1_topo_test")
+    assert "in topological_order()" in messages(hang, "ex1_topo_test")  # stuck (time) or out of memory (the list grows)
 
 
 def test_an_answer_built_on_the_engine_where_the_task_says_numpy_gets_no_points(graded):
