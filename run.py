@@ -6,6 +6,7 @@
     python3 run.py test --quick   the quick tier: unit, doctests, nbval, one end-to-end grade
     python3 run.py refresh    re-execute every lecture notebook in place (authors; or only the ones named)
     python3 run.py bench      run the benchmarks in benchmarks/
+    python3 run.py site       build the course as a static, accessible web site in site/ (from the stored notebooks)
 
 The first call creates a virtual environment in .venv/ and installs the kit into
 it with the known-good versions of constraints.txt; later calls reuse it.
@@ -79,6 +80,9 @@ def main(argv: list[str]) -> int:
     if command == "refresh":
         ensure_env("course,test")
         return run("-m", "tools.notebooks", "refresh", *rest)
+    if command == "site":
+        ensure_env("course,test")  # nbconvert comes with the test tools (nbgrader, nbval)
+        return run("-m", "coursegrad.site", *rest)
     if command == "bench":
         ensure_env("course,test,bench")
         return run("benchmarks/run_all.py", *rest)

@@ -1,14 +1,11 @@
 """The names the worksheets' check cells import: `from coursegrad.checks import check_graph_forward`.
 
 One namespace for every worksheet, so a check cell reads the same in every worksheet and the
-grader's guard (`coursegrad.grading.inkernel.guard`) restores one module before each test. It holds
+grader's guard (`coursegrad.grading.guard`) restores one module before each test. It holds
 no logic: the checking toolkit is `coursegrad.checking` (strict reading, closeness, hints by
 kind of error, partial credit) and each worksheet's exercises are in `coursegrad.exercises`.
 Every public function here is a check (it prints ✓ or a hint and returns nothing, or the points
-earned) or a probe (it returns what *your* function computes); none returns an answer. A check's
-verdict is `checking.agrees(probe, expected)`, the grader's own rule, where the expected value comes
-from the exercise module's private `_expected_*` functions (which `coursegrad validate` also compares
-with the instructor's solution).
+earned) or a probe (it returns what *your* function computes); none returns an answer.
 """
 
 from coursegrad.checking import as_number, expect_choice, expect_close, expect_shape
@@ -38,10 +35,8 @@ from coursegrad.exercises.write_backprop import (
     check_second_backward,
     check_topological_order,
     check_verdict,
-    hidden_gates,
     probe_backprop,
     probe_fixed_gate,
-    probe_gate_relative_error,
     probe_long_chain,
     probe_numerical_gradient,
     probe_order,
@@ -93,6 +88,4 @@ __all__ = [
     "probe_verdict",
     "probe_fixed_gate",
     "probe_two_layer",
-    "probe_gate_relative_error",
-    "hidden_gates",
 ]

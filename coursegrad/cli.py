@@ -6,6 +6,7 @@ coursegrad validate                      solved worksheet passes, unanswered one
 coursegrad grade SOURCE SUBMISSIONS -o grades/   gradebook.csv, summary.csv, feedback/, written_answers.md
 coursegrad merge OUT1 OUT2 ... -o grades/        combine the output folders of shards (--shard k/N)
 coursegrad export gradescope|canvas ...          a Gradescope autograder zip; a Canvas gradebook CSV
+coursegrad bundle -o student-course/             what students receive: lectures, student worksheets, the kit, no answers
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import zipfile
 from datetime import datetime
 from pathlib import Path
 
@@ -72,6 +74,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
             )
         for problem in report.problems:
             print(f"  - {problem}")
+        for note in report.notes:
+            print(f"  note: {note}")
         raising = ", ".join(f"{i} {gid} ({ename})" for i, gid, ename in report.expected_errors) or "none"
         print(f"  cells that raise in the unanswered student version (index grade_id (error)): {raising}")
     return 1 if failed else 0
@@ -91,8 +95,15 @@ def cmd_grade(args: argparse.Namespace) -> int:
     sources = _sources([]) if not given else sorted(given[0].glob("*.ipynb")) if given[0].is_dir() else given
     if not sources or not all(s.is_file() for s in sources):
         raise SystemExit(f"no instructor notebook at {given[0] if given else DEFAULT_SOURCE_DIR}")
+    if folder.suffix.lower() == ".zip" and folder.is_file():  # Canvas's or Gradescope's download (desk/lms.py)
+        from coursegrad.desk import lms
+
+        try:
+            folder = lms.unpack(folder, [s.stem for s in sources], Path(args.out) / "lms" / folder.stem)
+        except (ValueError, OSError, zipfile.BadZipFile) as err:
+            raise SystemExit(f"coursegrad grade: {err}") from None
     if not folder.is_dir():
-        raise SystemExit(f"no folder of submissions at {folder} (one subfolder per student)")
+        raise SystemExit(f"no folder of submissions at {folder} (one subfolder per student, or an LMS zip)")
     for loose in sorted(folder.glob("*.ipynb")):
         print(f"ignored {loose}: put each submission in a folder named after the student", file=sys.stderr)
     try:
@@ -219,6 +230,17 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from coursegrad.export import bundle
+
+    try:
+        out = bundle.build(args.out)
+    except ValueError as err:
+        raise SystemExit(f"coursegrad bundle: {err}") from None
+    print(f"wrote {out}: give students this folder (e.g. as a public repository); keep the full course private")
+    return 0
+
+
 def default_jobs() -> int:
     """Two workers (this kit's machines have two cores), fewer if the machine has fewer."""
     return max(1, min(2, os.cpu_count() or 1))
@@ -269,15 +291,26 @@ def parser() -> argparse.ArgumentParser:
     _workflow_options(r)
     r.set_defaults(run=cmd_grade)
 
+    _merge_and_bundle(sub)
+    from coursegrad.export.commands import add_export
+
+    add_export(sub)
+    from coursegrad.desk.commands import add_review
+
+    add_review(sub)
+    return p
+
+
+def _merge_and_bundle(sub) -> None:
+    """`coursegrad merge` (shards into one gradebook) and `coursegrad bundle` (what students receive)."""
     m = sub.add_parser("merge", help="combine output folders (of --shard runs) into one gradebook; fold in manual.csv")
     m.add_argument("folders", nargs="+", metavar="OUT", help="output folders of coursegrad grade")
     m.add_argument("-o", "--out", required=True, help="the merged output folder (may be one of the inputs)")
     m.set_defaults(run=cmd_merge)
 
-    from coursegrad.export.commands import add_export
-
-    add_export(sub)
-    return p
+    b = sub.add_parser("bundle", help="what students receive: lectures, student worksheets, the kit without answers")
+    b.add_argument("-o", "--out", default="student-course", help="a new folder to write (default student-course/)")
+    b.set_defaults(run=cmd_bundle)
 
 
 def _limit_options(r: argparse.ArgumentParser) -> None:

@@ -41,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from coursegrad.describe import alt_metadata, describe_drawing, drawing_title, with_text_alternative
 from coursegrad.engine import Value, topological_order, unbroadcast
 from coursegrad.formatting import fmt, summary, superscript
 from coursegrad.layout import COMMUTATIVE, GRAD_SIZE, MAX_WIDTH, Graph, LayoutNode, place, text_width
@@ -152,8 +153,8 @@ class GraphDrawing:
         message: str = "",
         texts: list[str] | None = None,
         boxes: list[Box] | None = None,
+        title: str | None = None,
     ):
-        self.svg = svg
         self._texts = list(texts or [])
         self.boxes = list(boxes or [])
         # Jupyter shows SVG only in trusted notebooks; a notebook someone else ran (like the lectures
@@ -164,12 +165,16 @@ class GraphDrawing:
         self.width = width
         self.height = height
         self.message = message
+        self.title = title
+        # What the picture shows, in words (coursegrad.describe): the SVG's <title>/<desc>, the PNG's alt text.
+        self.description = describe_drawing(self)
+        self.svg = with_text_alternative(svg, drawing_title(title), self.description)
 
     def _repr_svg_(self) -> str:
         return self.svg
 
-    def _repr_png_(self) -> bytes | None:
-        return self.png(self._png_scale) if self._png_scale else None
+    def _repr_png_(self) -> tuple[bytes, dict] | None:
+        return (self.png(self._png_scale), alt_metadata(self.description)) if self._png_scale else None
 
     def with_png(self, scale: float = 1.0) -> GraphDrawing:
         """The same drawing, displayed with a PNG copy of `scale` × the size beside the SVG (None: SVG only).
@@ -179,6 +184,7 @@ class GraphDrawing:
         PNG takes matplotlib about 0.3 s; slider explorers use `.svg` directly and never pay for it.
         """
         copy = GraphDrawing(self.svg, self.nodes, self.wires, self.width, self.height, self.message, self._texts, self.boxes)
+        copy.title = self.title
         copy._png_scale = scale
         return copy
 
@@ -373,7 +379,8 @@ class _Picture:
             for i, (v, n, t) in enumerate(zip(self.nodes, placement.graph.nodes, texts, strict=True))
         ]  # fmt: skip
         wires = [DrawnWire(u, v, s) for u, v, s in self.edges]
-        return GraphDrawing(svg, drawn, wires, placement.width, placement.height, self.message, canvas.texts, canvas.boxes)
+        size = (placement.width, placement.height)
+        return GraphDrawing(svg, drawn, wires, *size, self.message, canvas.texts, canvas.boxes, self.title)
 
     # -- text on wires ----------------------------------------------------
 

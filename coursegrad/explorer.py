@@ -84,7 +84,7 @@ def plot_box(fig) -> widgets.HTML:
 
 
 def error_html(err: Exception) -> str:
-    return f'<div class="coursegrad-error" style="color:#D55E00"><b>{type(err).__name__}:</b> {html.escape(str(err))}</div>'
+    return f'<div class="coursegrad-error" style="color:#C04A00"><b>{type(err).__name__}:</b> {html.escape(str(err))}</div>'
 
 
 class Explorer(widgets.VBox):

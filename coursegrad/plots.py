@@ -97,7 +97,7 @@ __all__ = [
     "plot_two_layer_training",
 ]
 
-_CYCLE = [COLORS[c] for c in ("blue", "vermillion", "green", "orange", "purple", "sky")]
+_CYCLE = [COLORS[c] for c in ("blue", "vermillion", "green", "purple", "black")]  # apart under colour-blindness (tests)
 _STYLES = ["-", "--", "-.", ":"]
 _MARKERS = ["o", "s", "^", "D", "v", "P"]
 
@@ -773,7 +773,7 @@ def distinct_rows(a: np.ndarray, rel: float = 1e-9) -> int:
 # ---------------------------------------------------------------------------
 
 # One (colour, marker) per class: classes never differ by colour alone.
-CLASS_STYLES = [(COLORS["blue"], "o"), (COLORS["vermillion"], "s"), (COLORS["green"], "^"), (COLORS["orange"], "D")]
+CLASS_STYLES = [(COLORS["blue"], "o"), (COLORS["vermillion"], "s"), (COLORS["green"], "^"), (COLORS["purple"], "D")]
 
 
 def train_two_layer_classifier(

@@ -4,7 +4,7 @@
 (`NodeTexts`) to the SVG, every text written and every box taken (a `Canvas`). Accessibility text
 (`<title>`, `<desc>`) belongs right after the opening tag, which `_open` writes.
 
-Okabe–Ito colours (safe for the common colour-vision deficiencies). Colour is never the only cue:
+Okabe–Ito hues, darkened to WCAG AA contrast on white, safe for common colour-vision deficiencies; colour is never the only cue:
 values are upright and above the wire, gradients italic and below it. Every piece of text is also
 recorded with its box (`Box`), so tests and widgets need not parse the SVG.
 """
@@ -30,12 +30,12 @@ from coursegrad.layout import (
 )
 
 VALUE_COLOUR = "#000000"
-GRAD_COLOUR = "#D55E00"  # vermilion
+GRAD_COLOUR = "#C04A00"  # vermilion, darkened to 5.0:1 on white (Okabe–Ito #D55E00 is 3.9:1)
 LEAF_FILL = "#DCEEFB"  # a light tint of sky blue #56B4E9
 GATE_FILL = "#FFFFFF"
 CONST_COLOUR = "#6E6E6E"
 HIGHLIGHT_FILL = "#F0E442"  # yellow
-HIGHLIGHT_RING = "#E69F00"  # orange
+HIGHLIGHT_RING = "#A15A00"  # dark orange, 5.3:1 on white (a ring needs 3:1; Okabe–Ito #E69F00 is 2.2:1)
 HIGHLIGHT_CLASS = "coursegrad-highlight"  # the CSS class of the highlighted node's ring (for tests and styling)
 WIRE_COLOUR = "#4D4D4D"
 ORDER_FILL = "#0072B2"  # blue: the tag numbering nodes in backward-pass order (draw(order=True))

@@ -124,7 +124,8 @@ def test_grade_a_small_class_end_to_end(tmp_path):
         rows = list(csv.DictReader(f))
     graded = [C.grade_id(c) for c in read(SOURCE).cells if C.is_test(c) or C.is_manual(c)]
     assert [r["question"] for r in rows] == graded * 3
-    assert {p.name for p in (tmp_path / "grades" / "feedback").iterdir()} == {"ada.md", "bo.md", "cy.md"}
+    feedback = {p.name for p in (tmp_path / "grades" / "feedback").iterdir()}
+    assert feedback == {f"{s}.{kind}" for s in ("ada", "bo", "cy") for kind in ("md", "html")}  # HTML too (desk/feedback_out.py)
     written = (tmp_path / "grades" / "written_answers.md").read_text(encoding="utf-8")
     assert "## ex8a_answer\n\n**Rubric (2 points).**\n- 1 point: two different reasons" in written  # graders see the rubric
 

@@ -298,10 +298,11 @@ def test_png_is_drawn_with_matplotlib(tmp_path):
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     assert (width, height) == (2 * d.width, 2 * d.height)
-    assert d._repr_png_()[:4] == b"\x89PNG"  # shown in untrusted notebooks, where SVG is not
+    png, metadata = d._repr_png_()  # shown in untrusted notebooks, where SVG is not
+    assert png[:4] == b"\x89PNG" and metadata == {"alt": d.description}  # with its description as alt text
     assert d.with_png(None)._repr_png_() is None
     both = d.with_png(2.0)
-    assert both._repr_svg_() == d.svg and both._repr_png_()[:4] == b"\x89PNG"
+    assert both._repr_svg_() == d.svg and both._repr_png_()[0][:4] == b"\x89PNG"
 
 
 def test_same_bytes_in_fresh_interpreters():

@@ -23,14 +23,29 @@ from coursegrad.grading import cells as C
 from coursegrad.grading.release import read, student_version
 
 # The guard puts back replaced functions, so the cheat replaces the function's code; it then runs with
-# the globals of coursegrad.exercises.write_backprop (`_per_case`, `_as_data`, `_labels`, `engine`).
+# the globals of coursegrad.exercises.write_backprop (`_per_case`, `_as_data`, `_labels`, `_all_nodes`); the kit has
+# no function that returns a right order, so the control brings its own (`_right_order`, the worksheet's solution).
 PATCH = """import coursegrad.checks
+import coursegrad.exercises.write_backprop
 
+{order}
+coursegrad.exercises.write_backprop._right_order = _right_order
 {code}
 coursegrad.checks.probe_order.__code__ = _cheat.__code__
 """
-ORDER = "engine.topological_order(root)"
-RIGHT = f"_per_case(Node, cases, lambda root, _: _as_data({ORDER}, _labels({ORDER})))"
+ORDER = (
+    "def _right_order(root):\n"
+    "    order, done = [], set()\n"
+    "    def visit(n):\n"
+    "        if id(n) not in done:\n"
+    "            done.add(id(n))\n"
+    "            for i in n.inputs:\n"
+    "                visit(i)\n"
+    "            order.append(n)\n"
+    "    visit(root)\n"
+    "    return order\n"
+)
+RIGHT = "_per_case(Node, cases, lambda root, _: _as_data(_right_order(root), _labels(_all_nodes(root))))"
 CHEATS = {
     # the old report's right values, without an order
     "old_constants": "def _cheat(Node, f, cases):\n"
@@ -38,7 +53,7 @@ CHEATS = {
     # node numbers 0…n−1 in turn (or reversed) with the real edges
     "identity": f"def _cheat(Node, f, cases):\n    return [[list(range(len(o))), e] for o, e in {RIGHT}]",
     "reversed": f"def _cheat(Node, f, cases):\n    return [[list(range(len(o)))[::-1], e] for o, e in {RIGHT}]",
-    # the control: a right order's data (computed by the kit's own function)
+    # the control: a right order's data (computed by the control's own function)
     "control": f"def _cheat(Node, f, cases):\n    return {RIGHT}",
 }
 
@@ -46,7 +61,7 @@ CHEATS = {
 def cheat(student: nbformat.NotebookNode, code: str) -> nbformat.NotebookNode:
     nb = copy.deepcopy(student)
     i = next(i for i, c in enumerate(nb.cells) if C.grade_id(c) == "ex1_topo_answer")
-    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(PATCH.format(code=code)))
+    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(PATCH.format(order=ORDER, code=code)))
     return nb
 
 

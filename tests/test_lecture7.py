@@ -197,8 +197,8 @@ def test_students_predict_before_the_output_that_answers_them():
 # reveals: the first output after each predict cell, and the outputs that repeat its answer right after it
 REVEALS = {
     "how many numbers does the Jacobian": ["= 750 partial derivatives", "= 750 numbers"],
-    "how many forward-mode passes": ["forward mode: 200 passes"],
-    "which mode gets all 1000 derivatives": ["forward mode: 1 pass; reverse mode: 1 forward pass + 1000 backward passes"],
+    "how many forward-mode passes": ["forward mode: 1000 passes"],
+    "which mode gets all 2000 derivatives": ["forward mode: 1 pass; reverse mode: 1 forward pass + 2000 backward passes"],
     "How many times more bytes": ["1.97 × the 10 steps"],
     "how many step evaluations": [": 120 step evaluations", "         8            7       256 kB               120  True"],
 }

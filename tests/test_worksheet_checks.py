@@ -1,7 +1,8 @@
 """Worksheet 1's checks: right answers pass, known mistakes get their hint, no hint gives the answer.
 
-Also: every number the checks treat as right is backed by central differences (not only by backprop).
-The right values are private (`K._graph()`, ...): the tests may read them, a student's import may not.
+Also: every number the instructor source gives as right is backed by central differences (not only by
+backprop), and the checks accept it. The right values live in the instructor source (`S`, its solution
+cells run); the checks compute what they compare with inside each check and return none of it.
 """
 
 from __future__ import annotations
@@ -10,50 +11,60 @@ import math
 
 import numpy as np
 import pytest
+from test_checking import SOURCES, run_solutions
 
 from coursegrad import Value, checking, numerical_grad
 from coursegrad.exercises import backprop_by_hand as K
 
+S = run_solutions(SOURCES[0])  # the instructor's answers to worksheet 1
+
 # ---------------------------------------------------------------------------
-# The right answers are right: central differences agree with the engine
+# The right answers are right: central differences agree with the source's answers, and the checks accept them
 # ---------------------------------------------------------------------------
 
 
-def test_exercise_1_values_agree_with_central_differences():
-    g, r = K.GRAPH_INPUTS, K._graph()
+def test_exercise_1_values_agree_with_central_differences(capsys):
+    g = K.GRAPH_INPUTS
     f = lambda a, b, c, d, e: (a * b + c) * max(d, e)
-    assert r["f"] == f(*g.values()) == -6.0
-    assert (r["q"], r["m"]) == (g["a"] * g["b"] + g["c"], max(g["d"], g["e"]))
-    assert np.allclose([r["df_dq"], r["df_dm"]], numerical_grad(lambda q, m: q * m, r["q"], r["m"]))
+    assert S["f_value"] == f(*g.values()) == -6.0
+    assert (S["q_value"], S["m_value"]) == (g["a"] * g["b"] + g["c"], max(g["d"], g["e"]))
+    assert np.allclose([S["df_dq"], S["df_dm"]], numerical_grad(lambda q, m: q * m, S["q_value"], S["m_value"]))
     # d < e by a margin, so max is smooth at this point and central differences apply
     numeric = numerical_grad(lambda *v: f(*v), *g.values())
-    assert np.allclose([r[f"df_d{k}"] for k in g], numeric, atol=1e-8)
+    assert np.allclose([S[f"df_d{k}"] for k in g], numeric, atol=1e-8)
+    K.check_graph_backward(**{f"df_d{k}": S[f"df_d{k}"] for k in g})
+    assert capsys.readouterr().out.count("✓") == 5
 
 
 def test_exercise_2_values_agree_with_central_differences():
-    r, (x, y) = K._fork(), K.FORK_INPUTS.values()
+    x, y = K.FORK_INPUTS.values()
     g = lambda x, y: (x * y + x) ** 2
-    assert r["g"] == g(x, y)
-    assert math.isclose(r["dg_da"], numerical_grad(lambda a: (a + x) ** 2, x * y)[0], rel_tol=1e-7)
-    assert np.allclose([r["dg_dx"], r["dg_dy"]], numerical_grad(g, x, y), atol=1e-6)
-    assert r["dx_via_a"] + r["dx_direct"] == r["dg_dx"]  # the fork: the two paths add up
+    assert S["g_value"] == g(x, y)
+    assert math.isclose(S["dg_da"], numerical_grad(lambda a: (a + x) ** 2, x * y)[0], rel_tol=1e-7)
+    assert np.allclose([S["dg_dx"], S["dg_dy"]], numerical_grad(g, x, y), atol=1e-6)
+    assert S["dx_via_a"] + S["dx_direct"] == S["dg_dx"]  # the fork: the two paths add up
+    fork = {k: S[k] for k in ("dg_dx", "dg_dy", "dx_via_a", "dx_direct")}
+    assert K.score_fork_backward(points=2.0, **fork) == 2.0
 
 
 def test_exercise_3_values_agree_with_central_differences():
-    r, w, x, b = K._tanh(), K.TANH_INPUTS["w"], K.TANH_INPUTS["x"], K.TANH_INPUTS["b"]
+    w, x, b = K.TANH_INPUTS["w"], K.TANH_INPUTS["x"], K.TANH_INPUTS["b"]
     o = lambda w0, w1, b: math.tanh(w0 * x[0] + w1 * x[1] + b)
-    assert math.isclose(r["o"], o(*w, b))
-    assert np.allclose([r["dw0"], r["dw1"], r["db"]], numerical_grad(o, *w, b), rtol=1e-7)
+    assert math.isclose(S["o_value"], o(*w, b))
+    assert np.allclose([S["do_dw0"], S["do_dw1"], S["do_db"]], numerical_grad(o, *w, b), rtol=1e-7)
+    K.check_tanh_neuron(**{k: S[k] for k in ("n_value", "o_value", "do_dw0", "do_dw1", "do_db")})
 
 
 def test_exercise_5_values_agree_with_central_differences():
-    r, s = K._scaling(), K.SCALE_INPUTS
+    s = K.SCALE_INPUTS
     for key, scale in (("", 1.0), ("_scaled", s["scale"])):
         x = np.array(s["x"]) * scale
         L = lambda w, x: s["upstream"] * float(np.dot(w, x))
         dw, dx = numerical_grad(L, np.array(s["w"]), x)
-        assert np.allclose(r["dw" + key], dw, rtol=1e-6) and np.allclose(r["dx" + key], dx, rtol=1e-6)
-    assert math.isclose(r["lr_same_step"], 1e-3) and math.isclose(r["lr_same_training"], 1e-6)
+        assert np.allclose(S["dw" + key], dw, rtol=1e-6)
+        assert key == "" or np.allclose(S["dx" + key], dx, rtol=1e-6)
+    assert math.isclose(S["lr_same_step"], 1e-3) and math.isclose(S["lr_same_training"], 1e-6)
+    K.check_scaling(**{k: S[k] for k in ("dw", "dw_scaled", "dx_scaled", "lr_same_step", "lr_same_training")})
 
 
 def _train(X, y, lr, steps=30):
@@ -68,7 +79,7 @@ def _train(X, y, lr, steps=30):
 
 def test_exercise_5_factors_do_what_the_worksheet_says():
     """lr·1e-3 keeps the first step Δw the same; only lr·1e-6 reproduces the raw training at every step."""
-    r = K._scaling()
+    r = S
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(20, 3)), rng.normal(size=20)
     raw = _train(X, y, 0.05)
@@ -90,28 +101,35 @@ def test_exercise_6_the_bound_is_a_bound_and_not_attained():
 
 
 def test_exercise_6_values():
-    r = K._sigmoid_depth()
+    r = S
     sig = lambda x: 1 / (1 + math.exp(-x))
     slope = numerical_grad(sig, 0.0)[0]
     assert math.isclose(r["max_local_grad"], 0.25) and math.isclose(slope, 0.25, rel_tol=1e-8)
     assert r["max_at_x"] == 0.0 and r["bound_5_layers"] == 0.25**5
     assert 0.25 ** r["layers_below_1e6"] < 1e-6 <= 0.25 ** (r["layers_below_1e6"] - 1)
+    K.check_sigmoid_depth(**{k: S[k] for k in ("max_local_grad", "max_at_x", "bound_5_layers", "layers_below_1e6")})
 
 
-def test_exercise_7_reference_agrees_with_central_differences():
-    X, W, b, dY, dX, dW, db = K._affine_case(0, (5, 3, 4))
+def test_exercise_7_reference_agrees_with_central_differences(capsys):
+    X, W, b, dY = K._affine_inputs(0, (5, 3, 4))
+    dX, dW, db = S["affine_backward"](X, W, b, dY)
     L = lambda X, W, b: float(np.sum((X @ W + b) * dY))
     nX, nW, nb = numerical_grad(L, X, W, b)
     assert np.allclose(dX, nX, atol=1e-7) and np.allclose(dW, nW, atol=1e-7) and np.allclose(db, nb, atol=1e-7)
-    assert K._layer_shapes() == {"shape_dY": (5, 4), "shape_dX": (5, 3), "shape_dW": (3, 4), "shape_db": (4,)}
+    assert [S[f"shape_d{k}"] for k in "YXWb"] == [(5, 4), (5, 3), (3, 4), (4,)]
+    K.check_shapes(**{f"shape_d{k}": S[f"shape_d{k}"] for k in "YXWb"})
+    assert capsys.readouterr().out.count("✓") == 4
 
 
 def test_exercise_7_square_case_has_exactly_one_right_candidate_per_gradient():
-    X, W, b, dY, *grads = K._affine_case(7, (3, 3, 3))
-    for (name, (_, candidates)), grad in zip(K._CANDIDATES.items(), grads, strict=True):
+    X, W, b, dY = K._affine_inputs(7, (3, 3, 3))
+    Xv, Wv, bv = Value(X), Value(W), Value(b)
+    (Xv @ Wv + bv).backward(dY)
+    for (name, (_, candidates)), grad in zip(K._CANDIDATES.items(), (Xv.grad, Wv.grad, bv.grad), strict=True):
         right = [letter for letter, f in candidates.items() if np.allclose(f(X, W, dY), grad)]
-        assert right == [K._right_letter(name)], name
+        assert right == [S[name]], name
         assert all(f(X, W, dY).shape == grad.shape for f in candidates.values()), "shapes alone do not decide"
+    K.check_square_case(**{name: S[name] for name in K._CANDIDATES})
 
 
 # ---------------------------------------------------------------------------
@@ -154,7 +172,7 @@ def test_exercise_1_mistakes_get_hints(answers, expected):
     message = hint(K.check_graph_backward, **answers)
     assert expected in message
     name = next(iter(answers))
-    no_answer_in(message, K._graph()[name])
+    no_answer_in(message, S[name])
 
 
 def test_every_wrong_answer_is_named(capsys):
@@ -186,7 +204,7 @@ def test_fork_partial_points(capsys):
 
 
 def test_tanh_neuron_hints():
-    r = K._tanh()
+    r = {"n": S["n_value"], "o": S["o_value"]}
     K.check_tanh_neuron(n_value=0.8, o_value=0.664, do_dw0=1.12, do_dw1=-0.671, do_db=0.559)  # three significant digits
     n, x0 = r["n"], K.TANH_INPUTS["x"][0]
     assert "you used n where" in hint(K.check_tanh_neuron, do_dw0=(1 - n * n) * x0)
@@ -258,7 +276,7 @@ def test_affine_backward_check():
     assert "right shape but wrong values for (N, D, M) = (3, 3, 3)" in hint(
         K.check_affine_backward, square_only, cases=((838, (3, 3, 3)),)
     )
-    assert "return dX, dW, db" in hint(K.check_affine_backward, lambda X, W, b, dY: dY @ W.T)
+    assert "return three arrays: dX, dW and db" in hint(K.check_affine_backward, lambda X, W, b, dY: dY @ W.T)
 
     def unanswered(X, W, b, dY):
         raise NotImplementedError()

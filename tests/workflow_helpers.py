@@ -42,8 +42,12 @@ def tiny_source(title: str = "Tiny worksheet") -> nbformat.NotebookNode:
         code("import math", metadata=_meta("setup", locked=True)),
         md("## Question 1", metadata=_meta("q1_text", locked=True)),
         code("### BEGIN SOLUTION\nx = 2.5\ny = -1.0\n### END SOLUTION", metadata=_meta("q1_answer", solution=True)),
-        _test("q1_test", "assert math.isclose(x, 2.5)\nassert math.isclose(y, -1.0)\n### BEGIN HIDDEN TESTS\n"
-              "assert x > 0\n### END HIDDEN TESTS", [("x", 1), ("y", 1)]),
+        _test(
+            "q1_test",
+            "assert math.isclose(x, 2.5)\nassert math.isclose(y, -1.0)\n### BEGIN HIDDEN TESTS\n"
+            "assert x > 0\n### END HIDDEN TESTS",
+            [("x", 1), ("y", 1)],
+        ),
         md("## Question 2", metadata=_meta("q2_text", locked=True)),
         code("### BEGIN SOLUTION\nz = 7.0\n### END SOLUTION", metadata=_meta("q2_answer", solution=True)),
         _test("q2_test", "assert z == 7.0", [("z", 1)]),
@@ -86,3 +90,35 @@ def write(folder: Path, student: str, name: str, nb) -> Path:
 def cli(*args: str, cwd: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess:
     command = [sys.executable, "-m", "coursegrad.cli", *args]
     return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+
+
+SHEET = "01_tiny.ipynb"
+DESK_DUE = "2026-03-01 23:59:00+00:00"
+WRONG = {"q1_answer": "x = 3.0\ny = -1.0", "q2_answer": "z = 8.0"}  # x and z wrong, y right
+
+
+def desk_class(root: Path, late: str = "2026-03-02 12:00:00.000000 UTC") -> Path:
+    """worksheets/source/01_tiny.ipynb and submissions/ of five students for the instructor's desk:
+    ann and ben solved it (ben late), cat, dov and eli gave the same wrong x and z (3 and 8), fin left
+    it blank. Returns the course folder."""
+    import os
+    from datetime import datetime
+
+    src = root / "worksheets" / "source"
+    src.mkdir(parents=True)
+    source = tiny_source("Worksheet one")
+    nbformat.write(source, str(src / SHEET))
+    subs = root / "submissions"
+    for student in ("ann", "ben"):
+        write(subs, student, SHEET, solved_by(source))
+    for student in ("cat", "dov", "eli"):
+        write(subs, student, SHEET, answered(source, **WRONG, q3_answer=f"It is the chain rule, says {student}: $a \\cdot b$."))
+    write(subs, "fin", SHEET, blank(source))
+    on_time = datetime.fromisoformat("2026-03-01T10:00:00+00:00").timestamp()
+    for student in ("ann", "cat", "dov", "eli", "fin"):
+        os.utime(subs / student / SHEET, (on_time, on_time))
+    (subs / "ben" / "timestamp.txt").write_text(late)
+    return root
+
+
+DESK_GRADE = ("grade", "submissions", "-o", "grades", "--timeout", "10", "-q", "--due", DESK_DUE, "--late-penalty", "10%/day")

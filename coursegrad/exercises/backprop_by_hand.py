@@ -27,7 +27,6 @@ import numpy as np
 
 from coursegrad.checking import (
     Mistake,
-    agrees,
     as_array,
     call_student,
     close,
@@ -51,59 +50,57 @@ UPSTREAM = "That is the local gradient alone: multiply it by the gradient flowin
 GRAPH_INPUTS = {"a": -3.0, "b": 2.0, "c": 4.0, "d": -1.0, "e": 3.0}
 
 
-def _graph() -> dict[str, float]:
-    """Exercise 1 computed by the engine: q, m, f and ∂f/∂(every node)."""
+def _judge_graph(answers: dict[str, Any], backward: bool) -> dict[str, str | None]:
+    """Exercise 1 computed by the engine and judged: a hint (or None) per answer, never a value."""
     a, b, c, d, e = (Value(v, k) for k, v in GRAPH_INPUTS.items())
-    q = a * b + c
-    m = d.maximum(e)
+    q, m = a * b + c, d.maximum(e)
     f = q * m
     f.backward()
-    out = {"q": q.data, "m": m.data, "f": f.data, "df_dq": q.grad, "df_dm": m.grad}
-    out.update({f"df_d{v.label}": v.grad for v in (a, b, c, d, e)})
-    return out
+    g = GRAPH_INPUTS
+    if not backward:
+        expected = {
+            "q_value": (q.data, [Mistake(g["a"] * g["b"], "add c after the product.")], "q = a·b + c."),
+            "m_value": (m.data, [Mistake(g["d"], "max(d, e) is the larger of d and e.")], "m = max(d, e)."),
+            "f_value": (
+                f.data,
+                [
+                    Mistake(q.data * g["d"], "max(d, e) is the larger of d and e."),
+                    Mistake(-q.data * m.data, "check the sign of a·b."),
+                ],
+                "f is the product of the two nodes q and m.",
+            ),
+        }
+        return judge_all(expected, answers)
+    won = "the max gate routes the whole gradient to the input that won; did {} win?"
+    mq, qv = m.data, q.data
+    expected = {
+        "df_dq": (q.grad, [Mistake(qv, SWAP), Mistake(1.0, UPSTREAM)], "f = q·m: what does the multiply gate send to q?"),
+        "df_dm": (m.grad, [Mistake(mq, SWAP), Mistake(1.0, UPSTREAM)], "f = q·m: what does the multiply gate send to m?"),
+        "df_da": (a.grad, [Mistake(g["b"], UPSTREAM), Mistake(g["a"] * mq, SWAP)], "Go through q: ∂f/∂q times ∂q/∂a."),
+        "df_db": (b.grad, [Mistake(g["a"], UPSTREAM), Mistake(g["b"] * mq, SWAP)], "Go through q: ∂f/∂q times ∂q/∂b."),
+        "df_dc": (
+            c.grad,
+            [Mistake(1.0, UPSTREAM), Mistake(qv, "the add gate passes the upstream gradient ∂f/∂q on unchanged.")],
+            "The add gate distributes.",
+        ),
+        "df_dd": (d.grad, [Mistake(qv, won.format("d")), Mistake(1.0, UPSTREAM)], "Which input of max(d, e) is larger?"),
+        "df_de": (
+            e.grad,
+            [Mistake(0.0, won.format("e")), Mistake(1.0, UPSTREAM), Mistake(mq, SWAP)],
+            "Go through m: ∂f/∂m times ∂m/∂e.",
+        ),
+    }
+    return judge_all(expected, answers)
 
 
 def check_graph_forward(**answers: Any) -> None:
     """Exercise 1, forward pass: any of q_value, m_value, f_value."""
-    r, g = _graph(), GRAPH_INPUTS
-    expected = {
-        "q_value": (r["q"], [Mistake(g["a"] * g["b"], "add c after the product.")], "q = a·b + c."),
-        "m_value": (r["m"], [Mistake(g["d"], "max(d, e) is the larger of d and e.")], "m = max(d, e)."),
-        "f_value": (
-            r["f"],
-            [
-                Mistake(r["q"] * g["d"], "max(d, e) is the larger of d and e."),
-                Mistake(-r["q"] * r["m"], "check the sign of a·b."),
-            ],
-            "f is the product of the two nodes q and m.",
-        ),
-    }
-    report(judge_all(expected, answers))
+    report(_judge_graph(answers, backward=False))
 
 
 def check_graph_backward(**answers: Any) -> None:
     """Exercise 1, backward pass: any of df_dq, df_dm, df_da, df_db, df_dc, df_dd, df_de."""
-    r, g = _graph(), GRAPH_INPUTS
-    m, q = r["m"], r["q"]
-    won = "the max gate routes the whole gradient to the input that won; did {} win?"
-    expected = {
-        "df_dq": (r["df_dq"], [Mistake(q, SWAP), Mistake(1.0, UPSTREAM)], "f = q·m: what does the multiply gate send to q?"),
-        "df_dm": (r["df_dm"], [Mistake(m, SWAP), Mistake(1.0, UPSTREAM)], "f = q·m: what does the multiply gate send to m?"),
-        "df_da": (r["df_da"], [Mistake(g["b"], UPSTREAM), Mistake(g["a"] * m, SWAP)], "Go through q: ∂f/∂q times ∂q/∂a."),
-        "df_db": (r["df_db"], [Mistake(g["a"], UPSTREAM), Mistake(g["b"] * m, SWAP)], "Go through q: ∂f/∂q times ∂q/∂b."),
-        "df_dc": (
-            r["df_dc"],
-            [Mistake(1.0, UPSTREAM), Mistake(q, "the add gate passes the upstream gradient ∂f/∂q on unchanged.")],
-            "The add gate distributes.",
-        ),
-        "df_dd": (r["df_dd"], [Mistake(q, won.format("d")), Mistake(1.0, UPSTREAM)], "Which input of max(d, e) is larger?"),
-        "df_de": (
-            r["df_de"],
-            [Mistake(0.0, won.format("e")), Mistake(1.0, UPSTREAM), Mistake(m, SWAP)],
-            "Go through m: ∂f/∂m times ∂m/∂e.",
-        ),
-    }
-    report(judge_all(expected, answers))
+    report(_judge_graph(answers, backward=True))
 
 
 # ---------------------------------------------------------------------------
@@ -113,8 +110,11 @@ def check_graph_backward(**answers: Any) -> None:
 FORK_INPUTS = {"x": 3.0, "y": -2.0}
 
 
-def _fork() -> dict[str, float]:
-    """Exercise 2 computed by the engine, including what each of the two paths adds into x's gradient."""
+def _judge_fork(answers: dict[str, Any], fork: bool) -> dict[str, str | None]:
+    """Exercise 2 computed by the engine (with what each path adds into x's gradient) and judged: hints, never values.
+
+    `fork`: the four fork answers, each judged (unanswered ones say so); else the stages and first two steps back.
+    """
     x, y = Value(FORK_INPUTS["x"], "x"), Value(FORK_INPUTS["y"], "y")
     a = x * y
     b = a + x
@@ -122,34 +122,36 @@ def _fork() -> dict[str, float]:
     steps: list = []
     backprop(g, record=steps)  # the engine's own record of each step of the backward pass
     into_x = {s.node.op: c for s in steps for i, c in zip(s.inputs, s.contributions, strict=True) if i is x}
-    return {
-        "a": a.data,
-        "b": b.data,
-        "g": g.data,
-        "dg_db": b.grad,
-        "dg_da": a.grad,
-        "dg_dx": x.grad,
-        "dg_dy": y.grad,
-        "dx_via_a": into_x["*"],  # through a = x·y
-        "dx_direct": into_x["+"],  # through b = a + x
+    if not fork:
+        expected = {
+            "a_value": (a.data, [], "a = x·y."),
+            "b_value": (b.data, [Mistake(a.data, "that is a; add x.")], "b = a + x."),
+            "g_value": (g.data, [Mistake(b.data, "g is b squared.")], "Square b."),
+            "dg_db": (
+                b.grad,
+                [Mistake(b.data, "that is b, not the slope of b² at b."), Mistake(g.data, "that is g, not ∂g/∂b.")],
+                "Differentiate the square gate at the value b.",
+            ),
+            "dg_da": (a.grad, [Mistake(1.0, UPSTREAM)], "The add gate b = a + x passes ∂g/∂b on to a."),
+        }
+        return judge_all(expected, answers)
+    why = "x is used twice (in a = x·y and in b = a + x): its gradient is the sum of both paths."
+    via_a, direct = into_x["*"], into_x["+"]  # through a = x·y, and through b = a + x
+    expected = {
+        "dg_dx": (x.grad, [Mistake(via_a, why), Mistake(direct, why)], why),
+        "dg_dy": (y.grad, [Mistake(b.grad, UPSTREAM)], "Go through a: ∂g/∂a times ∂a/∂y."),
+        "dx_via_a": (via_a, [Mistake(b.grad * FORK_INPUTS["x"], SWAP)], "upstream ∂g/∂a times ∂a/∂x."),
+        "dx_direct": (direct, [Mistake(1.0, UPSTREAM)], "upstream ∂g/∂b times ∂b/∂x."),
     }
+    unknown = sorted(set(answers) - set(expected))
+    if unknown:
+        raise TypeError(f"unknown answer name(s) {unknown}; this check knows {sorted(expected)}.")
+    return {n: judge(n, answers[n], *expected[n]) if n in answers else f"{n}: not answered." for n in expected}
 
 
 def check_fork_forward(**answers: Any) -> None:
     """Exercise 2, the stages forward and the first two steps back: a_value, b_value, g_value, dg_db, dg_da."""
-    r = _fork()
-    expected = {
-        "a_value": (r["a"], [], "a = x·y."),
-        "b_value": (r["b"], [Mistake(r["a"], "that is a; add x.")], "b = a + x."),
-        "g_value": (r["g"], [Mistake(r["b"], "g is b squared.")], "Square b."),
-        "dg_db": (
-            r["dg_db"],
-            [Mistake(r["b"], "that is b, not the slope of b² at b."), Mistake(r["g"], "that is g, not ∂g/∂b.")],
-            "Differentiate the square gate at the value b.",
-        ),
-        "dg_da": (r["dg_da"], [Mistake(1.0, UPSTREAM)], "The add gate b = a + x passes ∂g/∂b on to a."),
-    }
-    report(judge_all(expected, answers))
+    report(_judge_fork(answers, fork=False))
 
 
 def score_fork_backward(points: float = 2.0, **answers: Any) -> float:
@@ -157,21 +159,7 @@ def score_fork_backward(points: float = 2.0, **answers: Any) -> float:
 
     Every right answer is worth an equal share of `points`; unanswered ones count as wrong.
     """
-    r = _fork()
-    fork = "x is used twice (in a = x·y and in b = a + x): its gradient is the sum of both paths."
-    expected = {
-        "dg_dx": (r["dg_dx"], [Mistake(r["dx_via_a"], fork), Mistake(r["dx_direct"], fork)], fork),
-        "dg_dy": (r["dg_dy"], [Mistake(r["dg_db"], UPSTREAM)], "Go through a: ∂g/∂a times ∂a/∂y."),
-        "dx_via_a": (r["dx_via_a"], [Mistake(r["dg_db"] * FORK_INPUTS["x"], SWAP)], "upstream ∂g/∂a times ∂a/∂x."),
-        "dx_direct": (r["dx_direct"], [Mistake(1.0, UPSTREAM)], "upstream ∂g/∂b times ∂b/∂x."),
-    }
-    unknown = sorted(set(answers) - set(expected))
-    if unknown:
-        raise TypeError(f"unknown answer name(s) {unknown}; this check knows {sorted(expected)}.")
-    judged = {
-        name: judge(name, answers[name], *expected[name]) if name in answers else f"{name}: not answered." for name in expected
-    }
-    return partial_credit(judged, points)
+    return partial_credit(_judge_fork(answers, fork=True), points)
 
 
 # ---------------------------------------------------------------------------
@@ -182,20 +170,14 @@ TANH_INPUTS = {"w": [0.5, 0.25], "x": [2.0, -1.2], "b": 0.1}
 TANH_REL = 5e-3  # hand calculation with a calculator: 3 significant digits are enough
 
 
-def _tanh() -> dict[str, float]:
-    """Exercise 3 computed by the engine."""
-    (w0, w1), (x0, x1) = (Value(v) for v in TANH_INPUTS["w"]), (Value(v) for v in TANH_INPUTS["x"])
-    b = Value(TANH_INPUTS["b"])
-    n = w0 * x0 + w1 * x1 + b
-    o = n.tanh()
-    o.backward()
-    return {"n": n.data, "o": o.data, "dw0": w0.grad, "dw1": w1.grad, "db": b.grad}
-
-
 def check_tanh_neuron(**answers: Any) -> None:
     """Exercise 3: any of n_value, o_value, do_dw0, do_dw1, do_db (3 significant digits are enough)."""
-    r, (x0, x1) = _tanh(), TANH_INPUTS["x"]
-    n, o = r["n"], r["o"]
+    (w0, w1), (x0, x1) = (Value(v) for v in TANH_INPUTS["w"]), TANH_INPUTS["x"]
+    bias = Value(TANH_INPUTS["b"])
+    node = w0 * x0 + w1 * x1 + bias
+    out = node.tanh()
+    out.backward()
+    n, o = node.data, out.data
     no_tanh = "that is the multiply gate's local gradient alone: the tanh gate's local gradient is missing."
     used_n = "you used n where the tanh gate's local gradient needs the gate's output."
     used_o = "you multiplied by the tanh gate's output, not by its local gradient."
@@ -207,9 +189,9 @@ def check_tanh_neuron(**answers: Any) -> None:
             [Mistake(n, "that is n; apply tanh to it."), Mistake(_sigmoid(n), "that is σ(n), not tanh(n).")],
             "Apply tanh to n.",
         ),
-        "do_dw0": (r["dw0"], [Mistake(x0, no_tanh), Mistake((1 - n * n) * x0, used_n), Mistake(o * x0, used_o)], path),
-        "do_dw1": (r["dw1"], [Mistake(x1, no_tanh), Mistake((1 - n * n) * x1, used_n), Mistake(o * x1, used_o)], path),
-        "do_db": (r["db"], [Mistake(1.0, no_tanh), Mistake(1 - n * n, used_n), Mistake(o, used_o)], path),
+        "do_dw0": (w0.grad, [Mistake(x0, no_tanh), Mistake((1 - n * n) * x0, used_n), Mistake(o * x0, used_o)], path),
+        "do_dw1": (w1.grad, [Mistake(x1, no_tanh), Mistake((1 - n * n) * x1, used_n), Mistake(o * x1, used_o)], path),
+        "do_db": (bias.grad, [Mistake(1.0, no_tanh), Mistake(1 - n * n, used_n), Mistake(o, used_o)], path),
     }
     report(judge_all(expected, answers, rel=TANH_REL))
 
@@ -268,57 +250,25 @@ def _one_number(g: Any) -> float | None:
     return float(np.reshape(np.asarray(g, dtype=float), ()))
 
 
-GATE_REL = 1e-7  # the items' tolerance for a gate's output and local gradients
-
-
 def _check_gate(gate: Callable, points: list[tuple], value: Callable, locals_: Callable, hints: Callable) -> None:
-    """Check a gate's output and local gradients at `points` (the verdict: `agrees` on `probe_gate`'s data),
-    then gradcheck it at each of them."""
+    """Check a gate's output and local gradients at `points`, then gradcheck it at each of them."""
     name = getattr(gate, "__name__", "your gate")
-    got = probe_gate(gate, [list(args) for args in points])
-    want = _expected_gate(value, locals_, points)
-    if not agrees(got, want, GATE_REL):
-        uses, rows = got
-        failed = next((row for row in rows if isinstance(row, str)), None)
-        if failed is not None:
-            raise AssertionError(failed)
-        if uses is False:
-            raise AssertionError(
-                f"{name} should make its output with Value.from_gate(...), where the backward rule goes "
-                "(not with the engine's own gates, x.sigmoid() or a / b)."
-            )
-        for args, row, right in zip(points, rows, want[1], strict=True):
-            call = f"{name}({', '.join(f'{a:g}' for a in args)})"
-            if not agrees(row[0], right[0], GATE_REL):
-                raise AssertionError(f"{call}: the output value (forward pass) is wrong.")
-            for i, (g, w) in enumerate(zip(row[1:], right[1:], strict=False)):
-                if not agrees(g, w, GATE_REL):
-                    raise AssertionError(f"{call}: the local gradient for input {i} is wrong. {hints(i, g, *args)}")
-        raise AssertionError(f"{name}: not right yet (its gate should have exactly {len(points[0])} local gradient(s)).")
+    for args in points:
+        out = _call_gate(gate, *args)
+        if _uses_from_gate(gate) is False:
+            raise AssertionError(f"{name} should make its output with Value.from_gate(...), where the backward rule goes.")
+        call = f"{name}({', '.join(f'{a:g}' for a in args)})"
+        if not close(float(np.reshape(out.data, ())), value(*args), 1e-9):
+            raise AssertionError(f"{call}: the output value (forward pass) is wrong.")
+        got = [_one_number(g) for g in out.local_grads]
+        for i, (g, want) in enumerate(zip(got, locals_(*args), strict=True)):
+            if g is None or not close(g, want, 1e-7):
+                raise AssertionError(f"{call}: the local gradient for input {i} is wrong. {hints(i, g, *args)}")
     reports = [gradcheck(gate, *args) for args in points]
     print(reports[0])
     if not all(r.passed for r in reports):
         raise AssertionError(f"{name}: gradcheck FAILED at one of the points.")
     print(f"✓ {name}: output and local gradients are right at {len(points)} points, and gradcheck agrees at each")
-
-
-def _expected_gate(value: Callable, locals_: Callable, points: list) -> list:
-    """What `probe_gate` gives for a right gate: [True, [[output, local gradients...] per point]]."""
-    rows = [
-        [float(value(*args)), *[float(g) for g in locals_(*args)]]
-        for args in (p if isinstance(p, (list, tuple)) else [p] for p in points)
-    ]
-    return [True, rows]
-
-
-def _expected_sigmoid_gate(points: list) -> list:
-    """`_expected_gate` for exercise 4a."""
-    return _expected_gate(_sigmoid, lambda x: [_sigmoid(x) * (1 - _sigmoid(x))], points)
-
-
-def _expected_divide_gate(points: list) -> list:
-    """`_expected_gate` for exercise 4b."""
-    return _expected_gate(lambda a, b: a / b, lambda a, b: [1 / b, -a / b**2], points)
 
 
 def _sigmoid(x: float) -> float:
@@ -377,24 +327,16 @@ def probe_gate(gate: Callable, points: list) -> list:
 SCALE_INPUTS = {"w": [0.5, -1.5, 2.0], "x": [4.0, 1.0, -2.0], "upstream": 2.0, "scale": 1000.0}
 
 
-def _scaling() -> dict[str, Any]:
-    """Exercise 5 computed by the engine: gradients of s = w·x before and after x → 1000·x, and the two factors."""
-    out: dict[str, Any] = {}
-    for key, scale in (("", 1.0), ("_scaled", SCALE_INPUTS["scale"])):
-        w = Value(np.array(SCALE_INPUTS["w"]))
-        x = Value(np.array(SCALE_INPUTS["x"]) * scale)
-        s = (w * x).sum()
-        s.backward(SCALE_INPUTS["upstream"])
-        out["dw" + key], out["dx" + key] = w.grad.tolist(), x.grad.tolist()
-    k = SCALE_INPUTS["scale"]
-    out["lr_same_step"] = out["dw"][0] / out["dw_scaled"][0]  # undoes dw's growth: Δw = −lr·dw the same
-    out["lr_same_training"] = out["lr_same_step"] / k  # also undoes the scores' k-fold sensitivity to w
-    return out
-
-
 def check_scaling(**answers: Any) -> None:
     """Exercise 5: any of dw, dw_scaled, dx_scaled (lists of 3 numbers), lr_same_step and lr_same_training."""
-    r, k = _scaling(), SCALE_INPUTS["scale"]
+    r: dict[str, Any] = {}  # the gradients of s = w·x by the engine, before and after x → 1000·x
+    for key, scale in (("", 1.0), ("_scaled", SCALE_INPUTS["scale"])):
+        w, x = Value(np.array(SCALE_INPUTS["w"])), Value(np.array(SCALE_INPUTS["x"]) * scale)
+        (w * x).sum().backward(SCALE_INPUTS["upstream"])
+        r["dw" + key], r["dx" + key] = w.grad.tolist(), x.grad.tolist()
+    k = SCALE_INPUTS["scale"]
+    r["lr_same_step"] = r["dw"][0] / r["dw_scaled"][0]  # undoes dw's growth: Δw = −lr·dw the same
+    r["lr_same_training"] = r["lr_same_step"] / k  # also undoes the scores' k-fold sensitivity to w
     elementwise = "For s = Σ wᵢ·xᵢ each wᵢ meets one multiply gate: what does it send to wᵢ, times the upstream ∂L/∂s?"
     expected = {
         "dw": (
@@ -440,24 +382,6 @@ def check_scaling(**answers: Any) -> None:
 DEPTH = 5
 
 
-def _sigmoid_depth() -> dict[str, float]:
-    """Exercise 6: the largest σ'(x) (found by the engine over a grid), the bound max σ'^L and the depth for 1e-6."""
-    xs = Value(np.linspace(-8.0, 8.0, 1601))
-    s = xs.sigmoid()
-    s.backward(np.ones(1601))
-    best = int(np.argmax(xs.grad))
-    top = float(xs.grad[best])
-    layers = 1
-    while top**layers >= 1e-6:
-        layers += 1
-    return {
-        "max_local_grad": top,
-        "max_at_x": float(xs.data[best]),
-        "bound_5_layers": top**DEPTH,
-        "layers_below_1e6": float(layers),
-    }
-
-
 def _chain_sup() -> float:
     """The largest ∂h₅/∂h₀ of the composed chain h₅ = σ⁵(h₀), found by the engine on a fine grid (below the bound)."""
     h0 = Value(np.linspace(-2.0, 2.0, 40001))
@@ -470,7 +394,14 @@ def _chain_sup() -> float:
 
 def check_sigmoid_depth(**answers: Any) -> None:
     """Exercise 6: any of max_local_grad, max_at_x, bound_5_layers, layers_below_1e6."""
-    r = _sigmoid_depth()
+    xs = Value(np.linspace(-8.0, 8.0, 1601))  # the largest σ'(x), found by the engine over a grid
+    xs.sigmoid().backward(np.ones(1601))
+    best = int(np.argmax(xs.grad))
+    top = float(xs.grad[best])
+    layers = 1
+    while top**layers >= 1e-6:
+        layers += 1
+    r = {"max_local_grad": top, "max_at_x": float(xs.data[best]), "bound_5_layers": top**DEPTH, "layers_below_1e6": float(layers)}
     expected = {
         "max_local_grad": (
             r["max_local_grad"],
@@ -528,17 +459,13 @@ _CANDIDATES = {  # the worksheet's lettered candidates, as functions of (X, W, d
 }
 
 
-def _layer_shapes() -> dict[str, tuple]:
+def check_shapes(**answers: Any) -> None:
+    """Exercise 7a: any of shape_dY, shape_dX, shape_dW, shape_db for Y = X @ W + b (N, D, M = 5, 3, 4)."""
     N, D, M = LAYER_SHAPES.values()
     X, W, b = Value(np.zeros((N, D))), Value(np.zeros((D, M))), Value(np.zeros(M))
     Y = X @ W + b
     Y.backward(np.ones(Y.data.shape))
-    return {"shape_dY": Y.data.shape, "shape_dX": X.grad.shape, "shape_dW": W.grad.shape, "shape_db": b.grad.shape}
-
-
-def check_shapes(**answers: Any) -> None:
-    """Exercise 7a: any of shape_dY, shape_dX, shape_dW, shape_db for Y = X @ W + b (N, D, M = 5, 3, 4)."""
-    r = _layer_shapes()
+    r = {"shape_dY": Y.data.shape, "shape_dX": X.grad.shape, "shape_dW": W.grad.shape, "shape_db": b.grad.shape}
     judged = {}
     for name, got in answers.items():
         if name not in r:
@@ -554,22 +481,20 @@ def check_shapes(**answers: Any) -> None:
     report(judged)
 
 
-def _right_letter(name: str) -> str:
-    """The candidate that agrees with the engine's gradient on a random square layer (N = D = M = 3)."""
-    X, W, b, dY, *grads = _affine_case(7, (3, 3, 3))
-    engine = dict(zip(("square_dX", "square_dW", "square_db"), grads, strict=True))[name]
-    return next(letter for letter, f in _CANDIDATES[name][1].items() if np.allclose(f(X, W, dY), engine))
-
-
 def check_square_case(**answers: Any) -> None:
     """Exercise 7b: square_dX, square_dW, square_db: the letter of the right candidate when N = D = M."""
+    X, W, b, dY = _affine_inputs(7, (3, 3, 3))  # a random square layer: the candidate that agrees with the engine
+    Xv, Wv, bv = Value(X), Value(W), Value(b)
+    (Xv @ Wv + bv).backward(dY)
+    engine = {"square_dX": Xv.grad, "square_dW": Wv.grad, "square_db": bv.grad}
     judged = {}
     for name, got in answers.items():
         if name not in _CANDIDATES:
             raise TypeError(f"unknown answer name {name!r}; this check knows {sorted(_CANDIDATES)}.")
         other, candidates = _CANDIDATES[name]
         try:
-            expect_choice(name, got, _right_letter(name), "".join(candidates))
+            right = next(letter for letter, f in candidates.items() if np.allclose(f(X, W, dY), engine[name]))
+            expect_choice(name, got, right, "".join(candidates))
             judged[name] = None
         except AssertionError as err:
             judged[name] = (
@@ -583,69 +508,32 @@ def check_square_case(**answers: Any) -> None:
     report(judged)
 
 
-def _expected_answer(name: str) -> Any:
-    """The right value of the answer variable `name` (e.g. "q_value", "shape_dW", "square_db"), as the checks
-    compute it privately: what an item over that answer should report (for `coursegrad validate`)."""
-    if name in _CANDIDATES:
-        return _right_letter(name)
-    if name.startswith("shape_"):
-        return list(_layer_shapes()[name])
-    g, f, t = _graph(), _fork(), _tanh()
-    table = {"q_value": g["q"], "m_value": g["m"], "f_value": g["f"], "a_value": f["a"], "b_value": f["b"], "g_value": f["g"]}
-    table |= {k: v for k, v in g.items() if k.startswith("df_")} | {k: v for k, v in f.items() if k.startswith(("dg_", "dx_"))}
-    table |= {"n_value": t["n"], "o_value": t["o"], "do_dw0": t["dw0"], "do_dw1": t["dw1"], "do_db": t["db"]}
-    table |= {
-        k: list(v) if isinstance(v, (list, tuple, np.ndarray)) else v for k, v in {**_scaling(), **_sigmoid_depth()}.items()
-    }
-    if name not in table:
-        raise KeyError(f"no answer named {name!r} in worksheet 1")
-    return table[name]
-
-
-def _affine_case(seed: int, shape: tuple[int, int, int]) -> tuple[np.ndarray, ...]:
-    """X, W, b, an upstream dY, and the engine's dX, dW, db for Y = X @ W + b (seeded)."""
+def _affine_inputs(seed: int, shape: tuple[int, int, int]) -> tuple[np.ndarray, ...]:
+    """X, W, b and an upstream dY for Y = X @ W + b (seeded): the inputs of one case, not its answer."""
     rng = np.random.default_rng(seed)
     N, D, M = shape
-    X, W, b, dY = rng.normal(size=(N, D)), rng.normal(size=(D, M)), rng.normal(size=M), rng.normal(size=(N, M))
-    Xv, Wv, bv = Value(X), Value(W), Value(b)
-    (Xv @ Wv + bv).backward(dY)
-    return X, W, b, dY, Xv.grad, Wv.grad, bv.grad
+    return rng.normal(size=(N, D)), rng.normal(size=(D, M)), rng.normal(size=M), rng.normal(size=(N, M))
 
 
 def _affine_result(affine_backward: Callable, X, W, b, dY) -> tuple:
     result = call_student(affine_backward, X.copy(), W.copy(), b.copy(), dY.copy(), shown="affine_backward(X, W, b, dY)")
     if type(result) not in (tuple, list) or len(result) != 3:
-        raise AssertionError("affine_backward should return three arrays: return dX, dW, db")
+        raise AssertionError("affine_backward should return three arrays: dX, dW and db")
     return tuple(result)
 
 
 def check_affine_backward(affine_backward: Callable, cases: tuple = ((0, (5, 3, 4)), (1, (2, 6, 1)))) -> None:
     """Exercise 7c: affine_backward(X, W, b, dY) must return (dX, dW, db) for Y = X @ W + b, at each (seed, (N, D, M))."""
-    cases_ = [[seed, list(shape)] for seed, shape in cases]
-    for (_, shape), got, want in zip(cases, probe_affine(affine_backward, cases_), _expected_affine(cases_), strict=True):
-        if agrees(got, want):
-            continue
-        if isinstance(got, str):
-            raise AssertionError(got)
-        wrong = next(name for name, g, w in zip(("dX", "dW", "db"), got, want, strict=True) if not agrees(g, w))
-        raise AssertionError(f"{wrong} has the right shape but wrong values for (N, D, M) = {shape}.")
-    print(f"✓ affine_backward agrees with backprop through the engine's @ and + at {len(cases)} layer sizes")
-
-
-def probe_affine(affine_backward: Callable, cases: list) -> list:
-    """What your affine_backward returns on each seeded case [seed, [N, D, M]], as nested lists (or the error's text):
-    each gradient must be a numpy array of its variable's shape, as the task asks."""
-    rows = []
     for seed, shape in cases:
-        X, W, b, dY, *want = _affine_case(seed, tuple(shape))
-        try:
-            got = _affine_result(affine_backward, X, W, b, dY)
-            rows.append(
-                [_gradient_data(name, g, ref.shape, shape) for name, g, ref in zip(("dX", "dW", "db"), got, want, strict=True)]
-            )
-        except (AssertionError, TypeError, ValueError) as err:
-            rows.append(str(err)[:200])
-    return rows
+        X, W, b, dY = _affine_inputs(seed, shape)
+        Xv, Wv, bv = Value(X), Value(W), Value(b)
+        (Xv @ Wv + bv).backward(dY)  # the engine's dX, dW, db
+        want = (Xv.grad, Wv.grad, bv.grad)
+        for name, got, ref in zip(("dX", "dW", "db"), _affine_result(affine_backward, X, W, b, dY), want, strict=True):
+            _gradient_data(name, got, ref.shape, shape)
+            if not close(got, ref):
+                raise AssertionError(f"{name} has the right shape but wrong values for (N, D, M) = {shape}.")
+    print(f"✓ affine_backward agrees with backprop through the engine's @ and + at {len(cases)} layer sizes")
 
 
 def _gradient_data(name: str, got: Any, shape: tuple, sizes: Any) -> list:
@@ -658,6 +546,16 @@ def _gradient_data(name: str, got: Any, shape: tuple, sizes: Any) -> list:
     return as_array(name, got, shape).tolist()
 
 
-def _expected_affine(cases: list) -> list:
-    """What `probe_affine` gives for a right affine_backward: the engine's gradients."""
-    return [[g.tolist() for g in _affine_case(seed, tuple(shape))[4:]] for seed, shape in cases]
+def probe_affine(affine_backward: Callable, cases: list) -> list:
+    """What your affine_backward returns on each seeded case [seed, [N, D, M]], as nested lists (or the error's text):
+    each gradient must be a numpy array of its variable's shape, as the task asks."""
+    rows = []
+    for seed, shape in cases:
+        X, W, b, dY = _affine_inputs(seed, tuple(shape))
+        try:
+            got = _affine_result(affine_backward, X, W, b, dY)
+            named = zip(("dX", "dW", "db"), got, (X, W, b), strict=True)
+            rows.append([_gradient_data(name, g, v.shape, shape) for name, g, v in named])
+        except (AssertionError, TypeError, ValueError) as err:
+            rows.append(str(err)[:200])
+    return rows

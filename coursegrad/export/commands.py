@@ -14,11 +14,19 @@ def cmd_gradescope(args: argparse.Namespace) -> int:
     if not source.is_file():
         raise SystemExit(f"no instructor notebook at {source}")
     try:
-        out = gradescope.build(source, args.out, timeout=args.timeout)
+        given = dict(_pair(v) for v in args.visibility or [])
+        out = gradescope.build(source, args.out, timeout=args.timeout, visibility=given)
     except ValueError as err:
         raise SystemExit(f"coursegrad export gradescope: {err}") from None
     print(f"wrote {out}: upload it as the assignment's autograder (Gradescope: Configure Autograder, zip file upload)")
     return 0
+
+
+def _pair(text: str) -> tuple[str, str]:
+    gid, sep, value = text.partition("=")
+    if not sep:
+        raise ValueError(f"--visibility takes GRADE_ID=VALUE, e.g. ex7_backward=after_due_date, not {text!r}")
+    return gid.strip(), value.strip()
 
 
 def _one_source() -> Path:
@@ -50,13 +58,24 @@ def add_export(sub) -> None:
     g.add_argument("source", nargs="?", help="the instructor notebook (default: the one in worksheets/source/)")
     g.add_argument("-o", "--out", default="autograder.zip", help="the zip to write (default autograder.zip)")
     g.add_argument("--timeout", type=float, default=30, help="seconds per cell when grading on Gradescope (default 30)")
+    g.add_argument(
+        "--visibility",
+        action="append",
+        metavar="GRADE_ID=VALUE",
+        help="when students see a test: visible, after_due_date, after_published or hidden (default: "
+        "after_due_date for a cell whose hidden tests try cases of their own, else visible); repeatable",
+    )
     g.set_defaults(run=cmd_gradescope)
     c = kinds.add_parser("canvas", help="a CSV for Canvas's gradebook import: one column per worksheet, final scores")
     c.add_argument("grades", help="an output folder of coursegrad grade (its summary.csv), or that summary.csv")
     roster = "Canvas's own gradebook export (Student, ID, SIS User ID, SIS Login ID, Section)"
     c.add_argument("--roster", required=True, help=roster)
-    c.add_argument("--match-column", default="coursegrad", metavar="COLUMN",
-                   help="roster column holding the student's folder name (default: 'coursegrad'; else SIS Login ID, "
-                   "SIS User ID, ID, Student are tried)")
+    c.add_argument(
+        "--match-column",
+        default="coursegrad",
+        metavar="COLUMN",
+        help="roster column holding the student's folder name (default: 'coursegrad'; else SIS Login ID, "
+        "SIS User ID, ID, Student are tried)",
+    )
     c.add_argument("-o", "--out", default="canvas.csv", help="the CSV to write (default canvas.csv)")
     c.set_defaults(run=cmd_canvas)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from coursegrad.desk import feedback_out, report_html
 from coursegrad.grading import batch, late, manual, records, report, settings, shard, similarity
 from coursegrad.grading.escape import file_name
 from coursegrad.grading.grade import load
@@ -116,6 +117,8 @@ def publish(out: str | Path, graded: list[Graded], sources: list[Path], extra_ma
     applied = manual.fold(out, graded, rubric, list(extra_manual))
     report.write_graded(graded, out, rubric)
     similarity.write(out, graded)
+    report_html.write(out, sources)  # grades/report.html: the class's statistics, from the files above
+    feedback_out.write_html(out)  # feedback/<student>.html beside each .md
     return applied
 
 

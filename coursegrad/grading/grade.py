@@ -140,13 +140,20 @@ def grade_notebook(
 
 
 def grading_kernel(
-    timeout: float = 30, max_output: int = 100_000, memory_mb: int | None = 4096, sandbox: str = "none", kit: str = KIT
+    timeout: float = 30,
+    max_output: int = 100_000,
+    memory_mb: int | None = 4096,
+    sandbox: str = "none",
+    kit: str = KIT,
+    user: int | None = None,
 ) -> Kernel:
-    """A kernel (in a bubblewrap sandbox if `sandbox` is "bwrap") that installs the guard as it boots,
-    before any student code, with hard limits on its memory and the files it writes."""
+    """A kernel (in a bubblewrap sandbox if `sandbox` is "bwrap"; as the unprivileged uid `user` if given, e.g.
+    on Gradescope) that installs the guard as it boots, before any student code, with hard limits on its memory
+    and the files it writes."""
     startup = INSTALL.format(memory=memory_mb or None)
+    sandboxed = sandbox == "bwrap"
     return Kernel(
-        timeout=timeout, max_output=max_output, startup=startup, sandboxed=sandbox == "bwrap", memory_mb=memory_mb, kit=kit
+        timeout=timeout, max_output=max_output, startup=startup, sandboxed=sandboxed, memory_mb=memory_mb, kit=kit, user=user
     )
 
 
@@ -273,7 +280,9 @@ def _test(kernel: Kernel, step: match.Step, q: Question, judge: str = "items", r
         q.values = _probe(kernel, step)
         if judge == "collect" and any("expected" in item for item in step.items):
             q.expected = _probe(kernel, step, "expected")
-    r = kernel.run(step.source) if kernel.alive else CellResult("dead", evalue="the kernel is not running")
+    # judged outside, the cell runs only for its hints: its hidden tests (the answer key) never enter the kernel
+    source = C.replace_region(step.source, C.BEGIN_HIDDEN, C.END_HIDDEN, None)[0] if judge == "items" and outside else step.source
+    r = kernel.run(source) if kernel.alive else CellResult("dead", evalue="the kernel is not running")
     if kernel.alive:
         _guard(kernel, AFTER_TEST)
     if outside and judge == "items":
@@ -285,7 +294,7 @@ def _test(kernel: Kernel, step: match.Step, q: Question, judge: str = "items", r
 EXPECTED_SETUP = (
     "import coursegrad.exercises.backprop_by_hand as _b, coursegrad.exercises.write_backprop as _w\n"
     "globals().update({n: f for m in (_b, _w) for n, f in vars(m).items() if n.startswith('_expected_')})"
-)  # the checks' private expected values, by the names the items' `expected` expressions use
+)  # private `_expected_*` helpers, by the names items' `expected` expressions use (the bundled checks have none: issue 19)
 
 
 def _probe(kernel: Kernel, step: match.Step, key: str = "expr") -> list[dict]:
@@ -309,7 +318,7 @@ def _judged(q: Question, step: match.Step, reference: list | None, r: CellResult
     q.status = "passed" if q.points >= q.max_points else ("partial" if q.points > 0 else "failed")
     if q.points == 0 and r.status == "timeout":
         q.status = "timeout"
-    said = _messages(r)  # the check's own lines: by construction they agree with the judge's (one judgment)
+    said = q.hints = _messages(r)  # the check's own lines: by construction they agree with the judge's (one judgment)
     q.messages = lines + ([m for m in said if m.startswith("✓")] if q.status == "passed" else said)
 
 

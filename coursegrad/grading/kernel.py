@@ -57,6 +57,7 @@ class _GraderKernel(ThisPythonKernel):
     workdir: str | None = None  # where it starts, inside `folder`
     kit: str = sandbox.KIT
     uid: int = 0  # the sandbox's own user (when the grader is root)
+    user: int | None = None  # not sandboxed, but run as this unprivileged user (setpriv; the grader is root)
 
     @property
     def kernel_args(self) -> list[str]:
@@ -75,11 +76,13 @@ class _GraderKernel(ThisPythonKernel):
                 display_name=spec.display_name,
                 language=spec.language,
             )
+        elif self.user is not None:
+            spec = KernelSpec(argv=sandbox.as_user(spec.argv, self.user), display_name=spec.display_name, language=spec.language)
         return spec
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
-        if self.folder:
+        if self.folder or self.user is not None:
             sandbox.give_to_kernel(self.connection_file, self.uid)
 
 
@@ -120,10 +123,14 @@ class Kernel:
         sandboxed: bool = False,
         memory_mb: int | None = None,
         kit: str = sandbox.KIT,
+        user: int | None = None,
     ):
-        if sandboxed and workdir:
-            raise ValueError("a sandboxed kernel works in a folder of its own: give no workdir")
-        self._private = tempfile.TemporaryDirectory(prefix="kernel-", dir=scratch_dir(), ignore_cleanup_errors=True)
+        if (sandboxed or user is not None) and workdir:
+            raise ValueError("a sandboxed kernel, or one run as another user, works in a folder of its own: give no workdir")
+        # run as `user` without a sandbox, its folder cannot be in the grader's private scratch folder
+        where = scratch_dir() if user is None or sandboxed else None
+        self._private = tempfile.TemporaryDirectory(prefix="kernel-", dir=where, ignore_cleanup_errors=True)
+        self.user = user  # an unprivileged uid of its own for this kernel (e.g. Gradescope's); all its processes die with it
         self.workdir = str(workdir) if workdir else str(Path(self._private.name) / "work")
         Path(self.workdir).mkdir(exist_ok=True)
         self.sandboxed, self.memory_mb, self.kit = sandboxed, memory_mb, kit
@@ -151,6 +158,8 @@ class Kernel:
             km.transport, km.ip = "ipc", str(private / "ipc")
         if self.sandboxed:
             km.folder, km.workdir, km.kit, km.uid = str(private), self.workdir, self.kit, self.uid
+        elif self.user is not None:
+            km.user, km.uid = self.uid, self.uid
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("")])
         self._client = _CappedClient(
             nb,
@@ -180,24 +189,27 @@ class Kernel:
         )
         for folder in (private, Path(self.workdir), private / "ipython", private / "runtime"):
             folder.mkdir(exist_ok=True)
-            if self.sandboxed:
+            if self.sandboxed or self.user is not None:
                 sandbox.give_to_kernel(folder, self.uid)
+        if self.user is not None and not self.sandboxed:
+            env.update(HOME=self.workdir, MPLCONFIGDIR=str(Path(self.workdir) / ".matplotlib"))
         quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self._client.start_new_kernel(
-            cwd=self.workdir, env=env, preexec_fn=sandbox.limits(self.memory_mb, self.sandboxed), **quiet
-        )
+        limited = self.sandboxed or self.user is not None  # a user of its own: a limit on its processes too
+        self._client.start_new_kernel(cwd=self.workdir, env=env, preexec_fn=sandbox.limits(self.memory_mb, limited), **quiet)
         return self
 
     @property
     def uid(self) -> int:
         """The sandbox's own user when the grader is root (claimed on first use, released by `close`); else 0."""
+        if self._user is None and self.user is not None:
+            self._user = sandbox.KernelUser(self.user)
         if self._user is None:
             self._user = sandbox.claim_user() if self.sandboxed and sandbox.drops_user() else sandbox.KernelUser(0)
         return self._user.uid
 
     def _base_env(self) -> dict[str, str]:
-        """Sandboxed: a minimal environment (`sandbox.kernel_env`); else the grader's, with the kit first on the path."""
-        if self.sandboxed:
+        """Sandboxed or as another user: a minimal environment (`sandbox.kernel_env`); else the grader's, with the kit first."""
+        if self.sandboxed or self.user is not None:
             return sandbox.kernel_env(self.kit)
         path = os.pathsep.join(p for p in (str(Path(self.kit).parent), os.environ.get("PYTHONPATH")) if p)
         return dict(os.environ, PYTHONPATH=path)
@@ -206,7 +218,7 @@ class Kernel:
         """Write `data` as the file `name` in the kernel's folder (the kernel may read and change it)."""
         path = Path(self.workdir) / name
         path.write_bytes(data)
-        if self.sandboxed:
+        if self.sandboxed or self.user is not None:
             sandbox.give_to_kernel(path, self.uid)
         return path
 
@@ -227,6 +239,8 @@ class Kernel:
             except Exception:  # a kernel that is already gone
                 pass
         self._client, self.alive = None, False
+        if self.user is not None and not self.sandboxed and sandbox.drops_user():
+            sandbox.kill_user(self.user)  # no PID namespace: whatever the kernel started, detached or not
         self._private.cleanup()
         if self._user is not None:  # the kernel's PID namespace is gone: nothing runs as its uid any more
             self._user.release()

@@ -28,6 +28,7 @@ class Question:
     status: str = "not-run"
     messages: list[str] = field(default_factory=list)
     values: list | None = None  # what the kernel reported for the test's items ({"value": …} or {"error": …})
+    hints: list[str] = field(default_factory=list)  # a test's visible check, as the student's notebook shows it
     expected: list | None = None  # judge "collect" only: what the check's own `expected` expressions computed
 
 

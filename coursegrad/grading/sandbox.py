@@ -33,6 +33,7 @@ import site
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import coursegrad
@@ -184,9 +185,51 @@ def command(argv: list[str], folder: str, kit: str = KIT, cwd: str | None = None
     if drops_user():
         if uid <= 0:
             raise ValueError("a sandbox started by root needs a uid of its own (sandbox.claim_user())")
-        ids = [f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"]
-        args += [shutil.which("setpriv") or "setpriv", *ids, "--no-new-privs", "--"]
+        args += as_user([], uid)
     return args + argv
+
+
+def as_user(argv: list[str], uid: int, gid: int | None = None) -> list[str]:
+    """`argv` run as the unprivileged user `uid` (group `gid`, default `uid`) by `setpriv`: no other groups,
+    no capabilities, no new privileges (setuid programs cannot raise them again). Root only."""
+    ids = [f"--reuid={uid}", f"--regid={uid if gid is None else gid}", "--clear-groups", "--inh-caps=-all"]
+    return [shutil.which("setpriv") or "setpriv", *ids, "--bounding-set=-all", "--no-new-privs", "--", *argv]
+
+
+def processes_of(uid: int) -> list[int]:
+    """The live processes (not zombies) whose real or effective uid is `uid`, from /proc (Linux)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+        except OSError:  # it ended meanwhile
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        uids = fields.get("Uid", "").split()[:2]
+        if str(uid) in uids and not fields.get("State", "").strip().startswith("Z"):
+            found.append(int(entry.name))
+    return found
+
+
+def kill_user(uid: int, gid: int | None = None, rounds: int = 20) -> None:
+    """SIGKILL every process of the unprivileged user `uid` (root only), until /proc shows none.
+
+    A process running as that user calls kill(-1, SIGKILL): Linux signals every process the user may
+    signal, at once and while no new process can start, so a process that forks in a loop cannot
+    outrun it. Raises RuntimeError if processes remain after `rounds` tries.
+    """
+    if uid <= 0:
+        raise ValueError("kill_user is for an unprivileged user, not root")
+    killer = [sys.executable, "-S", "-c", "import os, signal; os.kill(-1, signal.SIGKILL)"]
+    for _ in range(rounds):
+        if not processes_of(uid):
+            return
+        subprocess.run(as_user(killer, uid, gid), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=30)
+        time.sleep(0.05)
+    if processes_of(uid):
+        raise RuntimeError(f"processes of uid {uid} survived {rounds} rounds of SIGKILL: {processes_of(uid)[:10]}")
 
 
 def kernel_env(kit: str = KIT) -> dict[str, str]:
