@@ -96,20 +96,20 @@ def _digest(d) -> str:
     return h.hexdigest()[:20]
 
 
-DIGESTS = {  # taken on main before the cut (the same on main and on this branch)
-    "lecture, no backward": "da8a68999d02bb5e89e7",
-    "lecture": "f1491bd7e7bc52966313",
-    "lecture, order": "fd1627c5ca3ad5dde43f",
-    "lecture, known q": "3f35b103023cf3bacd81",
-    "lecture, values only": "c3a0855137edae4b18ca",
-    "neuron, highlight": "1d949ca89406608c46d2",
-    "fork": "c854b21f12d8c0f09678",
-    "fork, sent": "464538a4a86787ba8b17",
-    "long chain, compact": "8a3047ba965c9841eb95",
-    "long chain, compact, focus": "d1d37bae7919964b037d",
-    "long chain, all": "fa74502028afadaacc4f",
-    "arrays": "1b95df4c65b8441d045b",
-    "pills and constants": "17a2fcac6ba194209163",
+DIGESTS = {  # after the accessible title and description (issue 23); before that, taken before the layout/SVG cut
+    'lecture, no backward': '635725778688a7158429',
+    'lecture': '5ae40a52ed4e5f367d56',
+    'lecture, order': '4640783992c2155f6589',
+    'lecture, known q': '3e0a193dd3aa71416c84',
+    'lecture, values only': 'f4e8e4a37addb774dc4a',
+    'neuron, highlight': '7da29c4c99ea36430e2a',
+    'fork': 'bd354c147a35b52b8a8d',
+    'fork, sent': '7317ffd3f50e5882334e',
+    'long chain, compact': '3784d47994a4450acb1c',
+    'long chain, compact, focus': 'c72f6ce456d3692d06bb',
+    'long chain, all': '62029698dbb37f212dfd',
+    'arrays': '5752b7283b6eef42def8',
+    'pills and constants': 'a21af3cd9c174ed55e0f',
 }
 
 

@@ -247,7 +247,7 @@ def test_the_time_budget_stops_many_cells_each_under_the_timeout(tmp_path):
     unlimited = grade_notebook(prepare(src, timeout=2), path, "slow", timeout=2, budget=None, sandbox="bwrap")
     assert unlimited.total == 3.0 and unlimited.seconds >= 6  # control: each cell is under the timeout
     limited = grade_notebook(prepare(src, timeout=2), path, "slow", timeout=2, budget=3, sandbox="bwrap")
-    assert limited.seconds < unlimited.seconds - 2
+    assert limited.seconds < unlimited.seconds - 1  # the skipped cells would have slept 3 s; kernel starts vary under load
     points = {q.grade_id: (q.points, q.status) for q in limited.questions}
     assert points["t_a"] == (1.0, "passed") and points["t_b"] == (0.0, "not-run")
     assert any("time budget of 3 s" in n for n in limited.notes)

@@ -52,7 +52,9 @@ def test_graph_bytes_agrees_with_what_python_really_allocates():
     finally:
         tracemalloc.stop()
     counted = graph_bytes(out) + x0.nbytes  # + the input leaf's .grad, an array of zeros from the start
-    assert counted == pytest.approx(kept, rel=0.02), (counted, kept)
+    # tracemalloc also sees what other threads allocate meanwhile (pytest-xdist's messaging thread), so `kept`
+    # may exceed the graph's own bytes a little, never fall short of them: the arrays are at least 95 % of it
+    assert 0.95 * kept <= counted <= 1.01 * kept, (counted, kept)
 
 
 def test_a_chain_holds_memory_in_proportion_to_its_length():

@@ -9,8 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CHROMIUM, LAUNCH_ARGS, browser_missing_reason, skip_or_fail
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the generated class
 from workflow_helpers import DESK_GRADE, cli, desk_class  # noqa: E402
 
@@ -19,25 +17,19 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 
 
 @pytest.fixture(scope="module")
-def report_page(tmp_path_factory):
-    reason = browser_missing_reason()
-    if reason:
-        skip_or_fail(reason)
-    from playwright.sync_api import sync_playwright
-
+def report_page(tmp_path_factory, browser):
+    """The class report in the session's Chromium (one Playwright per session: a second one would clash)."""
     root = desk_class(tmp_path_factory.mktemp("desk"))
     result = cli(*DESK_GRADE, cwd=root)
     assert result.returncode == 0, result.stderr
     out = root / "grades"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-        context = chromium.new_context(offline=True)  # the page must need nothing from a network
-        page = context.new_page()
-        requests = []
-        page.on("request", lambda r: requests.append(r.url))
-        page.goto((out / "report.html").as_uri())
-        yield page, out, requests
-        chromium.close()
+    context = browser.new_context(offline=True)  # the page must need nothing from a network
+    page = context.new_page()
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto((out / "report.html").as_uri())
+    yield page, out, requests
+    context.close()
 
 
 def test_the_report_passes_axe_wcag21_aa(report_page):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from browser_course import VIEWPORT
 
-from conftest import CHROMIUM, LAUNCH_ARGS, LabServer, NotebookPage, browser_missing_reason, skip_or_fail
+from conftest import LabServer, NotebookPage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the generated class
 from workflow_helpers import DESK_GRADE, cli, desk_class  # noqa: E402
@@ -22,12 +22,8 @@ WAIT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
-def review_lab(tmp_path_factory):
-    reason = browser_missing_reason()
-    if reason:
-        skip_or_fail(reason)
-    from playwright.sync_api import sync_playwright
-
+def review_lab(tmp_path_factory, browser):
+    """A JupyterLab of its own on the graded class, driven by the session's Chromium (one Playwright per session)."""
     root = desk_class(tmp_path_factory.mktemp("review"))
     assert cli(*DESK_GRADE, cwd=root).returncode == 0
     written = cli("review", "grades", "--no-lab", cwd=root)
@@ -35,10 +31,7 @@ def review_lab(tmp_path_factory):
     server = LabServer(tmp_path_factory.mktemp("lab-home"), root=root)
     server.start()
     try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, headless=True)
-            yield server, chromium, root
-            chromium.close()
+        yield server, browser, root
     finally:
         server.stop()
 
