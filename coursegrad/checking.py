@@ -18,9 +18,12 @@ exercise's general hint. `report` prints ✓ for the right answers and raises on
 AssertionError listing the hints for the others; `partial_credit` prints the same and returns
 the points earned (each part worth its share), which nbgrader takes as the cell's score.
 
-Answers are read strictly (`as_number`, `as_array`): only real numbers count, and a subclass of
-float is read by its stored value, so an object that merely *says* it equals the answer earns nothing.
-Two numbers agree when |got − want| ≤ max(abs_tol, rel·|want|), the rule the grader's judge uses.
+One judgment: whether an answer is right is decided by `agrees`, which is the grader's own rule
+(`coursegrad.grading.judge`, run on the data `coursegrad.grading.inkernel.probe.to_data` makes of a value, as
+the grader sees it). A check cell and the grader therefore reach the same verdict; the hints only
+say why an answer that `agrees` rejects is wrong. Answers are read strictly: only plain real numbers
+(and numpy's) count, so an object that merely *says* it equals the answer earns nothing. Two numbers
+agree when |got − want| ≤ max(abs_tol, rel·|want|).
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ __all__ = [
     "as_numbers",
     "as_array",
     "close",
+    "agrees",
     "expect_close",
     "expect_shape",
     "expect_choice",
@@ -121,6 +125,19 @@ def close(got: Any, want: Any, rel: float = REL, abs_tol: float = ABS) -> bool:
     return bool(np.all(np.abs(got - want) <= np.maximum(abs_tol, rel * np.abs(want))))
 
 
+def agrees(got: Any, want: Any, rel: float = REL, abs_tol: float = ABS, compare: str = "values") -> bool:
+    """The grader's verdict on one item: `got` and `want` as plain data (`probe.to_data`; a value that is
+    not plain data never agrees), compared by `judge.matches` (or `judge.orders_match` for "topological_order")."""
+    from coursegrad.grading.inkernel.probe import to_data
+    from coursegrad.grading.judge import matches, orders_match
+
+    try:
+        have, expected = to_data(got), to_data(want)
+    except TypeError:
+        return False
+    return (orders_match if compare == "topological_order" else matches)(have, expected, rel, abs_tol)
+
+
 # ---------------------------------------------------------------------------
 # Plain assertions (the hidden tests use these)
 # ---------------------------------------------------------------------------
@@ -177,12 +194,14 @@ def judge(name: str, got: Any, want: Any, mistakes: Iterable[Mistake] = (), hint
     `want` is a number or a list of numbers; the kinds are tried in this order: not (a list of)
     numbers, a known `Mistake`, the right size with the wrong sign, anything else.
     """
+    if agrees(got, list(want) if isinstance(want, tuple) else want, rel):
+        return None
     try:
         value = as_numbers(name, got, len(want)) if isinstance(want, (list, tuple)) else as_number(name, got)
     except AssertionError as err:
         return str(err)
-    if close(value, want, rel):
-        return None
+    if close(value, want, rel):  # read by its stored value it would be right: it is not a plain number
+        return f"{name} should be a plain number (int or float), got {type(got).__name__}."
     for wrong in mistakes:
         if close(value, wrong.value, rel) and not close(wrong.value, want, rel):
             return f"{name}: {wrong.hint}"
@@ -231,20 +250,144 @@ def partial_credit(judged: dict[str, str | None], points: float, weights: dict[s
     return earned
 
 
-def call_student(fn: Any, *args: Any, shown: str | None = None) -> Any:
+CALL_SECONDS = 10.0  # CPU seconds one call of a student's function may use in a check (a hang costs only its question)
+CALL_WALL_FACTOR = 6.0  # and wall seconds, as a multiple of those: code that waits instead of computing
+_HUNG = "__coursegrad_hung__"  # set on a student function that did not finish: later checks say so at once
+
+
+class _TooLong(BaseException):
+    """Raised inside the student's code when a call runs past its time (BaseException: `except Exception` cannot eat it)."""
+
+    def __init__(self, where: str):
+        super().__init__(where)
+        self.where = where
+
+
+def call_student(fn: Any, *args: Any, shown: str | None = None, seconds: float = CALL_SECONDS) -> Any:
     """Call the student's function `fn(*args)`; turn a failure into an AssertionError saying where it failed.
 
     `shown` is how the call is described in the message (default: the function's name and "...").
+    A call that uses more than `seconds` of CPU time (an infinite loop?; CPU time, so a busy machine
+    does not stop a correct call), or waits `CALL_WALL_FACTOR` times as long, is stopped and named, with
+    the function it was stuck in; that function and `fn` then fail at once in later checks instead of hanging again.
     """
     name = getattr(fn, "__name__", "your function")
     call = shown or f"{name}(...)"
     if not callable(fn):
         raise AssertionError(f"{name} should be a function (def ...), got {type(fn).__name__}.")
+    hung = getattr(fn, _HUNG, None)
+    if isinstance(hung, str):
+        raise AssertionError(f"{call} was not run again: {hung}")
     try:
-        return fn(*args)
+        with _time_limit(seconds):
+            return fn(*args)
+    except _TooLong as stop:
+        hang = f"{call} did not finish within {seconds:g} s of CPU time: it was stuck in {stop.where} (an infinite loop?)"
+        _forget(stop)
+    except KeyboardInterrupt:  # interrupted (by you, or by the grader's timeout per cell): a hang too, not to be run again
+        _mark(fn, f"{call} was interrupted in an earlier call (an infinite loop?)")
+        raise
+    except MemoryError as err:  # an endless loop that grows a list ends here: a hang too, not to be run again
+        hang = f"{call} ran out of memory in {_innermost(err)} (an endless loop that keeps growing a list?)"
+        _forget(err)
     except NotImplementedError:
         raise AssertionError(f"{name} is not written yet (it raises NotImplementedError).") from None
     except RecursionError:
         raise AssertionError(f"{call} hit Python's recursion limit: use a loop (and a stack) instead of recursion.") from None
     except Exception as err:  # the student's code failed: say where, keep it short
-        raise AssertionError(f"{call} raised {type(err).__name__}: {str(err)[:300]}") from None
+        raise AssertionError(f"{call} raised {_say(err)}") from None
+    _mark(fn, hang)
+    raise AssertionError(hang)  # raised outside `except`: no __context__ keeps the stopped call's frames alive
+
+
+def _forget(err: BaseException) -> None:
+    """Free what the stopped call's frames hold (a list grown to the memory limit) now: later checks need that memory."""
+    import traceback
+
+    traceback.clear_frames(err.__traceback__)
+    err.__traceback__ = None
+
+
+def _say(err: BaseException) -> str:
+    """An exception as 'Type: message', never with an empty message."""
+    text = str(err)[:300].strip()
+    return f"{type(err).__name__}: {text}" if text else f"{type(err).__name__} (with no message)"
+
+
+class _time_limit:
+    """Raise `_TooLong` in the running code after `seconds` of the process's CPU time (SIGPROF) or
+    `CALL_WALL_FACTOR` times as many of wall time (SIGALRM); nothing on threads or where a limit already runs."""
+
+    def __init__(self, seconds: float):
+        self.seconds, self.armed, self.previous = seconds, False, {}
+
+    def __enter__(self) -> None:
+        import signal
+        import threading
+
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            return
+        if signal.getitimer(signal.ITIMER_REAL)[0] > 0 or signal.getitimer(signal.ITIMER_PROF)[0] > 0:
+            return  # an outer call's limit is running: it governs
+        limits = ((signal.SIGPROF, signal.ITIMER_PROF, 1.0), (signal.SIGALRM, signal.ITIMER_REAL, CALL_WALL_FACTOR))
+        for sig, timer, factor in limits:
+            self.previous[sig] = signal.signal(sig, _stop)
+            signal.setitimer(timer, self.seconds * factor)
+        self.armed = True
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+
+        if self.armed:
+            for timer in (signal.ITIMER_PROF, signal.ITIMER_REAL):
+                signal.setitimer(timer, 0)
+            for sig, handler in self.previous.items():
+                signal.signal(sig, handler)
+
+
+def _stop(signum: int, frame: Any) -> None:
+    """The SIGPROF/SIGALRM handler: name the student function the call was stuck in, mark it, stop it."""
+    where = frame
+    while where is not None and _is_ours(where.f_code.co_filename):
+        where = where.f_back
+    if where is None:
+        raise _TooLong("the check itself")
+    name = where.f_code.co_name
+    function = where.f_globals.get(name)
+    if getattr(function, "__code__", None) is where.f_code:
+        _mark(function, f"{name} did not finish in an earlier call (an infinite loop?)")
+    raise _TooLong(f"{name}()" if name != "<module>" else "a cell's top-level code")
+
+
+def _innermost(err: BaseException) -> str:
+    """The student function an exception was raised in (marked as hung), from its traceback."""
+    tb, where = err.__traceback__, None
+    while tb is not None:
+        if not _is_ours(tb.tb_frame.f_code.co_filename):
+            where = tb.tb_frame
+        tb = tb.tb_next
+    if where is None:
+        return "the check itself"
+    name = where.f_code.co_name
+    function = where.f_globals.get(name)
+    if getattr(function, "__code__", None) is where.f_code:
+        _mark(function, f"{name} ran out of memory in an earlier call (an endless loop?)")
+    return f"{name}()" if name != "<module>" else "a cell's top-level code"
+
+
+def _is_ours(filename: str) -> bool:
+    """True for code that is not the student's: this package, the standard library and installed packages."""
+    import os
+    import sysconfig
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = sysconfig.get_paths()
+    roots = [here, paths["stdlib"], paths["purelib"], paths["platlib"]]
+    return filename.startswith("<frozen") or any(os.path.abspath(filename).startswith(r + os.sep) for r in roots)
+
+
+def _mark(function: Any, why: str) -> None:
+    try:
+        setattr(function, _HUNG, why)
+    except (AttributeError, TypeError):  # a builtin or an object that refuses attributes: nothing to remember
+        pass

@@ -66,8 +66,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
         report = validate(src, timeout=args.timeout)
         failed += not report.ok
         print(f"{'OK' if report.ok else 'FAILED'}: {src}")
+        if report.points:
+            pts = report.points
+            print(
+                f"  points: the solved worksheet {pts['solved']:g} / {pts['max_auto']:g} autograded, the unanswered one "
+                f"{pts['blank']:g}; {pts['manual']:g} more graded by hand"
+            )
         for problem in report.problems:
             print(f"  - {problem}")
+        for note in report.notes:
+            print(f"  note: {note}")
         raising = ", ".join(f"{i} {gid} ({ename})" for i, gid, ename in report.expected_errors) or "none"
         print(f"  cells that raise in the unanswered student version (index grade_id (error)): {raising}")
     return 1 if failed else 0
@@ -105,13 +113,23 @@ def cmd_grade(args: argparse.Namespace) -> int:
         applied = course.publish(args.out, graded, sources)
     except ValueError as err:
         raise SystemExit(f"coursegrad grade: {err}") from None
-    done = sum(g.submission.status == "graded" for g in graded)
     print(
-        f"graded {done} of {len(graded)} submissions ({len(sources)} worksheet(s); {fresh} graded now, the rest unchanged "
-        f"since last time); {applied} hand grade(s) folded in"
+        f"{count_line(graded)} ({len(sources)} worksheet(s); {fresh} graded now, the rest unchanged since last time); "
+        f"{applied} hand grade(s) folded in"
     )
     print(f"wrote {args.out}/gradebook.csv, summary.csv, feedback/, written_answers.md, manual.csv, similarity.csv")
     return 0
+
+
+def count_line(graded: list) -> str:
+    """'graded 43 submission(s); 1 missing, 2 unreadable': a missing worksheet is never counted as graded."""
+    by: dict[str, int] = {}
+    for g in graded:
+        by[g.submission.status] = by.get(g.submission.status, 0) + 1
+    done = by.pop("graded", 0)
+    words = {"missing": "missing", "invalid": "unreadable", "grader-error": "failed in the grader"}
+    rest = ", ".join(f"{n} {words.get(status, status)}" for status, n in sorted(by.items()))
+    return f"graded {done} submission(s)" + (f"; {rest}" if rest else "")
 
 
 def _given(args: argparse.Namespace) -> dict:
@@ -301,7 +319,9 @@ def _limit_options(r: argparse.ArgumentParser) -> None:
     """What each submission's kernel may do: its sandbox, time and memory (defaults: `grading.settings.DEFAULTS`;
     an option not given keeps the value stored in OUT/settings.json by the last run)."""
     r.add_argument("--timeout", type=float, help="seconds a cell may run before it is interrupted (default 30)")
-    r.add_argument("--budget", type=float, help="seconds all cells of one submission may take together (default 120; 0: none)")
+    r.add_argument(
+        "--budget", type=float, help="CPU seconds all cells of a submission may use (4x that in wall time; default 120; 0: none)"
+    )
     r.add_argument(
         "--sandbox",
         choices=["auto", "bwrap", "none"],

@@ -240,7 +240,6 @@ _WS1 = [
         WS1,
         "sigmoid_gate written with Value.from_gate and labelled 'σ' (the engine's own label)",
         {"ex4_sigmoid_gate": SIGMOID_SIGMA_OP},
-        known={"grader": "probe_gate reports out.op != 'σ', so a from_gate sigmoid labelled σ loses its points"},
     ),
     Submission(
         "w1_sigmoid_exp_form",
@@ -349,7 +348,6 @@ _WS1 = [
         "affine_backward returns nested Python lists (.tolist())",
         {"ex7_backward_answer": AFFINE_LISTS},
         {"ex7_backward": (0, "the task asks for numpy arrays (the docstring: 'as numpy arrays'), and the check says so")},
-        known={"grader": "probe_affine reads lists like arrays: full points where the check says 'should be a numpy array'"},
     ),
     Submission(
         "w1_hangs_in_affine",
@@ -757,7 +755,6 @@ _WS2 = [
             "ex2_numgrad_test": (0, "numerical_gradient never returns"),
             "ex3_check_test": (0, "gate_relative_error calls the hanging numerical_gradient"),
         },
-        known={"grader": "a hang costs probe and check 30 s each: two hanging tests use the 120 s budget; ex3_fix, ex4 not run"},
     ),
     Submission(
         "w2_relerr_nan",
@@ -841,10 +838,6 @@ _WS2 = [
         "two_layer_backward built on coursegrad's Value and softmax_cross_entropy",
         {"ex4_answer": NET_ENGINE},
         {"ex4_test": (0, "the worksheet says not to use coursegrad in answers: the backward pass is the engine's")},
-        known={
-            "check": "score_two_layer does not enforce 'do not use coursegrad in your answers'",
-            "grader": "nothing enforces 'do not use coursegrad in your answers'",
-        },
     ),
     Submission("w2_blank", WS2, "the release, untouched", base="blank", written=False),
     Submission(

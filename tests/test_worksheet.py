@@ -78,7 +78,7 @@ def test_every_autograded_cell_carries_the_judges_items(source):
         if C.is_test(cell):
             items = cell.metadata["coursegrad"]["items"]
             assert sum(i["points"] for i in items) == C.points(cell)
-            assert all(set(i) <= {"name", "expr", "points", "rel", "abs", "compare"} for i in items)
+            assert all(set(i) <= {"name", "expr", "expected", "points", "rel", "abs", "compare"} for i in items)
 
 
 def test_item_problems_are_found(source):

@@ -93,6 +93,23 @@ def test_the_long_chain_check_wants_central_differences(ns):
     assert len(K._all_nodes(K._long_chain(Node, "mixed")[1])) == 6001
 
 
+def _central(f, *arrays, h=1e-5):
+    """Central differences of f(*arrays) for each array, in numpy alone (the task forbids coursegrad in answers)."""
+    grads = []
+    for a in arrays:
+        g = np.zeros_like(a)
+        for i in np.ndindex(a.shape):
+            old = a[i]
+            a[i] = old + h
+            up = f(*arrays)
+            a[i] = old - h
+            down = f(*arrays)
+            a[i] = old
+            g[i] = (up - down) / (2 * h)
+        grads.append(g)
+    return grads
+
+
 def test_the_two_layer_check_wants_central_differences(capsys):
     def by_central_differences(X, y, W1, b1, W2, b2, reg):
         def loss(W1, b1, W2, b2):
@@ -101,7 +118,7 @@ def test_the_two_layer_check_wants_central_differences(capsys):
             penalty = 0.5 * reg * (np.sum(W1**2) + np.sum(W2**2))
             return float(np.mean(np.log(np.exp(S).sum(axis=1)) - S[np.arange(len(y)), y])) + penalty
 
-        return (loss(W1, b1, W2, b2), *numerical_grad(loss, W1, b1, W2, b2))
+        return (loss(W1, b1, W2, b2), *_central(loss, W1, b1, W2, b2))
 
     assert K.score_two_layer(by_central_differences, seeds=(0, 1, 2, 3)) == 4.0
 

@@ -25,6 +25,7 @@ from coursegrad.grading import cells as C
 from coursegrad.grading import judge as judge_rules
 from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
+from coursegrad.grading.reference import prepare
 from coursegrad.grading.release import read, student_version
 from coursegrad.grading.validate import solved
 
@@ -122,7 +123,7 @@ def graded_points(source_path: Path, nb, workdir: Path, name: str) -> dict[str, 
     path = workdir / name / source_path.name
     path.parent.mkdir(parents=True)
     nbformat.write(nb, str(path))
-    result = grade_notebook(source_path, path, name, timeout=60)
+    result = grade_notebook(prepare(source_path, timeout=60), path, name, timeout=60)
     if name == "blank":  # the unanswered version: every check says what is missing, in one clean line
         for q in result.questions:
             said = [m for m in q.messages if not m.startswith("✗")]  # a partial-credit cell lists its parts first

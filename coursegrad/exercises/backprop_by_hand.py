@@ -217,12 +217,30 @@ def _call_gate(gate: Callable, *args: float) -> Value:
     return out
 
 
+ENGINE_GATES = {"sigmoid", "tanh", "exp", "log", "relu", "__truediv__"}  # the engine's gates a task may forbid
+
+
 def _uses_from_gate(gate: Callable) -> bool | None:
-    """True if the gate's source calls from_gate; None if its source cannot be read."""
+    """True if the gate's code calls `from_gate` and none of the engine's gates (`x.sigmoid()`, `a / b` of
+    its inputs), as the task asks; None if its source cannot be read. Comments and strings do not count."""
+    import ast
+    import textwrap
+
     try:
-        return "from_gate" in inspect.getsource(gate)
-    except (OSError, TypeError):
+        tree = ast.parse(textwrap.dedent(inspect.getsource(gate)))
+    except (OSError, TypeError, SyntaxError):
         return None
+    params = {a.arg for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.Lambda)) for a in node.args.args}
+    calls = [n.func for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)]
+    engine = [c for c in calls if isinstance(c.value, ast.Name) and c.value.id in params and c.attr in ENGINE_GATES]
+    divides = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.BinOp)
+        and isinstance(n.op, ast.Div)
+        and all(isinstance(s, ast.Name) and s.id in params for s in (n.left, n.right))
+    ]
+    return any(c.attr == "from_gate" for c in calls) and not divides and not engine
 
 
 def _one_number(g: Any) -> float | None:
@@ -287,7 +305,7 @@ def check_divide_gate(divide_gate: Callable) -> None:
 
 
 def probe_gate(gate: Callable, points: list) -> list:
-    """What your gate computes at each point, for the grader: [uses from_gate, [[data, local grads..., inputs ok, op], ...]].
+    """What your gate computes at each point, for the grader: [uses from_gate (`_uses_from_gate`), [[data, local grads...], ...]].
 
     A failure at a point gives the text of the error there instead of the list.
     """
@@ -296,7 +314,7 @@ def probe_gate(gate: Callable, points: list) -> list:
         args = args if isinstance(args, (list, tuple)) else (args,)
         try:
             out = _call_gate(gate, *args)
-            rows.append([float(np.reshape(out.data, ())), *[_one_number(g) for g in out.local_grads], out.op != "σ"])
+            rows.append([float(np.reshape(out.data, ())), *[_one_number(g) for g in out.local_grads]])
         except AssertionError as err:
             rows.append(str(err)[:200])
     return [_uses_from_gate(gate), rows]
@@ -512,24 +530,32 @@ def check_affine_backward(affine_backward: Callable, cases: tuple = ((0, (5, 3, 
         (Xv @ Wv + bv).backward(dY)  # the engine's dX, dW, db
         want = (Xv.grad, Wv.grad, bv.grad)
         for name, got, ref in zip(("dX", "dW", "db"), _affine_result(affine_backward, X, W, b, dY), want, strict=True):
-            if type(got) is np.ndarray and got.shape != ref.shape:
-                raise AssertionError(
-                    f"{name} has shape {got.shape}, but a gradient has the shape of its variable, {ref.shape}, "
-                    f"for (N, D, M) = {shape}. Which product (or sum) of dY with X or W has that shape?"
-                )
-            as_array(name, got, ref.shape)
+            _gradient_data(name, got, ref.shape, shape)
             if not close(got, ref):
                 raise AssertionError(f"{name} has the right shape but wrong values for (N, D, M) = {shape}.")
     print(f"✓ affine_backward agrees with backprop through the engine's @ and + at {len(cases)} layer sizes")
 
 
+def _gradient_data(name: str, got: Any, shape: tuple, sizes: Any) -> list:
+    """A gradient as nested lists, if it is a numpy array of `shape` (else AssertionError with the hint)."""
+    if type(got) is np.ndarray and got.shape != shape:
+        raise AssertionError(
+            f"{name} has shape {got.shape}, but a gradient has the shape of its variable, {shape}, "
+            f"for (N, D, M) = {tuple(sizes)}. Which product (or sum) of dY with X or W has that shape?"
+        )
+    return as_array(name, got, shape).tolist()
+
+
 def probe_affine(affine_backward: Callable, cases: list) -> list:
-    """What your affine_backward returns on each seeded case [seed, [N, D, M]], as nested lists (or the error's text)."""
+    """What your affine_backward returns on each seeded case [seed, [N, D, M]], as nested lists (or the error's text):
+    each gradient must be a numpy array of its variable's shape, as the task asks."""
     rows = []
     for seed, shape in cases:
         X, W, b, dY = _affine_inputs(seed, tuple(shape))
         try:
-            rows.append([np.asarray(g, dtype=float).tolist() for g in _affine_result(affine_backward, X, W, b, dY)])
+            got = _affine_result(affine_backward, X, W, b, dY)
+            named = zip(("dX", "dW", "db"), got, (X, W, b), strict=True)
+            rows.append([_gradient_data(name, g, v.shape, shape) for name, g, v in named])
         except (AssertionError, TypeError, ValueError) as err:
             rows.append(str(err)[:200])
     return rows

@@ -13,6 +13,7 @@ plain lists: the grader compares that with the instructor's solution outside the
 
 from __future__ import annotations
 
+import inspect
 import math
 import random
 from collections.abc import Callable
@@ -528,7 +529,34 @@ def _net_case(seed: int) -> tuple[Any, ...]:
     return X, y, W1, b1, W2, b2, float(rng.uniform(0.05, 0.5))
 
 
+ENGINE_FORBIDDEN = "two_layer_backward uses coursegrad: the task asks for numpy only (write the backward pass yourself)"
+
+
+def _forbid_engine(fn: Callable, depth: int = 0, seen: set | None = None) -> None:
+    """AssertionError if `fn`, or a function of the notebook it calls, refers to anything from coursegrad."""
+    seen = seen if seen is not None else set()
+    code = getattr(fn, "__code__", None)
+    if code is None or id(code) in seen or depth > 20:
+        return
+    seen.add(id(code))
+    names, codes = set(), [code]
+    for c in codes:  # the function's code and every code object nested in it
+        names |= set(c.co_names)
+        codes += [k for k in c.co_consts if hasattr(k, "co_names")]
+    if "coursegrad" in names:  # imported inside the function
+        raise AssertionError(ENGINE_FORBIDDEN)
+    scope = getattr(fn, "__globals__", {})
+    for name in names:
+        value = scope.get(name)
+        module = getattr(value, "__name__", "") if inspect.ismodule(value) else getattr(value, "__module__", "")
+        if isinstance(module, str) and (module == "coursegrad" or module.startswith("coursegrad.")):
+            raise AssertionError(ENGINE_FORBIDDEN)
+        if inspect.isfunction(value):
+            _forbid_engine(value, depth + 1, seen)
+
+
 def _net_result(two_layer_backward: Callable, seed: int) -> dict[str, Any]:
+    _forbid_engine(two_layer_backward)  # the task asks for numpy only (metadata.coursegrad.forbid, for the grader)
     X, y, W1, b1, W2, b2, reg = _net_case(seed)
     args = (X.copy(), y.copy(), W1.copy(), b1.copy(), W2.copy(), b2.copy(), reg)
     result = call_student(two_layer_backward, *args, shown="two_layer_backward(X, y, W1, b1, W2, b2, reg)")

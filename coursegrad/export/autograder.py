@@ -37,7 +37,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from coursegrad.grading import sandbox
-from coursegrad.grading.grade import Submission, grade_notebook, grading_kernel, unreadable
+from coursegrad.grading.grade import grade_notebook, grading_kernel
+from coursegrad.grading.model import Submission, unreadable
 from coursegrad.grading.source import Worksheet
 
 MAX_OUTPUT = 8000  # characters of one test's output

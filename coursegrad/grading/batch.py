@@ -24,7 +24,6 @@ there when all three are unchanged, so an interrupted batch resumes where it sto
 
 from __future__ import annotations
 
-import atexit
 import dataclasses
 import hashlib
 import json
@@ -39,16 +38,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
 
-from coursegrad.grading import lifetime
+from coursegrad.grading import lifetime, worker
 from coursegrad.grading.escape import file_name
-from coursegrad.grading.grade import Question, Submission, grade_notebook, grading_kernel, read_submission, unreadable
-from coursegrad.grading.kernel import Kernel
+from coursegrad.grading.grade import read_submission
+from coursegrad.grading.model import Question, Submission, unreadable
 from coursegrad.grading.reference import with_reference
 from coursegrad.grading.sandbox import resolve
 from coursegrad.grading.source import Worksheet, worksheet
 
 REFUSED = "refused:"
-KERNEL_OPTIONS = ("timeout", "max_output", "memory_mb", "sandbox", "kit")  # the options `grading_kernel` takes
+REFERENCE = "_reference.json"  # the reference values, stored with the results (no student file name starts with "_")
 
 
 @dataclass
@@ -63,10 +62,14 @@ class Course:
     on_result: Callable[[Submission], None] = lambda result: None
 
 
-def find_submissions(folder: str | Path, notebook_name: str, renamed: bool = True) -> list[tuple[str, Path | None, str]]:
+def find_submissions(
+    folder: str | Path, notebook_name: str, renamed: bool = True, others: Collection[str] = ()
+) -> list[tuple[str, Path | None, str]]:
     """(student, notebook path or None, note) for every student folder, sorted by name.
 
     `renamed=False` (several worksheets): only a notebook with the worksheet's file name counts.
+    `others`: the file names of the course's other worksheets; a notebook named like one of them is that
+    worksheet, never this one renamed (a student who handed in only worksheet 2 is 'missing' worksheet 1).
 
     A note that starts with "refused:" marks a symbolic link or special file (graded "invalid");
     one that starts with "missing:" a student without a notebook.
@@ -76,11 +79,13 @@ def find_submissions(folder: str | Path, notebook_name: str, renamed: bool = Tru
         if entry.is_symlink():
             out.append((entry.name, None, f"{REFUSED} {entry.name} is a symbolic link, not a folder"))
         elif entry.is_dir():
-            out.append(_find_in(entry, notebook_name, renamed))
+            out.append(_find_in(entry, notebook_name, renamed, others))
     return out
 
 
-def _find_in(student_dir: Path, notebook_name: str, renamed: bool = True) -> tuple[str, Path | None, str]:
+def _find_in(
+    student_dir: Path, notebook_name: str, renamed: bool = True, others: Collection[str] = ()
+) -> tuple[str, Path | None, str]:
     student = student_dir.name
     hidden = f"hidden folder {student}/ graded like the others; " if student.startswith(".") else ""
     candidates = list(student_dir.glob("*.ipynb")) + list(student_dir.glob("*/*.ipynb"))
@@ -88,6 +93,7 @@ def _find_in(student_dir: Path, notebook_name: str, renamed: bool = True) -> tup
     links = [p for p in notebooks if p.is_symlink() or p.parent.is_symlink() or not p.is_file()]
     notebooks = [p for p in notebooks if p not in links]
     exact = [p for p in notebooks if p.name == notebook_name]
+    notebooks = [p for p in notebooks if p.name == notebook_name or p.name not in others]
     refused = ", ".join(str(p.relative_to(student_dir)) for p in links)
     if links and (not notebooks or any(p.name == notebook_name for p in links)):
         return student, None, f"{REFUSED} {hidden}{refused}: a symbolic link or special file, not a notebook"
@@ -100,48 +106,6 @@ def _find_in(student_dir: Path, notebook_name: str, renamed: bool = True) -> tup
         names = ", ".join(str(p.relative_to(student_dir)) for p in notebooks)
         return student, None, f"missing: {hidden}no {notebook_name}, and several other notebooks ({names})"
     return student, None, f"missing: {hidden}no {notebook_name} in {student}/"
-
-
-_spare: Kernel | None = None  # in a worker process: the kernel launched for the next submission
-_events = None  # in a worker process: the pipe on which it tells the main process whom it starts
-
-
-def _start_worker(events) -> None:
-    """Runs first in every worker process: die with the main process; keep the pipe for `_grade_one`."""
-    global _events
-    lifetime.die_with_parent()
-    _events = events
-
-
-def _grade_one(ws: Worksheet, student: str, path: str, note: str, options: dict) -> Submission:
-    """Grade one submission in this (worker) process; a grader failure becomes a result, not a crash.
-
-    The kernel for the next submission is launched as soon as this one's is taken, so that it
-    boots while this submission runs (every submission still gets a kernel of its own).
-    """
-    global _spare
-    if _events is not None:  # if this process gets killed, the main process knows who was running
-        _events.put(student)
-    kernel_options = {k: v for k, v in options.items() if k in KERNEL_OPTIONS}
-    kernel = _spare or grading_kernel(**kernel_options)
-    _spare = grading_kernel(**kernel_options).launch()
-    try:
-        result = grade_notebook(ws, path, student, kernel=kernel, **options)
-    except Exception as err:
-        result = unreadable(ws.notebook(), student, "grader-error", f"the grader failed: {type(err).__name__}: {err}", path)
-    if note:
-        result.notes.insert(0, note)
-    return result
-
-
-def _close_spare() -> None:
-    global _spare
-    if _spare is not None:
-        _spare.close()
-        _spare = None
-
-
-atexit.register(_close_spare)
 
 
 class Progress:
@@ -178,67 +142,88 @@ def grade_folder(
     """Grade every student's submission in `folder`; results in student order.
 
     `options` go to `grade_notebook` (timeout, max_output, memory_mb, sandbox, budget, kit, judge); the
-    sandbox is decided once here (`_prepare`). `results_dir`: where each student's result is stored as it
-    finishes; with `resume`, unchanged students are taken from there. `course`: the course-level choices
-    (several worksheets, some students, a Dask cluster, a callback).
+    sandbox is decided once here. `results_dir`: where each student's result is stored as it finishes, with
+    the instructor's reference values; with `resume`, unchanged students are taken from there, and the
+    reference is computed (once) only if some submission is to be graded. `course`: the course-level
+    choices (several worksheets, some students, a Dask cluster, a callback).
     """
     lifetime.sweep()  # what killed runs left behind
     ws = worksheet(source_path)
-    ws, options, unsandboxed = _prepare(ws, options)
+    mode, unsandboxed = resolve(options.get("sandbox", "auto"))
+    options = dict(options, sandbox=mode)
     course = course or Course()
-    found = [_not_the_source(ws, *f) for f in find_submissions(folder, ws.name, course.renamed)]
+    others = {p.name for p in Path(ws.path).parent.glob("*.ipynb")} - {ws.name}  # the course's other worksheets
+    found = [_not_the_source(ws, *f) for f in find_submissions(folder, ws.name, course.renamed, others)]
     found = [f for f in found if course.students is None or f[0] in course.students]
     bar = Progress(len(found), f"grading {ws.stem}") if progress and found else None
     store = ResultStore(results_dir, ws, options) if results_dir else None
+    results, todo = _kept(ws, found, store if resume else None, bar)
+    for student, _, _ in found:
+        if student in results:
+            course.on_result(_noted(results[student], unsandboxed))
+
+    def done(result: Submission) -> None:
+        if store:
+            store.save(_noted(result, unsandboxed))
+        course.on_result(_noted(result, unsandboxed))
+        bar and bar.step(result.student)
+
+    if todo:
+        if unsandboxed:
+            print(f"WARNING: {unsandboxed}", file=sys.stderr)
+        _run_todo(_with_reference(ws, options, store), todo, jobs, options, results, course.scheduler, done)
+    return [results[student] for student, _, _ in found]
+
+
+def _kept(ws: Worksheet, found: list, store: ResultStore | None, bar: Progress | None) -> tuple[dict, list]:
+    """The results known without running anything (missing, refused, unchanged since stored) and the rest to grade."""
     results: dict[str, Submission] = {}
     todo = []
     for student, path, note in found:
         if path is None:
             status = "invalid" if note.startswith(REFUSED) else "missing"
             results[student] = unreadable(ws.notebook(), student, status, note)
-        elif store and resume and (kept := store.load(student, path)):
+        elif store and (kept := store.load(student, path)):
             results[student] = kept
         else:
             todo.append((student, str(path), note))
             continue
         bar and bar.step(student)
-    for student, _, _ in found:
-        if student in results:
-            course.on_result(_noted(results[student], unsandboxed))
-    saved = store.save if store else (lambda result: None)
+    return results, todo
 
-    def done(result: Submission) -> None:
-        saved(_noted(result, unsandboxed))
-        course.on_result(result)
 
+def _run_todo(ws: Worksheet, todo: list, jobs: int, options: dict, results: dict, scheduler: str | None, done) -> None:
+    """Grade `todo` on a Dask cluster, in this process (one job) or in a pool of `jobs` processes."""
     jobs = max(1, min(jobs, len(todo)))
-    if course.scheduler and todo:
+    if scheduler:
         from coursegrad.grading import cluster
 
-        cluster.grade_todo(course.scheduler, ws, todo, options, results, lambda r: (done(r), bar and bar.step(r.student)))
+        cluster.grade_todo(scheduler, ws, todo, options, results, done)
     elif jobs == 1:
         for task in todo:
-            results[task[0]] = _grade_one(ws, *task, options)
+            results[task[0]] = worker.grade_one(ws, *task, options)
             done(results[task[0]])
-            bar and bar.step(task[0])
-        _close_spare()
+        worker.close_spare()
     else:
-        _in_pool(ws, todo, jobs, options, results, lambda r: (done(r), bar and bar.step(r.student)))
-    return [results[student] for student, _, _ in found]
+        _in_pool(ws, todo, jobs, options, results, done)
 
 
-def _prepare(ws: Worksheet, options: dict) -> tuple[Worksheet, dict, str]:
-    """Before any submission runs: the sandbox mode decided ("bwrap" or "none"; the note for every row
-    without one) and the instructor's reference values computed (`reference.with_reference`)."""
-    mode, unsandboxed = resolve(options.get("sandbox", "auto"))
-    if unsandboxed:
-        print(f"WARNING: {unsandboxed}", file=sys.stderr)
-    options = dict(options, sandbox=mode)
-    if options.get("judge", "items") == "items":
-        ws, problems = with_reference(ws, **{k: v for k, v in options.items() if k in KERNEL_OPTIONS})
-        for problem in problems:
-            print(f"WARNING: {problem}", file=sys.stderr)
-    return ws, options, unsandboxed
+def _with_reference(ws: Worksheet, options: dict, store: ResultStore | None) -> Worksheet:
+    """The worksheet with the instructor's reference values (`reference.with_reference`): computed once per
+    batch, before any submission runs, and kept with the stored results (reused while the source and the
+    kernel options are unchanged)."""
+    if options.get("judge", "items") != "items":
+        return ws
+    kernel_options = {k: v for k, v in options.items() if k in worker.KERNEL_OPTIONS}
+    kept = store.load_reference(kernel_options) if store else None
+    if kept is not None:
+        return dataclasses.replace(ws, reference=kept)
+    ws, problems = with_reference(ws, **kernel_options)
+    for problem in problems:
+        print(f"WARNING: {problem}", file=sys.stderr)
+    if store and not problems:
+        store.save_reference(kernel_options, ws.reference)
+    return ws
 
 
 def _noted(result: Submission, note: str) -> Submission:
@@ -272,7 +257,7 @@ def _in_pool(ws: Worksheet, todo: list, jobs: int, options: dict, results: dict,
         for task in suspects:
             with ProcessPoolExecutor(max_workers=1, mp_context=ctx, initializer=lifetime.die_with_parent) as pool:
                 try:
-                    results[task[0]] = pool.submit(_grade_one, ws, *task, options).result()
+                    results[task[0]] = pool.submit(worker.grade_one, ws, *task, options).result()
                 except BrokenProcessPool:
                     reason = "the grading process was killed while running this notebook (e.g. os.kill of the grader)"
                     results[task[0]] = unreadable(ws.notebook(), task[0], "grader-error", reason, task[1])
@@ -283,8 +268,8 @@ def _pool_round(ws: Worksheet, todo: list, jobs: int, options: dict, results: di
     """One pool over `todo`; returns the tasks lost to a broken pool."""
     broken = []
     ctx = get_context("spawn")
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_start_worker, initargs=(events,)) as pool:
-        futures = {pool.submit(_grade_one, ws, *task, options): task for task in todo}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=worker.start, initargs=(events,)) as pool:
+        futures = {pool.submit(worker.grade_one, ws, *task, options): task for task in todo}
         for future in as_completed(futures):
             task = futures[future]
             try:
@@ -304,7 +289,7 @@ class ResultStore:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.source = ws.sha256
-        self.options = json.loads(json.dumps(options, sort_keys=True, default=str))
+        self.options = _plain(options)
         self.shas: dict[str, str] = {}
 
     def path(self, student: str) -> Path:
@@ -330,6 +315,28 @@ class ResultStore:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
+    def load_reference(self, kernel_options: dict) -> dict | None:
+        """The reference values stored for this source and these kernel options, if any."""
+        try:
+            stored = json.loads((self.folder / REFERENCE).read_text(encoding="utf-8"))
+            ok = stored["key"] == {"source": self.source, "options": _plain(kernel_options)} and isinstance(
+                stored["reference"], dict
+            )
+            return stored["reference"] if ok else None
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save_reference(self, kernel_options: dict, reference: dict) -> None:
+        """Store the reference values with the results (atomically; a failure only means computing them again)."""
+        key = {"source": self.source, "options": _plain(kernel_options)}
+        tmp = self.folder / f".{REFERENCE}.{os.getpid()}.tmp"
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(json.dumps({"key": key, "reference": reference}), encoding="utf-8")
+            os.replace(tmp, self.folder / REFERENCE)
+        except OSError:
+            pass
+
     def save(self, result: Submission) -> None:
         """Write `result` atomically (a temporary file, then a rename); if the folder was deleted meanwhile,
         make it again; if it cannot be written, say so and go on (the batch still reports every student)."""
@@ -342,3 +349,8 @@ class ResultStore:
             os.replace(tmp, self.path(result.student))
         except OSError as err:
             print(f"WARNING: could not store the result of {result.student!r} ({err}); a rerun grades it again", file=sys.stderr)
+
+
+def _plain(options: dict) -> dict:
+    """Options as JSON data (what a stored key compares)."""
+    return json.loads(json.dumps(options, sort_keys=True, default=str))

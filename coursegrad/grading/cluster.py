@@ -7,7 +7,7 @@ on each grading machine (one thread per worker process: the grading of a submiss
 of its own; run several workers per machine for several cores). Workers need this kit installed,
 nothing else: each task carries the instructor source (read and checksummed once) and the
 submission's bytes, and the worker grades a private copy with the same `grade_notebook`, kernel,
-guard and limits as the process pool (`batch._grade_one`). The result comes back as a `Submission`.
+guard and limits as the process pool (`worker.grade_one`). The result comes back as a `Submission`.
 
 A submission that kills its worker process is recorded against that submission ("grader-error")
 and not retried on other workers: before submitting, the client sets the scheduler's
@@ -22,7 +22,8 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from coursegrad.grading.grade import Submission, unreadable
+from coursegrad.grading import worker
+from coursegrad.grading.model import Submission, unreadable
 from coursegrad.grading.source import Worksheet
 
 
@@ -34,12 +35,10 @@ def _one_at_a_time(dask_scheduler=None) -> None:
 
 def grade_remote(ws: Worksheet, student: str, name: str, data: bytes, note: str, options: dict) -> Submission:
     """Runs on a worker: grade the submission `data` (file name `name`) in a private folder."""
-    from coursegrad.grading import batch
-
     with tempfile.TemporaryDirectory(prefix="coursegrad-task-") as tmp:
         path = Path(tmp) / name
         path.write_bytes(data)
-        return batch._grade_one(ws, student, str(path), note, options)
+        return worker.grade_one(ws, student, str(path), note, options)
 
 
 def grade_todo(scheduler: str, ws: Worksheet, todo: list, options: dict, results: dict, finished) -> None:

@@ -22,7 +22,8 @@ from pathlib import Path
 from coursegrad.desk import feedback_out, report_html
 from coursegrad.grading import batch, late, manual, records, report, settings, shard, similarity
 from coursegrad.grading.escape import file_name
-from coursegrad.grading.grade import Submission, load
+from coursegrad.grading.grade import load
+from coursegrad.grading.model import Submission
 from coursegrad.grading.records import Graded
 from coursegrad.grading.source import worksheet
 

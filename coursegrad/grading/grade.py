@@ -4,7 +4,7 @@
 original is only read; links and special files are refused), builds the run from the instructor
 source (`match.plan`), starts a fresh kernel (in a bubblewrap sandbox where it works, `sandbox.py`),
 and runs the cells in order within the submission's time budget. Before each instructor test the
-guard puts the checking machinery back (`guard.py`). A test is scored:
+guard puts the checking machinery back (`inkernel/guard.py`). A test is scored:
 
 - when it has items (`metadata.coursegrad`, `judge.py`): outside the kernel — the kernel reports
   the items' values as JSON data, this process compares them with the instructor's values
@@ -23,79 +23,26 @@ import os
 import secrets
 import stat
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
 from coursegrad.grading import cells as C
 from coursegrad.grading import judge, match, scan
+from coursegrad.grading.judge import items_of as judge_items
 from coursegrad.grading.kernel import CellResult, Kernel
+from coursegrad.grading.model import Question, Submission, questions_of, unreadable  # noqa: F401  (re-exported)
 from coursegrad.grading.release import student_version
 from coursegrad.grading.sandbox import KIT, resolve
 from coursegrad.grading.source import Worksheet, worksheet
 
 MAX_NOTEBOOK_BYTES = 50_000_000
-DEFAULT_BUDGET = 120.0  # seconds all the cells of one submission may take together
-_GUARD = "__import__('sys').modules['coursegrad.grading.guard']"
-INSTALL = "__import__('coursegrad.grading.guard', fromlist=['install']).install(globals(), {memory})"
+DEFAULT_BUDGET = 120.0  # CPU seconds all the cells of one submission may use together (kernel.py: and 4x that in wall time)
+_GUARD = "__import__('sys').modules['coursegrad.grading.inkernel.guard']"
+INSTALL = "__import__('coursegrad.grading.inkernel.guard', fromlist=['install']).install(globals(), {memory})"
 BEFORE_TEST = _GUARD + ".before_test(globals(), {nonce!r})"
 AFTER_TEST = _GUARD + ".after_test(globals(), {nonce!r})"
-PROBE = "__import__('coursegrad.grading.probe', fromlist=['report']).report(globals(), {setup!r}, {exprs!r}, {limit})"
-
-
-@dataclass
-class Question:
-    """One graded cell's result. status: passed, partial, failed, timeout, not-run, manual, blank,
-    missing (no submission) or invalid (the submission could not be read); after the hand grades are
-    folded in (`manual.fold`), hand-graded or regrade (a new answer since it was graded by hand)."""
-
-    grade_id: str
-    title: str
-    kind: str  # "auto" or "manual"
-    max_points: float
-    points: float | None = 0.0
-    status: str = "not-run"
-    messages: list[str] = field(default_factory=list)
-    values: list | None = None  # what the kernel reported for the test's items ({"value": …} or {"error": …})
-    hints: list[str] = field(default_factory=list)  # a test's visible check, as the student's notebook shows it
-
-
-@dataclass
-class Submission:
-    student: str
-    questions: list[Question]
-    path: str | None = None
-    status: str = "graded"  # graded, missing, invalid, grader-error
-    notes: list[str] = field(default_factory=list)  # for the student (feedback) and the instructor
-    written: dict[str, str] = field(default_factory=dict)
-    seconds: float = 0.0
-    sandbox: str = ""  # for the instructor only (summary): why the code ran without a sandbox, if it did
-
-    @property
-    def total(self) -> float:
-        return sum(q.points or 0.0 for q in self.questions)
-
-    @property
-    def max_auto(self) -> float:
-        return sum(q.max_points for q in self.questions if q.kind == "auto")
-
-    @property
-    def max_total(self) -> float:
-        return sum(q.max_points for q in self.questions)
-
-
-def questions_of(source: nbformat.NotebookNode) -> list[Question]:
-    """The graded cells of the instructor source, each titled by the heading above it."""
-    out, title = [], ""
-    for cell in source.cells:
-        if cell.cell_type == "markdown":
-            heading = next((line.lstrip("#").strip() for line in cell.source.splitlines() if line.startswith("#")), None)
-            title = heading or title
-        if C.is_test(cell) or C.is_manual(cell):
-            kind = "auto" if C.is_test(cell) else "manual"
-            out.append(Question(C.grade_id(cell), title, kind, C.points(cell)))
-    return out
+PROBE = "__import__('coursegrad.grading.inkernel.probe', fromlist=['report']).report(globals(), {setup!r}, {exprs!r}, {limit})"
 
 
 def read_submission(path: str | Path) -> bytes:
@@ -137,14 +84,6 @@ def load(path: str | Path) -> nbformat.NotebookNode:
     return parse(read_submission(path))[0]
 
 
-def unreadable(source: nbformat.NotebookNode, student: str, status: str, reason: str, path: str | None = None) -> Submission:
-    """A submission that could not be run: every question gets 0 points and the reason."""
-    qs = questions_of(source)
-    for q in qs:
-        q.status, q.messages = status, [reason]
-    return Submission(student, qs, path, status, [reason])
-
-
 def grade_notebook(
     source: str | Path | Worksheet,
     path: str | Path,
@@ -164,18 +103,20 @@ def grade_notebook(
     `kernel`: a fresh, launched but unused `Kernel` to run it in (the batch grader starts the
     next one early); by default a new one. It is closed when grading ends. `sandbox`: "bwrap",
     "none" or "auto" (`sandbox.resolve`; then a note says when there is no sandbox). `budget`:
-    seconds all the submission's cells may take together (None: no limit). `kit`: the package
+    CPU seconds all the submission's cells may use together (None: no limit; `kernel.py`). `kit`: the package
     folder the kernel imports coursegrad from. `judge`: "items" (tests with items are judged
-    outside the kernel, against the instructor's values, computed here unless the `Worksheet`
-    carries them), "kernel" (every test judged in the kernel, as nbgrader does) or "collect".
+    outside the kernel, against the instructor's values, which the `Worksheet` must carry:
+    `reference.with_reference` computes them once, for the caller), "kernel" (every test judged in
+    the kernel, as nbgrader does) or "collect" (the reference run: values recorded, tests scored in the kernel).
     """
     start = time.perf_counter()
     mode, unsandboxed = resolve(sandbox) if sandbox == "auto" else (sandbox, "")
     ws = worksheet(source)
-    if judge == "items" and not ws.reference:
-        from coursegrad.grading.reference import with_reference  # it grades the source with this function
-
-        ws = with_reference(ws, timeout=timeout, max_output=max_output, memory_mb=memory_mb, sandbox=mode, kit=kit)[0]
+    if judge == "items" and not ws.reference and any(judge_items(cell)[1] for cell in ws.notebook().cells):
+        raise ValueError(
+            f"{ws.name}: the instructor's reference values are missing: compute them once, before grading, with "
+            "reference.with_reference(Worksheet.read(path)), and pass that Worksheet"
+        )
     kernel = kernel or grading_kernel(timeout, max_output, memory_mb, mode, kit)
     try:
         source_nb = ws.notebook()
@@ -222,8 +163,9 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | No
         ok, said = kernel.evaluate(f"{_GUARD}.installed()")
         if not ok:
             raise RuntimeError(f"the grading kernel could not set up coursegrad's guard ({said})")
-        kernel.deadline = None if budget is None else time.monotonic() + budget
+        kernel.budget = budget  # CPU seconds of the kernel: a loaded machine does not use it up
         lost = ""  # why the kernel is gone (or may run no more), once it is
+        answers = {step.grade_id: step.source for step in run.steps if step.role == "answer"}
         for step in run.steps:
             q = by_id.get(step.grade_id)
             if step.role == "written":
@@ -238,8 +180,11 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | No
                 continue
             if step.role == "test":
                 _test(kernel, step, q, judge, reference.get(step.grade_id))
+                _enforce(step, q, answers)
             else:
                 _note(result, step, kernel.run(step.source), kernel.alive)
+                if step.role == "answer" and unanswered(step.source, step.given):
+                    result.notes.append(f"{_where(step)} is not answered")
             if not kernel.alive or kernel.over_budget:
                 why = "the kernel stopped" if not kernel.alive else f"the time budget ({budget:g} s) was used up"
                 lost = f"not run: {why} while running {_where(step)}"
@@ -251,6 +196,41 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | No
 
 def _blank(text: str) -> bool:
     return text.strip() in ("", C.TEXT_STUB)
+
+
+def _enforce(step: match.Step, q: Question, answers: dict[str, str]) -> None:
+    """What the task forbids (the test's `forbid` rule, read outside the kernel): no points, and why."""
+    why = judge.forbidden(step.forbid, answers) if step.forbid else None
+    if why and q is not None:
+        q.points, q.status = 0.0, "failed"
+        q.messages = [f"✗ {why}"] + [m for m in q.messages if not m.startswith("✓")]
+
+
+def unanswered(source: str, stub: str) -> bool:
+    """True when an answer cell holds nothing but what was handed out: its stub, comments, docstrings,
+    `pass`, `...` and `raise NotImplementedError` (a function stub counts as unanswered too)."""
+    import ast
+
+    if " ".join(source.split()) == " ".join(stub.split()):
+        return True
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return False
+    return all(_empty(node) for node in tree.body)
+
+
+def _empty(node) -> bool:
+    import ast
+
+    if isinstance(node, ast.Pass) or (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)):
+        return True
+    if isinstance(node, ast.Raise):
+        exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+        return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return all(_empty(n) for n in node.body)
+    return False
 
 
 def _where(step: match.Step) -> str:
@@ -267,10 +247,8 @@ def _note(result: Submission, step: match.Step, r: CellResult, alive: bool) -> N
         result.notes.append(f"{where} timed out (infinite loop?) and {then}")
     elif r.status == "dead":
         result.notes.append(f"the kernel died while running {where} (e.g. os._exit or a crash)")
-    elif r.status == "error" and r.ename != "NotImplementedError":
-        result.notes.append(f"{where} raised {r.ename}: {r.evalue[:200]}")
-    elif r.status == "error" and step.role == "answer":
-        result.notes.append(f"{where} is not answered")
+    elif r.status == "error" and not (step.role == "answer" and unanswered(step.source, step.given)):
+        result.notes.append(f"{where} raised {_error(r)}")
 
 
 def _guard(kernel: Kernel, template: str) -> str | None:
@@ -300,6 +278,8 @@ def _test(kernel: Kernel, step: match.Step, q: Question, judge: str = "items", r
     outside = judge != "kernel" and bool(step.items)
     if outside:
         q.values = _probe(kernel, step)
+        if judge == "collect" and any("expected" in item for item in step.items):
+            q.expected = _probe(kernel, step, "expected")
     # judged outside, the cell runs only for its hints: its hidden tests (the answer key) never enter the kernel
     source = C.replace_region(step.source, C.BEGIN_HIDDEN, C.END_HIDDEN, None)[0] if judge == "items" and outside else step.source
     r = kernel.run(source) if kernel.alive else CellResult("dead", evalue="the kernel is not running")
@@ -311,10 +291,18 @@ def _test(kernel: Kernel, step: match.Step, q: Question, judge: str = "items", r
         _in_kernel(q, r)
 
 
-def _probe(kernel: Kernel, step: match.Step) -> list[dict]:
-    """The values of the test's items, as the kernel reports them (parsed and checked by `judge.parse`)."""
-    exprs = [str(item.get("expr", "")) for item in step.items]
-    code = PROBE.format(setup=step.setup, exprs=exprs, limit=judge.MAX_REPORT_CHARS // 2)
+EXPECTED_SETUP = (
+    "import coursegrad.exercises.backprop_by_hand as _b, coursegrad.exercises.write_backprop as _w\n"
+    "globals().update({n: f for m in (_b, _w) for n, f in vars(m).items() if n.startswith('_expected_')})"
+)  # private `_expected_*` helpers, by the names items' `expected` expressions use (the bundled checks have none: issue 19)
+
+
+def _probe(kernel: Kernel, step: match.Step, key: str = "expr") -> list[dict]:
+    """The values of the test's items (or, `key` "expected", of their `expected` expressions: what the
+    check computes), as the kernel reports them (parsed and checked by `judge.parse`)."""
+    exprs = [str(item.get(key, "None")) for item in step.items]
+    setup = step.setup if key == "expr" else step.setup + "\n" + EXPECTED_SETUP
+    code = PROBE.format(setup=setup, exprs=exprs, limit=judge.MAX_REPORT_CHARS // 2)
     r = kernel.run(code, store_history=False, max_output=judge.MAX_REPORT_CHARS)
     if r.status != "ok":
         why = {"timeout": "they took too long", "dead": "the kernel died"}.get(r.status, f"{r.ename}: {r.evalue[:200]}")
@@ -330,8 +318,8 @@ def _judged(q: Question, step: match.Step, reference: list | None, r: CellResult
     q.status = "passed" if q.points >= q.max_points else ("partial" if q.points > 0 else "failed")
     if q.points == 0 and r.status == "timeout":
         q.status = "timeout"
-    q.hints = _messages(r)
-    q.messages = lines + q.hints
+    said = q.hints = _messages(r)  # the check's own lines: by construction they agree with the judge's (one judgment)
+    q.messages = lines + ([m for m in said if m.startswith("✓")] if q.status == "passed" else said)
 
 
 def _in_kernel(q: Question, r: CellResult) -> None:
@@ -365,11 +353,17 @@ def _partial(r: CellResult, q: Question) -> float:
     return q.max_points
 
 
+def _error(r: CellResult) -> str:
+    """'Name: message', never an empty message."""
+    text = r.evalue.strip()[:200]
+    return f"{r.ename}: {text}" if text else f"{r.ename or 'an error'} (with no message)"
+
+
 def _messages(r: CellResult) -> list[str]:
     """What a student should read about a test: its printed lines and its error, without tracebacks."""
     out = [line for line in r.stdout.splitlines() if line.strip()][:40]
     if r.status == "error":
-        message = f"{r.ename}: {r.evalue}" if r.evalue else r.ename
+        message = _error(r)
         if r.ename == "NameError":
             message += " (did you answer, and run, the answer cell above it?)"
         out.append(message)

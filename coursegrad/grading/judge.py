@@ -4,7 +4,7 @@ A worksheet's autograded test cell lists its items in `cell.metadata["coursegrad
 
     {"setup": "<python, optional>", "items": [{"name": "q", "expr": "q", "points": 0.5, "rel": 1e-6, "abs": 1e-9}, ...]}
 
-The kernel evaluates each item (`probe.py`) and reports JSON text; `parse` reads it (size-limited,
+The kernel evaluates each item (`inkernel/probe.py`) and reports JSON text; `parse` reads it (size-limited,
 schema-checked, never pickle or eval). The instructor's values come from running the instructor
 source through the same items once per batch (`reference.py`). An item scores its points when the
 student's value has the reference's structure and every number is within max(abs, rel·|ref|)
@@ -34,6 +34,39 @@ def items_of(cell: dict) -> tuple[str, list[dict]]:
     """The setup and items of a test cell ("" and [] when it has none)."""
     spec = cell.get("metadata", {}).get("coursegrad") or {}
     return str(spec.get("setup") or ""), list(spec.get("items") or [])
+
+
+def forbid_of(cell: dict) -> dict:
+    """What a test cell's answers may not use: {"answers": [grade_id, ...], "modules": [...], "why": "..."} or {}."""
+    spec = cell.get("metadata", {}).get("coursegrad") or {}
+    forbid = spec.get("forbid") if isinstance(spec, dict) else None
+    return dict(forbid) if isinstance(forbid, dict) else {}
+
+
+def forbidden(forbid: dict, answers: dict[str, str]) -> str | None:
+    """Why the answers (grade_id -> the student's source) break the task's `forbid` rule, or None.
+
+    Read here, outside the kernel: an answer cell that imports or names a forbidden module (comments
+    do not count; strings do, e.g. `__import__("coursegrad")`)."""
+    modules = [str(m) for m in forbid.get("modules", [])]
+    for gid in forbid.get("answers", []):
+        code = _without_comments(answers.get(gid, ""))
+        used = [m for m in modules if re.search(rf"\b{re.escape(m)}\b", code)]
+        if used:
+            why = str(forbid.get("why") or f"this task may not use {', '.join(used)}")
+            return f"no points: {why} (cell {gid!r} uses {', '.join(used)})"
+    return None
+
+
+def _without_comments(source: str) -> str:
+    import io
+    import tokenize
+
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return source
+    return " ".join(t.string for t in tokens if t.type != tokenize.COMMENT)
 
 
 def parse(text: str, count: int) -> list[dict]:
@@ -140,5 +173,15 @@ def score(items: list[dict], reference: list[dict] | None, got: list[dict]) -> t
             points += float(item.get("points", 0))
             lines.append(f"✓ {name}")
         else:
-            lines.append(f"✗ {name}: not right yet")
+            lines.append(f"✗ {name}: {_said(have['value'], want['value']) or 'not right yet'}")
     return points, lines
+
+
+def _said(have: object, want: object, depth: int = 0) -> str | None:
+    """The first text the student's run reported where the reference has no text (a probe's message saying
+    what failed: a function that raised or hung, a value of the wrong type), if any."""
+    if type(have) is str and type(want) is not str:
+        return have.strip()[:300] or None
+    if type(have) is list and type(want) is list and depth < MAX_DEPTH:
+        return next((t for h, w in zip(have, want, strict=False) if (t := _said(h, w, depth + 1))), None)
+    return None

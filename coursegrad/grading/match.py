@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import nbformat
 
 from coursegrad.grading import cells as C
-from coursegrad.grading.judge import items_of
+from coursegrad.grading.judge import forbid_of, items_of
 
 
 @dataclass
@@ -32,6 +32,8 @@ class Step:
     points: float = 0.0
     setup: str = ""  # a test's items for the judge outside the kernel (judge.items_of), from the source
     items: list = field(default_factory=list)
+    given: str = ""  # an answer cell: what the student version handed out (its stub)
+    forbid: dict = field(default_factory=dict)  # a test: what its answers may not use (judge.forbid_of)
 
 
 @dataclass
@@ -82,12 +84,12 @@ def plan(source: nbformat.NotebookNode, student_version: nbformat.NotebookNode, 
         theirs = copies[0] if copies else None
         if theirs is not None:
             _compare(gid, handed_out[gid], theirs, result.problems)
-        result.steps.append(_step(cell, theirs))
+        result.steps.append(_step(cell, theirs, handed_out.get(gid)))
         result.steps += [Step("extra", src) for src in extras.get(gid, [])]
     return result
 
 
-def _step(cell: nbformat.NotebookNode, theirs: nbformat.NotebookNode | None) -> Step:
+def _step(cell: nbformat.NotebookNode, theirs: nbformat.NotebookNode | None, given: nbformat.NotebookNode | None) -> Step:
     gid, pts = C.grade_id(cell), C.points(cell)
     if C.is_manual(cell):
         text = theirs.source if theirs is not None else ""
@@ -96,9 +98,10 @@ def _step(cell: nbformat.NotebookNode, theirs: nbformat.NotebookNode | None) -> 
         return Step("markdown", cell.source, gid)
     if C.is_test(cell):
         setup, items = items_of(cell)
-        return Step("test", cell.source, gid, pts, setup, items)
+        return Step("test", cell.source, gid, pts, setup, items, forbid=forbid_of(cell))
     if C.is_solution(cell):  # a deleted answer runs nothing (and is noted)
-        return Step("answer", theirs.source if theirs is not None else "", gid, pts)
+        stub = given.source if given is not None else ""
+        return Step("answer", theirs.source if theirs is not None else "", gid, pts, given=stub)
     return Step("given", cell.source, gid)
 
 

@@ -16,7 +16,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from coursegrad.grading.grade import Question, Submission
+from coursegrad.grading.escape import file_name
+from coursegrad.grading.model import Question, Submission
 
 RESULTS = "results"
 
@@ -65,9 +66,7 @@ def from_dict(data: dict) -> Graded:
 
 
 def path_of(out: str | Path, worksheet: str, student: str) -> Path:
-    from coursegrad.grading.report import safe_name
-
-    return Path(out) / RESULTS / safe_name(worksheet) / f"{safe_name(student)}.json"
+    return Path(out) / RESULTS / file_name(worksheet) / f"{file_name(student)}.json"
 
 
 def save(out: str | Path, g: Graded) -> Path:

@@ -83,3 +83,14 @@ def is_current(source_path: str | Path, out_path: str | Path | None = None) -> b
     """True if the student version on disk is exactly what `generate` would write now."""
     out = Path(out_path) if out_path else release_path(source_path)
     return out.exists() and out.read_text(encoding="utf-8") == to_text(student_version(read(source_path)))
+
+
+def solved(student: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """The student version with the instructor's answers typed into the answer cells (markers removed)."""
+    answers = {C.grade_id(c): c.source for c in source.cells if C.is_solution(c)}
+    nb = copy.deepcopy(student)
+    for cell in nb.cells:
+        if C.is_solution(cell):
+            lines = answers[C.grade_id(cell)].split("\n")
+            cell.source = "\n".join(line for line in lines if C.BEGIN_SOLUTION not in line and C.END_SOLUTION not in line)
+    return nb

@@ -21,11 +21,12 @@ was unusual about the submission as a whole (moved or deleted cells, errors, tim
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
 from coursegrad.grading.escape import csv_cell, file_name, md_block, md_inline
-from coursegrad.grading.grade import Question, Submission
+from coursegrad.grading.model import Question, Submission
 from coursegrad.grading.records import Graded
 
 GRADEBOOK_FIELDS = ["student", "worksheet", "question", "points", "max_points", "total", "max_total", "penalty", "final"]
@@ -93,9 +94,10 @@ def write_graded(graded: list[Graded], out_dir: str | Path, rubrics: dict[str, d
     by_student: dict[str, list[Graded]] = {}
     for g in graded:
         by_student.setdefault(g.student, []).append(g)
+    names = feedback_names(list(by_student))
     for student, theirs in by_student.items():
         text = "\n".join(feedback(g.submission, g.worksheet, g) for g in theirs)
-        (out / "feedback" / f"{safe_name(student)}.md").write_text(text, encoding="utf-8")
+        (out / "feedback" / f"{names[student]}.md").write_text(text, encoding="utf-8")
     by_worksheet: dict[str, list[Submission]] = {}
     for g in graded:
         by_worksheet.setdefault(g.worksheet, []).append(g.submission)
@@ -112,8 +114,24 @@ def _write_csv(path: Path, fields: list[str], rows: list[dict]) -> None:
 
 
 def safe_name(student: str) -> str:
-    """The file name (without .md) of a student's feedback: unique per student (`escape.file_name`)."""
+    """The file name (without .md) of a student's stored record: unique per student on any file system (`escape.file_name`)."""
     return file_name(student)
+
+
+_READABLE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_]*(-[A-Za-z0-9_]+)*$")
+
+
+def feedback_names(students: list[str]) -> dict[str, str]:
+    """student -> the file name (without .md) of their feedback: the folder's own name when it is letters,
+    digits, `_` and `-` (capitals included) and no other student's name differs from it only in case;
+    else `escape.file_name` (readable part and hash), so two students never share a file on any file system."""
+    folded: dict[str, int] = {}
+    for s in students:
+        folded[s.lower()] = folded.get(s.lower(), 0) + 1
+    plain = {s: bool(_READABLE.match(s)) and len(s) <= 80 and folded[s.lower()] == 1 for s in students}
+    names = {s: s if plain[s] else file_name(s) for s in students}
+    taken = {n.lower() for s, n in names.items() if plain[s]}
+    return {s: n if plain[s] or n.lower() not in taken else file_name(s + "\0") for s, n in names.items()}
 
 
 _MARK = {"passed": "✓", "partial": "◐", "manual": "✎", "regrade": "✎", "hand-graded": "✎", "blank": "✗"}
@@ -146,7 +164,7 @@ def feedback(s: Submission, worksheet: str, g: Graded | None = None) -> str:
             lines += ["", f"## {title}", ""]  # the instructor's own heading
         points = "to be graded" if q.points is None else f"{q.points:g} / {q.max_points:g}"
         lines.append(f"- {_MARK.get(q.status, '✗')} `{q.grade_id}`: {points} ({q.status})")
-        said = [m.removeprefix("AssertionError: ") for m in q.messages]
+        said = [m.removeprefix("AssertionError: ") for m in q.messages if s.status == "graded" or m not in s.notes]
         if said:
             lines += ["", *md_block("\n".join(said), "    "), ""]
     return "\n".join(lines) + "\n"

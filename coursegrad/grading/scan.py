@@ -1,6 +1,6 @@
 """Flag student code that reaches for the grading machinery, for a human to look at.
 
-The guard (`guard.py`) undoes the usual tampering before every test; this scan does not
+The guard (`inkernel/guard.py`) undoes the usual tampering before every test; this scan does not
 change any points. It names what it saw in the gradebook's reason column ("for review: ..."),
 so that an instructor can read the few notebooks that try something, instead of all of them.
 """
@@ -21,6 +21,7 @@ PATTERNS = [
     (r"\b(threading|multiprocessing|subprocess|ctypes|signal|socket)\b", "uses processes/threads/signals"),
     (r"\bos\s*\.\s*(system|kill|fork|_exit|exec\w*)\b", "uses processes/threads/signals"),
     (r"\bclass\s+\w+\s*\(\s*(float|int|np\.float64|numbers\.\w+)\s*\)", "subclasses a number type"),
+    (r"\b_expected_\w+|\bcoursegrad\s*\.\s*exercises\b|\bfrom\s+coursegrad\.exercises\b", "reads the checks' private answers"),
     (r"\bdef\s+__(eq|ne|lt|le|gt|ge|float|abs|sub|rsub|round|bool|index)__\b", "overrides comparison/number methods"),
 ]
 

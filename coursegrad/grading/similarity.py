@@ -26,7 +26,7 @@ import nbformat
 
 from coursegrad.grading import cells as C
 from coursegrad.grading.escape import csv_cell
-from coursegrad.grading.grade import Submission
+from coursegrad.grading.model import Submission
 
 FIELDS = ["worksheet", "student_a", "student_b", "shared", "questions"]
 

@@ -1,8 +1,10 @@
 """Check a worksheet the way nbgrader's validation would, before handing it out.
 
 1. The instructor source is in nbgrader's format, and the committed student version is current.
-2. A *solved* student version (the student version with the instructor's answers typed in)
-   passes every autograder test, hidden tests included.
+2. The source, run as a student would (the student version with the instructor's answers typed in,
+   `solved`), passes every check cell, hidden tests included; every item's reference value agrees
+   with what its check computes (`reference.py`); and it earns every autograded point when graded
+   against those reference values (computed once, by this run).
 3. The student version as handed out, unanswered, fails every autograder test, and cleanly:
    each test errors (no time-out, no dead kernel), and runs in the grader give 0 points.
 4. Run as a student runs it (Restart & Run All), only answer cells (NotImplementedError) and
@@ -14,7 +16,6 @@
 
 from __future__ import annotations
 
-import copy
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,9 @@ from coursegrad.grading import cells as C
 from coursegrad.grading import judge, release
 from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
+from coursegrad.grading.reference import reference_run
+from coursegrad.grading.release import solved  # noqa: F401  (re-exported: the tests build solved worksheets with it)
+from coursegrad.grading.source import Worksheet
 
 CLEAN_ERRORS = ("NameError", "NotImplementedError", "AssertionError")
 
@@ -34,21 +38,12 @@ class Validation:
     source: str
     problems: list[str] = field(default_factory=list)
     expected_errors: list[tuple[int, str, str]] = field(default_factory=list)  # (cell index, grade_id, error)
+    points: dict[str, float] = field(default_factory=dict)  # solved, blank, max_auto, manual: the point totals
+    notes: list[str] = field(default_factory=list)  # what was not checked, and why (not problems)
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def solved(student: nbformat.NotebookNode, source: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """The student version with the instructor's answers typed into the answer cells (markers removed)."""
-    answers = {C.grade_id(c): c.source for c in source.cells if C.is_solution(c)}
-    nb = copy.deepcopy(student)
-    for cell in nb.cells:
-        if C.is_solution(cell):
-            lines = answers[C.grade_id(cell)].split("\n")
-            cell.source = "\n".join(line for line in lines if C.BEGIN_SOLUTION not in line and C.END_SOLUTION not in line)
-    return nb
 
 
 def item_problems(source: nbformat.NotebookNode) -> list[str]:
@@ -69,6 +64,8 @@ def item_problems(source: nbformat.NotebookNode) -> list[str]:
             ok = isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(item.get("expr"), str)
             if not ok or not isinstance(item.get("points"), (int, float)) or item["points"] <= 0:
                 problems.append(f"{gid}: item {item!r} needs a name, an expr (strings) and points > 0")
+            elif "expected" in item and not isinstance(item["expected"], str):
+                problems.append(f"{gid}: item {item['name']}: `expected` should be a Python expression (a string)")
             elif item.get("compare", "values") not in judge.COMPARE:
                 problems.append(f"{gid}: item {item['name']}: compare should be one of {', '.join(judge.COMPARE)}")
         if len(set(names)) != len(names):
@@ -79,6 +76,21 @@ def item_problems(source: nbformat.NotebookNode) -> list[str]:
     return problems
 
 
+def item_notes(source: nbformat.NotebookNode) -> list[str]:
+    """The items with no `expected` expression: their reference value is checked only by the source's own
+    check cell passing, not by a second computation. The worksheets' bundled checks return no answer
+    (issue 19, tests/test_bundle.py), so no function a student holds may compute an item's expected value."""
+    out = []
+    for cell in source.cells:
+        for item in judge.items_of(cell)[1] if C.is_test(cell) else []:
+            if isinstance(item, dict) and "expected" not in item:
+                out.append(
+                    f"{C.grade_id(cell)}: item {item.get('name')!r}: no `expected` expression, so its reference value is "
+                    "checked only by the solved source passing its check cell"
+                )
+    return out
+
+
 def validate(source_path: str | Path, release_path: str | Path | None = None, timeout: float = 30) -> Validation:
     """Run the checks above on one worksheet."""
     source_path = Path(source_path)
@@ -86,17 +98,24 @@ def validate(source_path: str | Path, release_path: str | Path | None = None, ti
     report = Validation(str(source_path))
     source = release.read(source_path)
     report.problems += C.format_problems(source) + item_problems(source)
+    report.notes += item_notes(source)
     if report.problems:
         return report
     if not release.is_current(source_path, release_path):
         report.problems.append(f"{release_path} is not what `coursegrad generate` makes now: regenerate and commit it")
     student = release.student_version(source)
+    ws, problems, _ = reference_run(Worksheet.read(source_path), timeout=timeout)
+    report.problems += problems
     with tempfile.TemporaryDirectory(prefix="coursegrad-validate-") as tmp:
         for name, nb, want_full in (("solved", solved(student, source), True), ("blank", student, False)):
             path = Path(tmp) / name / source_path.name
             path.parent.mkdir()
             nbformat.write(nb, str(path))
-            result = grade_notebook(source_path, path, name, timeout=timeout)
+            result = grade_notebook(ws, path, name, timeout=timeout)
+            report.points[name] = result.total
+            report.points |= {"max_auto": result.max_auto, "manual": result.max_total - result.max_auto}
+            if want_full and result.total < result.max_auto:
+                report.problems.append(f"the solved worksheet earns {result.total:g} of {result.max_auto:g} autograded points")
             for q in result.questions:
                 if q.kind != "auto":
                     continue

@@ -5,7 +5,7 @@ then `before_test(globals())` right before every instructor test cell and `after
 right after it (as `user_expressions` of empty requests, which no cell hook or AST
 transformer sees). Before a test, everything a test relies on is put back as it was at install:
 
-- the functions of `builtins`, `math`, `numpy`, `coursegrad` and its checks (a student who
+- the functions of `builtins`, `math`, `numpy`, `coursegrad`, its checks and the judge they share with the grader (a student who
   writes `coursegrad.checks.check_graph_forward = lambda *a: None` gains nothing);
 - the classes `Value`, `Rule`, `GradcheckReport` (no `Value.__eq__ = ...`);
 - IPython's machinery that could hide a failure: AST and input transformers, event
@@ -37,6 +37,11 @@ PROTECTED_MODULES = (
     "coursegrad.engine",
     "coursegrad.gradcheck",
     "coursegrad.checks",
+    "coursegrad.checking",
+    "coursegrad.exercises.backprop_by_hand",
+    "coursegrad.exercises.write_backprop",
+    "coursegrad.grading.judge",
+    "coursegrad.grading.inkernel.probe",
 )
 _MISSING = object()
 _state: dict = {}
@@ -56,6 +61,8 @@ def install(user_ns: dict, memory_limit_mb: int | None = None) -> None:
 
     import coursegrad
     import coursegrad.checks
+    import coursegrad.grading.inkernel.probe
+    import coursegrad.grading.judge  # the check cells' verdict (`checking.agrees`)
     from coursegrad.engine import Rule, Value
     from coursegrad.gradcheck import GradcheckReport, InputCheck
 

@@ -58,4 +58,5 @@ def report(namespace: dict, setup: str, exprs: list[str], limit: int = 1_000_000
 
 
 def _say(err: BaseException) -> str:
-    return f"{type(err).__name__}: {err}"[:300]
+    text = str(err).strip()
+    return f"{type(err).__name__}: {text}"[:300] if text else f"{type(err).__name__} (with no message)"
