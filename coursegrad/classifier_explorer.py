@@ -1,14 +1,16 @@
 """The slider explorer of lecture 6: a two-layer classifier's decision regions as it trains.
 
 `classifier_explorer()` trains affine → ReLU → affine → softmax cross-entropy on the spiral
-(`nn.spiral_dataset`) with the engine, for the hidden size H and learning rate the sliders
-choose, and shows the regions each class gets and the loss curve at any training step.
+(`nn.spiral_dataset`) for every hidden size H and learning rate the sliders offer (7 × 13 runs),
+once, when it is built: `two_layer.train_two_layer_classifiers`, the engine's steps written in
+numpy for all learning rates of one H at once (the same numbers as the engine's; a test checks
+it). A slider move then only draws: the regions each class gets and the loss curve at any step.
 
 It follows `coursegrad.widgets`: controls in `.sliders`, results in `.state`, numbers in a
 `coursegrad-readout` box as `<span class="coursegrad-number" data-name=...>`, the picture as
-SVG drawn once with the moving parts on top (`SvgFigure`). A training run is made once per
-(H, learning rate) and kept, with the weights every `every` steps, so moving the step slider
-only looks them up. CSS classes: coursegrad-classifier-explorer, with sliders
+SVG drawn once with the moving parts on top (`SvgFigure`). Each run keeps the weights every
+`every` steps, so moving a slider only looks them up (`.state["build_seconds"]`: the training time).
+CSS classes: coursegrad-classifier-explorer, with sliders
 coursegrad-slider-hidden, coursegrad-slider-lr and coursegrad-slider-step; the regions are an
 <image class="coursegrad-regions"> in the plot's overlay.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import time
 from typing import Any
 
 import numpy as np
@@ -29,6 +32,24 @@ from coursegrad.figures import SvgFigure
 __all__ = ["ClassifierExplorer", "classifier_explorer"]
 
 MARKERS = ("circle", "square", "diamond")  # one shape per class, as well as a colour
+HIDDEN_SIZES = (1, 2, 3, 5, 10, 20, 50)  # the hidden-units slider's values
+LR_EXPONENTS = (-2, 1, 0.25)  # the learning-rate slider: 10**-2 to 10**1 in steps of 10**0.25
+LEARNING_RATES = tuple(10.0 ** (LR_EXPONENTS[0] + k * LR_EXPONENTS[2]) for k in range(13))
+
+
+def _key(lr: float) -> float:
+    """A learning rate as a dictionary key: the slider's 10**x and numpy's agree to 12 significant digits."""
+    return float(f"{lr:.12g}")
+
+
+def _hidden_slider(hidden: int):
+    """The hidden-units slider: the sizes in HIDDEN_SIZES, CSS class coursegrad-slider-hidden."""
+    import ipywidgets as widgets
+
+    s = widgets.SelectionSlider(options=HIDDEN_SIZES, value=hidden, description="hidden units H", continuous_update=True,
+                                style={"description_width": "initial"}, layout=widgets.Layout(width="320px"))  # fmt: skip
+    s.add_class("coursegrad-slider-hidden")
+    return s
 
 
 class ClassifierExplorer(Explorer):
@@ -42,19 +63,19 @@ class ClassifierExplorer(Explorer):
     def __init__(self, hidden: int = 50, lr: float = 1.0, steps: int = 300, every: int = 20, seed: int = 0):
         if steps % every:
             raise ValueError(f"classifier_explorer: steps ({steps}) must be a multiple of every ({every}).")
+        if hidden not in HIDDEN_SIZES:
+            raise ValueError(f"classifier_explorer: hidden must be one of the slider's sizes {HIDDEN_SIZES}, got {hidden!r}.")
         self.steps, self.every, self.seed = steps, every, seed
         self.X, self.y = nn.spiral_dataset(seed=seed)
         self.classes = int(self.y.max()) + 1
-        self._runs: dict[tuple[int, float], dict] = {}
         self._regions: dict[tuple[int, float, int], str] = {}
         self.sliders = {
-            "hidden": make_slider("hidden", "hidden units H", hidden, 1, 100, 1, integer=True),
-            "lr": make_slider("lr", "learning rate", lr, -2, 1, 0.25, log=True),
+            "hidden": _hidden_slider(hidden),
+            "lr": make_slider("lr", "learning rate", lr, *LR_EXPONENTS, log=True),
             "step": make_slider("step", "training step", steps, 0, steps, every, integer=True),
         }
-        for name in ("hidden", "lr"):  # each new value trains a network: only once the handle is let go
-            self.sliders[name].continuous_update = False
         self.state: dict[str, Any] = {"error": None}
+        self._runs = self._train_every_setting()
         self.readout = readout_box(2)
         self._build_figure()
         self.plot = plot_box(self.fig)
@@ -62,6 +83,18 @@ class ClassifierExplorer(Explorer):
 
         s = self.sliders
         self._finish("classifier-explorer", [widgets.HBox([s["hidden"], s["lr"]]), s["step"], self.readout, self.plot])
+
+    def _train_every_setting(self) -> dict[tuple[int, float], dict]:
+        """Every (H, learning rate) the sliders offer, trained now (`two_layer.train_two_layer_classifiers`)."""
+        start = time.perf_counter()
+        runs = {}
+        for hidden in HIDDEN_SIZES:
+            trained = two_layer.train_two_layer_classifiers(
+                self.X, self.y, hidden, LEARNING_RATES, self.steps, self.every, self.seed
+            )
+            runs.update({(hidden, _key(lr)): run for lr, run in zip(LEARNING_RATES, trained, strict=True)})
+        self.state["build_seconds"] = time.perf_counter() - start
+        return runs
 
     def _build_figure(self) -> None:
         from matplotlib.figure import Figure
@@ -92,14 +125,15 @@ class ClassifierExplorer(Explorer):
         )
 
     def run(self, hidden: int, lr: float) -> dict:
-        """The training run for (hidden, lr): made with `two_layer.train_two_layer_classifier` once, then kept."""
-        key = (hidden, round(lr, 12))
+        """The training run for (hidden, lr): trained when the explorer was built, or (a setting the sliders
+        do not offer) by the engine with `two_layer.train_two_layer_classifier` once, then kept."""
+        key = (hidden, _key(lr))
         if key not in self._runs:
             self._runs[key] = two_layer.train_two_layer_classifier(self.X, self.y, hidden, lr, self.steps, self.every, self.seed)
         return self._runs[key]
 
     def _regions_svg(self, hidden: int, lr: float, step: int, params: list) -> str:
-        key = (hidden, round(lr, 12), step)
+        key = (hidden, _key(lr), step)
         if key not in self._regions:
             grid = plots.decision_regions(lambda P: two_layer.two_layer_scores(params, P), self.X, resolution=120)
             left, top, right, bottom = self.canvas.box(self.ax_regions)
@@ -150,8 +184,9 @@ def _png(rgba: np.ndarray) -> str:
 def classifier_explorer(hidden: int = 50, lr: float = 1.0, steps: int = 300) -> ClassifierExplorer:
     """Sliders for the hidden size H, the learning rate and the training step of a two-layer classifier on the spiral.
 
-    The network relu(X·W1 + b1)·W2 + b2 with softmax cross-entropy is trained by the engine
-    (full-batch gradient descent, the same seeded start for every setting). The left plot
+    The network relu(X·W1 + b1)·W2 + b2 with softmax cross-entropy is trained by full-batch
+    gradient descent from `nn.MLP`'s seeded start, for every H in HIDDEN_SIZES and every
+    learning rate in LEARNING_RATES when the explorer is built (a few seconds). The left plot
     colours the plane by the class the network picks at the chosen step, the right one
     shows the loss curve. Too few hidden units cannot bend the boundary around the arms;
     too large a learning rate makes the loss go up instead of down.

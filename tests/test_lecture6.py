@@ -208,19 +208,58 @@ def test_explorer_shows_the_engines_training(explorer):
     assert explorer.plot.value.count('class="coursegrad-regions"') == 1
 
 
-def test_explorer_step_slider_looks_up_and_other_sliders_retrain(explorer):
+def test_explorer_trains_every_setting_once_when_built_and_a_slider_move_only_looks_up(explorer):
+    from coursegrad.classifier_explorer import HIDDEN_SIZES, LEARNING_RATES
+
+    assert len(explorer._runs) == len(HIDDEN_SIZES) * len(LEARNING_RATES) == 7 * 13
+    assert explorer.state["build_seconds"] > 0
     before = explorer.plot.value
     explorer.sliders["step"].value = 20
     assert explorer.state["step"] == 20 and explorer.plot.value != before
     assert explorer.state["loss"] == pytest.approx(explorer.state["losses"][20])
-    runs = len(explorer._runs)
-    explorer.sliders["hidden"].value = 6
-    assert len(explorer._runs) == runs + 1 and explorer.state["parameters"] == 2 * 6 + 6 + 6 * 3 + 3
-    explorer.sliders["hidden"].value = 5  # back: the kept run, no new training
-    assert len(explorer._runs) == runs + 1
+    runs = dict(explorer._runs)
+    explorer.sliders["hidden"].value = 10
+    assert explorer.state["parameters"] == 2 * 10 + 10 + 10 * 3 + 3 and explorer.state["hidden"] == 10
+    explorer.sliders["hidden"].value = 5
     explorer.sliders["lr"].value = 10.0
     assert explorer.state["lr"] == 10.0 and explorer.state["error"] is None
+    assert explorer._runs == runs  # no slider move trained anything: the same runs, the same objects
+    assert all(explorer._runs[k] is runs[k] for k in runs)
+    assert explorer.state["losses"] is explorer.run(5, 10.0)["loss"]
     assert repr(explorer) == "ClassifierExplorer(hidden=5, lr=10.0, step=20)"
+    explorer.run(7, 0.5)  # a setting the sliders do not offer: the engine trains it, once
+    assert len(explorer._runs) == len(runs) + 1
+
+
+def test_every_run_the_explorer_shows_is_the_engines_to_1e_12(explorer):
+    """The explorer's runs (numpy, all learning rates of one H at once) against the engine, one run at a time."""
+    from coursegrad.classifier_explorer import HIDDEN_SIZES, LEARNING_RATES
+
+    X, y = nn.spiral_dataset()
+    for hidden in HIDDEN_SIZES:
+        for lr in LEARNING_RATES:
+            engine, shown = two_layer.train_two_layer_classifier(X, y, hidden, lr, 60, 20), explorer.run(hidden, lr)
+            assert shown["diverged"] == engine["diverged"] and shown["snapshots"].keys() == engine["snapshots"].keys()
+            np.testing.assert_allclose(shown["loss"], engine["loss"], rtol=0, atol=1e-12)
+            for step, params in engine["snapshots"].items():
+                for a, b in zip(shown["snapshots"][step], params, strict=True):
+                    np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+
+
+def test_numpy_training_matches_the_engine_at_the_lectures_length_and_when_it_diverges():
+    X, y = nn.spiral_dataset()
+    rates = [0.1, 1.0, 10.0, 1e100]
+    runs = two_layer.train_two_layer_classifiers(X, y, 20, rates, steps=300, every=50)
+    for lr, run in zip(rates, runs, strict=True):
+        engine = two_layer.train_two_layer_classifier(X, y, 20, lr, steps=300, every=50)
+        assert run["diverged"] == engine["diverged"] and run["snapshots"].keys() == engine["snapshots"].keys()
+        np.testing.assert_allclose(run["loss"], engine["loss"], rtol=0, atol=1e-12)
+        for step, params in engine["snapshots"].items():
+            for a, b in zip(run["snapshots"][step], params, strict=True):
+                np.testing.assert_allclose(a, b, rtol=0, atol=1e-12)
+    assert runs[-1]["diverged"] is not None and runs[0]["diverged"] is None
+    with pytest.raises(ValueError, match="learning_rates must be positive"):
+        two_layer.train_two_layer_classifiers(X, y, 5, [1.0, -1.0])
 
 
 def test_explorer_rejects_steps_that_are_not_a_multiple_of_every():
@@ -228,6 +267,8 @@ def test_explorer_rejects_steps_that_are_not_a_multiple_of_every():
 
     with pytest.raises(ValueError, match="must be a multiple of every"):
         ClassifierExplorer(steps=30, every=20)
+    with pytest.raises(ValueError, match="hidden must be one of the slider's sizes"):
+        ClassifierExplorer(hidden=6)
 
 
 # ---------------------------------------------------------------------------

@@ -135,6 +135,8 @@ class Explorer:
         if control["type"] == "FloatLogSlider":
             exponent = math.log(control["value"], control["base"])
             at_top = exponent + control["step"] > control["max"] + 1e-9
+        elif control["type"] == "SelectionSlider":  # a set of values: the last one is the top
+            at_top = control["options"].index(control["value"]) == len(control["options"]) - 1
         else:
             at_top = control["value"] + control["step"] > control["max"] + 1e-9
         key, sign = ("ArrowLeft", -1.0) if at_top else ("ArrowRight", 1.0)
@@ -193,8 +195,11 @@ def assert_same_size(before: float, after: float) -> None:
 
 def new_value(before: dict, after: dict, name: str, sign: float) -> float:
     """The slider's value after one key press, checked against its value before and its step."""
-    old, new, step = before["controls"][name]["value"], after["controls"][name]["value"], before["controls"][name]["step"]
-    if before["controls"][name]["type"] == "FloatLogSlider":
+    old, new, step = before["controls"][name]["value"], after["controls"][name]["value"], before["controls"][name].get("step")
+    if before["controls"][name]["type"] == "SelectionSlider":  # one step: the next or the previous value of its set
+        options = before["controls"][name]["options"]
+        expected = options[options.index(old) + int(sign)]
+    elif before["controls"][name]["type"] == "FloatLogSlider":
         base = before["controls"][name]["base"]
         expected = base ** (math.log(old, base) + sign * step)
     else:
