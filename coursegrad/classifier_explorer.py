@@ -119,10 +119,24 @@ class ClassifierExplorer(Explorer):
         self.ax_loss.set_title("Training loss", fontsize=10)
         self.ax_loss.grid(True, which="major", linewidth=0.4, alpha=0.5)
         self.canvas = SvgFigure(self.fig)
-        self._points = "".join(  # the data, drawn over the regions; it never moves
-            self.canvas.marker(self.ax_regions, a, b, f"class{k}", plots.CLASS_STYLES[k][0], MARKERS[k % 3], 2.6)
-            for (a, b), k in zip(self.X, self.y, strict=True)
-        )
+        self._points = self._data_points()  # the data, drawn over the regions; it never moves
+
+    def _data_points(self) -> str:
+        """The data as one SVG group per class, each point a bare marker shape (the group holds its colours)."""
+        px, py = self.canvas.xy(self.ax_regions, self.X[:, 0], self.X[:, 1])
+        r, groups = 2.6, []
+        for k in range(self.classes):
+            xy = zip(px[self.y == k], py[self.y == k], strict=True)
+            shape, q = MARKERS[k % 3], 1.3 * r
+            if shape == "circle":
+                points = "".join(f'<circle cx="{a:.1f}" cy="{b:.1f}" r="{r}"/>' for a, b in xy)
+            elif shape == "square":
+                points = "".join(f'<rect x="{a - r:.1f}" y="{b - r:.1f}" width="{2 * r}" height="{2 * r}"/>' for a, b in xy)
+            else:
+                points = "".join(f'<path d="M{a:.1f} {b - q:.1f}l{q} {q}l{-q} {q}l{-q} {-q}Z"/>' for a, b in xy)
+            groups.append(f'<g class="coursegrad-data" data-name="class{k}" fill="{plots.CLASS_STYLES[k][0]}" '
+                          f'stroke="#ffffff" stroke-width="1.2">{points}</g>')  # fmt: skip
+        return "".join(groups)
 
     def run(self, hidden: int, lr: float) -> dict:
         """The training run for (hidden, lr): trained when the explorer was built, or (a setting the sliders

@@ -3,6 +3,8 @@ its explorer (headless), the plots it draws and the never-raising array check.""
 
 from __future__ import annotations
 
+import re
+
 import nbformat
 import numpy as np
 import pytest
@@ -206,6 +208,12 @@ def test_explorer_shows_the_engines_training(explorer):
     assert st["accuracy"] == pytest.approx(acc)
     assert f'data-name="loss" data-value="{st["loss"]!r}"' in explorer.readout.value
     assert explorer.plot.value.count('class="coursegrad-regions"') == 1
+    groups = re.findall(r'<g class="coursegrad-data" data-name="class(\d)"[^>]*>(.*?)</g>', explorer.plot.value)
+    assert [k for k, _ in groups] == ["0", "1", "2"]  # one group per class, a marker per point
+    assert [g.count("<") for _, g in groups] == [int(np.sum(y == k)) for k in range(3)] == [100, 100, 100]
+    px, py = explorer.canvas.xy(explorer.ax_regions, X[y == 1, 0], X[y == 1, 1])
+    first = re.match(r'<rect x="([-\d.]+)" y="([-\d.]+)"', groups[1][1])  # class 1: squares, at their corner
+    assert float(first[1]) == pytest.approx(px[0] - 2.6, abs=0.06) and float(first[2]) == pytest.approx(py[0] - 2.6, abs=0.06)
 
 
 def test_explorer_trains_every_setting_once_when_built_and_a_slider_move_only_looks_up(explorer):
