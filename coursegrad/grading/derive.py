@@ -157,7 +157,7 @@ def _read_assert(stmt: ast.Assert, source: str, reading: _Reading) -> None:
                 return
     reading.problems.append(
         f"{_where(stmt, source)}: generate reads only `assert answer == right` and `assert abs(answer - right) <= tol` "
-        '(a number); for anything else use a check, e.g. expect_close("name", answer, right, rel=…)'
+        '(a number); for anything else write a check, e.g. expect_close("name", answer, right, rel=…)'
     )
 
 
@@ -172,12 +172,18 @@ _NOT_LITERAL = object()
 
 
 def _add(reading: _Reading, answer: Answer) -> None:
-    """Record an answer; one checked again keeps its first label and the stricter tolerances."""
+    """Record an answer. One checked again keeps its first label and the stricter tolerance; two tolerances of
+    which neither is stricter in both rel and abs cannot be one judgment (a problem)."""
     old = reading.answers.get(answer.expr)
     if old is None:
         reading.answers[answer.expr] = answer
-    else:
+    elif (answer.rel <= old.rel and answer.abs <= old.abs) or (old.rel <= answer.rel and old.abs <= answer.abs):
         old.rel, old.abs = min(old.rel, answer.rel), min(old.abs, answer.abs)
+    else:
+        reading.problems.append(
+            f"{answer.expr} is checked with tolerances of which neither is the stricter (rel {old.rel:g}, abs {old.abs:g} "
+            f"and rel {answer.rel:g}, abs {answer.abs:g}): the grader takes one; write one tolerance for it"
+        )
 
 
 def _read_call(call: ast.Call, source: str, names: dict[str, str], reading: _Reading) -> None:
@@ -206,22 +212,23 @@ def _read_call(call: ast.Call, source: str, names: dict[str, str], reading: _Rea
 def _signature(name: str) -> inspect.Signature:
     from coursegrad import checks
 
-    return inspect.signature(getattr(checks, name))
+    signature = inspect.signature(getattr(checks, name))
+    plain = [p.replace(annotation=p.empty) for p in signature.parameters.values()]
+    return signature.replace(parameters=plain, return_annotation=inspect.Signature.empty)
 
 
 def _read_check(name: str, call: ast.Call, reading: _Reading) -> str | None:
     """Record what one check call says; the reason it cannot be read, or None."""
-    signature = _signature(name)
+    signature, spec = _signature(name), judged().get(name, {})
+    if "answers" in spec and call.args:
+        return f"{name} takes the answers as keywords: write {name}(answer=answer, …)"
     try:
         args = dict(signature.bind(*call.args, **{k.arg: k.value for k in call.keywords}).arguments)
     except TypeError as err:
-        return f"{err} (the parameters of {name} are {signature})"
+        return f"{err}: write the call as {name}{signature}"
     if name.startswith("expect_"):
         return _read_expect(name, args, reading)
-    spec = judged()[name]
     if "answers" in spec:
-        if call.args:
-            return f"{name} takes the answers as keywords: {name}(answer=answer, …)"
         kinds = {p.name for p in signature.parameters.values() if p.kind is p.VAR_KEYWORD}
         given = next((v for k, v in args.items() if k in kinds), {})
         for label, node in given.items():
