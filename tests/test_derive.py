@@ -80,7 +80,7 @@ def test_a_partial_credit_check_gives_each_answer_its_share():
     assert [(i["name"], i["expr"], i["points"]) for i in got] == [
         ("dg_dx", "dg_dx", 1),
         ("dg_dy", "dg_dy", 1),
-        ("dx_direct", "d", 1),
+        ("dd", "d", 1),
     ]
 
 
