@@ -48,8 +48,23 @@ def test_the_worksheets_items_are_what_generate_derives(path):
     assert len(derived) == sum(C.is_test(c) for c in nb.cells) >= 10
     for d in derived:
         assert d.problems == [], (d.grade_id, d.problems)
-        assert derive.stored(cells[d.grade_id]) == d.spec, d.grade_id
+        assert derive.is_current(cells[d.grade_id], d.spec), d.grade_id
+        assert derive.stored(cells[d.grade_id]) == {k: v for k, v in d.spec.items() if k != "forbid"}
     assert derive.update(nb) == ([], [])
+
+
+def test_what_a_check_forbids_is_derived_with_the_answer_cell_that_defines_the_function():
+    nb = release.read(SOURCES[1])
+    (ex4,) = [d for d in derive.derive(nb) if d.grade_id == "ex4_test"]
+    assert ex4.spec["forbid"] == {
+        "answers": ["ex4_answer"],
+        "modules": ["coursegrad"],
+        "why": "the task asks for numpy only: an answer that uses coursegrad (its engine) earns no points here",
+    }
+    answer = next(c for c in nb.cells if C.grade_id(c) == "ex4_answer")
+    answer.source = answer.source.replace("def two_layer_backward(", "def two_layer(")
+    (ex4,) = [d for d in derive.derive(nb) if d.grade_id == "ex4_test"]
+    assert ex4.spec is None and "no answer cell defines two_layer_backward" in ex4.problems[0]
 
 
 def test_a_visible_check_and_hidden_expect_close_are_one_item_with_the_stricter_tolerance():

@@ -668,5 +668,10 @@ JUDGED = {
         "parts": PARTS,
         "rel": 1e-5,
         "abs": 1e-8,
+        "forbid": {  # what the check refuses in the kernel (`_forbid_engine`), the grader refuses outside it
+            "answer": "two_layer_backward",
+            "modules": ["coursegrad"],
+            "why": "the task asks for numpy only: an answer that uses coursegrad (its engine) earns no points here",
+        },
     },
 }

@@ -301,6 +301,10 @@ def _spec(reading: _Reading, points: float) -> dict:
     spec: dict = {"items": [item for _, item in weighted]}
     if setup:
         spec["setup"] = "\n".join(dict.fromkeys(setup))
+    forbids = [(p.spec["forbid"], p.args[p.spec["forbid"]["answer"]]) for p in reading.probes.values() if "forbid" in p.spec]
+    if forbids:  # the answer cells are found by the notebook (`derive`): here, the names of the functions
+        (rule, _), names = forbids[0], [name for _, name in forbids]
+        spec["forbid"] = {"answers": names, "modules": list(rule["modules"]), "why": rule["why"]}
     return spec
 
 
@@ -341,7 +345,7 @@ def derive(nb: Any) -> list[Derived]:
         if cell.cell_type != "code":
             continue
         if C.is_test(cell):
-            out.append(derive_cell(cell, known))
+            out.append(_answer_cells(derive_cell(cell, known), nb))
         elif not C.is_solution(cell):  # read-only code (the setup cell): its imports are there when the tests run
             try:
                 known |= _imports(ast.parse(cell.source))
@@ -350,18 +354,47 @@ def derive(nb: Any) -> list[Derived]:
     return out
 
 
-def stored(cell: Any) -> dict:
-    """The items and setup a test cell carries now, in the shape `derive_cell` makes them."""
+def _answer_cells(derived: Derived, nb: Any) -> Derived:
+    """A derived `forbid` rule with the grade_ids of the answer cells that define its functions (`def name` or
+    `name = …`), in place of the names; a function no answer cell defines is a problem."""
+    forbid = (derived.spec or {}).get("forbid")
+    if not forbid:
+        return derived
+    defines = {}
+    for cell in nb.cells:
+        if C.is_solution(cell) and cell.cell_type == "code":
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                continue
+            for node in tree.body:
+                targets = [node] if isinstance(node, ast.FunctionDef) else getattr(node, "targets", [])
+                defines |= {getattr(t, "name", getattr(t, "id", None)): C.grade_id(cell) for t in targets}
+    missing = [name for name in forbid["answers"] if name not in defines]
+    if missing:
+        why = f"no answer cell defines {', '.join(missing)}, whose use of modules the check forbids: write its `def` in one"
+        return Derived(derived.grade_id, None, [why])
+    forbid["answers"] = list(dict.fromkeys(defines[name] for name in forbid["answers"]))
+    return derived
+
+
+def stored(cell: Any, keys: tuple[str, ...] = ("items", "setup")) -> dict:
+    """The items and setup (and other `keys`) a test cell carries now, in the shape `derive_cell` makes them."""
     spec = cell.get("metadata", {}).get("coursegrad") or {}
     spec = spec if isinstance(spec, dict) else {}
-    return {k: spec[k] for k in ("items", "setup") if spec.get(k)}
+    return {k: spec[k] for k in keys if spec.get(k)}
+
+
+def is_current(cell: Any, spec: dict) -> bool:
+    """Whether the cell's `metadata.coursegrad` holds `spec`: its items and setup, and its forbid rule if it derives one."""
+    return stored(cell, ("items", "setup", *(("forbid",) if "forbid" in spec else ()))) == spec
 
 
 def update(nb: Any) -> tuple[list[str], list[Derived]]:
     """Write the derived items into `nb`'s test cells (in place); (the grade_ids that changed, the cells not derived).
 
-    A cell generate cannot read keeps the items it has (hand-written); every other key of
-    `metadata.coursegrad` (`forbid`, …) is left as it is."""
+    A cell generate cannot read keeps the items it has (hand-written); `forbid` is written when a check
+    declares one, and every other key of `metadata.coursegrad` is left as it is."""
     cells = {C.grade_id(c): c for c in nb.cells if C.is_test(c)}
     changed, failed = [], []
     for derived in derive(nb):
@@ -369,7 +402,7 @@ def update(nb: Any) -> tuple[list[str], list[Derived]]:
             failed.append(derived)
             continue
         cell = cells[derived.grade_id]
-        if stored(cell) != derived.spec:
+        if not is_current(cell, derived.spec):
             spec = {k: v for k, v in (cell.metadata.get("coursegrad") or {}).items() if k not in ("items", "setup")}
             cell.metadata["coursegrad"] = spec | derived.spec
             changed.append(derived.grade_id)

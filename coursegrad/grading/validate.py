@@ -89,7 +89,7 @@ def derivation_problems(source: nbformat.NotebookNode) -> tuple[list[str], list[
         if derived.spec is None:
             say = f"{derived.grade_id}: {'hand-written items kept; ' if has else ''}generate could not derive its items:"
             (notes if has else problems).extend(f"{say} {p}" for p in derived.problems)
-        elif has != derived.spec:
+        elif not derive.is_current(cells[derived.grade_id], derived.spec):
             problems.append(f"{derived.grade_id}: its items are not what `coursegrad generate` derives from its code: run it")
     return problems, notes
 
