@@ -157,6 +157,8 @@ score_two_layer(net, seeds=(1, 2))
             "neither is the stricter",
         ),
         ("import math", "no check found"),
+        ("assert 9 == square(3)", "the answer 9 is a constant, so every student would earn it"),
+        ("from coursegrad.checks import check_graph_forward\ncheck_graph_forward(q_value=-2.0)", "the answer -2.0 is a constant"),
         ("assert x ==", "the cell is not valid Python"),
     ],
 )

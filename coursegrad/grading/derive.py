@@ -20,7 +20,8 @@ points are shared among its items by weight (1 each; a part its own weight).
 
     {"answers": "all" | "each", "shape": bool, "rel": r, "abs": a}   answers given as keywords (q_value=q_value)
     {"probe": "probe_x({fn}, {cases})", "name": n, "cases": "cases", "parts": {part: weight},
-     "rel": r, "abs": a, "compare": c}                                a function, run by a probe on fixed inputs
+     "rel": r, "abs": a, "compare": c,                                a function, run by a probe on fixed inputs
+     "forbid": {"answer": "fn", "modules": [...], "why": "..."}}      what the answer defining {fn} may not use
 
 A probe's template names the check's parameters in braces, filled with the call's argument text; the
 `cases` parameter's literal values of every call of the check in the cell (its default when a call
@@ -175,7 +176,12 @@ def _add(reading: _Reading, answer: Answer) -> None:
     """Record an answer. One checked again keeps its first label and the stricter tolerance; two tolerances of
     which neither is stricter in both rel and abs cannot be one judgment (a problem)."""
     old = reading.answers.get(answer.expr)
-    if old is None:
+    if _literal(ast.parse(answer.expr, mode="eval").body) is not _NOT_LITERAL:
+        reading.problems.append(
+            f"the answer {answer.expr} is a constant, so every student would earn it: write the student's name or call "
+            "as the answer (on the left of an assert: `assert answer == right`)"
+        )
+    elif old is None:
         reading.answers[answer.expr] = answer
     elif (answer.rel <= old.rel and answer.abs <= old.abs) or (old.rel <= answer.rel and old.abs <= answer.abs):
         old.rel, old.abs = min(old.rel, answer.rel), min(old.abs, answer.abs)
