@@ -225,6 +225,9 @@ def test_a_cell_left_without_items_fails_generate_and_validate_says_why(tmp_path
         p.startswith("ex1_backward_mul: generate could not derive its items: line 1: `for k in (1, 2):`") for p in problems
     )
     assert "ex5_test: its items are not what `coursegrad generate` derives from its code: run it" in problems
+    assert cli.main(["validate", str(path)]) == 1  # fails before running any kernel, naming the cell and the line
+    said = capsys.readouterr().out
+    assert "FAILED" in said and "- ex1_backward_mul: generate could not derive its items: line 1: `for k in (1, 2):`" in said
     assert cli.main(["generate", str(path)]) == 1
     captured = capsys.readouterr()
     assert "could not derive the items of ex1_backward_mul (it has none)" in captured.out
