@@ -235,6 +235,18 @@ def test_a_cell_left_without_items_fails_generate_and_validate_says_why(tmp_path
     assert json.loads(path.read_text())  # still a whole notebook
 
 
+def test_an_expected_expression_added_by_hand_to_a_derived_item_is_kept():
+    nb = release.read(SOURCES[0])
+    cell = next(c for c in nb.cells if C.grade_id(c) == "ex1_forward")
+    cell.metadata.coursegrad["items"][0]["expected"] = "[-2.0, 3.0, -6.0]"
+    (derived,) = [d for d in derive.derive(nb) if d.grade_id == "ex1_forward"]
+    assert "expected" not in derived.spec["items"][0] and derive.is_current(cell, derived.spec)
+    cell.metadata.coursegrad["items"][0]["points"] = 0.5
+    assert derive.update(nb)[0] == ["ex1_forward"]
+    assert cell.metadata.coursegrad["items"][0] | {"points": 1} == cell.metadata.coursegrad["items"][0]
+    assert cell.metadata.coursegrad["items"][0]["expected"] == "[-2.0, 3.0, -6.0]"
+
+
 def test_write_atomically_keeps_the_files_mode(tmp_path):
     path = tmp_path / "n.ipynb"
     path.write_text("old")

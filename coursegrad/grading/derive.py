@@ -391,9 +391,20 @@ def stored(cell: Any, keys: tuple[str, ...] = ("items", "setup")) -> dict:
     return {k: spec[k] for k in keys if spec.get(k)}
 
 
+KEPT = ("expected",)  # what an instructor may add to a derived item (worksheets/README.md): generate keeps it
+
+
+def kept(cell: Any, spec: dict) -> dict:
+    """`spec` with what the cell's stored items add to the derived ones by hand (`KEPT`), matched by expression."""
+    old = {i.get("expr"): i for i in stored(cell).get("items", []) if isinstance(i, dict)}
+    items = [item | {k: old[item["expr"]][k] for k in KEPT if k in old.get(item["expr"], {})} for item in spec["items"]]
+    return spec | {"items": items}
+
+
 def is_current(cell: Any, spec: dict) -> bool:
-    """Whether the cell's `metadata.coursegrad` holds `spec`: its items and setup, and its forbid rule if it derives one."""
-    return stored(cell, ("items", "setup", *(("forbid",) if "forbid" in spec else ()))) == spec
+    """Whether the cell's `metadata.coursegrad` holds `spec`: its items (with what `kept` keeps) and setup, and
+    its forbid rule if it derives one."""
+    return stored(cell, ("items", "setup", *(("forbid",) if "forbid" in spec else ()))) == kept(cell, spec)
 
 
 def update(nb: Any) -> tuple[list[str], list[Derived]]:
@@ -410,7 +421,7 @@ def update(nb: Any) -> tuple[list[str], list[Derived]]:
         cell = cells[derived.grade_id]
         if not is_current(cell, derived.spec):
             spec = {k: v for k, v in (cell.metadata.get("coursegrad") or {}).items() if k not in ("items", "setup")}
-            cell.metadata["coursegrad"] = spec | derived.spec
+            cell.metadata["coursegrad"] = spec | kept(cell, derived.spec)
             changed.append(derived.grade_id)
     return changed, failed
 
