@@ -250,7 +250,8 @@ def partial_credit(judged: dict[str, str | None], points: float, weights: dict[s
     return earned
 
 
-CALL_SECONDS = 10.0  # how long one call of a student's function may take in a check (a hang costs only its question)
+CALL_SECONDS = 10.0  # CPU seconds one call of a student's function may use in a check (a hang costs only its question)
+CALL_WALL_FACTOR = 6.0  # and wall seconds, as a multiple of those: code that waits instead of computing
 _HUNG = "__coursegrad_hung__"  # set on a student function that did not finish: later checks say so at once
 
 
@@ -266,8 +267,9 @@ def call_student(fn: Any, *args: Any, shown: str | None = None, seconds: float =
     """Call the student's function `fn(*args)`; turn a failure into an AssertionError saying where it failed.
 
     `shown` is how the call is described in the message (default: the function's name and "...").
-    A call that runs longer than `seconds` (an infinite loop?) is stopped and named, with the function
-    it was stuck in; that function and `fn` then fail at once in later checks instead of hanging again.
+    A call that uses more than `seconds` of CPU time (an infinite loop?; CPU time, so a busy machine
+    does not stop a correct call), or waits `CALL_WALL_FACTOR` times as long, is stopped and named, with
+    the function it was stuck in; that function and `fn` then fail at once in later checks instead of hanging again.
     """
     name = getattr(fn, "__name__", "your function")
     call = shown or f"{name}(...)"
@@ -280,19 +282,30 @@ def call_student(fn: Any, *args: Any, shown: str | None = None, seconds: float =
         with _time_limit(seconds):
             return fn(*args)
     except _TooLong as stop:
-        said = f"{call} did not finish within {seconds:g} s: it was stuck in {stop.where} (an infinite loop?)"
-        _mark(fn, said)
-        raise AssertionError(said) from None
+        hang = f"{call} did not finish within {seconds:g} s of CPU time: it was stuck in {stop.where} (an infinite loop?)"
+        _forget(stop)
+    except KeyboardInterrupt:  # interrupted (by you, or by the grader's timeout per cell): a hang too, not to be run again
+        _mark(fn, f"{call} was interrupted in an earlier call (an infinite loop?)")
+        raise
     except MemoryError as err:  # an endless loop that grows a list ends here: a hang too, not to be run again
-        said = f"{call} ran out of memory in {_innermost(err)} (an endless loop that keeps growing a list?)"
-        _mark(fn, said)
-        raise AssertionError(said) from None
+        hang = f"{call} ran out of memory in {_innermost(err)} (an endless loop that keeps growing a list?)"
+        _forget(err)
     except NotImplementedError:
         raise AssertionError(f"{name} is not written yet (it raises NotImplementedError).") from None
     except RecursionError:
         raise AssertionError(f"{call} hit Python's recursion limit: use a loop (and a stack) instead of recursion.") from None
     except Exception as err:  # the student's code failed: say where, keep it short
         raise AssertionError(f"{call} raised {_say(err)}") from None
+    _mark(fn, hang)
+    raise AssertionError(hang)  # raised outside `except`: no __context__ keeps the stopped call's frames alive
+
+
+def _forget(err: BaseException) -> None:
+    """Free what the stopped call's frames hold (a list grown to the memory limit) now: later checks need that memory."""
+    import traceback
+
+    traceback.clear_frames(err.__traceback__)
+    err.__traceback__ = None
 
 
 def _say(err: BaseException) -> str:
@@ -302,10 +315,11 @@ def _say(err: BaseException) -> str:
 
 
 class _time_limit:
-    """Raise `_TooLong` in the running code after `seconds` (SIGALRM; nothing on threads or where a timer already runs)."""
+    """Raise `_TooLong` in the running code after `seconds` of the process's CPU time (SIGPROF) or
+    `CALL_WALL_FACTOR` times as many of wall time (SIGALRM); nothing on threads or where a limit already runs."""
 
     def __init__(self, seconds: float):
-        self.seconds, self.armed, self.previous = seconds, False, None
+        self.seconds, self.armed, self.previous = seconds, False, {}
 
     def __enter__(self) -> None:
         import signal
@@ -313,22 +327,26 @@ class _time_limit:
 
         if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
             return
-        if signal.getitimer(signal.ITIMER_REAL)[0] > 0:  # an outer call's limit is running: it governs
-            return
-        self.previous = signal.signal(signal.SIGALRM, _stop)
-        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+        if signal.getitimer(signal.ITIMER_REAL)[0] > 0 or signal.getitimer(signal.ITIMER_PROF)[0] > 0:
+            return  # an outer call's limit is running: it governs
+        limits = ((signal.SIGPROF, signal.ITIMER_PROF, 1.0), (signal.SIGALRM, signal.ITIMER_REAL, CALL_WALL_FACTOR))
+        for sig, timer, factor in limits:
+            self.previous[sig] = signal.signal(sig, _stop)
+            signal.setitimer(timer, self.seconds * factor)
         self.armed = True
 
     def __exit__(self, *exc: object) -> None:
         import signal
 
         if self.armed:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, self.previous)
+            for timer in (signal.ITIMER_PROF, signal.ITIMER_REAL):
+                signal.setitimer(timer, 0)
+            for sig, handler in self.previous.items():
+                signal.signal(sig, handler)
 
 
 def _stop(signum: int, frame: Any) -> None:
-    """The SIGALRM handler: name the student function the call was stuck in, mark it, stop it."""
+    """The SIGPROF/SIGALRM handler: name the student function the call was stuck in, mark it, stop it."""
     where = frame
     while where is not None and _is_ours(where.f_code.co_filename):
         where = where.f_back

@@ -347,7 +347,9 @@ def _limit_options(r: argparse.ArgumentParser) -> None:
     """What each submission's kernel may do: its sandbox, time and memory (defaults: `grading.settings.DEFAULTS`;
     an option not given keeps the value stored in OUT/settings.json by the last run)."""
     r.add_argument("--timeout", type=float, help="seconds a cell may run before it is interrupted (default 30)")
-    r.add_argument("--budget", type=float, help="seconds all cells of one submission may take together (default 120; 0: none)")
+    r.add_argument(
+        "--budget", type=float, help="CPU seconds all cells of a submission may use (4x that in wall time; default 120; 0: none)"
+    )
     r.add_argument(
         "--sandbox",
         choices=["auto", "bwrap", "none"],

@@ -267,3 +267,23 @@ def test_close_is_the_judges_rule():
     assert checking.close(1.0 + 1e-7, 1.0) and not checking.close(1.0 + 1e-5, 1.0)
     assert checking.close(1e-10, 0.0) and not checking.close(1e-8, 0.0)
     assert not checking.close([1.0, 2.0], [1.0])  # shapes differ
+
+
+def test_call_student_limits_cpu_time_so_a_busy_machine_does_not_stop_a_correct_call():
+    import time
+
+    def waits(seconds):
+        time.sleep(seconds)  # no CPU: under a CPU-time limit, as a correct call slowed by a loaded machine would be
+        return "done"
+
+    def spins():
+        while True:
+            pass
+
+    assert checking.call_student(waits, 0.6, seconds=0.3) == "done"  # 2x the limit in wall time, none in CPU time
+    with pytest.raises(AssertionError, match=r"within 0.3 s of CPU time: it was stuck in spins\(\)"):
+        checking.call_student(spins, seconds=0.3)
+    with pytest.raises(AssertionError, match="stuck in waits"):  # waiting forever: stopped after CALL_WALL_FACTOR x as long
+        checking.call_student(waits, 60, seconds=0.1)
+    with pytest.raises(AssertionError, match="was not run again"):
+        checking.call_student(spins)

@@ -154,3 +154,23 @@ def test_coursegrad_bwrap_hides_bubblewrap_so_the_suite_can_run_as_on_a_machine_
     assert "not installed" in sandbox.probe()
     mode, note = sandbox.resolve("auto")
     assert mode == "none" and note.startswith(sandbox.NO_SANDBOX)
+
+
+def test_the_kernels_cpu_seconds_count_computing_not_waiting():
+    """The budget's clock: the CPU time of the kernel's processes, read from /proc, so a loaded machine
+    (whose wall clock runs on while the kernel waits for a core) does not use up a submission's budget."""
+    from coursegrad.grading.kernel import Kernel
+
+    with Kernel(timeout=30) as kernel:
+        start = kernel.cpu_seconds()
+        if start is None:
+            pytest.skip("no /proc here: the budget is wall time")
+        kernel.run("import time\ntime.sleep(1.0)")
+        slept = kernel.cpu_seconds()
+        kernel.run("import time\nt = time.process_time()\nwhile time.process_time() - t < 1.0:\n    pass")
+        computed = kernel.cpu_seconds()
+        kernel.budget = 0.5
+        assert not kernel.over_budget
+        kernel.run("t = time.process_time()\nwhile time.process_time() - t < 0.6:\n    pass")
+        assert kernel.over_budget
+    assert slept - start < 0.5 and computed - slept >= 0.95

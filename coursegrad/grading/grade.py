@@ -37,7 +37,7 @@ from coursegrad.grading.sandbox import KIT, resolve
 from coursegrad.grading.source import Worksheet, worksheet
 
 MAX_NOTEBOOK_BYTES = 50_000_000
-DEFAULT_BUDGET = 120.0  # seconds all the cells of one submission may take together
+DEFAULT_BUDGET = 120.0  # CPU seconds all the cells of one submission may use together (kernel.py: and 4x that in wall time)
 _GUARD = "__import__('sys').modules['coursegrad.grading.inkernel.guard']"
 INSTALL = "__import__('coursegrad.grading.inkernel.guard', fromlist=['install']).install(globals(), {memory})"
 BEFORE_TEST = _GUARD + ".before_test(globals(), {nonce!r})"
@@ -103,7 +103,7 @@ def grade_notebook(
     `kernel`: a fresh, launched but unused `Kernel` to run it in (the batch grader starts the
     next one early); by default a new one. It is closed when grading ends. `sandbox`: "bwrap",
     "none" or "auto" (`sandbox.resolve`; then a note says when there is no sandbox). `budget`:
-    seconds all the submission's cells may take together (None: no limit). `kit`: the package
+    CPU seconds all the submission's cells may use together (None: no limit; `kernel.py`). `kit`: the package
     folder the kernel imports coursegrad from. `judge`: "items" (tests with items are judged
     outside the kernel, against the instructor's values, which the `Worksheet` must carry:
     `reference.with_reference` computes them once, for the caller), "kernel" (every test judged in
@@ -163,7 +163,7 @@ def _run(run: match.Plan, result: Submission, kernel: Kernel, budget: float | No
         ok, said = kernel.evaluate(f"{_GUARD}.installed()")
         if not ok:
             raise RuntimeError(f"the grading kernel could not set up coursegrad's guard ({said})")
-        kernel.deadline = None if budget is None else time.monotonic() + budget
+        kernel.budget = budget  # CPU seconds of the kernel: a loaded machine does not use it up
         lost = ""  # why the kernel is gone (or may run no more), once it is
         answers = {step.grade_id: step.source for step in run.steps if step.role == "answer"}
         for step in run.steps:

@@ -8,7 +8,9 @@ in `workdir` with IPython's profile and the kernel's sockets in a private tempor
 (no TCP port: IPC sockets where the OS has them), one BLAS thread, and its own stdout/stderr
 discarded. A cell that runs past its timeout is interrupted; if the kernel does not come
 back the kernel is killed and `alive` turns False. A kernel that dies (`os._exit`) is noticed
-within a second.
+within a second. A submission's time `budget` counts the CPU seconds of the kernel and everything it
+started (from /proc, where the kernel cannot fake it), so a loaded machine does not use it up; code
+that only waits (sleeps) is stopped after `BUDGET_WALL_FACTOR` times as many seconds of wall time.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from coursegrad.grading.lifetime import scratch_dir
 from coursegrad.kernels import ThisPythonKernel
 
 TIMEOUT_ENAME = "CellTimeoutError"
+BUDGET_WALL_FACTOR = 4.0  # a budget of B CPU seconds also ends after 4·B seconds of wall time (code that sleeps)
 
 
 @dataclass
@@ -134,7 +137,8 @@ class Kernel:
         self.workdir = str(workdir) if workdir else str(Path(self._private.name) / "work")
         Path(self.workdir).mkdir(exist_ok=True)
         self.sandboxed, self.memory_mb, self.kit = sandboxed, memory_mb, kit
-        self.deadline: float | None = None  # time.monotonic() after which no cell may run (the submission's budget)
+        self.deadline: float | None = None  # time.monotonic() after which no cell may run (the budget's wall-time backstop)
+        self._budget: tuple[float, float | None] | None = None  # (CPU seconds the submission may use, those used at its start)
         self.timeout = timeout
         self.max_output = max_output
         self.startup_timeout = startup_timeout
@@ -291,8 +295,30 @@ class Kernel:
         return result
 
     @property
+    def budget(self) -> float | None:
+        """The CPU seconds the cells may use from now on, together (None: no limit); setting it starts counting."""
+        return None if self._budget is None else self._budget[0]
+
+    @budget.setter
+    def budget(self, seconds: float | None) -> None:
+        start = self.cpu_seconds() if seconds is not None else None
+        self._budget = None if seconds is None else (seconds, start)
+        factor = 1.0 if start is None else BUDGET_WALL_FACTOR  # no CPU clock to read: the budget is wall time
+        self.deadline = None if seconds is None else time.monotonic() + factor * seconds
+
+    @property
     def over_budget(self) -> bool:
-        return self.deadline is not None and time.monotonic() >= self.deadline
+        """True once the cells used up the budget: its CPU seconds, or its wall-time backstop."""
+        if self._budget is None or self.deadline is None:
+            return self.deadline is not None and time.monotonic() >= self.deadline
+        seconds, start = self._budget
+        used = self.cpu_seconds()
+        return time.monotonic() >= self.deadline or (start is not None and used is not None and used - start >= seconds)
+
+    def cpu_seconds(self) -> float | None:
+        """CPU seconds (user + system) the kernel and every process it started used so far; None without /proc."""
+        pid = getattr(getattr(getattr(self._client, "km", None), "provisioner", None), "pid", None)
+        return None if pid is None else tree_cpu_seconds(pid)
 
     def evaluate(self, expression: str, timeout: float = 10) -> tuple[bool, str]:
         """Evaluate one Python expression in the notebook's namespace, outside IPython's cell machinery.
@@ -326,3 +352,28 @@ class Kernel:
             except Exception:  # already dead
                 pass
         self.alive = False
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds used by process `pid` and its descendants (with the children they reaped), from
+    /proc/*/stat (Linux); None where there is no /proc. Processes that ended unreaped are not counted."""
+    proc = Path("/proc")
+    if not (proc / str(pid) / "stat").exists():
+        return None
+    children: dict[int, list[int]] = {}
+    used: dict[int, int] = {}
+    for entry in os.listdir(proc):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = (proc / entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):  # it ended meanwhile
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        used[int(entry)] = sum(int(x) for x in fields[11:15])  # utime, stime, cutime, cstime (clock ticks)
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        total += used.get(p, 0)
+        todo.extend(children.get(p, []))
+    return total / os.sysconf("SC_CLK_TCK")
