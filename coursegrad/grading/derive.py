@@ -11,10 +11,11 @@ may hold, besides imports, `print(...)` calls and bare strings:
 
 Every answer is one value the judge compares (the expression `value`); an answer checked twice (a visible
 check and a hidden `expect_close`) is one value, with the stricter of the tolerances (stricter in both rel
-and abs; two of which neither is are a problem); a constant answer is refused. A cell is all-or-nothing unless it calls a partial-credit check (`"answers": "each"`):
-then every answer is an item of its own. In an all-or-nothing cell the answers are grouped by tolerance,
-one item per group. A function check gives one item (or one per part), computed by its probe. The cell's
-points are shared among its items by weight (1 each; a part its own weight).
+and abs; two of which neither is are a problem); a constant answer is refused. A cell is all-or-nothing
+unless it calls a partial-credit check (`"answers": "each"`): then every answer is an item of its own. In
+an all-or-nothing cell the answers are grouped by tolerance, one item per group. A function check gives
+one item (or one per part), computed by its probe. The cell's points are shared among its items by weight
+(1 each; a part its own weight).
 
 `JUDGED` (in `coursegrad.exercises.*`, merged in `coursegrad.checks`) maps a check's name to how it is judged:
 
