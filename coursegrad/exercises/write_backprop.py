@@ -471,6 +471,17 @@ def check_gate_relative_error(gate_relative_error: Callable, Node: type, gates: 
         print(f"✓ gate_relative_error({name}, {xs}) = {float(got):.2g}")
 
 
+def probe_gate_relative_error(gate_relative_error: Callable, gates: dict) -> list:
+    """For the grader: your gate_relative_error(gate, xs) on each provided gate at its GATE_POINTS (or the error's text)."""
+    out = []
+    for name, xs in GATE_POINTS.items():
+        try:
+            out.append(call_student(gate_relative_error, gates[name], list(xs), shown=f"gate_relative_error({name}, {xs})"))
+        except AssertionError as err:
+            out.append(str(err)[:200])
+    return out
+
+
 def _fixed_problem(fixed_gate: Callable, Node: type, gates: dict, name: str) -> str | None:
     """What is wrong with your fixed gate, checked where the gradient check runs (None: nothing)."""
     for xs in FIX_POINTS[name]:
@@ -609,3 +620,58 @@ def score_two_layer(two_layer_backward: Callable, seeds: tuple = (0, 1), points:
         for name in PARTS:
             judged[name] = judged[name] or _part_problem(name, got[name], want[name])
     return partial_credit(judged, points, weights=dict(PARTS))
+
+
+# ---------------------------------------------------------------------------
+# How the grader judges each check outside the kernel (`coursegrad generate` reads this: coursegrad/grading/derive.py)
+# ---------------------------------------------------------------------------
+
+_ORDERS = "topological_order"  # judged against the graph's edges (judge.orders_match), not as values
+JUDGED = {
+    "check_topological_order": {
+        "probe": "probe_order({Node}, {topological_order}, {cases})",
+        "name": "orders",
+        "cases": "cases",
+        "compare": _ORDERS,
+    },
+    "check_backprop": {"probe": "probe_backprop({Node}, {backprop}, {cases})", "name": "gradients", "cases": "cases"},
+    "check_long_chain": {
+        "probe": "[probe_long_chain({Node}, {topological_order}, {backprop}, kind) for kind in {kind}]",
+        "name": "long_chains",
+        "cases": "kind",
+        "compare": _ORDERS,
+    },
+    "check_second_backward": {
+        "probe": "[probe_second_backward({Node}, {topological_order}, {backprop}, {zero_grad}, case) for case in {case}]",
+        "name": "second_pass",
+        "cases": "case",
+    },
+    "check_numerical_gradient": {
+        "probe": "probe_numerical_gradient({numerical_gradient}, {names})",
+        "name": "numerical",
+        "cases": "names",
+        "rel": 1e-5,
+        "abs": 1e-7,
+    },
+    "check_relative_error": {"probe": "probe_relative_error({relative_error})", "name": "relative_errors"},
+    "check_verdict": {"probe": "probe_verdict({verdict})", "name": "verdicts"},
+    "check_gate_relative_error": {
+        "probe": "probe_gate_relative_error({gate_relative_error}, {gates})",
+        "name": "gate_errors",
+        "rel": 1e-3,
+        "abs": 1e-7,
+    },
+    "check_fixed_gate": {"probe": "[{buggy_gate}, probe_fixed_gate({fixed_gate}, {Node}, {buggy_gate})]", "name": "fix"},
+    "score_two_layer": {
+        "probe": "probe_two_layer({two_layer_backward}, {seeds}, {part})",
+        "cases": "seeds",
+        "parts": PARTS,
+        "rel": 1e-5,
+        "abs": 1e-8,
+        "forbid": {  # what the check refuses in the kernel (`_forbid_engine`), the grader refuses outside it
+            "answer": "two_layer_backward",
+            "modules": ["coursegrad"],
+            "why": "the task asks for numpy only: an answer that uses coursegrad (its engine) earns no points here",
+        },
+    },
+}
