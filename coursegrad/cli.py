@@ -213,6 +213,7 @@ def _not_for_some(s, out: str, sources: list[Path], folder: Path, changed: list[
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
+    from coursegrad.desk import lms
     from coursegrad.grading import course
 
     inputs = [Path(p) for p in args.folders]
@@ -221,6 +222,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         # the output folder's own hand grades first: they must agree with the inputs', like the inputs' with each other
         rows = course.manual_rows([out] * (out.resolve() not in {p.resolve() for p in inputs}) + inputs)
         graded = course.merge(inputs, out)
+        lms.carry(inputs, out)  # each student's LMS ids (export canvas, the feedback zip) come along
         sources = sorted(DEFAULT_SOURCE_DIR.glob("*.ipynb"))
         applied = course.publish(args.out, graded, sources, rows)
     except ValueError as err:

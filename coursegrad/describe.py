@@ -17,15 +17,25 @@ A drawing is described from what was drawn (`DrawnNode`s and `DrawnWire`s), in t
 
 `with_text_alternative(svg, title, description)` makes an SVG say it: `role="img"`, a `<title>` (its name)
 and a `<desc>` (its description), which the HTML export keeps; `alt_metadata` is the same text as an
-image output's metadata (nbconvert writes it as the `<img>`'s alt text).
+image output's metadata (nbconvert writes it as the `<img>`'s alt text); `image_html` is the image as an
+`<img>` with that alt text, the text/html output JupyterLab shows instead of the bare image.
 """
 
 from __future__ import annotations
 
+import base64
 from collections import Counter
 from xml.sax.saxutils import escape
 
-__all__ = ["describe_drawing", "describe_figure", "node_names", "with_text_alternative", "alt_metadata", "drawing_title"]
+__all__ = [
+    "describe_drawing",
+    "describe_figure",
+    "node_names",
+    "with_text_alternative",
+    "alt_metadata",
+    "image_html",
+    "drawing_title",
+]
 
 
 def node_names(nodes) -> list[str]:
@@ -117,6 +127,17 @@ def with_text_alternative(svg: str, title: str, description: str) -> str:
 def alt_metadata(description: str) -> dict:
     """An image output's metadata carrying its alt text (nbconvert's templates write it as the <img alt>)."""
     return {"alt": description}
+
+
+def image_html(data: bytes, mime: str, alt: str) -> str:
+    """An HTML `<img>` of the image bytes (a data URI) with `alt` as its text alternative.
+
+    JupyterLab draws an image/png or image/svg+xml output as an `<img>` without alt text (it ignores the
+    output's alt metadata), but prefers a text/html output of the same display: the kit's figures and
+    drawings carry this one too, so a screen reader says what they show (`<img>` keeps an SVG's scripts
+    off and is shown in an untrusted notebook as well)."""
+    encoded = base64.b64encode(data).decode("ascii")
+    return f'<img class="coursegrad-image" src="data:{mime};base64,{encoded}" alt="{escape(alt, {chr(34): "&quot;"})}">'
 
 
 def describe_figure(fig) -> str:

@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from coursegrad.describe import alt_metadata, describe_drawing, drawing_title, with_text_alternative
+from coursegrad.describe import alt_metadata, describe_drawing, drawing_title, image_html, with_text_alternative
 from coursegrad.engine import Value, topological_order, unbroadcast
 from coursegrad.formatting import fmt, summary, superscript
 from coursegrad.layout import COMMUTATIVE, GRAD_SIZE, MAX_WIDTH, Graph, LayoutNode, place, text_width
@@ -140,7 +140,8 @@ class DrawnWire:
 class GraphDrawing:
     """A drawn computational graph: `.svg` text, `.nodes` (DrawnNode list), `.wires`, `.boxes`, `.message`.
 
-    Displays itself in Jupyter (`_repr_svg_`); `.save("f.svg")` writes the file.
+    Displays itself in Jupyter (SVG, a PNG copy, and for JupyterLab an HTML `<img>` with the description as
+    its alt text); `.save("f.svg")` writes the file.
     """
 
     def __init__(
@@ -174,7 +175,16 @@ class GraphDrawing:
         return self.svg
 
     def _repr_png_(self) -> tuple[bytes, dict] | None:
-        return (self.png(self._png_scale), alt_metadata(self.description)) if self._png_scale else None
+        return (self.png(self._png_scale), alt_metadata(self.alt_text)) if self._png_scale else None
+
+    def _repr_html_(self) -> str:
+        """What JupyterLab shows (it prefers HTML): the SVG as an `<img>` whose alt text says the graph."""
+        return image_html(self.svg.encode("utf-8"), "image/svg+xml", self.alt_text)
+
+    @property
+    def alt_text(self) -> str:
+        """The drawing's title (if any) and description: the alt text of its displayed images."""
+        return f"{drawing_title(self.title)}. {self.description}" if self.title else self.description
 
     def with_png(self, scale: float = 1.0) -> GraphDrawing:
         """The same drawing, displayed with a PNG copy of `scale` × the size beside the SVG (None: SVG only).

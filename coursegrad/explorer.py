@@ -4,7 +4,9 @@
 `_recompute(changed)` once per slider move; a numeric error is shown in the readout instead of
 crashing the callback. The blocks: `make_slider` (a float, log or integer slider with a stable CSS
 class), `readout_box` and `readout_lines` (the numbers, one line each), `number` (one shown number,
-findable by tests), `plot_box` (a box as wide as a figure's SVG), `html_box` and `error_html`.
+findable by tests), `plot_box` (a box as wide as a figure's SVG), `html_box` and `error_html`. An
+explorer's last child, a hidden `ControlNames`, names the sliders and Play buttons for a screen reader and makes the
+readouts live regions (what ipywidgets 8.1 leaves out).
 `coursegrad.widgets`, `classifier_explorer` and `reverse_mode_explorers` build their explorers from these.
 
 ipywidgets is imported here, never on `import coursegrad`.
@@ -17,6 +19,7 @@ import math
 
 import ipywidgets as widgets
 
+from coursegrad.control_names import ControlNames
 from coursegrad.formatting import fmt
 
 __all__ = [
@@ -95,12 +98,21 @@ class Explorer(widgets.VBox):
     """
 
     def _finish(self, kind: str, rows: list) -> None:
-        super().__init__(children=rows)
+        super().__init__(children=[*rows, ControlNames(self._slider_names(), live=["coursegrad-readout"])])
         self.add_class("coursegrad-explorer")
         self.add_class(f"coursegrad-{kind}")
         for name, control in self.sliders.items():
             control.observe(lambda change, name=name: self.update(name), names="value")
         self.update(None)
+
+    def _slider_names(self) -> dict[str, str]:
+        """What a screen reader calls each slider: its CSS class → its description (`ControlNames`)."""
+        names = {}
+        for control in self.sliders.values():
+            for cls in control._dom_classes:
+                if cls.startswith("coursegrad-slider-"):
+                    names[cls] = control.description
+        return names
 
     shown_errors: tuple = NUMERIC_ERRORS  # what a change may raise and the explorer shows instead of crashing
 

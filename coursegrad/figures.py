@@ -10,6 +10,7 @@ matplotlib is imported here, never on `import coursegrad`.
 
 from __future__ import annotations
 
+import base64
 import io
 import math
 
@@ -17,7 +18,7 @@ import matplotlib as mpl
 import numpy as np
 from matplotlib.figure import Figure
 
-from coursegrad.describe import alt_metadata, describe_figure, with_text_alternative
+from coursegrad.describe import alt_metadata, describe_figure, image_html, with_text_alternative
 from coursegrad.formatting import superscript
 
 __all__ = [
@@ -82,13 +83,25 @@ def setup_notebook(figure_format: str = "png") -> None:
     kwargs = {"metadata": {"Date": None}} if figure_format == "svg" else {}
     set_matplotlib_formats(figure_format, **kwargs)
     mime = "image/svg+xml" if figure_format == "svg" else "image/png"
-    _describe_inline_figures(get_ipython().display_formatter.formatters[mime])
+    _describe_inline_figures(get_ipython().display_formatter, mime)
 
 
-def _describe_inline_figures(formatter) -> None:
-    """Store every displayed figure with its description as the output's alt text (`coursegrad.describe`)."""
-    printer = formatter.lookup_by_type(Figure)
-    formatter.for_type(Figure, lambda fig: (printer(fig), alt_metadata(describe_figure(fig))))
+def _describe_inline_figures(display_formatter, mime: str) -> None:
+    """Show every figure with its description (`coursegrad.describe`): the image (`mime`) with the description
+    as its alt metadata, and the same image as a text/html `<img>` with that alt text, which JupyterLab shows
+    (it gives image outputs no alt text). One mime bundle, so the figure is rendered once for both."""
+    printer = display_formatter.formatters[mime].pop(Figure)  # matplotlib_inline's; a per-type printer would win
+
+    def bundle(fig):
+        data = printer(fig)
+        if data is None:  # nothing drawn: matplotlib shows nothing either
+            return None
+        alt, raw = describe_figure(fig), data
+        if isinstance(data, str):  # SVG text, or a PNG already base64-encoded (matplotlib_inline's printer)
+            raw = base64.b64decode(data) if mime == "image/png" else data.encode("utf-8")
+        return {mime: data, "text/html": image_html(raw, mime, alt)}, {mime: alt_metadata(alt)}
+
+    display_formatter.mimebundle_formatter.for_type(Figure, bundle)
 
 
 def figure_to_svg(fig: Figure) -> str:

@@ -68,6 +68,17 @@ def _collect(model_id: str, state: dict, parts: list[str], seen: set) -> None:
         _collect(str(child).removeprefix("IPY_MODEL_"), state, parts, seen)
 
 
+def _images_drawn_by_the_template(nb) -> None:
+    """Drop the `<img>` copy a figure or drawing carries for JupyterLab (`describe.image_html`): the site's
+    template draws the image itself (an SVG drawing inline, with its role="img", <title> and <desc>)."""
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            images = {"image/svg+xml", "image/png"} & set(data)
+            if images and data.get("text/html", "").startswith('<img class="coursegrad-image"'):
+                data.pop("text/html")
+
+
 def _static_widgets(nb) -> None:
     """Replace each widget view output by its stored state as HTML (a static page runs no widget code)."""
     state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
@@ -104,6 +115,7 @@ def build_site(out: Path, root: Path = ROOT) -> list[Path]:
     written = []
     for k, (nb, path) in enumerate(zip(books, pages, strict=True)):
         _static_widgets(nb)
+        _images_drawn_by_the_template(nb)
         nav = {
             "contents": "index.html",
             "prev": (names[k - 1], titles[k - 1]) if k else None,

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import html
 import itertools
+import json
 import re
 import xml.etree.ElementTree as ET
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -13,7 +17,7 @@ import pytest
 matplotlib.use("Agg")
 
 from coursegrad import Value, draw, plots, svg  # noqa: E402
-from coursegrad.describe import describe_figure, with_text_alternative  # noqa: E402
+from coursegrad.describe import describe_figure, image_html, with_text_alternative  # noqa: E402
 from coursegrad.steps import backward_steps  # noqa: E402
 
 NS = "{http://www.w3.org/2000/svg}"
@@ -71,6 +75,49 @@ def test_the_png_copy_carries_the_description_as_alt_text_and_the_picture_is_unc
     png, metadata = d._repr_png_()
     assert png[:4] == b"\x89PNG" and metadata["alt"] == d.description
     assert "<title>" not in " ".join(d.texts)  # the title/desc are not drawn text
+
+
+def img_parts(markup: str) -> tuple[str, bytes, str]:
+    """The mime type, the bytes and the alt text of one `<img src="data:…;base64,…" alt="…">`."""
+    m = re.fullmatch(r'<img class="coursegrad-image" src="data:([^;]+);base64,([A-Za-z0-9+/=]+)" alt="([^"]*)">', markup)
+    assert m, markup[:120]
+    return m.group(1), base64.b64decode(m.group(2)), html.unescape(m.group(3))
+
+
+def test_jupyterlab_is_shown_the_drawing_as_an_img_with_its_description_as_alt_text():
+    """JupyterLab prefers text/html to the image outputs (which it draws as an <img> without alt)."""
+    d = draw(lecture_graph(), title="f = (x + y) · z")
+    mime, data, alt = img_parts(d._repr_html_())
+    assert (mime, data.decode("utf-8")) == ("image/svg+xml", d.svg)
+    assert alt == f"Computational graph: f = (x + y) · z. {d.description}" == d.alt_text
+    assert d.with_png(1.0)._repr_png_()[1] == {"alt": alt}  # the PNG copy says the same
+    assert draw(lecture_graph()).alt_text == draw(lecture_graph()).description  # no title: the description alone
+
+
+def test_image_html_escapes_the_alt_text():
+    mime, data, alt = img_parts(image_html(b"\x89PNG", "image/png", 'a "b" < c & d'))
+    assert (mime, data, alt) == ("image/png", b"\x89PNG", 'a "b" < c & d')
+
+
+LECTURES = sorted((Path(__file__).resolve().parent.parent / "lectures").glob("[0-9]*.ipynb"))
+
+
+@pytest.mark.parametrize("path", LECTURES, ids=lambda p: p.stem)
+def test_every_stored_image_reaches_jupyterlab_with_its_alt_text(path):
+    """Each stored figure or drawing carries the <img> JupyterLab shows, with the same alt text as its PNG."""
+    images = 0
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "image/png" not in data:
+                continue
+            images += 1
+            alt = out["metadata"]["image/png"]["alt"]
+            mime, shown, said = img_parts("".join(data["text/html"]))
+            assert said == alt and alt and not alt.startswith("A figure with no axes"), (path.name, alt)
+            expected = "".join(data["image/svg+xml"]).encode() if mime == "image/svg+xml" else base64.b64decode(data["image/png"])
+            assert shown == expected, (path.name, mime)
+    assert images, f"{path.name} shows no image"
 
 
 def test_text_alternative_escapes_and_is_added_once():

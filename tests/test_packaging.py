@@ -39,6 +39,7 @@ def test_the_wheel_installs_and_imports_without_the_repository(tmp_path):
     (wheel,) = dist.glob("coursegrad-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "coursegrad/engine.py" in names and "coursegrad/grading/kernel.py" in names
+    assert "coursegrad/control_names.js" in names  # the explorers' front end for screen readers (package data)
     assert not any(n.startswith(("lectures/", "worksheets/", "tests/")) for n in names)  # those stay in the repository
 
     env_dir = tmp_path / "venv"

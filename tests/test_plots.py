@@ -307,9 +307,17 @@ def test_setup_notebook_registers_deterministic_inline_figures():
         assert a["image/svg+xml"] == b["image/svg+xml"], "SVG differs between two renders"
         assert "<dc:date>" not in a["image/svg+xml"]
         print(a["text/plain"])
+        assert a["text/html"].startswith('<img class="coursegrad-image" src="data:image/svg+xml;base64,')
         plots.setup_notebook("png")
-        c, _ = shell.display_formatter.format(plots.plot_sigmoid())
+        fig = plots.plot_sigmoid()
+        c, md = shell.display_formatter.format(fig)
         assert "image/png" in c and "image/svg+xml" not in c
+        # JupyterLab shows the text/html: the same PNG as an <img> with the figure's description as alt text
+        import base64
+        from coursegrad.describe import describe_figure, image_html
+        assert md["image/png"] == {"alt": describe_figure(fig)}
+        png = c["image/png"] if isinstance(c["image/png"], bytes) else base64.b64decode(c["image/png"])
+        assert png[:4] == b"\\x89PNG" and c["text/html"] == image_html(png, "image/png", describe_figure(fig))
         """
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -17,6 +17,7 @@ pytest.importorskip("ipywidgets", reason="the explorers need ipywidgets (pip ins
 import ipywidgets  # noqa: E402
 
 from coursegrad import Value, nn, numerical_grad, plots, widgets  # noqa: E402
+from coursegrad.control_names import ControlNames  # noqa: E402
 from coursegrad.steps import backward_steps  # noqa: E402
 
 
@@ -387,6 +388,13 @@ def test_explorer_has_stable_css_classes_and_no_output_widget(kind):
         assert expected in classes(control)
     assert any("coursegrad-readout" in classes(w) for w in everything)
     assert any(classes(w) & {"coursegrad-graph", "coursegrad-plot"} for w in everything)
+    # the screen reader's names: each slider by its description, the readouts live (browser tests check the front end)
+    names = ex.children[-1]
+    assert isinstance(names, ControlNames) and names.layout.display == "none" and names.live == ["coursegrad-readout"]
+    kinds = (ipywidgets.IntSlider, ipywidgets.FloatSlider, ipywidgets.FloatLogSlider)
+    sliders = {k: c for k, c in ex.sliders.items() if isinstance(c, kinds)}
+    assert sliders
+    assert names.names == {f"coursegrad-slider-{k.replace('_', '-')}": c.description for k, c in sliders.items()}
     boxes = [w for w in everything if classes(w) & {"coursegrad-graph", "coursegrad-plot"}]
     # fixed width; the height follows from the SVG's fixed proportions (it shrinks to fit a narrow page)
     assert all(w.layout.width.endswith("px") and w.layout.max_width == "100%" for w in boxes)

@@ -407,7 +407,7 @@ def _canvas(course: Path, tmp_path: Path, roster: str):
 
 def test_canvas_export_matches_the_roster_and_reports_the_unmatched(course, tmp_path):
     result, rows = _canvas(course, tmp_path, ROSTER)
-    assert result.returncode == 1 and "not in the roster: fay" in result.stderr  # fay has no roster row
+    assert result.returncode == 1 and "not in the gradebook: fay" in result.stderr  # fay has no gradebook row
     assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "01_tiny (5678)", "02_tiny (5679)"]
     assert rows[1] == ["", "", "", "", "", "Manual Posting", ""]  # Canvas's rows above the students, as they were
     assert rows[2] == ["    Points Possible", "", "", "", "", "5", "5.00"]
@@ -417,7 +417,7 @@ def test_canvas_export_matches_the_roster_and_reports_the_unmatched(course, tmp_
     assert body["Gus, Gustav"][4:] == ["", ""]  # in the roster, no grades: left empty, which Canvas ignores
     assert set(body) == {"Lovelace, Ada", "Bo, Bob", "Cy, Cyril", "Dan, Daniel", "Eve, Evelyn", "Gus, Gustav"}
     bad = cli("export", "canvas", str(course / "grades"), "--roster", str(tmp_path / "nope.csv"), "-o", str(tmp_path / "x"))
-    assert bad.returncode != 0 and "no roster at" in bad.stderr
+    assert bad.returncode != 0 and "no gradebook (Canvas: Grades, Export) at" in bad.stderr
 
 
 def test_canvas_export_refuses_assignments_that_do_not_match(course, tmp_path):

@@ -5,7 +5,8 @@
 - `hand_grades`, `review`: grading the written answers on one screen (`coursegrad review`), saved to manual.csv.
 - `lms`: Canvas's and Gradescope's submission zips, unpacked into the folder layout (`coursegrad grade x.zip`).
 - `feedback_out`: feedback as HTML, zipped for Canvas's re-upload (`coursegrad feedback`).
-- `written_pdf`: the written answers as one PDF per student (`coursegrad written-pdf`).
+- `written_pdf`: the written answers as one PDF per student (`coursegrad written-pdf`); `math_html`: their
+  Markdown as HTML with the math as MathML (offline, no script).
 - `commands`: the command-line entries of the above.
 
 Everything here reads the grader's plain outputs (gradebook.csv, summary.csv, similarity.csv, manual.csv and

@@ -14,7 +14,6 @@ are listed as left out.
 
 from __future__ import annotations
 
-import csv
 import zipfile
 from html import escape
 from pathlib import Path
@@ -47,12 +46,10 @@ def write_html(out: str | Path) -> list[Path]:
 
 
 def canvas_students(out: str | Path) -> dict[str, dict]:
-    """folder -> its students.csv row (name, submission) for every student unpacked from a Canvas zip."""
-    found = {}
-    for sheet in sorted((Path(out) / "lms").glob("*/students.csv")):
-        with open(sheet, newline="", encoding="utf-8") as f:
-            found.update({r["folder"]: r for r in csv.DictReader(f) if r.get("submission")})
-    return found
+    """folder -> its students.csv row (name, user_id, submission) for every student unpacked from a Canvas zip."""
+    from coursegrad.desk import lms
+
+    return {folder: row for folder, row in lms.students(out).items() if row.get("lms") == "canvas"}
 
 
 def canvas_zip(out: str | Path, target: str | Path) -> tuple[int, list[str]]:
@@ -68,6 +65,6 @@ def canvas_zip(out: str | Path, target: str | Path) -> tuple[int, list[str]]:
             if row is None:
                 left_out.append(html.stem)
                 continue
-            z.write(html, f"{row['name']}_{row['folder']}_{row['submission']}_feedback.html")
+            z.write(html, f"{row['name']}_{row['user_id']}_{row['submission']}_feedback.html")
             count += 1
     return count, left_out

@@ -5,7 +5,8 @@
 
 An `Answer` carries what a grader needs on one screen: the question (the instructor's Markdown above the
 answer cell), the rubric and model answer (the instructor's answer cell), the student's whole answer (from
-the result record) and the row of `manual.csv` as it stands. `save` takes a lock on `grades/.manual.lock`,
+the result record) and the row of `manual.csv` as it stands. `save` takes the lock on `grades/.manual.lock`
+(`manual.locked`, the one `manual.fold` takes when a grade run folds the sheet into the gradebook),
 reads manual.csv again, changes only that row (points, comment; the `regrade` flag cleared: each grade run
 sets the row's fingerprint to the answer handed in) and writes the sheet atomically (`sheets.write`): two graders
 working at once (two JupyterLab sessions on the same folder) never lose each other's grades, and a kernel
@@ -16,13 +17,10 @@ the re-read just before the write narrows, but does not close, the window.
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from coursegrad.grading import manual, sheets
-
-LOCK = ".manual.lock"
 
 
 @dataclass
@@ -109,22 +107,6 @@ def refresh(out: str | Path, found: list[Answer]) -> None:
             a.points, a.comment, a.regrade = row.get("points", ""), row.get("comment", ""), row.get("regrade", "")
 
 
-@contextmanager
-def locked(out: Path):
-    """Hold an exclusive lock on `out/.manual.lock` (POSIX flock; no lock where there is none)."""
-    with open(out / LOCK, "a+") as f:
-        try:
-            import fcntl
-        except ImportError:
-            yield
-            return
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
-
-
 def save(out: str | Path, answer: Answer, points: str, comment: str) -> Answer:
     """Write one hand grade into `out/manual.csv` under the lock, after reading the sheet again; every
     other row stays as it is on disk. ValueError (nothing written) for points that are not 0…max."""
@@ -132,7 +114,7 @@ def save(out: str | Path, answer: Answer, points: str, comment: str) -> Answer:
     points, comment = points.strip(), comment.strip()
     where = "/".join(answer.key)
     manual.points_of({"points": points}, answer.max_points, where)
-    with locked(out):
+    with manual.locked(out):
         path = out / manual.NAME
         listed, kind = sheets.read(path)[1:] if path.is_file() else ([], sheets.Kind())
         rows = {(r.get("worksheet"), r.get("student"), r.get("question")): r for r in listed}

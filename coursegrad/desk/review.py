@@ -5,12 +5,19 @@
 One answer at a time: the question, the rubric and the model answer (the instructor's), the student's
 answer (Markdown and math rendered by JupyterLab), a points box and a comment box, and the progress
 ("12 of 40 graded"). All the answers to one question come before the next question (the default: it
-keeps grading consistent); "by student" goes through each student's answers instead. Keys, in the
-points box (it has the focus after each move): a number then Enter saves it and opens the next answer;
-`n`, `p`, `u` then Enter open the next, the previous, the next not graded yet. The comment box sits above
-it (Shift+Tab): a comment is saved when you press Enter or leave the box. Each grade and comment is written
-to manual.csv the moment it is entered (`hand_grades.save`: under a lock, merged by row, atomic);
+keeps grading consistent); "by student" goes through each student's answers instead. Each grade and comment
+is written to manual.csv the moment it is entered (`hand_grades.save`: under a lock, merged by row, atomic);
 an answer handed in again after it was graded is shown flagged "grade again".
+
+Keys (listed on the screen, `KEYS`) work wherever the focus is in the screen (click anywhere on it), never
+while typing in the comment box: `n`/`p` the next/previous answer, `u` the next not graded, `q` the next
+answer to another question, `s` the next answer of another student, `g` the points box, `c` the comment box
+(Escape leaves it; Enter saves the comment). In the points box a number then Enter saves it and opens the
+next answer, and the focus comes back to the points box after each move. The keys are a small script
+(`KEYS_JS`, shown once with the screen) that presses the screen's own buttons and focuses its boxes: it
+sends nothing else to the kernel, and stops JupyterLab's single-key notebook commands (`c` copies a cell,
+digits make headings) while the focus is in the screen. Where the frontend runs no script, the points box
+still takes `n`, `p`, `u`, `q`, `s` then Enter.
 """
 
 from __future__ import annotations
@@ -20,7 +27,43 @@ from pathlib import Path
 from coursegrad.desk import hand_grades
 from coursegrad.desk.hand_grades import Answer
 
-HELP = "Points, then Enter: saved, next answer · n: next · p: previous · u: next not graded · comment: Shift+Tab"
+KEYS = (("n", "next answer"), ("p", "previous answer"), ("u", "next not graded"), ("q", "next question"),
+        ("s", "next student"), ("g", "points box"), ("c", "comment box"))  # fmt: skip
+MOVES = ("n", "p", "u", "q", "s")
+HELP = (
+    "<b>Keys</b>, anywhere on this screen (click it first), not while typing a comment: "
+    + " · ".join(f"<kbd>{k}</kbd> {what}" for k, what in KEYS)
+    + " · in the points box, a number then <kbd>Enter</kbd>: saved, next answer · <kbd>Esc</kbd> leaves the comment box"
+)
+KEYS_JS = r"""
+(() => {
+  if (window.coursegradReviewKeys) return;  // one listener for every review screen on the page
+  window.coursegradReviewKeys = true;
+  const NUMBER = /^[0-9.,]$/;
+  const screenOf = (e) => (e.target.closest ? e.target.closest(".cg-review") : null);
+  const box = (root, name) => root.querySelector(`.cg-${name} input, .cg-${name} textarea`);
+  const focusable = (root) => { if (root.tabIndex < 0) root.tabIndex = 0; return root; };
+  window.addEventListener("mousedown", (e) => { const root = screenOf(e); if (root) focusable(root); }, true);
+  window.addEventListener("keydown", (e) => {
+    const root = screenOf(e);
+    if (!root || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    const stop = () => { e.preventDefault(); e.stopPropagation(); };
+    if (e.target.closest(".cg-comment")) {  // typing a comment: no key is a shortcut
+      if (e.key === "Escape") { stop(); focusable(root).focus(); }
+      return;
+    }
+    const inPoints = e.target.closest(".cg-points");
+    if (e.key.length > 1 || e.key === " " || (inPoints && NUMBER.test(e.key))) return;  // Enter, Tab, Space; points
+    stop();
+    const button = /^[a-z]$/.test(e.key) ? root.querySelector(`.cg-key-${e.key}`) : null;
+    if (button) button.click();
+    else if (e.key === "g") box(root, "points").focus();
+    else if (e.key === "c") box(root, "comment").focus();
+    else if (NUMBER.test(e.key)) { const points = box(root, "points"); points.focus(); points.value += e.key; }
+  }, true);
+  document.querySelectorAll(".cg-review").forEach(focusable);
+})();
+"""
 
 
 class Desk:
@@ -40,22 +83,27 @@ class Desk:
         # with what was typed (ipywidgets' separate "submit" message may overtake it, so it is not used).
         self.points = w.Text(description="Points", continuous_update=False, placeholder="e.g. 1.5")
         self.comment = w.Text(description="Comment", continuous_update=False, layout=w.Layout(width="95%"))
-        buttons = [w.Button(description=d, tooltip=t) for d, t in
-                   (("◀ previous", "previous answer (p)"), ("next ▶", "next answer (n)"), ("next not graded", "u"))]  # fmt: skip
-        for button, step in zip(buttons, ("p", "n", "u"), strict=True):
+        labels = {"p": "◀ previous", "n": "next ▶", "u": "next not graded", "q": "next question", "s": "next student"}
+        buttons = [w.Button(description=labels[k], tooltip=f"{what} ({k})") for k, what in KEYS if k in MOVES]
+        for button, step in zip(buttons, [k for k, _ in KEYS if k in MOVES], strict=True):
+            button.add_class(f"cg-key-{step}")
             button.on_click(lambda _b, step=step: self.save() and self.go(step))
         self.points.observe(self._points_entered, "value")
         self.comment.observe(self._comment_entered, "value")
         self.order.observe(self._reorder, "value")
         keys = w.HTML(f"<small>{HELP}</small>")
+        self.points.add_class("cg-points")
+        self.comment.add_class("cg-comment")
         self.widget = w.VBox([self.order, self.title, self.progress, self.shown, self.comment, self.points,
                               w.HBox(buttons), self.status, keys])  # fmt: skip
+        self.widget.add_class("cg-review")
         self.load()
 
     def show(self):
-        from IPython.display import display
+        from IPython.display import Javascript, display
 
         display(self.widget)
+        display(Javascript(KEYS_JS))  # the keys (see the module docstring)
         self.points.focus()
         return self
 
@@ -92,15 +140,19 @@ class Desk:
             display(Markdown(f"**Answer of {escape(a.student)}**\n\n" + (inert(a.text) or "*(not answered)*")))
 
     def go(self, step: str) -> None:
-        """Move: "n" next, "p" previous, "u" the next answer not graded yet (wrapping round)."""
+        """Move: "n" next, "p" previous, "u" the next answer not graded yet (wrapping round), "q" the next answer
+        to another question, "s" the next answer of another student (staying put when there is none)."""
         if not self.answers:
             return
-        n = len(self.answers)
+        n, here = len(self.answers), self.current
         if step == "p":
             self.index = max(0, self.index - 1)
         elif step == "u":
             later = [(self.index + k) % n for k in range(1, n + 1)]
             self.index = next((i for i in later if not self.answers[i].graded), self.index)
+        elif step in ("q", "s"):
+            other = (lambda a: a.student != here.student) if step == "s" else (lambda a: a.key[::2] != here.key[::2])
+            self.index = next((i for i in range(self.index + 1, n) if other(self.answers[i])), self.index)
         else:
             self.index = min(n - 1, self.index + 1)
         self.load()
@@ -121,11 +173,11 @@ class Desk:
         return True
 
     def _points_entered(self, _change) -> None:
-        """Points typed (Enter or leaving the box): saved, then the next answer; or n, p, u: move."""
+        """Points typed (Enter or leaving the box): saved, then the next answer; or n, p, u, q, s: move."""
         if self._loading:
             return
         typed = self.points.value.strip().lower()
-        if typed in ("n", "p", "u"):
+        if typed in MOVES:
             self._loading = True
             self.points.value = self.current.points if self.current else ""
             self._loading = False

@@ -3,8 +3,9 @@
     write_pdfs(grades/, sources, pdfs/)  ->  pdfs/<student>.pdf
 
 Each PDF has, per worksheet and written question, the question (the instructor's Markdown above the
-answer cell) and the student's answer, rendered from Markdown by mistune with HTML escaped (math stays
-as its TeX text: nothing is fetched, no MathJax). Chromium prints it: Debian's `/usr/bin/chromium` (or
+answer cell) and the student's answer, rendered from Markdown with HTML escaped and `$…$`/`$$…$$` math as
+MathML (`math_html`: latex2mathml, offline; Chromium lays MathML out itself, so the page runs no JavaScript
+and fetches nothing, no MathJax). Chromium prints it: Debian's `/usr/bin/chromium` (or
 `$COURSEGRAD_CHROMIUM`) driven by playwright through `executable_path`. nbconvert's `webpdf` is not used
 because it launches playwright's own browser build, which must be downloaded (`--allow-chromium-download`).
 """
@@ -18,14 +19,16 @@ from pathlib import Path
 from coursegrad.desk.hand_grades import Answer, answers
 
 CHROMIUM = "/usr/bin/chromium"
-STYLE = "body{font-family:sans-serif;font-size:11pt;color:#111}h2{border-bottom:1px solid #999}pre{white-space:pre-wrap}"
+STYLE = (
+    "body{font-family:sans-serif;font-size:11pt;color:#111}h2{border-bottom:1px solid #999}pre{white-space:pre-wrap}"
+    "math{font-size:115%}"
+)
 
 
 def html_of(student: str, theirs: list[Answer]) -> str:
-    """The page printed for one student: each question, then the answer (HTML in either shown as text)."""
-    import mistune
+    """The page printed for one student: each question, then the answer (HTML in either shown as text, math as MathML)."""
+    from coursegrad.desk.math_html import markdown as md
 
-    md = mistune.create_markdown(escape=True)
     parts = [f"<h1>Written answers: {escape(student)}</h1>"]
     for a in theirs:
         parts.append(f"<h2>{escape(a.worksheet)} · {escape(a.question)} ({a.max_points:g} points)</h2>")

@@ -45,8 +45,14 @@ def cmd_canvas(args: argparse.Namespace) -> int:
     except ValueError as err:
         raise SystemExit(f"coursegrad export canvas: {err}") from None
     for student in unmatched:
-        hint = f"add a row, or a '{args.match_column}' value, for this folder name"
-        print(f"not in the roster: {student} ({hint})", file=sys.stderr)
+        print(f"not in the gradebook: {student}", file=sys.stderr)
+    if unmatched:
+        print(
+            f"coursegrad export canvas: {len(unmatched)} student(s) of the grades are not in {args.roster}, so their scores "
+            f"are not in {args.out}: export the gradebook again from this course, or give each a '{args.match_column}' "
+            "column value (the folder name)",
+            file=sys.stderr,
+        )
     print(f"wrote {args.out}: import it in Canvas (Grades, Import)")
     return 1 if unmatched else 0
 
@@ -68,14 +74,17 @@ def add_export(sub) -> None:
     g.set_defaults(run=cmd_gradescope)
     c = kinds.add_parser("canvas", help="a CSV for Canvas's gradebook import: one column per worksheet, final scores")
     c.add_argument("grades", help="an output folder of coursegrad grade (its summary.csv), or that summary.csv")
-    roster = "Canvas's own gradebook export (Student, ID, SIS User ID, SIS Login ID, Section)"
-    c.add_argument("--roster", required=True, help=roster)
+    book = (
+        "Canvas's own gradebook export (Grades, Export: Student, ID, SIS User ID, SIS Login ID, Section); students "
+        "graded from an LMS zip are found in it by their Canvas user id or Gradescope sid/e-mail"
+    )
+    c.add_argument("--gradebook", "--roster", dest="roster", required=True, metavar="CSV", help=book)
     c.add_argument(
         "--match-column",
         default="coursegrad",
         metavar="COLUMN",
-        help="roster column holding the student's folder name (default: 'coursegrad'; else SIS Login ID, "
-        "SIS User ID, ID, Student are tried)",
+        help="gradebook column holding a student's folder name (default: 'coursegrad'; else the LMS ids, or for "
+        "folders not from an LMS zip SIS Login ID, SIS User ID, ID, Student are tried)",
     )
     c.add_argument("-o", "--out", default="canvas.csv", help="the CSV to write (default canvas.csv)")
     c.set_defaults(run=cmd_canvas)

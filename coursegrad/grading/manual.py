@@ -17,11 +17,16 @@ A grade belongs to an answer: `answer_sha` is a fingerprint of the whole answer 
 When a student hands in a different answer after its row was filled, the row is flagged: `regrade` says
 so and what it had, `answer` shows the new answer, and its points do not count (status `regrade`, in the
 summary's `regrade` column) until someone grades it again and clears the `regrade` cell.
+
+Whoever rewrites manual.csv holds `locked(out)` (an exclusive lock on `OUT/.manual.lock`) from reading it to
+writing it: `fold` here, and the review screen's `hand_grades.save`. A fold during grading never reads a
+sheet a save is writing, nor writes back a sheet from before a save (which would lose that grade).
 """
 
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from pathlib import Path
 
 from coursegrad.grading import sheets
@@ -30,6 +35,25 @@ from coursegrad.grading.records import Graded
 FIELDS = ["worksheet", "student", "question", "max_points", "points", "comment", "regrade", "rubric", "answer"]
 FIELDS += ["answer_sha"]
 NAME = "manual.csv"
+LOCK = ".manual.lock"
+
+
+@contextmanager
+def locked(out: str | Path):
+    """Hold an exclusive lock on `out/.manual.lock` while rewriting manual.csv (POSIX flock; where there is
+    none, e.g. Windows, no lock: the re-read just before each write narrows, but does not close, the window)."""
+    Path(out).mkdir(parents=True, exist_ok=True)
+    with open(Path(out) / LOCK, "a+") as f:
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f.fileno(), fcntl.LOCK_UN)
 
 
 def read(path: str | Path) -> dict[tuple[str, str, str], dict]:
@@ -63,8 +87,14 @@ def points_of(row: dict, max_points: float, where: str) -> float | None:
 
 def fold(out: str | Path, graded: list[Graded], rubric: dict[str, dict[str, str]], extra: list[dict] = ()) -> int:
     """Apply filled rows of `out/manual.csv` (and `extra` rows, e.g. from merged folders) to `graded`,
-    then rewrite manual.csv with every row, filled ones kept. Returns how many hand grades were applied."""
-    path = Path(out) / NAME
+    then rewrite manual.csv with every row, filled ones kept. Returns how many hand grades were applied.
+
+    Under `locked(out)` from reading the sheet to writing it: a hand grade saved meanwhile is never lost."""
+    with locked(out):
+        return _fold(Path(out) / NAME, graded, rubric, extra)
+
+
+def _fold(path: Path, graded: list[Graded], rubric: dict[str, dict[str, str]], extra: list[dict]) -> int:
     mine, kind = _read(path)
     rows = {**{(r["worksheet"], r["student"], r["question"]): r for r in extra}, **filled(mine)}
     applied = 0
