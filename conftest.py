@@ -28,6 +28,7 @@ SLOW = {
     "test_hostile_judge.py",
     "test_hostile_sandbox.py",
     "test_nbgrader_compat.py",
+    "test_new_worksheet.py",
     "test_packaging.py",
     "test_workflow.py",
     "test_worksheet.py",

@@ -57,7 +57,9 @@ def test_arguments(rest: list[str]) -> list[str]:
     tier = ["-m", "not slow and not browser"] if quick else []
     chosen = any(a.startswith(("-n", "--numprocesses")) for a in rest)
     workers = [] if chosen else ["-n", "auto", "--dist", "loadgroup"]
-    print(f"running the {'quick tier (no slow or browser tests)' if quick else 'full suite'}", flush=True)
+    paths = [a for a in rest if not a.startswith("-") and Path(a.split("::")[0]).exists()]
+    scope = "the files given" if paths else "the full suite"
+    print(f"running {'the quick tier (no slow or browser tests) of ' if quick else ''}{scope}", flush=True)
     for what, found, how in (
         ("browser tests", Path(os.environ.get("COURSEGRAD_CHROMIUM", "/usr/bin/chromium")).exists(), "apt-get install chromium"),
         ("sandbox tests", shutil.which(os.environ.get("COURSEGRAD_BWRAP") or "bwrap") is not None, "apt-get install bubblewrap"),

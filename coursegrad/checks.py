@@ -9,6 +9,7 @@ earned) or a probe (it returns what *your* function computes); none returns an a
 """
 
 from coursegrad.checking import as_number, expect_choice, expect_close, expect_shape
+from coursegrad.exercises import backprop_by_hand, write_backprop
 from coursegrad.exercises.backprop_by_hand import (
     check_affine_backward,
     check_divide_gate,
@@ -37,6 +38,7 @@ from coursegrad.exercises.write_backprop import (
     check_verdict,
     probe_backprop,
     probe_fixed_gate,
+    probe_gate_relative_error,
     probe_long_chain,
     probe_numerical_gradient,
     probe_order,
@@ -87,5 +89,9 @@ __all__ = [
     "probe_relative_error",
     "probe_verdict",
     "probe_fixed_gate",
+    "probe_gate_relative_error",
     "probe_two_layer",
 ]
+
+# How the grader judges each check above outside the kernel, read by `coursegrad generate` (coursegrad/grading/derive.py)
+JUDGED = {**backprop_by_hand.JUDGED, **write_backprop.JUDGED}

@@ -1,7 +1,7 @@
 """The `coursegrad` command: hand out and grade worksheets.
 
-coursegrad generate                      student versions of worksheets/source/*.ipynb -> worksheets/release/
-coursegrad generate --check              fail if a committed student version is out of date
+coursegrad generate                      the grader's items from the test cells' code; student versions -> worksheets/release/
+coursegrad generate --check              fail if the stored items or a committed student version are out of date
 coursegrad validate                      solved worksheet passes, unanswered one fails cleanly
 coursegrad grade SOURCE SUBMISSIONS -o grades/   gradebook.csv, summary.csv, feedback/, written_answers.md
 coursegrad merge OUT1 OUT2 ... -o grades/        combine the output folders of shards (--shard k/N)
@@ -42,20 +42,45 @@ def _sources(paths: list[str]) -> list[Path]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from coursegrad.grading import release
+    from coursegrad.grading import derive, release
 
-    stale = 0
+    stale = missing = 0
     for src in _sources(args.sources):
         out = Path(args.out) / src.name if args.out else release.release_path(src)
+        nb = release.read(src)
+        changed, failed = derive.update(nb)
+        missing += _not_derived(nb, failed)
         if args.check:
             current = release.is_current(src, out)
-            stale += not current
+            stale += bool(changed) + (not current)
+            print(f"{'OUT OF DATE: ' + ', '.join(changed) if changed else 'up to date'}: the items of {src}")
             print(f"{'up to date' if current else 'OUT OF DATE'}: {out}")
-        else:
-            print(f"wrote {release.generate(src, out)}")
+            continue
+        if changed:
+            derive.write_atomically(src, release.to_text(nb))
+            print(f"wrote the items of {len(changed)} test cell(s) into {src}: {', '.join(changed)}")
+        print(f"wrote {release.generate(src, out)}")
     if stale:
         print("run `coursegrad generate` and commit the result", file=sys.stderr)
-    return 1 if stale else 0
+    if missing:
+        print(f"{missing} test cell(s) have no items: the grader cannot score them (see above)", file=sys.stderr)
+    return 1 if stale or missing else 0
+
+
+def _not_derived(nb, failed: list) -> int:
+    """Say which test cells generate could not read, why and what to write; how many are left without items."""
+    from coursegrad.grading import cells as C
+    from coursegrad.grading import derive
+
+    cells = {C.grade_id(c): c for c in nb.cells}
+    missing = 0
+    for d in failed:
+        kept = bool(derive.stored(cells[d.grade_id]))
+        missing += not kept
+        print(f"  could not derive the items of {d.grade_id} ({'kept its hand-written items' if kept else 'it has none'}):")
+        for problem in d.problems:
+            print(f"    - {problem}")
+    return missing
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -257,10 +282,15 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    g = sub.add_parser("generate", help="write the student version of each worksheet (worksheets/release/)")
+    g = sub.add_parser(
+        "generate",
+        help="derive the grader's items from each test cell's code (written into the source), and write the student version",
+    )
     g.add_argument("sources", nargs="*", help="instructor notebooks (default: worksheets/source/*.ipynb)")
     g.add_argument("--out", help="folder for the student versions (default: release/ next to source/)")
-    g.add_argument("--check", action="store_true", help="write nothing; exit 1 if a student version is out of date")
+    g.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 if the stored items or a student version are out of date"
+    )
     g.set_defaults(run=cmd_generate)
 
     v = sub.add_parser("validate", help="check that the solved worksheet passes and the unanswered one fails cleanly")

@@ -63,12 +63,11 @@ def test_a_failing_source_check_cell_fails_validation(tmp_path):
 def test_an_item_whose_reference_disagrees_with_its_check_fails_validation(tmp_path):
     def other_item(cells):
         items = cells["ex1_forward"].metadata["coursegrad"]["items"]
-        items[0]["expected"] = "[q_value, m_value, f_value]"  # what a second computation says (here: the solution's)
-        items[0]["expr"] = "[q_value, m_value, f_value + 1]"  # the check cell itself still passes
+        items[0]["expected"] = "[q_value, m_value, f_value + 1]"  # a second computation that disagrees (generate keeps it)
 
     report = validate(_changed(tmp_path, other_item), tmp_path / "release" / SOURCE.name)
-    assert [p for p in report.problems if "item 'forward'" in p] == [
-        "ex1_forward: item 'forward': its reference value disagrees with the value its check computes"
+    assert [p for p in report.problems if "ex1_forward" in p] == [
+        "ex1_forward: item 'q_value, m_value, f_value': its reference value disagrees with the value its check computes"
     ], report.problems
     assert report.points["solved"] == report.points["max_auto"] == 20  # graded against itself it still gets full points
 

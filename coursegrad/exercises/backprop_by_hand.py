@@ -275,8 +275,12 @@ def _sigmoid(x: float) -> float:
     return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
 
 
-def check_sigmoid_gate(sigmoid_gate: Callable) -> None:
-    """Exercise 4a: a one-gate sigmoid, output σ(x) with local gradient dσ/dx."""
+SIGMOID_POINTS = (0.7, -2.0, 0.0, 3.5)  # where the visible checks try the gates
+DIVIDE_POINTS = ((3.0, -2.0), (0.5, 4.0), (-1.5, 0.25))
+
+
+def check_sigmoid_gate(sigmoid_gate: Callable, points: tuple = SIGMOID_POINTS) -> None:
+    """Exercise 4a: a one-gate sigmoid, output σ(x) with local gradient dσ/dx, at each x of `points`."""
 
     def hint(i, g, x):
         s = _sigmoid(x)
@@ -286,11 +290,11 @@ def check_sigmoid_gate(sigmoid_gate: Callable) -> None:
             return "Check the sign: σ rises everywhere."
         return "Differentiate 1/(1 + e^(−x)) and write the result with the output s = σ(x)."
 
-    _check_gate(sigmoid_gate, [(0.7,), (-2.0,), (0.0,), (3.5,)], _sigmoid, lambda x: [_sigmoid(x) * (1 - _sigmoid(x))], hint)
+    _check_gate(sigmoid_gate, [(x,) for x in points], _sigmoid, lambda x: [_sigmoid(x) * (1 - _sigmoid(x))], hint)
 
 
-def check_divide_gate(divide_gate: Callable) -> None:
-    """Exercise 4b: a division gate a / b with local gradients ∂/∂a and ∂/∂b."""
+def check_divide_gate(divide_gate: Callable, points: tuple = DIVIDE_POINTS) -> None:
+    """Exercise 4b: a division gate a / b with local gradients ∂/∂a and ∂/∂b, at each (a, b) of `points`."""
 
     def hint(i, g, a, b):
         if i == 0:
@@ -301,7 +305,7 @@ def check_divide_gate(divide_gate: Callable) -> None:
             return "A factor is missing: the local gradient for b depends on a too."
         return "Write a/b as a · b⁻¹ and differentiate with respect to b."
 
-    _check_gate(divide_gate, [(3.0, -2.0), (0.5, 4.0), (-1.5, 0.25)], lambda a, b: a / b, lambda a, b: [1 / b, -a / b**2], hint)
+    _check_gate(divide_gate, [tuple(p) for p in points], lambda a, b: a / b, lambda a, b: [1 / b, -a / b**2], hint)
 
 
 def probe_gate(gate: Callable, points: list) -> list:
@@ -559,3 +563,23 @@ def probe_affine(affine_backward: Callable, cases: list) -> list:
         except (AssertionError, TypeError, ValueError) as err:
             rows.append(str(err)[:200])
     return rows
+
+
+# ---------------------------------------------------------------------------
+# How the grader judges each check outside the kernel (`coursegrad generate` reads this: coursegrad/grading/derive.py)
+# ---------------------------------------------------------------------------
+
+JUDGED = {
+    "check_graph_forward": {"answers": "all"},
+    "check_graph_backward": {"answers": "all"},
+    "check_fork_forward": {"answers": "all"},
+    "score_fork_backward": {"answers": "each"},
+    "check_tanh_neuron": {"answers": "all", "rel": TANH_REL},
+    "check_scaling": {"answers": "all"},
+    "check_sigmoid_depth": {"answers": "all"},
+    "check_shapes": {"answers": "all", "shape": True},
+    "check_square_case": {"answers": "all"},
+    "check_sigmoid_gate": {"probe": "probe_gate({sigmoid_gate}, {points})", "name": "gate", "cases": "points", "rel": 1e-7},
+    "check_divide_gate": {"probe": "probe_gate({divide_gate}, {points})", "name": "gate", "cases": "points", "rel": 1e-7},
+    "check_affine_backward": {"probe": "probe_affine({affine_backward}, {cases})", "name": "layer", "cases": "cases"},
+}

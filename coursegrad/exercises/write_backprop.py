@@ -459,8 +459,27 @@ def _versus_central(gate: Callable, Node: type, xs: list, grads: list, error: An
     return number and close(error, want, rel=1e-3, abs_tol=1e-7)
 
 
+def unseen_gates(Node: type) -> list[tuple[Callable, list[float]]]:
+    """Gates the worksheet never shows, each with a point: a right cube, a tanh whose local gradient is
+    1 − t (not 1 − t²) and a product with its local gradients swapped. gate_relative_error must work on
+    any gate, so the check and the grader's item try these too: a table of the shown gates' errors fails."""
+
+    def cube(x):
+        return Node(x.data**3, (x,), (3 * x.data**2,), "³")
+
+    def tanh_with_a_slip(x):
+        t = math.tanh(x.data)
+        return Node(t, (x,), (1 - t,), "tanh")
+
+    def swapped_product(a, b):
+        return Node(a.data * b.data, (a, b), (a.data, b.data), "*")
+
+    return [(cube, [0.83]), (tanh_with_a_slip, [0.37]), (swapped_product, [1.3, -0.55])]  # no answer shares these points
+
+
 def check_gate_relative_error(gate_relative_error: Callable, Node: type, gates: dict) -> None:
-    """Exercise 3a: gate_relative_error(gate, xs) on each provided gate, compared with a private gradient check."""
+    """Exercise 3a: gate_relative_error(gate, xs) on each provided gate, and on gates it was never shown
+    (`unseen_gates`), compared with a private gradient check."""
     for name, xs in GATE_POINTS.items():
         got = call_student(gate_relative_error, gates[name], list(xs), shown=f"gate_relative_error({name}, {xs})")
         if not _versus_central(gates[name], Node, xs, list(gates[name](*[Node(x) for x in xs]).local_grads), error=got):
@@ -469,6 +488,28 @@ def check_gate_relative_error(gate_relative_error: Callable, Node: type, gates: 
                 "with numerical_gradient's, using your relative_error."
             )
         print(f"✓ gate_relative_error({name}, {xs}) = {float(got):.2g}")
+    for gate, xs in unseen_gates(Node):  # their errors are never printed: the grader compares them
+        got = call_student(gate_relative_error, gate, list(xs), shown=f"gate_relative_error on an unseen gate at {xs}")
+        if not _versus_central(gate, Node, xs, list(gate(*[Node(x) for x in xs]).local_grads), error=got):
+            raise AssertionError(
+                "gate_relative_error is not right on a gate it was not shown: it must compute the error of the gate "
+                "it is given (backprop through it, numerical_gradient of it, your relative_error), for any gate."
+            )
+    print("✓ gate_relative_error is right on gates it was not shown")
+
+
+def probe_gate_relative_error(gate_relative_error: Callable, Node: type, gates: dict) -> list:
+    """For the grader: your gate_relative_error(gate, xs) on each provided gate at its GATE_POINTS, then on
+    each of `unseen_gates` (whose errors are never printed), each value or the error's text."""
+    calls = [(gates[name], xs, f"gate_relative_error({name}, {xs})") for name, xs in GATE_POINTS.items()]
+    calls += [(gate, xs, f"gate_relative_error on an unseen gate at {xs}") for gate, xs in unseen_gates(Node)]
+    out = []
+    for gate, xs, shown in calls:
+        try:
+            out.append(call_student(gate_relative_error, gate, list(xs), shown=shown))
+        except AssertionError as err:
+            out.append(str(err)[:200])
+    return out
 
 
 def _fixed_problem(fixed_gate: Callable, Node: type, gates: dict, name: str) -> str | None:
@@ -609,3 +650,58 @@ def score_two_layer(two_layer_backward: Callable, seeds: tuple = (0, 1), points:
         for name in PARTS:
             judged[name] = judged[name] or _part_problem(name, got[name], want[name])
     return partial_credit(judged, points, weights=dict(PARTS))
+
+
+# ---------------------------------------------------------------------------
+# How the grader judges each check outside the kernel (`coursegrad generate` reads this: coursegrad/grading/derive.py)
+# ---------------------------------------------------------------------------
+
+_ORDERS = "topological_order"  # judged against the graph's edges (judge.orders_match), not as values
+JUDGED = {
+    "check_topological_order": {
+        "probe": "probe_order({Node}, {topological_order}, {cases})",
+        "name": "orders",
+        "cases": "cases",
+        "compare": _ORDERS,
+    },
+    "check_backprop": {"probe": "probe_backprop({Node}, {backprop}, {cases})", "name": "gradients", "cases": "cases"},
+    "check_long_chain": {
+        "probe": "[probe_long_chain({Node}, {topological_order}, {backprop}, kind) for kind in {kind}]",
+        "name": "long_chains",
+        "cases": "kind",
+        "compare": _ORDERS,
+    },
+    "check_second_backward": {
+        "probe": "[probe_second_backward({Node}, {topological_order}, {backprop}, {zero_grad}, case) for case in {case}]",
+        "name": "second_pass",
+        "cases": "case",
+    },
+    "check_numerical_gradient": {
+        "probe": "probe_numerical_gradient({numerical_gradient}, {names})",
+        "name": "numerical",
+        "cases": "names",
+        "rel": 1e-5,
+        "abs": 1e-7,
+    },
+    "check_relative_error": {"probe": "probe_relative_error({relative_error})", "name": "relative_errors"},
+    "check_verdict": {"probe": "probe_verdict({verdict})", "name": "verdicts"},
+    "check_gate_relative_error": {
+        "probe": "probe_gate_relative_error({gate_relative_error}, {Node}, {gates})",
+        "name": "gate_errors",
+        "rel": 1e-3,
+        "abs": 1e-7,
+    },
+    "check_fixed_gate": {"probe": "[{buggy_gate}, probe_fixed_gate({fixed_gate}, {Node}, {buggy_gate})]", "name": "fix"},
+    "score_two_layer": {
+        "probe": "probe_two_layer({two_layer_backward}, {seeds}, {part})",
+        "cases": "seeds",
+        "parts": PARTS,
+        "rel": 1e-5,
+        "abs": 1e-8,
+        "forbid": {  # what the check refuses in the kernel (`_forbid_engine`), the grader refuses outside it
+            "answer": "two_layer_backward",
+            "modules": ["coursegrad"],
+            "why": "the task asks for numpy only: an answer that uses coursegrad (its engine) earns no points here",
+        },
+    },
+}

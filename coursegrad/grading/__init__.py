@@ -7,6 +7,7 @@ and there are no import cycles (`tests/test_package_structure.py`).
 THE MAP — stage: module(s) [where it runs] reads → writes
 
 Before grading (the instructor's process):
+0. Author: `derive.py` — each test cell's code (read with `ast`, never run) → its items in `metadata.coursegrad`.
 1. Hand out: `release.py` (`cells.py`: nbgrader's cell flags) — source notebook → student version, `solved()`.
 2. Check the source: `validate.py` [+ kernels] — source → problems, point totals (runs the source as a student would).
 3. Read the source once, with its reference values: `source.py` (`Worksheet`), `reference.py` (`prepare`,

@@ -11,7 +11,9 @@
    check cells raise; `expected_errors` lists them, for the browser tests and the README.
 5. Every autograded cell carries the items the grader's judge scores outside the kernel
    (`metadata.coursegrad.items`: a name, a Python expression and points each; the points sum
-   to the cell's nbgrader points; see worksheets/README.md, "Grading protocol").
+   to the cell's nbgrader points; see worksheets/README.md, "Grading protocol"), and they are what
+   `coursegrad generate` derives from the cell's code (`derive.py`); a cell it cannot read is named,
+   with the line and what to write instead (hand-written items are kept, and noted).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 from coursegrad.grading import cells as C
-from coursegrad.grading import judge, release
+from coursegrad.grading import derive, judge, release
 from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
 from coursegrad.grading.reference import reference_run
@@ -55,7 +57,7 @@ def item_problems(source: nbformat.NotebookNode) -> list[str]:
         gid, spec = C.grade_id(cell), cell.metadata.get("coursegrad", {})
         items = spec.get("items") if isinstance(spec, dict) else None
         if not isinstance(items, list) or not items:
-            problems.append(f"{gid}: no metadata.coursegrad.items for the grader's judge")
+            problems.append(f"{gid}: no metadata.coursegrad.items for the grader's judge (`coursegrad generate` writes them)")
             continue
         if not isinstance(spec.get("setup", ""), str):
             problems.append(f"{gid}: metadata.coursegrad.setup should be Python source (a string)")
@@ -74,6 +76,22 @@ def item_problems(source: nbformat.NotebookNode) -> list[str]:
         if abs(total - C.points(cell)) > 1e-9:
             problems.append(f"{gid}: its items' points sum to {total:g}, the cell is worth {C.points(cell):g}")
     return problems
+
+
+def derivation_problems(source: nbformat.NotebookNode) -> tuple[list[str], list[str]]:
+    """(problems, notes): per test cell, what `coursegrad generate` could not derive from its code and what to write
+    instead (a problem if the cell has no items, a note if it keeps hand-written ones), and stored items that are
+    not what it derives now."""
+    cells = {C.grade_id(c): c for c in source.cells}
+    problems, notes = [], []
+    for derived in derive.derive(source):
+        has = derive.stored(cells[derived.grade_id])
+        if derived.spec is None:
+            say = f"{derived.grade_id}: {'hand-written items kept; ' if has else ''}generate could not derive its items:"
+            (notes if has else problems).extend(f"{say} {p}" for p in derived.problems)
+        elif not derive.is_current(cells[derived.grade_id], derived.spec):
+            problems.append(f"{derived.grade_id}: its items are not what `coursegrad generate` derives from its code: run it")
+    return problems, notes
 
 
 def item_notes(source: nbformat.NotebookNode) -> list[str]:
@@ -97,8 +115,9 @@ def validate(source_path: str | Path, release_path: str | Path | None = None, ti
     release_path = Path(release_path) if release_path else release.release_path(source_path)
     report = Validation(str(source_path))
     source = release.read(source_path)
-    report.problems += C.format_problems(source) + item_problems(source)
-    report.notes += item_notes(source)
+    derived, notes = derivation_problems(source)
+    report.problems += C.format_problems(source) + item_problems(source) + derived
+    report.notes += notes + item_notes(source)
     if report.problems:
         return report
     if not release.is_current(source_path, release_path):
