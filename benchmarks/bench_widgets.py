@@ -28,7 +28,9 @@ def positions(control, most: int = 40) -> list:
 
     if isinstance(control, ipywidgets.Dropdown):
         return list(control.options) * 2
-    if isinstance(control, ipywidgets.FloatLogSlider):
+    if isinstance(control, ipywidgets.SelectionSlider):  # a set of values (lecture 6's hidden units)
+        values = np.array(control.options)
+    elif isinstance(control, ipywidgets.FloatLogSlider):
         values = control.base ** np.arange(control.min, control.max + control.step / 2, control.step)
     else:
         values = np.arange(control.min, control.max + control.step / 2, control.step)
