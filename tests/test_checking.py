@@ -188,6 +188,17 @@ FORMULAS = {
 }
 
 
+def answers_returned(functions: dict, answers, Node: type) -> list[str]:
+    """Each call (with the tasks' own inputs, see `calls`) of these functions that returned an answer value."""
+    numbers, strings, names = answers
+    found = []
+    for qualified, fn in functions.items():
+        for result, given in calls(fn, names, Node, private=True):
+            if leaked(result, numbers, strings, given) and qualified not in FORMULAS:
+                found.append(f"{qualified} returned {result!r:.120}")
+    return found
+
+
 @pytest.mark.parametrize(
     "module",
     [
@@ -198,15 +209,9 @@ FORMULAS = {
 )
 def test_no_private_function_returns_an_answer_either(module, answers, capsys):
     """A submission that reads an answer from a private helper (`_graph()["df_da"]`) must find none."""
-    numbers, strings, names = answers
     functions = dict(public_functions([module], private=True))
     assert functions
-    Node = run_solutions(SOURCES[1])["Node"]
-    found = []
-    for qualified, fn in functions.items():
-        for result, given in calls(fn, names, Node, private=True):
-            if leaked(result, numbers, strings, given) and qualified not in FORMULAS:
-                found.append(f"{qualified} returned {result!r:.120}")
+    found = answers_returned(functions, answers, run_solutions(SOURCES[1])["Node"])
     assert not found, found[:5]
 
 
