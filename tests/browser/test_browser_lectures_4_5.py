@@ -58,8 +58,8 @@ def _press(ex: Explorer, name: str, key: str, presses: int, target: float) -> No
 
 
 def test_lecture3_explorer_loss_menu_and_the_learning_rates_of_the_try_it(lab):
-    lab.close(NOTEBOOK)  # the Try it starts from the sliders as the notebook sets them, not as another test left them
-    notebook = lab.executed(NOTEBOOK)
+    # The Try it starts from the sliders as the notebook sets them, not as another test left them.
+    notebook = lab.executed(NOTEBOOK, untouched=True)
     ex = the_explorer(notebook, KIND)
     height = ex.height()
     menu = ex.box.locator(".coursegrad-dropdown-loss select")
