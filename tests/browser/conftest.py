@@ -876,3 +876,24 @@ def harness_notebook():
     kernelspec = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4, "nbformat_minor": 5}))
     return path
+
+
+@pytest.fixture(scope="session")
+def graded_desk_class(tmp_path_factory):
+    """`workflow_helpers.desk_class` graded once (`coursegrad grade` with DESK_GRADE) for the report and review
+    tests: each copies it (`copy_of_graded_desk_class`) and works on its copy."""
+    sys.path.insert(0, str(REPO / "tests"))  # tests/: the generated class
+    from workflow_helpers import DESK_GRADE, cli, desk_class
+
+    root = desk_class(tmp_path_factory.mktemp("graded-desk"))
+    result = cli(*DESK_GRADE, cwd=root)
+    assert result.returncode == 0, result.stderr
+    return root
+
+
+@pytest.fixture(scope="module")
+def copy_of_graded_desk_class(graded_desk_class, tmp_path_factory) -> Path:
+    """A copy of the graded class of this module's own (the review test grades and merges in it)."""
+    copy = tmp_path_factory.mktemp("desk") / graded_desk_class.name
+    shutil.copytree(graded_desk_class, copy, symlinks=True)
+    return copy
