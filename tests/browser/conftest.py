@@ -859,6 +859,13 @@ def lab(jupyter_lab, browser_context):
                 notebook.run_shots = notebook.screenshot("after-run-all")
             return notebook
 
+        @staticmethod
+        def open(path: Path) -> NotebookPage:
+            """The notebook opened in the session's JupyterLab page with a new kernel, not run."""
+            notebook = NotebookPage(jupyter_lab, browser_context, path.resolve(), app=app)
+            notebook.open()
+            return notebook
+
     yield Lab
     app.close()
 
@@ -885,15 +892,21 @@ def graded_desk_class(tmp_path_factory):
     sys.path.insert(0, str(REPO / "tests"))  # tests/: the generated class
     from workflow_helpers import DESK_GRADE, cli, desk_class
 
-    root = desk_class(tmp_path_factory.mktemp("graded-desk"))
+    root = desk_class(tmp_path_factory.mktemp("desk"))
     result = cli(*DESK_GRADE, cwd=root)
     assert result.returncode == 0, result.stderr
     return root
 
 
 @pytest.fixture(scope="module")
-def copy_of_graded_desk_class(graded_desk_class, tmp_path_factory) -> Path:
-    """A copy of the graded class of this module's own (the review test grades and merges in it)."""
-    copy = tmp_path_factory.mktemp("desk") / graded_desk_class.name
+def copy_of_graded_desk_class(graded_desk_class):
+    """A copy of the graded class of this module's own (the review test grades and merges in it), inside the
+    JupyterLab server's root (in git-ignored test-artifacts/), removed after the module."""
+    import tempfile
+
+    folder = REPO / "test-artifacts" / "browser-desk"
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(dir=folder)) / "course"  # (no word the review test looks for on the page)
     shutil.copytree(graded_desk_class, copy, symlinks=True)
-    return copy
+    yield copy
+    shutil.rmtree(copy.parent, ignore_errors=True)
