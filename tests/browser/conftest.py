@@ -350,6 +350,22 @@ CELLS_JS = """
 }
 """
 
+# What Run All left in each cell's model (no page layout: cheap to read after every run): index, type,
+# source, executionCount and errors, as in CELLS_JS.
+RUN_STATE_JS = """
+() => window.jupyterapp.shell.currentWidget.content.widgets.map((cell, index) => {
+  const model = cell.model;
+  const info = {index, type: model.type, source: model.sharedModel.getSource(), executionCount: null, errors: []};
+  if (model.type !== 'code') return info;
+  info.executionCount = model.executionCount;
+  for (let i = 0; i < model.outputs.length; i++) {
+    const out = model.outputs.get(i).toJSON();
+    if (out.output_type === 'error') info.errors.push({ename: out.ename, evalue: out.evalue});
+  }
+  return info;
+})
+"""
+
 # Before a run: watch the first code cell that will run (the first non-empty one at or after
 # `start`) for the moment JupyterLab queues or executes it, so a run is never taken for done
 # before it began (a late status message of an earlier run must not fool the wait).
@@ -656,7 +672,7 @@ class NotebookPage:
 
         Stops at the first error that is not in `allowed` (cell index -> error names)."""
         for _ in range(len(allowed) + 1):
-            cells = self.cells()
+            cells = self.page.evaluate(RUN_STATE_JS)
             stopped = _first_unrun_after_error(cells)
             if stopped is None:
                 return
@@ -672,6 +688,7 @@ class NotebookPage:
             "() => ![...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea')]"
             ".some(area => area.innerText.includes('Loading widget...'))",
             timeout=WIDGET_UPDATE_MS,
+            polling=100,  # (innerText lays the page out: not on every animation frame)
         )
 
     def cells(self) -> list[dict]:
@@ -735,6 +752,7 @@ class NotebookPage:
                 f"([area, before]) => ({OUTPUT_WITHOUT_SLIDERS_JS.strip()})(area) !== before",
                 arg=[area.element_handle(), before],
                 timeout=WIDGET_UPDATE_MS,
+                polling=50,  # (a copy of the output each time: not on every animation frame)
             )
         except Exception:
             return False
