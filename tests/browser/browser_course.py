@@ -121,7 +121,7 @@ FIXTURE_NOTEBOOKS = {
 # in one group (its page is run once per worker). Balanced by measured time (benchmarks/README.md).
 SECOND_GROUP = (
     "lectures/04_", "lectures/05_", "lectures/06_", "lectures/07_", "test-artifacts/browser-harness/collapsed",
-    "test_browser_accessibility", "test_browser_report", "test_browser_review",
+    "test_browser_report", "test_browser_review",
 )  # fmt: skip
 
 
