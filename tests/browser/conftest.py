@@ -295,7 +295,8 @@ def jupyter_lab(tmp_path_factory):
     server.start()
     yield server
     server.stop()
-    shutil.copy(server.log_path, artifacts_dir() / "jupyterlab.log")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # (each xdist worker of the two browser groups has its own)
+    shutil.copy(server.log_path, artifacts_dir() / (f"jupyterlab-{worker}.log" if worker else "jupyterlab.log"))
 
 
 # ---------------------------------------------------------------------------
