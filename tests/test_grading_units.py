@@ -206,8 +206,9 @@ def test_a_grading_kernel_boots_without_what_grading_never_uses():
     import importlib.util
 
     from coursegrad.grading.grade import grading_kernel
-    from coursegrad.grading.sandbox import KIT
+    from coursegrad.grading.sandbox import KIT, compile_kit
 
+    compile_kit.cache_clear()  # as in a fresh grader process
     with grading_kernel() as kernel:
         ok, said = kernel.evaluate("(__import__('sys').modules.get('debugpy'), get_ipython().history_manager.enabled)")
         checks = kernel.run("import coursegrad.checks")
