@@ -97,15 +97,13 @@ def local_cluster(workers: int):
             p.wait()
 
 
-def run(engine: str, folder: str, jobs: int, sandbox: str = "auto", stored: str | None = None) -> tuple[float, float, list]:
-    """Grade `folder` with `engine` ("pool" or "dask") and `sandbox` (as coursegrad grade), the results stored in
-    `stored` if given (a rerun resumes from there); (wall seconds, CPU seconds of the process tree, results)."""
+def run(engine: str, folder: str, jobs: int, sandbox: str = "auto", stored: str | None = None) -> tuple[float, tuple, list]:
+    """Grade `folder` with `engine` ("pool" or "dask") and `sandbox` (as coursegrad grade), the records stored in
+    the output folder `stored` if given (a rerun resumes from there); (wall seconds, CPU seconds (`_timed`), results)."""
     from coursegrad.grading.batch import Course, grade_folder
 
     if engine == "pool":
-        return _timed(
-            lambda: grade_folder(SOURCE, folder, jobs=jobs, progress=True, results_dir=stored, timeout=30, sandbox=sandbox)
-        )
+        return _timed(lambda: grade_folder(SOURCE, folder, jobs=jobs, progress=True, out=stored, timeout=30, sandbox=sandbox))
     with local_cluster(jobs) as address:
         on_cluster = Course(scheduler=address)
         return _timed(
