@@ -6,8 +6,10 @@
 The kernel is this Python (`sys.executable`, whatever kernelspecs are installed), started
 in `workdir` with IPython's profile and the kernel's sockets in a private temporary folder
 (no TCP port: IPC sockets where the OS has them), one BLAS thread, and its own stdout/stderr
-discarded. A cell that runs past its timeout is interrupted; if the kernel does not come
-back the kernel is killed and `alive` turns False. A kernel that dies (`os._exit`) is noticed
+discarded; it boots without what grading never uses (no debugger, no SQLite history) and imports the
+kit from bytecode the grader compiled (`sandbox.compile_kit`): a start costs about half a CPU second.
+A cell that runs past its timeout is interrupted; if the kernel does not come back the kernel is
+killed and `alive` turns False. A kernel that dies (`os._exit`) is noticed
 within a second. A submission's time `budget` counts the CPU seconds of the kernel and everything it
 started (from /proc, where the kernel cannot fake it), so a loaded machine does not use it up; code
 that only waits (sleeps) is stopped after `BUDGET_WALL_FACTOR` times as many seconds of wall time.
