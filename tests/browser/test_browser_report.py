@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the generated class
-from workflow_helpers import DESK_GRADE, cli, desk_class  # noqa: E402
+from workflow_helpers import desk_graded  # noqa: E402
 
 pytestmark = pytest.mark.browser
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
@@ -19,10 +19,7 @@ WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "w
 @pytest.fixture(scope="module")
 def report_page(tmp_path_factory, browser):
     """The class report in the session's Chromium (one Playwright per session: a second one would clash)."""
-    root = desk_class(tmp_path_factory.mktemp("desk"))
-    result = cli(*DESK_GRADE, cwd=root)
-    assert result.returncode == 0, result.stderr
-    out = root / "grades"
+    out = desk_graded(tmp_path_factory) / "grades"  # graded once per run for every test that reads it
     context = browser.new_context(offline=True)  # the page must need nothing from a network
     page = context.new_page()
     requests = []

@@ -14,7 +14,7 @@ from browser_course import VIEWPORT
 from conftest import LabServer, NotebookPage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the generated class
-from workflow_helpers import DESK_GRADE, cli, desk_class  # noqa: E402
+from workflow_helpers import cli, desk_graded  # noqa: E402
 
 from coursegrad.grading import manual  # noqa: E402
 
@@ -25,8 +25,7 @@ WAIT_MS = 30_000
 @pytest.fixture(scope="module")
 def review_lab(tmp_path_factory, browser):
     """A JupyterLab of its own on the graded class, driven by the session's Chromium (one Playwright per session)."""
-    root = desk_class(tmp_path_factory.mktemp("review"))
-    assert cli(*DESK_GRADE, cwd=root).returncode == 0
+    root = desk_graded(tmp_path_factory)  # graded once per run for every test that reads it
     written = cli("review", "grades", "--no-lab", cwd=root)
     assert written.returncode == 0, written.stderr
     server = LabServer(tmp_path_factory.mktemp("lab-home"), root=root)
