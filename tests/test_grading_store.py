@@ -117,18 +117,22 @@ def test_a_rerun_with_nothing_changed_starts_no_kernel(course_copy, started):
     assert changed == {"results/01_tiny/bo.json"}
 
 
-def test_a_changed_option_or_source_grades_everyone_again(course_copy, started):
+def test_a_changed_option_grades_everyone_again(course_copy, started):
     found, fresh = grade(timeout=11)  # the kernels' limits changed: every result and the reference are stale
     assert started["graded"] == STUDENTS and fresh == 3
     assert all(g.options["timeout"] == 11 for g in found)
     reference = json.loads((course_copy / "grades" / "results" / "01_tiny.reference.json").read_text())
     assert reference["key"]["options"]["timeout"] == 11
-    started["graded"].clear()
-    source = tiny_source("Worksheet one, corrected")
-    write(course_copy, "source", SHEET, source)
-    found, fresh = grade(timeout=11)
-    assert started["graded"] == STUDENTS and fresh == 3
-    assert {g.checksums["source"] for g in found} == {records.checksum(course_copy / SOURCE)}
+
+
+def test_a_record_is_kept_only_for_the_same_source_submission_and_options(graded):
+    out, ada = graded / "grades", graded / "submissions" / "ada" / SHEET
+    stored = records.load(records.path_of(out, "01_tiny", "ada"))
+    source, options = stored.checksums["source"], stored.options
+    assert records.Store(out, "01_tiny", source, options).kept("ada", ada) == stored  # control: all three the same
+    assert records.Store(out, "01_tiny", "another source", options).kept("ada", ada) is None
+    assert records.Store(out, "01_tiny", source, {**options, "timeout": 11}).kept("ada", ada) is None
+    assert records.Store(out, "01_tiny", source, options).kept("ada", graded / "submissions" / "bo" / SHEET) is None
 
 
 def test_an_interrupted_run_resumes_where_it_stopped(course_copy, started, monkeypatch):

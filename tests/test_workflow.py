@@ -229,6 +229,9 @@ def test_shards_merged_equal_the_one_machine_run(course, tmp_path):
     assert result.returncode == 0, result.stderr
     for name in ("gradebook.csv", "summary.csv", "similarity.csv"):
         assert (root / "merged" / name).read_text() == (course / "grades" / name).read_text(), name
+    merged, one = (sorted(p.relative_to(o).as_posix() for p in o.rglob("*")) for o in (root / "merged", course / "grades"))
+    assert [f for f in merged if f.startswith("results")] == [f for f in one if f.startswith("results")]
+    assert "results/01_tiny.reference.json" in merged  # the records, and the reference values with them
 
 
 def test_similarity_lists_the_pair_with_the_same_wrong_numbers(course):
