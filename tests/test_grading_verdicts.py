@@ -1,6 +1,9 @@
 """Regression tests for grades that were not fair (issue 18), graded as the CLI grades, with the default options.
 
-One batch per worksheet, each submission the solved worksheet with one answer changed:
+One batch per worksheet, each submission the solved worksheet with one answer changed (the one that hangs
+is graded in a batch of its own with HANG_TIMEOUT seconds per cell instead of the default 30: the hang is
+interrupted all the same, only sooner); both take the instructor's reference values computed once per
+session at the default options (`graded.prepared`, as test_grading_corpus.py):
 - a gate written with Value.from_gate(..., "σ") earns its points; x.sigmoid() does not (the task forbids it);
 - functions that return lists where the task asks for arrays lose the points in the grader as in the check;
 - an infinite loop in one function costs only the questions whose code calls it, and the feedback names it;
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded import prepared
 
 from coursegrad.grading import batch, report
 from coursegrad.grading import cells as C
@@ -55,6 +59,7 @@ WS1_SUBMISSIONS = {
         "    return (dY @ W.T).tolist(), (X.T @ dY).tolist(), dY.sum(axis=0).tolist()"
     },
 }
+HANG_TIMEOUT = 15  # seconds per cell for the submission that hangs (the default is 30)
 HANG = "def topological_order(root):\n    order = []\n    while True:\n        order.append(root)\n"
 WS2_SUBMISSIONS = {
     "hang": {"ex1_topo_answer": HANG},
@@ -86,15 +91,20 @@ WS2_SUBMISSIONS = {
 def graded(tmp_path_factory):
     out = {}
     for source, cases in ((WS1, WS1_SUBMISSIONS), (WS2, WS2_SUBMISSIONS)):
-        folder = tmp_path_factory.mktemp(source.stem)
+        folder, hangs = tmp_path_factory.mktemp(source.stem), tmp_path_factory.mktemp(f"{source.stem}-hangs")
         for student, answers in cases.items():
-            (folder / student).mkdir()
-            nbformat.write(_with(source, **answers), str(folder / student / source.name))
+            where = hangs / student if student == "hang" else folder / student
+            where.mkdir()
+            nbformat.write(_with(source, **answers), str(where / source.name))
         (folder / "Blank").mkdir()
         nbformat.write(student_version(read(source)), str(folder / "Blank" / source.name))
         (folder / "solved").mkdir()
         nbformat.write(_solved(source), str(folder / "solved" / source.name))
-        out[source.stem] = {r.student: r for r in batch.grade_folder(source, folder, jobs=2, progress=False)}
+        ws = prepared(tmp_path_factory, source)  # the reference values at the default options, once per session
+        results = batch.grade_folder(ws, folder, jobs=2, progress=False)
+        if any(hangs.iterdir()):
+            results += batch.grade_folder(ws, hangs, jobs=1, progress=False, timeout=HANG_TIMEOUT)
+        out[source.stem] = {r.student: r for r in results}
     return out
 
 
