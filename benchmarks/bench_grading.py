@@ -93,14 +93,12 @@ def local_cluster(workers: int):
 
 
 def run(engine: str, folder: str, jobs: int, sandbox: str = "auto", stored: str | None = None) -> tuple[float, list]:
-    """Grade `folder` with `engine` ("pool" or "dask") and `sandbox` (as coursegrad grade), the results stored in
-    `stored` if given (a rerun resumes from there); (wall seconds, results)."""
+    """Grade `folder` with `engine` ("pool" or "dask") and `sandbox` (as coursegrad grade), the records stored in
+    the output folder `stored` if given (a rerun resumes from there); (wall seconds, results)."""
     from coursegrad.grading.batch import Course, grade_folder
 
     if engine == "pool":
-        return _timed(
-            lambda: grade_folder(SOURCE, folder, jobs=jobs, progress=True, results_dir=stored, timeout=30, sandbox=sandbox)
-        )
+        return _timed(lambda: grade_folder(SOURCE, folder, jobs=jobs, progress=True, out=stored, timeout=30, sandbox=sandbox))
     with local_cluster(jobs) as address:
         on_cluster = Course(scheduler=address)
         return _timed(

@@ -143,6 +143,8 @@ def cmd_grade(args: argparse.Namespace) -> int:
         f"{applied} hand grade(s) folded in"
     )
     print(f"wrote {args.out}/gradebook.csv, summary.csv, feedback/, written_answers.md, manual.csv, similarity.csv")
+    if note := course.old_cache(args.out):
+        print(note)
     return 0
 
 

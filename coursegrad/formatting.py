@@ -1,9 +1,9 @@
 """How numbers are written for people: in graph drawings, step descriptions and explorer readouts.
 
-    >>> fmt(-12.0), fmt(0.7310585), fmt(1.2e-05), fmt(-0.0), fmt(0.123456, digits=4)
-    ('-12', '0.731', '1.2e-05', '0', '0.1235')
-    >>> "10" + superscript(-3)
-    '10⁻³'
+>>> fmt(-12.0), fmt(0.7310585), fmt(1.2e-05), fmt(-0.0), fmt(0.123456, digits=4)
+('-12', '0.731', '1.2e-05', '0', '0.1235')
+>>> "10" + superscript(-3)
+'10⁻³'
 """
 
 from __future__ import annotations

@@ -63,8 +63,15 @@ class Layer(Module):
     1/√n_in keeps x @ W about as large as x. Biases start at 0.
     """
 
-    def __init__(self, n_in: int, n_out: int, activation: str = "tanh", weight_scale: float | None = None,
-                 rng: np.random.Generator | int | None = 0, name: str = ""):
+    def __init__(
+        self,
+        n_in: int,
+        n_out: int,
+        activation: str = "tanh",
+        weight_scale: float | None = None,
+        rng: np.random.Generator | int | None = 0,
+        name: str = "",
+    ):
         for what, n in (("n_in", n_in), ("n_out", n_out)):
             _require_count(n, f"Layer: {what}")
         if weight_scale is not None and not (_is_number(weight_scale) and weight_scale >= 0):
@@ -98,8 +105,14 @@ class MLP(Module):
     (linear by default, so the network outputs scores / logits).
     """
 
-    def __init__(self, sizes: list[int], activation: str = "tanh", output_activation: str = "linear",
-                 weight_scale: float | None = None, seed: int = 0):
+    def __init__(
+        self,
+        sizes: list[int],
+        activation: str = "tanh",
+        output_activation: str = "linear",
+        weight_scale: float | None = None,
+        seed: int = 0,
+    ):
         if len(sizes) < 2:
             raise ValueError(f"MLP needs at least an input and an output size, got sizes={sizes!r}.")
         rng = np.random.default_rng(seed)

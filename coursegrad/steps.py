@@ -145,9 +145,7 @@ class BackwardTrace:
         step = self[j]
         names = [_name(child) for child in step.inputs]
         locals_ = ", ".join(f"∂out/∂{n} = {_local_text(g)}" for n, g in zip(names, step.local_grads, strict=True))
-        sends = ", ".join(
-            f"{summary(c)} to {n}" for n, c in zip(names, step.contributions, strict=True) if c is not None
-        )
+        sends = ", ".join(f"{summary(c)} to {n}" for n, c in zip(names, step.contributions, strict=True) if c is not None)
         text = (
             f"step {j} of {len(self)} at {_name(step.node)} (out = {summary(step.node.data)}): "
             f"upstream gradient {summary(step.upstream)}; local gradients {locals_}; sends {sends}"

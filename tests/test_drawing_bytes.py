@@ -97,19 +97,19 @@ def _digest(d) -> str:
 
 
 DIGESTS = {  # after the accessible title and description (issue 23); before that, taken before the layout/SVG cut
-    'lecture, no backward': '635725778688a7158429',
-    'lecture': '5ae40a52ed4e5f367d56',
-    'lecture, order': '4640783992c2155f6589',
-    'lecture, known q': '3e0a193dd3aa71416c84',
-    'lecture, values only': 'f4e8e4a37addb774dc4a',
-    'neuron, highlight': '7da29c4c99ea36430e2a',
-    'fork': 'bd354c147a35b52b8a8d',
-    'fork, sent': '7317ffd3f50e5882334e',
-    'long chain, compact': '3784d47994a4450acb1c',
-    'long chain, compact, focus': 'c72f6ce456d3692d06bb',
-    'long chain, all': '62029698dbb37f212dfd',
-    'arrays': '5752b7283b6eef42def8',
-    'pills and constants': 'a21af3cd9c174ed55e0f',
+    "lecture, no backward": "635725778688a7158429",
+    "lecture": "5ae40a52ed4e5f367d56",
+    "lecture, order": "4640783992c2155f6589",
+    "lecture, known q": "3e0a193dd3aa71416c84",
+    "lecture, values only": "f4e8e4a37addb774dc4a",
+    "neuron, highlight": "7da29c4c99ea36430e2a",
+    "fork": "bd354c147a35b52b8a8d",
+    "fork, sent": "7317ffd3f50e5882334e",
+    "long chain, compact": "3784d47994a4450acb1c",
+    "long chain, compact, focus": "c72f6ce456d3692d06bb",
+    "long chain, all": "62029698dbb37f212dfd",
+    "arrays": "5752b7283b6eef42def8",
+    "pills and constants": "a21af3cd9c174ed55e0f",
 }
 
 

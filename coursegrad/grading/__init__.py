@@ -13,7 +13,7 @@ Before grading (the instructor's process):
 3. Read the source once, with its reference values: `source.py` (`Worksheet`), `reference.py` (`prepare`,
    `with_reference`) [+ one kernel: the solved worksheet] — source → `Worksheet.reference` {grade_id: item values}.
 
-A batch (`batch.py`, the instructor's process: discovery, the worker pool and its recovery, stored results):
+A batch (`batch.py`, the instructor's process: discovery, what is kept, the worker pool and its recovery):
 4. Find the submissions: `batch.find_submissions` — submissions folder → (student, path, note).
 5. Grade one: `worker.py` (`grade_one`) [a worker process of the pool, or a Dask worker: `cluster.py`] —
    `Worksheet`, a submission's path, options → `Submission` (`model.py`).
@@ -26,11 +26,14 @@ A batch (`batch.py`, the instructor's process: discovery, the worker pool and it
    d. Judge outside the kernel: `judge.py` (`parse`, `matches`, `orders_match`, `score`, `forbidden`) — the
       report, the reference values, the items → points and ✓/✗ lines. The check cells judge with the same
       functions (`coursegrad.checking.agrees`): one judgment. `scan.py` flags code for a human to review.
-6. Store: `batch.ResultStore` — `Submission`s and the reference values → `results_dir/*.json` (resume).
+6. Store, the one result store: `records.py` (`Store`, `Graded`) — each result as it is ready (made a record by
+   stage 7), with the checksums of source and submission and the grading options, and the reference values
+   once per worksheet → `OUT/results/<worksheet>/<student>.json`, `OUT/results/<worksheet>.reference.json`.
+   A rerun keeps every record whose three are unchanged (an interrupted batch resumes; nothing changed: no kernel).
 
 After grading (the instructor's process):
-7. Record: `course.py` (`record`; `late.py`, `similarity.py`, `shard.py`, `settings.py`), `records.py` —
-   `Submission`, hand-in times, settings → `OUT/results/<worksheet>/<student>.json` (`Graded`).
+7. Record: `course.py` (`record`, `merge`; `late.py`, `similarity.py`, `shard.py`, `settings.py`) — `Submission`,
+   hand-in times, settings → the `Graded` record stage 6 stores (late penalty, answers); shards' records merged.
 8. Report: `report.py`, `manual.py`, `similarity.py`, `sheets.py`, `escape.py` — `Graded` records, manual.csv →
    gradebook.csv, summary.csv, feedback/, written_answers.md, manual.csv, similarity.csv.
 9. Export: `coursegrad/export/` — records, source → a Gradescope zip (whose `export/autograder.py` runs

@@ -16,17 +16,17 @@ it had started are retried one by one, so only the one responsible is marked; wh
 started, the workers tell the main process over a pipe (nothing a student could delete).
 Workers die with the main process (`lifetime.die_with_parent`).
 
-With `results_dir`, every finished student is written at once to `results_dir/<file name>.json`
-(atomically: a half-written file never exists), with the checksums of the source and of the
-submission and the grading options; a rerun with `resume=True` takes a student's result from
-there when all three are unchanged, so an interrupted batch resumes where it stopped.
+With `out` (an output folder), every finished student's record is written at once to the one result
+store, `out/results/<worksheet>/<student>.json` (`records.Store`; atomically: a half-written file never
+exists), with the checksums of the source and of the submission and the grading options; a rerun with
+`resume=True` keeps a student's record when all three are unchanged, so an interrupted batch resumes
+where it stopped and a rerun with nothing changed starts no kernel. The instructor's reference values
+are computed once per batch, only if some submission is to be graded, and kept beside the records.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
-import json
 import os
 import sys
 import time
@@ -38,28 +38,28 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import TextIO
 
-from coursegrad.grading import lifetime, worker
-from coursegrad.grading.escape import file_name
-from coursegrad.grading.grade import read_submission
-from coursegrad.grading.model import Question, Submission, unreadable
+from coursegrad.grading import lifetime, records, worker
+from coursegrad.grading.model import Submission, unreadable
+from coursegrad.grading.records import Graded
 from coursegrad.grading.reference import with_reference
 from coursegrad.grading.sandbox import resolve
 from coursegrad.grading.source import Worksheet, worksheet
 
 REFUSED = "refused:"
-REFERENCE = "_reference.json"  # the reference values, stored with the results (no student file name starts with "_")
 
 
 @dataclass
 class Course:
     """What grading a course adds to grading one folder: `renamed` False when there are several
-    worksheets, only `students` (None: all), a Dask `scheduler` address, and `on_result(submission)`
-    called in this process for every result as it is ready (e.g. to record it)."""
+    worksheets, only `students` (None: all), a Dask `scheduler` address, and `record(result, stored)`,
+    called in this process for every result as it is ready, which makes the record to store from the
+    result and the student's stored record (None if none): e.g. with the late penalty. Without it a
+    record is the result alone."""
 
     renamed: bool = True
     students: Collection[str] | None = None
     scheduler: str | None = None
-    on_result: Callable[[Submission], None] = lambda result: None
+    record: Callable[[Submission, Graded | None], Graded] | None = None
 
 
 def find_submissions(
@@ -134,7 +134,7 @@ def grade_folder(
     folder: str | Path,
     jobs: int = 2,
     progress: bool = True,
-    results_dir: str | Path | None = None,
+    out: str | Path | None = None,
     resume: bool = True,
     course: Course | None = None,
     **options,
@@ -142,10 +142,10 @@ def grade_folder(
     """Grade every student's submission in `folder`; results in student order.
 
     `options` go to `grade_notebook` (timeout, max_output, memory_mb, sandbox, budget, kit, judge); the
-    sandbox is decided once here. `results_dir`: where each student's result is stored as it finishes, with
-    the instructor's reference values; with `resume`, unchanged students are taken from there, and the
-    reference is computed (once) only if some submission is to be graded. `course`: the course-level
-    choices (several worksheets, some students, a Dask cluster, a callback).
+    sandbox is decided once here. `out`: the output folder whose result store (`records.Store`) gets each
+    student's record as it finishes, and the instructor's reference values; with `resume`, unchanged
+    students are kept from there, and the reference is computed (once) only if some submission is to be
+    graded. `course`: the course-level choices (several worksheets, some students, a Dask cluster, the record).
     """
     lifetime.sweep()  # what killed runs left behind
     ws = worksheet(source_path)
@@ -156,26 +156,31 @@ def grade_folder(
     found = [_not_the_source(ws, *f) for f in find_submissions(folder, ws.name, course.renamed, others)]
     found = [f for f in found if course.students is None or f[0] in course.students]
     bar = Progress(len(found), f"grading {ws.stem}") if progress and found else None
-    store = ResultStore(results_dir, ws, options) if results_dir else None
+    store = records.Store(out, ws.stem, ws.sha256, options) if out is not None else None
     results, todo = _kept(ws, found, store if resume else None, bar)
-    for student, _, _ in found:
-        if student in results:
-            course.on_result(_noted(results[student], unsandboxed))
 
     def done(result: Submission) -> None:
+        _noted(result, unsandboxed)
         if store:
-            store.save(_noted(result, unsandboxed))
-        course.on_result(_noted(result, unsandboxed))
+            stored = store.stored(result.student)
+            store.save(course.record(result, stored) if course.record else Graded(ws.stem, result))
+
+    def finished(result: Submission) -> None:
+        done(result)
         bar and bar.step(result.student)
 
+    for student, _, _ in found:
+        if student in results:
+            done(results[student])
     if todo:
         if unsandboxed:
             print(f"WARNING: {unsandboxed}", file=sys.stderr)
-        _run_todo(_with_reference(ws, options, store), todo, jobs, options, results, course.scheduler, done)
+        ready = _with_reference(ws, options, store)
+        _run_todo(ready, todo, jobs, options, results, course.scheduler, finished)
     return [results[student] for student, _, _ in found]
 
 
-def _kept(ws: Worksheet, found: list, store: ResultStore | None, bar: Progress | None) -> tuple[dict, list]:
+def _kept(ws: Worksheet, found: list, store: records.Store | None, bar: Progress | None) -> tuple[dict, list]:
     """The results known without running anything (missing, refused, unchanged since stored) and the rest to grade."""
     results: dict[str, Submission] = {}
     todo = []
@@ -183,8 +188,8 @@ def _kept(ws: Worksheet, found: list, store: ResultStore | None, bar: Progress |
         if path is None:
             status = "invalid" if note.startswith(REFUSED) else "missing"
             results[student] = unreadable(ws.notebook(), student, status, note)
-        elif store and (kept := store.load(student, path)):
-            results[student] = kept
+        elif store and (kept := store.kept(student, path)):
+            results[student] = dataclasses.replace(kept.submission, path=str(path))  # where it is now (folders move)
         else:
             todo.append((student, str(path), note))
             continue
@@ -208,14 +213,14 @@ def _run_todo(ws: Worksheet, todo: list, jobs: int, options: dict, results: dict
         _in_pool(ws, todo, jobs, options, results, done)
 
 
-def _with_reference(ws: Worksheet, options: dict, store: ResultStore | None) -> Worksheet:
+def _with_reference(ws: Worksheet, options: dict, store: records.Store | None) -> Worksheet:
     """The worksheet with the instructor's reference values (`reference.with_reference`): computed once per
-    batch, before any submission runs, and kept with the stored results (reused while the source and the
+    batch, before any submission runs, and kept beside the stored records (reused while the source and the
     kernel options are unchanged)."""
     if options.get("judge", "items") != "items":
         return ws
     kernel_options = {k: v for k, v in options.items() if k in worker.KERNEL_OPTIONS}
-    kept = store.load_reference(kernel_options) if store else None
+    kept = store.reference(kernel_options) if store else None
     if kept is not None:
         return dataclasses.replace(ws, reference=kept)
     ws, problems = with_reference(ws, **kernel_options)
@@ -279,78 +284,3 @@ def _pool_round(ws: Worksheet, todo: list, jobs: int, options: dict, results: di
                 continue
             finished(results[task[0]])
     return broken
-
-
-class ResultStore:
-    """Each graded student's result as a JSON file in `folder`, keyed by the checksums of the source and
-    the submission and by the grading options (so a changed file or option means grading again)."""
-
-    def __init__(self, folder: str | Path, ws: Worksheet, options: dict):
-        self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.source = ws.sha256
-        self.options = _plain(options)
-        self.shas: dict[str, str] = {}
-
-    def path(self, student: str) -> Path:
-        return self.folder / f"{file_name(student)}.json"
-
-    def _key(self, student: str, path: str | Path) -> dict:
-        if student not in self.shas:
-            try:
-                self.shas[student] = hashlib.sha256(read_submission(path)).hexdigest()
-            except (OSError, ValueError):
-                self.shas[student] = ""
-        return {"student": student, "source": self.source, "submission": self.shas[student], "options": self.options}
-
-    def load(self, student: str, path: str | Path) -> Submission | None:
-        """The stored result of `student`, if it was graded from the same files with the same options."""
-        try:
-            stored = json.loads(self.path(student).read_text(encoding="utf-8"))
-            if stored.get("key") != self._key(student, path):
-                return None
-            data = dict(stored["result"])
-            data["questions"] = [Question(**q) for q in data["questions"]]
-            return Submission(**data)
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def load_reference(self, kernel_options: dict) -> dict | None:
-        """The reference values stored for this source and these kernel options, if any."""
-        try:
-            stored = json.loads((self.folder / REFERENCE).read_text(encoding="utf-8"))
-            ok = stored["key"] == {"source": self.source, "options": _plain(kernel_options)} and isinstance(
-                stored["reference"], dict
-            )
-            return stored["reference"] if ok else None
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
-
-    def save_reference(self, kernel_options: dict, reference: dict) -> None:
-        """Store the reference values with the results (atomically; a failure only means computing them again)."""
-        key = {"source": self.source, "options": _plain(kernel_options)}
-        tmp = self.folder / f".{REFERENCE}.{os.getpid()}.tmp"
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(json.dumps({"key": key, "reference": reference}), encoding="utf-8")
-            os.replace(tmp, self.folder / REFERENCE)
-        except OSError:
-            pass
-
-    def save(self, result: Submission) -> None:
-        """Write `result` atomically (a temporary file, then a rename); if the folder was deleted meanwhile,
-        make it again; if it cannot be written, say so and go on (the batch still reports every student)."""
-        key = self._key(result.student, result.path) if result.path else {"student": result.student}
-        text = json.dumps({"key": key, "result": dataclasses.asdict(result)}, indent=1)
-        tmp = self.path(result.student).with_suffix(f".{os.getpid()}.tmp")
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path(result.student))
-        except OSError as err:
-            print(f"WARNING: could not store the result of {result.student!r} ({err}); a rerun grades it again", file=sys.stderr)
-
-
-def _plain(options: dict) -> dict:
-    """Options as JSON data (what a stored key compares)."""
-    return json.loads(json.dumps(options, sort_keys=True, default=str))

@@ -4,10 +4,12 @@
     publish(grades/, records, sources)               ->  gradebook.csv, summary.csv, feedback/, manual.csv, ...
 
 Each student's notebooks are found by the worksheet's file name (`submissions/alice/02_x.ipynb`).
-The batch grader keeps each result in `grades/cache/<worksheet>/` as soon as it is graded, so an
-interrupted run loses only the submissions in flight, and a rerun skips every student whose
-submission, instructor source and grading options are unchanged (`force` regrades all, `only`
-regrades just those named). The course record adds the worksheet, late penalty and answers.
+The records are the one result store (`records.Store`): the batch grader writes each student's record
+as soon as it is graded, so an interrupted run loses only the submissions in flight, and a rerun keeps
+every record whose submission, instructor source and grading options are unchanged (`force` regrades
+all, `only` regrades just those named) and starts no kernel when nothing changed. The course record adds
+the worksheet, late penalty and answers to the batch's result; a kept record gets the late penalty again
+(the due date may have changed), not its answers.
 `shard=(k, N)` grades one share of the class (see `shard.py`); `merge` combines output folders.
 The stages after grading (late penalties, hand grades, reports, the copying signal) run on the
 records, so a merged folder is published exactly like a one-machine run.
@@ -15,13 +17,13 @@ records, so a merged folder is published exactly like a one-machine run.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from coursegrad.desk import feedback_out, report_html
 from coursegrad.grading import batch, late, manual, records, report, settings, shard, similarity
-from coursegrad.grading.escape import file_name
 from coursegrad.grading.grade import load
 from coursegrad.grading.model import Submission
 from coursegrad.grading.records import Graded
@@ -64,37 +66,28 @@ def grade(sources: list[Path], folder: str | Path, out: str | Path, settings: Se
 
 
 def _grade_worksheet(source: Path, folder, out: Path, chosen: list[str], settings: Settings, renamed: bool) -> int:
-    """Grade one worksheet (the batch grader resumes from `out/cache/<worksheet>/`); record each result."""
+    """Grade one worksheet into `out/results/<worksheet>/`, resuming from the records there; how many
+    records have a new result (graded now, or missing since)."""
     ws = worksheet(source)
     nb_source, fresh = ws.notebook(), 0
 
-    def save(sub: Submission) -> None:
+    def make(sub: Submission, stored: Graded | None) -> Graded:
         nonlocal fresh
-        old = _previous(out, ws.stem, sub.student)
-        g = record(ws.stem, nb_source, sub, sub.path, ws.sha256, settings)
-        if g != old:
-            records.save(out, g)
-            fresh += old is None or old.submission != sub
+        fresh += not same_result(stored, sub)
+        return record(ws.stem, nb_source, sub, settings, stored)
 
     limited = settings.shard is not None or bool(settings.only)
-    course = batch.Course(renamed, set(chosen) if limited else None, settings.scheduler, save)
+    course = batch.Course(renamed, set(chosen) if limited else None, settings.scheduler, make)
     resume = not (settings.force or settings.only)
-    cache = out / "cache" / file_name(ws.stem)
-    batch.grade_folder(ws, folder, settings.jobs, settings.progress, cache, resume, course, **settings.options)
+    batch.grade_folder(ws, folder, settings.jobs, settings.progress, out, resume, course, **settings.options)
     return fresh
 
 
-def _previous(out: Path, worksheet: str, student: str) -> Graded | None:
-    path = records.path_of(out, worksheet, student)
-    try:
-        return records.load(path) if path.is_file() else None
-    except ValueError:  # a damaged record is simply written again
-        return None
-
-
-def record(worksheet: str, nb_source, sub: Submission, path, source_sum: str, settings: Settings) -> Graded:
-    """The record of a graded submission: checksums, hand-in time and late penalty, literal answers."""
-    g = Graded(worksheet, sub, {"submission": records.checksum(path), "source": source_sum})
+def record(worksheet: str, nb_source, sub: Submission, settings: Settings, stored: Graded | None = None) -> Graded:
+    """The record of a graded submission: hand-in time and late penalty, literal answers (those of `stored`,
+    the student's stored record, when it holds this very result). The store adds the checksums and options."""
+    g = Graded(worksheet, sub)
+    path = sub.path
     if path is None or not Path(path).is_file():
         return g
     when, origin = late.submitted_at(path)
@@ -102,11 +95,33 @@ def record(worksheet: str, nb_source, sub: Submission, path, source_sum: str, se
     ext = settings.extensions
     due = ext.get((worksheet, sub.student)) or ext.get(("", sub.student)) or settings.due
     g.late, g.penalty = late.assess(due, settings.policy, when, origin)
+    if same_result(stored, sub):  # kept: the same submission, graded the same way
+        g.answers = stored.answers
+        return g
     try:
         g.answers = similarity.answers(nb_source, load(path), sub)
     except (ValueError, OSError):
         g.answers = {}
     return g
+
+
+def same_result(stored: Graded | None, sub: Submission) -> bool:
+    """True if the record `stored` holds the result `sub` (wherever the submission's folder is now)."""
+    return stored is not None and dataclasses.replace(stored.submission, path=sub.path) == sub
+
+
+def old_cache(out: str | Path) -> str:
+    """What to tell the instructor about `out/cache/`, a second copy of the results that coursegrad kept
+    before the records became the one result store ("" if there is none). It is never read; nothing
+    in it is lost by deleting it (every result in it is also a record in `out/results/`)."""
+    cache = Path(out) / "cache"
+    if not any(cache.glob("*/*.json")):
+        return ""
+    results = Path(out) / records.RESULTS
+    return (
+        f"{cache}/ is a second copy of results from an earlier coursegrad, no longer read (they are in {results}/): "
+        "you can delete it"
+    )
 
 
 def publish(out: str | Path, graded: list[Graded], sources: list[Path], extra_manual: list[dict] = ()) -> int:
@@ -123,8 +138,9 @@ def publish(out: str | Path, graded: list[Graded], sources: list[Path], extra_ma
 
 
 def merge(inputs: list[Path], out: Path) -> list[Graded]:
-    """Copy every record of the output folders `inputs` into `out`, and their settings.json; ValueError if
-    two disagree on a record or were graded with different settings (`settings.differences`).
+    """Copy every record of the output folders `inputs` into `out`, with their reference values and their
+    settings.json; ValueError if two disagree on a record or were graded with different settings
+    (`settings.differences`).
 
     Returns every record in `out`, and the filled rows of the inputs' manual.csv go with them."""
     for folder in inputs:
@@ -144,9 +160,20 @@ def merge(inputs: list[Path], out: Path) -> list[Graded]:
             seen[key] = (Path(folder), g)
     for _, g in seen.values():
         records.save(out, g)
+    _copy_references(inputs, out)
     if stored is not None:
         settings.save(out, stored)
     return records.load_all(out)
+
+
+def _copy_references(inputs: list[Path], out: Path) -> None:
+    """The inputs' reference values go with their records (each file carries the source and options it is
+    for, so a stale one is only computed again); where several inputs have one, the first input's."""
+    for folder in reversed(inputs):
+        for kept in records.references(folder):
+            target = Path(out) / records.RESULTS / kept.name
+            if not target.exists() or not target.samefile(kept):
+                records.write_atomically(target, kept.read_text(encoding="utf-8"))
 
 
 def manual_rows(folders: list[Path]) -> list[dict]:
