@@ -30,6 +30,7 @@ SLOW = {
     "test_gradescope.py",
     "test_grading.py",
     "test_grading_corpus.py",
+    "test_grading_store.py",
     "test_grading_validate.py",
     "test_grading_verdicts.py",
     "test_hostile_batch.py",
