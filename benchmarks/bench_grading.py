@@ -1,6 +1,6 @@
 """How long grading a class takes: N submissions of worksheet 1, by the process pool and by a Dask cluster.
 
-    python benchmarks/bench_grading.py                    # 100 submissions, process pool, 2 workers (target: < 120 s)
+    python benchmarks/bench_grading.py                    # 100 submissions, process pool, 2 workers (target: <= 60 s)
     python benchmarks/bench_grading.py -n 1000 --engine both   # 1,000 through the pool AND a local Dask cluster
     python benchmarks/bench_grading.py -n 20 --jobs 1
     python benchmarks/bench_grading.py --quick            # 10 submissions (a smoke test)
@@ -12,6 +12,11 @@ and `--jobs` one-thread `dask worker` processes on 127.0.0.1, as separate proces
 end) and grades through it with `coursegrad grade --scheduler`'s code path. Prints the wall time,
 the throughput, the time per submission and checks that every solved one got full points and that
 both engines agree; with both engines, also the estimate for 10,000 submissions on N machines.
+Also the CPU seconds it took: of this process and the processes it reaped (the pool's workers and the
+kernels they reaped: not kernels in bubblewrap, which die with their sandbox and are reaped outside this
+tree, so neither this figure nor `/usr/bin/time` counts them), and of the whole machine (/proc/stat, Linux:
+every process, the sandboxed kernels included; on a quiet machine, what the batch cost). On a shared machine
+the wall time depends on the others' load; compare CPU seconds, and give the load average with every figure.
 """
 
 from __future__ import annotations
@@ -92,9 +97,9 @@ def local_cluster(workers: int):
             p.wait()
 
 
-def run(engine: str, folder: str, jobs: int, sandbox: str = "auto", stored: str | None = None) -> tuple[float, list]:
+def run(engine: str, folder: str, jobs: int, sandbox: str = "auto", stored: str | None = None) -> tuple[float, tuple, list]:
     """Grade `folder` with `engine` ("pool" or "dask") and `sandbox` (as coursegrad grade), the records stored in
-    the output folder `stored` if given (a rerun resumes from there); (wall seconds, results)."""
+    the output folder `stored` if given (a rerun resumes from there); (wall seconds, CPU seconds (`_timed`), results)."""
     from coursegrad.grading.batch import Course, grade_folder
 
     if engine == "pool":
@@ -106,10 +111,36 @@ def run(engine: str, folder: str, jobs: int, sandbox: str = "auto", stored: str 
         )
 
 
-def _timed(work) -> tuple[float, list]:
-    start = time.perf_counter()
+def _timed(work) -> tuple[float, tuple[float, float], list]:
+    """(wall seconds, (CPU seconds of this tree, of the machine), what `work()` returned); see the module's docstring
+    (a Dask cluster's workers are not this process's children: only the machine's figure counts them)."""
+    start, tree, machine = time.perf_counter(), _tree_cpu(), _machine_cpu()
     results = work()
-    return time.perf_counter() - start, results
+    return time.perf_counter() - start, (_tree_cpu() - tree, _machine_cpu() - machine), results
+
+
+def _tree_cpu() -> float:
+    """CPU seconds (user + system) of this process and of the processes it reaped."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return float("nan")
+    own, reaped = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + reaped.ru_utime + reaped.ru_stime
+
+
+def _machine_cpu() -> float:
+    """CPU seconds every CPU of the machine spent busy since it booted (/proc/stat; NaN without it)."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    except (OSError, ValueError):
+        return float("nan")
+    user, nice, system, _idle, _iowait, irq, softirq, steal = ticks
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def _load() -> str:
+    return f"{os.getloadavg()[0]:.1f}" if hasattr(os, "getloadavg") else "–"
 
 
 def check(results: list) -> None:
@@ -135,7 +166,8 @@ def main(argv: list[str]) -> int:
         make_class(Path(tmp), args.n)
         for engine in engines:
             stored = str(Path(keep) / engine) if args.rerun and engine == "pool" else None
-            wall, results = run(engine, tmp, args.jobs, args.sandbox, stored)
+            before = _load()
+            wall, cpu, results = run(engine, tmp, args.jobs, args.sandbox, stored)
             unsandboxed = any(r.sandbox for r in results)
             label = engine + (" (no sandbox)" if unsandboxed else " (sandbox)")
             check(results)
@@ -143,18 +175,20 @@ def main(argv: list[str]) -> int:
             inside = sum(r.seconds for r in results) / len(results)
             rows.append(
                 f"| {label} | {args.n} | {args.jobs} | {wall:.1f} s | {args.n / wall:.2f} /s | {wall / args.n:.3f} s "
-                f"| {inside:.2f} s |"
+                f"| {inside:.2f} s | {cpu[0]:.1f} s | {cpu[1]:.1f} s ({cpu[1] / args.n:.2f} s each) | {before} → {_load()} |"
             )
-            rows[-1] += f" {os.getloadavg()[0]:.1f} |" if hasattr(os, "getloadavg") else " – |"
             if stored:
-                rerun, again = run(engine, tmp, args.jobs, args.sandbox, stored)
+                rerun, _, again = run(engine, tmp, args.jobs, args.sandbox, stored)
                 assert [r.total for r in again] == [r.total for r in results], "the rerun's results differ"
     if args.rerun:
         print(f"a rerun with nothing changed (every result kept, no kernel): {rerun:.2f} s")
     if len(totals) == 2:
         assert totals["pool"] == totals["dask"], "the cluster's results differ from the process pool's"
-    print("\n| engine | submissions | workers | wall time | throughput | per submission | each inside a worker | load after |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "\n| engine | submissions | workers | wall time | throughput | per submission | each inside a worker "
+        "| CPU: this tree | CPU: the machine | load average |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     return 0
 

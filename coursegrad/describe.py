@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import base64
 from collections import Counter
-from xml.sax.saxutils import escape
+from html import escape  # (not xml.sax.saxutils: it imports urllib.request, http.client and ssl)
 
 __all__ = [
     "describe_drawing",
@@ -120,8 +120,9 @@ def with_text_alternative(svg: str, title: str, description: str) -> str:
     if 'role="img"' in head:  # already says what it shows
         return svg
     # <desc> is the SVG way; Chromium computes an inline SVG's description from aria-description (ARIA 1.3) only
-    described = f' role="img" aria-description="{escape(description, {chr(34): "&quot;"})}"'
-    return f"{head}{described}>\n<title>{escape(title)}</title>\n<desc>{escape(description)}</desc>{svg[end + 1 :]}"
+    described = f' role="img" aria-description="{_attribute(description)}"'
+    texts = f"<title>{escape(title, quote=False)}</title>\n<desc>{escape(description, quote=False)}</desc>"
+    return f"{head}{described}>\n{texts}{svg[end + 1 :]}"
 
 
 def alt_metadata(description: str) -> dict:
@@ -137,7 +138,7 @@ def image_html(data: bytes, mime: str, alt: str) -> str:
     drawings carry this one too, so a screen reader says what they show (`<img>` keeps an SVG's scripts
     off and is shown in an untrusted notebook as well)."""
     encoded = base64.b64encode(data).decode("ascii")
-    return f'<img class="coursegrad-image" src="data:{mime};base64,{encoded}" alt="{escape(alt, {chr(34): "&quot;"})}">'
+    return f'<img class="coursegrad-image" src="data:{mime};base64,{encoded}" alt="{_attribute(alt)}">'
 
 
 def describe_figure(fig) -> str:
@@ -171,3 +172,8 @@ def _describe_axes(ax) -> str:
     notes = list(dict.fromkeys(" ".join(t.get_text().split()) for t in ax.texts if t.get_visible() and t.get_text().strip()))[:3]
     marked = f" Marked: {'; '.join(notes)}." if notes else ""  # the annotations: the key values
     return f"{head}{what}, {_axis_words(ax, 'y')} against {_axis_words(ax, 'x')}.{marked}"
+
+
+def _attribute(text: str) -> str:
+    """`text` for a double-quoted XML/HTML attribute: &, <, > and " escaped (apostrophes kept as written)."""
+    return escape(text, quote=False).replace('"', "&quot;")

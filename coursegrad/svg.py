@@ -12,8 +12,8 @@ recorded with its box (`Box`), so tests and widgets need not parse the SVG.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from itertools import pairwise
-from xml.sax.saxutils import escape
 
 from coursegrad.layout import (
     BOX_H,
@@ -77,8 +77,9 @@ class Canvas:
         style = ' font-style="italic"' if italic else ""
         style += ' font-weight="bold"' if bold else ""
         style += ' stroke="#FFFFFF" stroke-width="3" paint-order="stroke"' if halo else ""
+        written = escape(s, quote=False)
         self.add(
-            f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{colour}"{style}>{escape(s)}</text>'
+            f'<text x="{x:.1f}" y="{y:.1f}" font-size="{size}" text-anchor="{anchor}" fill="{colour}"{style}>{written}</text>'
         )
 
 

@@ -174,3 +174,44 @@ def test_the_kernels_cpu_seconds_count_computing_not_waiting():
         kernel.run("t = time.process_time()\nwhile time.process_time() - t < 0.6:\n    pass")
         assert kernel.over_budget
     assert slept - start < 0.5 and computed - slept >= 0.95
+
+
+def test_the_budget_reads_proc_only_once_it_could_be_used_up():
+    """Reading every process's /proc stat costs milliseconds, so the budget's clock is read only once the
+    kernel could have used the budget: in t seconds it can use at most t CPU seconds per CPU."""
+    import time
+
+    from coursegrad.grading.kernel import CPUS, Kernel
+
+    kernel = Kernel(timeout=30)  # never launched: its clock is replaced
+    try:
+        clock = iter([0.0, 5.0, 5.1, 10.0])
+        reads = []
+        kernel.cpu_seconds = lambda: reads.append(1) or next(clock)
+        kernel.budget = 1000.0  # read once, at the start
+        assert not kernel.over_budget and not kernel.over_budget
+        assert len(reads) == 1
+        kernel.budget = 0.5  # from 5.0 s; its wall-time backstop is 2 s away
+        time.sleep(0.5 / CPUS + 0.02)  # now the kernel could have used it: the clock is read at every question
+        assert not kernel.over_budget  # 0.1 s used
+        assert kernel.over_budget  # 5 s used
+        assert len(reads) == 4
+    finally:
+        kernel.close()
+
+
+def test_a_grading_kernel_boots_without_what_grading_never_uses():
+    """No debugger (debugpy is not imported), no SQLite history, and the checks' modules imported from the
+    bytecode the grader compiled (a sandboxed kernel cannot write its own): benchmarks/README.md, "Grading"."""
+    import importlib.util
+
+    from coursegrad.grading.grade import grading_kernel
+    from coursegrad.grading.sandbox import KIT, compile_kit
+
+    compile_kit.cache_clear()  # as in a fresh grader process
+    with grading_kernel() as kernel:
+        ok, said = kernel.evaluate("(__import__('sys').modules.get('debugpy'), get_ipython().history_manager.enabled)")
+        checks = kernel.run("import coursegrad.checks")
+    assert ok and said == "(None, False)", said
+    assert checks.status == "ok"
+    assert Path(importlib.util.cache_from_source(str(Path(KIT) / "checks.py"))).is_file()

@@ -27,6 +27,7 @@ says why); macOS and Windows have no bubblewrap.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import site
@@ -49,6 +50,18 @@ FILE_BYTES = 256 * 1024 * 1024
 KERNEL_PROCESSES = 1024
 KIT = str(Path(coursegrad.__file__).resolve().parent)
 NO_SANDBOX = "no sandbox: the student's code ran with the grader's privileges"
+
+
+@functools.cache
+def compile_kit(kit: str = KIT) -> bool:
+    """Write the bytecode of the kit's modules where it is missing or stale, as pip does when it installs a
+    package; once per process and kit. A sandboxed kernel sees the kit read-only and cannot write its own
+    bytecode (nor can any kernel when PYTHONDONTWRITEBYTECODE is set), so without this every kernel compiled
+    the checks' modules again as it booted. False if some could not be written (e.g. a read-only installation:
+    the kernels then compile them, as before); Python checks each file against its source either way."""
+    import compileall
+
+    return bool(compileall.compile_dir(kit, quiet=2))
 
 
 def drops_user() -> bool:

@@ -30,6 +30,7 @@ from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
 from coursegrad.grading.reference import reference_run
 from coursegrad.grading.release import solved  # noqa: F401  (re-exported: the tests build solved worksheets with it)
+from coursegrad.grading.sandbox import resolve
 from coursegrad.grading.source import Worksheet
 
 CLEAN_ERRORS = ("NameError", "NotImplementedError", "AssertionError")
@@ -123,14 +124,15 @@ def validate(source_path: str | Path, release_path: str | Path | None = None, ti
     if not release.is_current(source_path, release_path):
         report.problems.append(f"{release_path} is not what `coursegrad generate` makes now: regenerate and commit it")
     student = release.student_version(source)
-    ws, problems, _ = reference_run(Worksheet.read(source_path), timeout=timeout)
+    sandbox = resolve("auto")[0]  # once: each grade_notebook(sandbox="auto") would start bubblewrap to try it again
+    ws, problems, _ = reference_run(Worksheet.read(source_path), timeout=timeout, sandbox=sandbox)
     report.problems += problems
     with tempfile.TemporaryDirectory(prefix="coursegrad-validate-") as tmp:
         for name, nb, want_full in (("solved", solved(student, source), True), ("blank", student, False)):
             path = Path(tmp) / name / source_path.name
             path.parent.mkdir()
             nbformat.write(nb, str(path))
-            result = grade_notebook(ws, path, name, timeout=timeout)
+            result = grade_notebook(ws, path, name, timeout=timeout, sandbox=sandbox)
             report.points[name] = result.total
             report.points |= {"max_auto": result.max_auto, "manual": result.max_total - result.max_auto}
             if want_full and result.total < result.max_auto:
