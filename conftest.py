@@ -1,8 +1,11 @@
 """How the whole suite is split: tiers (`slow`, `browser`) and pytest-xdist groups, in one place.
 
 `python3 run.py test` runs everything on all cores (`-n auto --dist loadgroup`); `python3 run.py test
---quick` runs the quick tier (`-m "not slow and not browser"`: unit, property and doctests, nbval of
-every lecture, the worksheet checks and one end-to-end grade through the CLI). Under xdist, tests that
+--quick` runs the quick tier (`-m "not slow and not browser"`): unit, property and doctests, nbval of
+every lecture, the worksheet checks called in this process, and exactly one end-to-end grade through
+the CLI (`test_cli.py`: a solved, a blank and a missing submission of worksheet 1). Every other file
+that starts kernels or the grader (the SLOW set below) runs in the full suite and CI only.
+Under xdist, tests that
 share expensive state stay on one worker: each test module as a whole (its module fixtures are computed
 once), each notebook's nbval cells (they run in order in one kernel), the browser tests in two groups (one
 JupyterLab and one Chromium per group; a notebook's tests in one) and the sandbox tests (they count
@@ -17,13 +20,20 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent
 
-# Modules that start many kernels or processes (the grader end to end, nbgrader, Dask, packaging):
-# the full run and CI take them, the quick tier does not.
+# Modules that start many kernels or processes (the grader end to end, validation, the desk, nbgrader,
+# Dask, packaging, the bundle): the full run and CI take them, the quick tier does not.
 SLOW = {
+    "test_bundle.py",
     "test_cluster.py",
+    "test_desk_lms.py",
+    "test_desk_report.py",
+    "test_desk_review.py",
     "test_gradescope.py",
     "test_grading.py",
     "test_grading_corpus.py",
+    "test_grading_store.py",
+    "test_grading_validate.py",
+    "test_grading_verdicts.py",
     "test_hostile_batch.py",
     "test_hostile_items.py",
     "test_hostile_judge.py",

@@ -7,7 +7,7 @@ Three measurements, printed in one table from this single run:
    squared-error loss; forward (building the graph) + backward. micrograd 0.1.0 has no
    tanh, so both use relu. Measured with Python's cyclic garbage collector off (pure
    compute) and on (as in a notebook: micrograd's closures make reference cycles that
-   only the collector frees). Target: coursegrad ≤ 1.0× micrograd.
+   only the collector frees). Target: coursegrad ≤ 0.9× micrograd with the collector off, ≤ 1.0× with it on.
 2. **Array MLP training step** (coursegrad vs hand-written numpy backprop vs PyTorch CPU
    autograd): MLP 2-64-64-1 with tanh on a batch of 256, MSE loss; forward + backward + SGD
    update, float64 everywhere. Every library runs on one thread (OPENBLAS_NUM_THREADS=1,
@@ -348,7 +348,8 @@ def table(scalars: list, arrays: list, chain: dict) -> str:
         for name, t in st.items():
             best, med = ratios(t["total"], base)
             detail = f"forward {ms(statistics.median(t['forward']))} + backward {ms(statistics.median(t['backward']))} ms"
-            target = ("≤ 1.0× micrograd: " + ("met" if best <= 1.0 else "MISSED")) if name == "coursegrad" else "baseline"
+            limit = 1.0 if scalar["gc"] else 0.9  # issue 22: ≤ 0.9× with the collector off (pure compute)
+            target = (f"≤ {limit}× micrograd: " + ("met" if best <= limit else "MISSED")) if name == "coursegrad" else "baseline"
             rows.append(
                 f"| scalar MLP {'-'.join(map(str, SCALAR_SIZES))} relu, batch {SCALAR_BATCH} ({scalar['nodes']} nodes), "
                 f"garbage collector {'on' if scalar['gc'] else 'off'}; {detail} "

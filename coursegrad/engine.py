@@ -74,11 +74,16 @@ class Value:
         """The output node of an operation: its value, the op, its inputs and the local gradients.
         A result that is not finite (it overflowed) raises here, at the op that made it; an array
         result `bounded` by its formula (tanh and σ in [-1, 1], relu ≤ its input) is not checked."""
-        if not (math.isfinite(data) if type(data) is float else bounded or is_finite(data)):
-            raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
         out = object.__new__(Value)
+        if type(data) is float:
+            if not math.isfinite(data):
+                raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
+            out.grad = 0.0
+        else:
+            if not (bounded or is_finite(data)):
+                raise FloatingPointError(f"the result of {op} is not finite (nan or inf); rescale your inputs.")
+            out.grad = read_only_zeros(data.shape)  # no memory until backward
         out.data, out.label, out.constant = data, "", False
-        out.grad = 0.0 if type(data) is float else read_only_zeros(data.shape)  # no memory until backward
         out.op, out.inputs, out.local_grads = op, inputs, local_grads
         return out
 
@@ -308,33 +313,38 @@ def backprop(root: Value, gradient: Any = None, record: list[Step] | None = None
     """
     seed = _seed(root, gradient)
     order = topological_order(root)
-    interior = [node for node in order if node.inputs]
-    for node in interior:  # nothing has arrived yet in this pass: 0 for a number (0 + -0.0 is 0, never -0),
-        node.grad = 0.0 if type(node.data) is float else None  # None for an array (the first to arrive is kept)
+    interior, leaves = [], []  # the gates, and the inputs that get a gradient (not constants)
+    for node in order:
+        if node.inputs:  # nothing has arrived yet in this pass: 0 for a number (0 + -0.0 is 0, never -0),
+            node.grad = 0.0 if type(node.data) is float else None  # None for an array (the first to arrive is kept)
+            interior.append(node)
+        elif not node.constant:
+            leaves.append(node)
     root.grad = seed if root.grad is None else root.grad + seed
     one = ONE  # a local name: looked up once, not at every input
     try:
         for node in reversed(interior):  # outputs before inputs
             upstream = node.grad  # complete: every node that uses `node` came before it
-            sent = []
+            sent = [] if record is not None else None  # what each input receives, kept only for a record
             for child, local in zip(node.inputs, node.local_grads):  # noqa: B905 (one per input; strict= is slow)
                 if child.constant:  # a number mixed into the expression: it gets no gradient
-                    sent.append(None)
-                    continue
-                contribution = upstream if local is one else local * upstream  # local gradient × upstream gradient
-                if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
-                    contribution = unbroadcast(contribution, child.shape)
-                grad = child.grad
-                child.grad = contribution if grad is None else grad + contribution  # gradients add up
-                sent.append(contribution)
-            if record is not None:
+                    contribution = None
+                else:
+                    contribution = upstream if local is one else local * upstream  # local gradient × upstream gradient
+                    if type(contribution) is not float:  # an array: sum it back to the input's shape (undo broadcasting)
+                        contribution = unbroadcast(contribution, child.shape)
+                    grad = child.grad
+                    child.grad = contribution if grad is None else grad + contribution  # gradients add up
+                if sent is not None:
+                    sent.append(contribution)
+            if sent is not None:
                 record.append(Step(len(record), node, upstream, node.local_grads, tuple(sent)))
     except BaseException:  # a gate's rule raised: the nodes no gradient reached get zeros, as before any pass
         for node in interior:
             if node.grad is None:
                 node.grad = read_only_zeros(node.data.shape)
         raise
-    _check_finite_grads(order)
+    _check_finite_grads(leaves, order)
 
 
 @dataclass
@@ -361,25 +371,26 @@ def topological_order(root: Value, first_input_first: bool = False) -> list[Valu
     """Every node `root` depends on, each after all of its inputs (iterative: no recursion limit).
 
     A depth-first walk with an explicit stack. A node taken off the stack the first time is put
-    back with the mark "inputs done" and its inputs go on top of it, so the next time it comes
-    off, all its inputs have been placed: now it can be placed. Nodes compare by identity (their
-    class must not define == by value), so any node with `.inputs` will do (a worksheet's `Node`
-    too). The last input pushed is the first walked; `first_input_first` walks the mirror image
+    back under the mark `None` ("its inputs are done") and its inputs go on top, so when the mark
+    comes off, all its inputs have been placed: the node under it can be placed. Nodes compare by
+    identity (their class must not define == by value), so any node with `.inputs` will do (a
+    worksheet's `Node` too). The last input pushed is the first walked; `first_input_first` walks the mirror image
     (how a drawing numbers its nodes).
     """
     order: list[Value] = []
     seen = set()  # hashing a node is by identity (a set of id()s was 4× slower: each id is a new int)
-    stack = [(root, False)]  # (node, are its inputs placed?)
+    stack = [root]  # nodes to walk, and under each mark None the node whose inputs are then done
     while stack:
-        node, inputs_done = stack.pop()
-        if inputs_done:
-            order.append(node)
+        node = stack.pop()
+        if node is None:  # the mark: the node under it has all its inputs placed
+            order.append(stack.pop())
         elif node not in seen:
             seen.add(node)
-            stack.append((node, True))
+            stack.append(node)
+            stack.append(None)
             for child in reversed(node.inputs) if first_input_first else node.inputs:
                 if child not in seen:
-                    stack.append((child, False))
+                    stack.append(child)
     return order
 
 
@@ -402,15 +413,15 @@ def _seed(root: Value, gradient: Any) -> Any:
     return g
 
 
-def _check_finite_grads(order: list[Value]) -> None:
+def _check_finite_grads(leaves: list[Value], order: list[Value]) -> None:
     """Raise if the pass produced a nan or inf gradient: never hand out a silently wrong gradient.
 
     A non-finite gradient flows on into every input below it (inf·0 is nan), so it always
-    reaches a leaf: checking the leaves is enough, and cheap. The message names the node
+    reaches a leaf: checking the `leaves` (backprop collects them) is enough, and cheap. The message names the node
     nearest the output where it appeared and the gate that sent it there.
     """
-    for node in order:
-        if not node.inputs and not node.constant and not is_finite(node.grad):
+    for leaf in leaves:
+        if not is_finite(leaf.grad):
             bad = next(n for n in reversed(order) if not is_finite(n.grad))
             gates = sorted({repr(n.op) for n in order if any(x is bad for x in n.inputs)})
             raise FloatingPointError(

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from coursegrad import nn
-from coursegrad.engine import Value
+from coursegrad.engine import Value, sigmoid
 
 __all__ = [
     "linear_classifier_data",
@@ -30,6 +30,8 @@ __all__ = [
     "same_run",
     "mse_stable_learning_rate",
     "scaled_training_data",
+    "compare_runs",
+    "linear_training_run_numpy",
     "lr_divisor_that_retraces",
     "loss_curves_data",
 ]
@@ -155,7 +157,12 @@ def scaled_training_data(
     X, y = linear_classifier_data(n, seed)
     run = linear_training_run(X * scale, y, learning_rate, steps, loss)
     raw = linear_training_run(X, y, raw_lr, steps, loss)
-    first = [float(np.linalg.norm(r["weights"][1] - r["weights"][0])) if steps else 0.0 for r in (run, raw)]
+    return compare_runs(run, raw, scale, learning_rate, raw_lr)
+
+
+def compare_runs(run: dict, raw: dict, scale: float, learning_rate: float, raw_lr: float) -> dict:
+    """`scaled_training_data`'s numbers from a run on data ×`scale` at `learning_rate` and the raw run at `raw_lr`."""
+    first = [float(np.linalg.norm(r["weights"][1] - r["weights"][0])) if len(r["losses"]) > 1 else 0.0 for r in (run, raw)]
     return {
         "losses": run["losses"],
         "weights": run["weights"],
@@ -166,6 +173,44 @@ def scaled_training_data(
         "divisor": raw_lr / learning_rate,
         "same": same_run(run, raw, scale),
     }
+
+
+def linear_training_run_numpy(
+    X: np.ndarray, y: np.ndarray, learning_rate: float, steps: int = 50, loss: str = "logistic"
+) -> dict:
+    """`linear_training_run` from w = 0 with the engine's forward and backward written out in numpy (for the explorer).
+
+    The same operations on the same arrays in the same order as the engine's graph (scores = X·w, the loss's
+    gates, the mean as Σ·(1/n), ∂w = Xᵀ·∂scores, w ← w − lr·∂w), without building nodes: the same numbers, bit for
+    bit (tests/test_widgets.py checks it on the explorer's slider values), about 20× faster. A run where
+    some number is not finite is handed to the engine, which raises where it went wrong.
+    """
+    n = len(y)
+    target = 2.0 * np.asarray(y, dtype=np.float64) - 1.0  # the squared loss's targets, the logistic loss's signs
+    w, factor = np.zeros(X.shape[1]), 1.0 / n
+    losses, weights = np.full(steps + 1, np.nan), np.full((steps + 1, X.shape[1]), np.nan)
+    for step in range(steps + 1):
+        scores = X @ w
+        if loss == "mse":
+            diff = scores - target
+            per_example, local = diff**2.0, 2.0 * diff**1.0
+        else:
+            z = -(scores * target)
+            with np.errstate(under="ignore"):
+                per_example = np.logaddexp(0.0, z)
+            local = sigmoid(z)
+        losses[step], weights[step] = (np.squeeze(per_example.sum(keepdims=True)) * factor).item(), w
+        if not np.isfinite(per_example).all():
+            return linear_training_run(X, y, learning_rate, steps, loss)
+        if step == steps or losses[step] > DIVERGED:
+            break
+        upstream = np.full(per_example.shape, factor) * np.reshape(1.0, (1,))  # ∂loss/∂(each example's loss)
+        d_scores = local * upstream if loss == "mse" else target * (-1.0 * (local * upstream))
+        grad = np.zeros(X.shape[1]) + (X.T @ np.reshape(d_scores, (n, 1))).reshape(w.shape)
+        if not np.isfinite(grad).all():
+            return linear_training_run(X, y, learning_rate, steps, loss)
+        w = w - learning_rate * grad
+    return {"losses": losses, "weights": weights}
 
 
 def lr_divisor_that_retraces(X: np.ndarray, y: np.ndarray, scale: float, learning_rate: float, loss: str = "mse") -> float:

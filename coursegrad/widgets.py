@@ -369,7 +369,7 @@ class MultiplicationExplorer(Explorer):
                 )
         self.steps, self.raw_lr = steps, float(lr)
         self.X, self.y = multiplication.linear_classifier_data()
-        self._runs: dict[tuple[float, float, str], dict] = {}  # (lr, scale, loss) → multiplication.scaled_training_data
+        self._runs: dict[tuple, dict] = {}  # (lr, scale, loss) → scaled_training_data's numbers; (raw_lr, None, loss): raw run
         choice = widgets.Dropdown(
             options=[("squared error", "mse"), ("logistic", "logistic")], value=loss, description="loss",
             layout=widgets.Layout(width="220px"),
@@ -433,9 +433,15 @@ class MultiplicationExplorer(Explorer):
         self.canvas = SvgFigure(self.fig)
 
     def _run(self, lr: float, scale: float) -> dict:
+        """`multiplication.scaled_training_data` for these sliders: the raw run trained once per loss, the run on
+        data ×scale by `multiplication.linear_training_run_numpy` (the engine's numbers, ~1 ms), then kept."""
         key = (lr, scale, self.loss)
         if key not in self._runs:
-            self._runs[key] = multiplication.scaled_training_data(scale, lr, self.loss, self.steps, self.raw_lr)
+            raw_key = (self.raw_lr, None, self.loss)
+            if raw_key not in self._runs:
+                self._runs[raw_key] = multiplication.linear_training_run(self.X, self.y, self.raw_lr, self.steps, self.loss)
+            run = multiplication.linear_training_run_numpy(self.X * scale, self.y, lr, self.steps, self.loss)
+            self._runs[key] = multiplication.compare_runs(run, self._runs[raw_key], scale, lr, self.raw_lr)
         return self._runs[key]
 
     def _recompute(self, changed: str | None) -> None:

@@ -62,6 +62,7 @@ class Submission:
     base: str = "solved"  # "solved": the instructor's answers typed in; "blank": the release as handed out
     written: bool = True  # the written (hand-graded) answers filled in
     known: dict[str, str] = field(default_factory=dict)  # "check"/"grader" -> the known bug that misgrades it today
+    hangs: bool = False  # a cell loops forever: graded with a shorter timeout per cell (test_grading_corpus.HANG_TIMEOUT)
 
     def points(self) -> dict[str, float]:
         """The deserved points of every autograded question."""
@@ -355,6 +356,7 @@ _WS1 = [
         "affine_backward loops forever (a while loop whose counter never grows)",
         {"ex7_backward_answer": AFFINE_HANGS},
         {"ex7_backward": (0, "affine_backward never returns; nothing else calls it")},
+        hangs=True,
     ),
     Submission(
         "w1_crash_in_ex3",
@@ -755,6 +757,7 @@ _WS2 = [
             "ex2_numgrad_test": (0, "numerical_gradient never returns"),
             "ex3_check_test": (0, "gate_relative_error calls the hanging numerical_gradient"),
         },
+        hangs=True,
     ),
     Submission(
         "w2_relerr_nan",
@@ -783,6 +786,7 @@ _WS2 = [
         "verdict loops forever below 1e−2 (a while loop whose counter never grows)",
         {"ex2_relerr_answer": RELERR_RIGHT + "\n\n" + VERDICT_HANGS},
         {"ex2_verdict_test": (0, "verdict never returns for small errors; nothing else calls it")},
+        hangs=True,
     ),
     Submission(
         "w2_scratch_call_crashes",

@@ -34,13 +34,22 @@ def scheduler(tmp_path_factory):
     port = _free_port()
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     logs = tmp_path_factory.mktemp("dask")
-    procs = [subprocess.Popen([*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"], cwd=logs,
-                              stdout=subprocess.DEVNULL, stderr=open(logs / "scheduler.log", "w"))]
+    procs = [
+        subprocess.Popen(
+            [*dask, "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            cwd=logs,
+            stdout=subprocess.DEVNULL,
+            stderr=open(logs / "scheduler.log", "w"),
+        )
+    ]
     address = f"tcp://127.0.0.1:{port}"
     worker = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1", "--no-dashboard"]
     for i in range(2):
-        procs.append(subprocess.Popen([*worker, "--name", f"w{i}"], cwd=logs, stdout=subprocess.DEVNULL,
-                                      stderr=open(logs / f"worker{i}.log", "w")))
+        procs.append(
+            subprocess.Popen(
+                [*worker, "--name", f"w{i}"], cwd=logs, stdout=subprocess.DEVNULL, stderr=open(logs / f"worker{i}.log", "w")
+            )
+        )
     try:
         deadline = time.monotonic() + 120
         while True:
@@ -104,6 +113,15 @@ def test_an_unreachable_scheduler_is_a_clear_error(tmp_path):
     nbformat.write(source, str(tmp_path / NAME))
     write(tmp_path / "subs", "ada", NAME, solved_by(source))
     port = _free_port()  # nothing listens there
-    result = cli("grade", str(tmp_path / NAME), str(tmp_path / "subs"), "-q", "-o", str(tmp_path / "out"),
-                 "--scheduler", f"tcp://127.0.0.1:{port}")
-    assert result.returncode != 0 and "cannot reach the Dask scheduler" in result.stderr, result.stderr
+    result = cli(
+        "grade",
+        str(tmp_path / NAME),
+        str(tmp_path / "subs"),
+        "-q",
+        "-o",
+        str(tmp_path / "out"),
+        "--scheduler",
+        f"tcp://127.0.0.1:{port}",
+        env={"COURSEGRAD_SCHEDULER_TIMEOUT": "2"},
+    )  # not 15 s
+    assert result.returncode != 0 and "cannot reach the Dask scheduler within 2 s" in result.stderr, result.stderr

@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from workflow_helpers import DESK_GRADE, desk_class
+from workflow_helpers import desk_graded
 
 from coursegrad.desk import class_stats
 from coursegrad.desk.report_html import render
@@ -59,12 +59,7 @@ def parsed(path: Path) -> Tables:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    from workflow_helpers import cli
-
-    root = desk_class(tmp_path_factory.mktemp("desk"))
-    result = cli(*DESK_GRADE, cwd=root)
-    assert result.returncode == 0, result.stderr
-    return root / "grades"
+    return desk_graded(tmp_path_factory) / "grades"
 
 
 def gradebook(out: Path) -> list[dict]:

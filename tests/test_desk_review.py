@@ -15,7 +15,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
-from workflow_helpers import DESK_GRADE, RUBRIC, SHEET, cli, desk_class
+from workflow_helpers import RUBRIC, SHEET, cli, desk_graded
 
 from coursegrad.desk import hand_grades
 from coursegrad.desk.review import Desk, inert
@@ -27,10 +27,7 @@ pytest.importorskip("ipywidgets")
 
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
-    root = desk_class(tmp_path_factory.mktemp("review"))
-    result = cli(*DESK_GRADE, cwd=root)
-    assert result.returncode == 0, result.stderr
-    return root
+    return desk_graded(tmp_path_factory)
 
 
 @pytest.fixture

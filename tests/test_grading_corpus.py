@@ -2,9 +2,14 @@
 
 The submissions and the points each deserves are in `tests/grading_corpus.py`, written from the
 worksheets' text. Each worksheet's submissions are graded once per test session, in one batch with
-the grader's default options (`batch.grade_folder`, sandbox "auto"), and each is run once as a
-student runs it (every cell in order in a fresh kernel, a hanging cell interrupted, errors shown and
-the run going on), reading every check cell's verdict from its output: an error is 0 points; a
+the grader's default options (`batch.grade_folder`, sandbox "auto"), except the ones that hang
+(`Submission.hangs`), graded in a second batch with HANG_TIMEOUT seconds per cell instead of the
+default 30 (the behaviour tested, the hanging cell interrupted and grading going on, is the same;
+the default only spins the hang longer). Both batches take the instructor's reference values computed
+once per session at the default options (`graded.prepared`, as test_grading_verdicts.py). Each
+submission is also run once as a student runs it (every cell in order in a fresh kernel, a hanging
+cell interrupted, errors shown and the run going on; a copy, cell for cell, runs as its original did,
+so it is run once), reading every check cell's verdict from its output: an error is 0 points; a
 "points: p / P" line is p; a cell that ran through is its full points; and in a cell of several items
 an item whose answers all printed "✓ name is right" keeps its points. Both must equal the deserved
 points, question by question (issue 18: a grade is a promise).
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded import prepared
 from grading_corpus import POINTS, SUBMISSIONS, WS1, WS2, Submission
 from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
@@ -34,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SOURCE = {ws: ROOT / "worksheets" / "source" / ws for ws in (WS1, WS2)}
 RELEASE = {ws: ROOT / "worksheets" / "release" / ws for ws in (WS1, WS2)}
 STUDENT_TIMEOUT = 15  # seconds before the "student" interrupts a cell (a hang, never a slow right answer)
+HANG_TIMEOUT = STUDENT_TIMEOUT  # the grader's seconds per cell for the submissions that hang (the default is 30)
 WRITTEN = "The sigmoid saturates, so its local gradient is close to 0 and the gradients below it vanish."
 POINTS_LINE = re.compile(r"^points: ([0-9.]+) / ([0-9.]+)\s*$", re.M)
 
@@ -95,8 +102,9 @@ def check_cell_points(cell: nbformat.NotebookNode, test: nbformat.NotebookNode, 
 class Corpus:
     """Each worksheet's submissions, run as a student would and graded, once per session (on first use)."""
 
-    def __init__(self, folder: Path):
-        self.folder = folder
+    def __init__(self, tmp_path_factory):
+        self.factory = tmp_path_factory
+        self.folder = tmp_path_factory.mktemp("corpus")
         self.done: dict[str, dict] = {}
 
     def of(self, ws: str) -> dict:
@@ -105,17 +113,20 @@ class Corpus:
         return self.done[ws]
 
     def _run(self, ws: str) -> dict:
-        """Write every submission, grade the folder in one batch while running each as a student in a thread."""
+        """Write every submission, grade the folders (see the module's docstring) while running each as a student in a thread."""
         subs = [s for s in SUBMISSIONS if s.worksheet == ws]
-        folder, scratch = self.folder / Path(ws).stem / "submissions", self.folder / Path(ws).stem / "scratch"
+        root = self.folder / Path(ws).stem
         for sub in subs:
-            (folder / sub.name).mkdir(parents=True)
-            nbformat.write(notebook_of(sub), folder / sub.name / ws)
+            folder = root / ("hangs" if sub.hangs else "submissions") / sub.name
+            folder.mkdir(parents=True)
+            nbformat.write(notebook_of(sub), folder / ws)
+        source = prepared(self.factory, SOURCE[ws])  # the reference values, as a batch with the default options computes them
         seconds: dict[str, float] = {}
         with ThreadPoolExecutor(max_workers=1) as pool:
-            student = pool.submit(self._as_students, ws, subs, scratch, seconds)
+            student = pool.submit(self._as_students, ws, subs, root / "scratch", seconds)
             start = time.perf_counter()
-            results = batch.grade_folder(SOURCE[ws], folder, jobs=2, progress=False)  # the default options
+            results = batch.grade_folder(source, root / "submissions", jobs=2, progress=False)  # the default options
+            results += batch.grade_folder(source, root / "hangs", jobs=2, progress=False, timeout=HANG_TIMEOUT)
             seconds["graded"] = time.perf_counter() - start
             checks, outputs = student.result()
         graded = {r.student: {q.grade_id: q for q in r.questions} for r in results}
@@ -127,19 +138,23 @@ class Corpus:
         """Each submission run as its student runs it: the points its check cells show, and their cells."""
         tests = {C.grade_id(c): c for c in read(SOURCE[ws]).cells if C.is_test(c)}
         checks, outputs, start = {}, {}, time.perf_counter()
+        runs: dict[str, tuple[dict, dict]] = {}  # the notebook's text -> what its run showed
         for sub in subs:
-            (scratch / sub.name).mkdir(parents=True)
-            ran = run_as_a_student(notebook_of(sub), scratch / sub.name)
-            cells = {C.grade_id(c): c for c in ran.cells if C.grade_id(c) in POINTS[ws]}
-            checks[sub.name] = {q: check_cell_points(cells[q], tests[q], p) for q, p in POINTS[ws].items()}
-            outputs[sub.name] = cells
+            nb = notebook_of(sub)
+            text = nbformat.writes(nb)
+            if text not in runs:  # a copy of another submission, cell for cell, shows what the original showed
+                (scratch / sub.name).mkdir(parents=True)
+                ran = run_as_a_student(nb, scratch / sub.name)
+                cells = {C.grade_id(c): c for c in ran.cells if C.grade_id(c) in POINTS[ws]}
+                runs[text] = ({q: check_cell_points(cells[q], tests[q], p) for q, p in POINTS[ws].items()}, cells)
+            checks[sub.name], outputs[sub.name] = runs[text]
         seconds["run"] = time.perf_counter() - start
         return checks, outputs
 
 
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory) -> Corpus:
-    return Corpus(tmp_path_factory.mktemp("corpus"))
+    return Corpus(tmp_path_factory)
 
 
 def _cases(side: str) -> list:

@@ -4,12 +4,11 @@ cell and an item whose reference value disagrees with what its check computes, a
 from __future__ import annotations
 
 import copy
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+from graded import validated
 
 from coursegrad.grading import cells as C
 from coursegrad.grading import judge
@@ -31,13 +30,11 @@ def _changed(tmp_path: Path, edit) -> Path:
     return path
 
 
-def test_the_worksheets_validate_and_say_their_point_totals():
-    result = subprocess.run(
-        [sys.executable, "-m", "coursegrad.cli", "validate", str(SOURCE)], capture_output=True, text=True, timeout=300
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "OK: " in result.stdout
-    assert "points: the solved worksheet 20 / 20 autograded, the unanswered one 0; 5 more graded by hand" in result.stdout
+def test_the_worksheets_validate_and_say_their_point_totals(tmp_path_factory):
+    code, out, err = validated(tmp_path_factory, SOURCE)  # `coursegrad validate`, once per session (test_worksheet.py too)
+    assert code == 0, out + err
+    assert "OK: " in out
+    assert "points: the solved worksheet 20 / 20 autograded, the unanswered one 0; 5 more graded by hand" in out
 
 
 def test_a_wrong_answer_key_fails_validation(tmp_path):

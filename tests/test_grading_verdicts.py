@@ -1,6 +1,9 @@
 """Regression tests for grades that were not fair (issue 18), graded as the CLI grades, with the default options.
 
-One batch per worksheet, each submission the solved worksheet with one answer changed:
+One batch per worksheet, each submission the solved worksheet with one answer changed (the batch takes the
+instructor's reference values computed once per session at the default options: `graded.prepared`, as
+test_grading_corpus.py does; the hang keeps the default 30 s per cell: with less, its growing list is cut
+by the time limit before it runs out of memory, and the feedback no longer names the function):
 - a gate written with Value.from_gate(..., "σ") earns its points; x.sigmoid() does not (the task forbids it);
 - functions that return lists where the task asks for arrays lose the points in the grader as in the check;
 - an infinite loop in one function costs only the questions whose code calls it, and the feedback names it;
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded import prepared
 
 from coursegrad.grading import batch, report
 from coursegrad.grading import cells as C
@@ -94,7 +98,8 @@ def graded(tmp_path_factory):
         nbformat.write(student_version(read(source)), str(folder / "Blank" / source.name))
         (folder / "solved").mkdir()
         nbformat.write(_solved(source), str(folder / "solved" / source.name))
-        out[source.stem] = {r.student: r for r in batch.grade_folder(source, folder, jobs=2, progress=False)}
+        ws = prepared(tmp_path_factory, source)  # the reference values at the default options, once per session
+        out[source.stem] = {r.student: r for r in batch.grade_folder(ws, folder, jobs=2, progress=False)}
     return out
 
 

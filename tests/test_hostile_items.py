@@ -16,6 +16,7 @@ import copy
 
 import nbformat
 import pytest
+from graded import prepared
 from test_worksheet_items import WS2
 
 from coursegrad.grading import batch, judge
@@ -72,7 +73,8 @@ def graded(tmp_path_factory):
     for name, code in CHEATS.items():
         (tmp / name).mkdir()
         nbformat.write(cheat(student, code), str(tmp / name / WS2.name))
-    results = batch.grade_folder(WS2, tmp, jobs=2, progress=False, timeout=60)
+    ws = prepared(tmp_path_factory, WS2, timeout=60)  # the reference values, as this batch would compute them
+    results = batch.grade_folder(ws, tmp, jobs=2, progress=False, timeout=60)
     return {r.student: {q.grade_id: q.points for q in r.questions} for r in results}
 
 

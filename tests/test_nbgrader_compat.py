@@ -1,9 +1,11 @@
 """nbgrader itself (0.9) on each instructor source: the same student version, the same points.
 
 Runs `nbgrader generate_assignment` and `nbgrader autograde` in a temporary course folder, with a
-kernelspec pointing at this Python, and compares with `coursegrad generate` and `coursegrad grade`
+kernelspec pointing at this Python, and compares with `coursegrad generate` and coursegrad's grades
 for a solved, an unanswered and a partly wrong submission of each worksheet (worksheet 2's
-writes `=` instead of `+=` in its backward pass).
+writes `=` instead of `+=` in its backward pass). Ours are `grade_notebook`'s (what `coursegrad grade`
+runs for each submission) with 60 s per cell, computed once per session (`graded.grade_once`):
+test_worksheet_items.py grades the same three notebooks with the same options.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded import grade_once
 
-from coursegrad.grading import batch
 from coursegrad.grading import cells as C
 from coursegrad.grading.release import read, release_path
 from coursegrad.grading.validate import solved
@@ -76,12 +78,13 @@ def course(request, tmp_path_factory):
     handed_out = read(course / "release" / ASSIGNMENT / source.name)
     answered = solved(handed_out, read(source))
     (gid, old, new), _ = PARTLY[source.stem]
-    for student, nb in (("correct", answered), ("blank", handed_out), ("partly", partly_wrong(answered, gid, old, new))):
+    submitted = {"correct": answered, "blank": handed_out, "partly": partly_wrong(answered, gid, old, new)}
+    for student, nb in submitted.items():
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(nb, str(folder / source.name))
     nbgrader(course, "autograde", ASSIGNMENT)
-    return source, course
+    return source, course, submitted
 
 
 def nbgrader_scores(course: Path, source: Path, student: str) -> dict[str, float | None]:
@@ -93,13 +96,13 @@ def nbgrader_scores(course: Path, source: Path, student: str) -> dict[str, float
 
 
 def test_nbgraders_student_version_is_byte_identical_to_ours(course):
-    source, folder = course
+    source, folder, _ = course
     assert (folder / "release" / ASSIGNMENT / source.name).read_bytes() == release_path(source).read_bytes()
 
 
-def test_nbgrader_autograde_gives_the_same_points_as_coursegrad(course):
-    source, folder = course
-    ours = {r.student: r for r in batch.grade_folder(source, folder / "submitted", jobs=2, progress=False, timeout=60)}
+def test_nbgrader_autograde_gives_the_same_points_as_coursegrad(course, tmp_path_factory):
+    source, folder, submitted = course
+    ours = {student: grade_once(tmp_path_factory, source, nb, timeout=60) for student, nb in submitted.items()}
     graded_cells = {C.grade_id(c) for c in read(source).cells if C.is_test(c) or C.is_manual(c)}
     for student in ("correct", "blank", "partly"):
         theirs = nbgrader_scores(folder, source, student)

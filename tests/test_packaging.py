@@ -92,3 +92,13 @@ def test_requirements_for_binder_install_the_course_extra_with_the_known_good_pi
     course = re.search(r"^course = \[(.*?)^\]", pyproject, re.S | re.M).group(1)
     wanted = {re.match(r"[A-Za-z0-9_.-]+", d).group(0).lower() for d in re.findall(r'"([^"]+)"', course)} | {"numpy"}
     assert set(pins.values()) == wanted  # each direct dependency of the course is pinned
+
+
+def test_reading_a_notebook_builds_no_grammar_at_import():
+    """Every CLI run, grading worker and Jupyter server imports nbformat, hence jsonschema. jsonschema 4.25+
+    imports rfc3987-syntax, which compiles a Lark grammar at import (1.4 s of CPU per process: minutes over the
+    suite); constraints.txt pins 4.24.1, which does not. A new pin that brings it back fails here."""
+    pinned = next(line for line in (ROOT / "constraints.txt").read_text().splitlines() if line.startswith("jsonschema=="))
+    script = "import sys, nbformat; print(sorted(m for m in sys.modules if m.split('.')[0] in ('lark', 'rfc3987_syntax')))"
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert run.stdout.strip() == "[]", f"import nbformat compiles a grammar ({pinned} in constraints.txt; run.py reinstalls)"

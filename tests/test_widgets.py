@@ -277,6 +277,38 @@ def test_loss_curve_follows_learning_rate_and_scale():
     assert 'data-name="losses"' in ex.plot.value and 'data-name="reference_losses"' in ex.plot.value
 
 
+@pytest.mark.parametrize("loss", multiplication.LOSSES)
+def test_the_explorers_numpy_runs_are_the_engines_bit_for_bit(loss):
+    """The explorer trains with `linear_training_run_numpy`; on the sliders' values (every 3rd scale, every 4th
+    learning rate, diverging runs included) it gives the engine's losses and weights exactly."""
+    X, y = multiplication.linear_classifier_data()
+    diverged = 0
+    for scale in 10.0 ** (np.arange(0, 31, 3) / 10):
+        for lr in 10.0 ** (np.arange(-80, 1, 4) / 10):
+            engine = multiplication.linear_training_run(X * scale, y, lr, 50, loss)
+            fast = multiplication.linear_training_run_numpy(X * scale, y, lr, 50, loss)
+            np.testing.assert_array_equal(fast["losses"], engine["losses"], err_msg=f"{loss}, scale {scale}, lr {lr}")
+            np.testing.assert_array_equal(fast["weights"], engine["weights"], err_msg=f"{loss}, scale {scale}, lr {lr}")
+            diverged += bool(np.isnan(engine["losses"][-1]))
+    assert diverged > 0 if loss == "mse" else diverged == 0  # the squared loss blows up at large scales and rates
+
+
+def test_the_explorer_trains_a_new_setting_once_and_the_raw_run_once_per_loss(monkeypatch):
+    ex = widgets.multiplication_explorer(graph=False)
+    calls = []
+    engine_run = multiplication.linear_training_run
+    monkeypatch.setattr(multiplication, "linear_training_run", lambda *a, **k: calls.append(a[2]) or engine_run(*a, **k))
+    ex.sliders["scale"].value = 10.0
+    ex.sliders["lr"].value = 0.001
+    ex.sliders["scale"].value = 1.0
+    assert calls == []  # the raw run of this loss was trained when the explorer was built; the others are numpy's
+    ex.sliders["loss"].value = "logistic"
+    assert calls == [0.1]  # the logistic loss's raw run, once
+    X, y = multiplication.linear_classifier_data()
+    np.testing.assert_array_equal(ex.state["reference_losses"], engine_run(X, y, 0.1, 50, "logistic")["losses"])
+    np.testing.assert_array_equal(ex.state["losses"], engine_run(X, y, 0.001, 50, "logistic")["losses"])
+
+
 def test_mse_explorer_reports_a_blow_up():
     ex = widgets.multiplication_explorer(scale=1000.0, lr=0.1, loss="mse", graph=False)
     assert ex.graph is None

@@ -20,12 +20,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from graded import grade_once
 
 from coursegrad.grading import cells as C
 from coursegrad.grading import judge as judge_rules
-from coursegrad.grading.grade import grade_notebook
 from coursegrad.grading.kernel import Kernel
-from coursegrad.grading.reference import prepare
 from coursegrad.grading.release import read, student_version
 from coursegrad.grading.validate import solved
 
@@ -112,18 +111,14 @@ def judge(source, values: dict, reference: dict) -> dict[str, float]:
             gid = C.grade_id(cell)
             items = cell.metadata["coursegrad"]["items"]
             points[gid] = sum(
-                i["points"]
-                for i, got, ref in zip(items, values[gid], reference[gid], strict=True)
-                if same(i, got, ref)
+                i["points"] for i, got, ref in zip(items, values[gid], reference[gid], strict=True) if same(i, got, ref)
             )
     return points
 
 
-def graded_points(source_path: Path, nb, workdir: Path, name: str) -> dict[str, float]:
-    path = workdir / name / source_path.name
-    path.parent.mkdir(parents=True)
-    nbformat.write(nb, str(path))
-    result = grade_notebook(prepare(source_path, timeout=60), path, name, timeout=60)
+def graded_points(tmp_path_factory, source_path: Path, nb, name: str) -> dict[str, float]:
+    """`nb` graded with 60 s per cell, once per session (`graded.grade_once`: test_nbgrader_compat.py grades some too)."""
+    result = grade_once(tmp_path_factory, source_path, nb, timeout=60)
     if name == "blank":  # the unanswered version: every check says what is missing, in one clean line
         for q in result.questions:
             said = [m for m in q.messages if not m.startswith("✗")]  # a partial-credit cell lists its parts first
@@ -177,11 +172,11 @@ def worksheet(request, tmp_path_factory):
     versions = {"solved": solved(student, source), "blank": student}
     for name, (gid, edit) in VARIANTS[path].items():
         versions[name] = _answer(versions["solved"], gid, edit)
-    reference = item_values(versions["solved"], source, tmp / "reference")
+    reference = item_values(versions["solved"], source, tmp / "reference")  # also the solved version's values
     results = {}
     for name, nb in versions.items():
-        judged = judge(source, item_values(nb, source, tmp / f"items-{name}"), reference)
-        results[name] = (judged, graded_points(path, nb, tmp, name))
+        values = reference if name == "solved" else item_values(nb, source, tmp / f"items-{name}")
+        results[name] = (judge(source, values, reference), graded_points(tmp_path_factory, path, nb, name))
     return path, source, results
 
 

@@ -7,8 +7,11 @@ Test cells carry the judge's items (`metadata.coursegrad`, see the grading proto
 from __future__ import annotations
 
 import copy
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
@@ -87,9 +90,11 @@ def write(folder: Path, student: str, name: str, nb) -> Path:
     return path
 
 
-def cli(*args: str, cwd: Path = ROOT, timeout: float = 600) -> subprocess.CompletedProcess:
+def cli(*args: str, cwd: Path = ROOT, timeout: float = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """`coursegrad ARGS` in a process of its own, from `cwd`, with `env` added to this process's environment."""
     command = [sys.executable, "-m", "coursegrad.cli", *args]
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    environ = None if env is None else {**os.environ, **env}
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=environ)
 
 
 SHEET = "01_tiny.ipynb"
@@ -101,7 +106,6 @@ def desk_class(root: Path, late: str = "2026-03-02 12:00:00.000000 UTC") -> Path
     """worksheets/source/01_tiny.ipynb and submissions/ of five students for the instructor's desk:
     ann and ben solved it (ben late), cat, dov and eli gave the same wrong x and z (3 and 8), fin left
     it blank. Returns the course folder."""
-    import os
     from datetime import datetime
 
     src = root / "worksheets" / "source"
@@ -122,3 +126,31 @@ def desk_class(root: Path, late: str = "2026-03-02 12:00:00.000000 UTC") -> Path
 
 
 DESK_GRADE = ("grade", "submissions", "-o", "grades", "--timeout", "10", "-q", "--due", DESK_DUE, "--late-penalty", "10%/day")
+
+
+def graded_once(tmp_path_factory, name: str, make, *grade: str) -> Path:
+    """A course made by `make(folder)` and graded with `coursegrad ARGS` once per test run, shared by every module
+    and pytest-xdist worker that asks for the same `name`; returns a private copy (a folder named `name`).
+
+    Under xdist it is kept in the workers' common temporary folder (pytest-xdist's docs). It is graded in a
+    scratch folder and published by an atomic rename, so no lock is needed: two workers asking at the same
+    time both grade, and the first to finish is kept (the same grading: either is the one-run result)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = (tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()) / f"graded-once-{name}"
+    if not (shared / name).is_dir():
+        scratch = Path(tempfile.mkdtemp(prefix=f"graded-{name}-", dir=shared.parent))
+        root = make(scratch / name)
+        result = cli(*grade, cwd=root)
+        assert result.returncode == 0, result.stderr
+        try:
+            os.rename(scratch, shared)
+        except OSError:  # another worker published it first
+            shutil.rmtree(scratch, ignore_errors=True)
+    mine = tmp_path_factory.mktemp(name) / name
+    shutil.copytree(shared / name, mine, symlinks=True)
+    return mine
+
+
+def desk_graded(tmp_path_factory) -> Path:
+    """`desk_class` graded with `DESK_GRADE` (once per test run: `graded_once`); a private copy of the course."""
+    return graded_once(tmp_path_factory, "desk", desk_class, *DESK_GRADE)

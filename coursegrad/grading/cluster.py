@@ -15,16 +15,22 @@ and not retried on other workers: before submitting, the client sets the schedul
 worker saturation to 1.0, so a 1-thread worker holds one task at a time and a dying worker takes
 no innocent queued submission with it. These two settings change the scheduler for every client:
 use a scheduler of its own for grading.
+
+The client waits up to `CONNECT_TIMEOUT` seconds for the scheduler to answer (the environment variable
+COURSEGRAD_SCHEDULER_TIMEOUT, in seconds, sets another wait) before saying it cannot reach it.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
 from coursegrad.grading import worker
 from coursegrad.grading.model import Submission, unreadable
 from coursegrad.grading.source import Worksheet
+
+CONNECT_TIMEOUT = 15.0  # seconds to wait for the scheduler (COURSEGRAD_SCHEDULER_TIMEOUT overrides)
 
 
 def _one_at_a_time(dask_scheduler=None) -> None:
@@ -48,10 +54,11 @@ def grade_todo(scheduler: str, ws: Worksheet, todo: list, options: dict, results
         from distributed import Client, as_completed
     except ImportError:
         raise ValueError("--scheduler needs Dask distributed: pip install 'coursegrad[cluster]'") from None
+    seconds = float(os.environ.get("COURSEGRAD_SCHEDULER_TIMEOUT") or CONNECT_TIMEOUT)
     try:
-        client = Client(scheduler, timeout="15s")
+        client = Client(scheduler, timeout=f"{seconds:g}s")
     except OSError as err:
-        raise ValueError(f"--scheduler {scheduler}: cannot reach the Dask scheduler ({err})") from None
+        raise ValueError(f"--scheduler {scheduler}: cannot reach the Dask scheduler within {seconds:g} s ({err})") from None
     with client:
         client.run_on_scheduler(_one_at_a_time)
         futures = {}

@@ -906,21 +906,18 @@ def harness_notebook():
 
 @pytest.fixture(scope="session")
 def graded_desk_class(tmp_path_factory):
-    """`workflow_helpers.desk_class` graded once (`coursegrad grade` with DESK_GRADE) for the report and review
-    tests: each copies it (`copy_of_graded_desk_class`) and works on its copy."""
+    """`workflow_helpers.desk_class` graded with DESK_GRADE (graded once per test run: `desk_graded`), this worker's copy."""
     sys.path.insert(0, str(REPO / "tests"))  # tests/: the generated class
-    from workflow_helpers import DESK_GRADE, cli, desk_class
+    from workflow_helpers import desk_graded
 
-    root = desk_class(tmp_path_factory.mktemp("desk"))
-    result = cli(*DESK_GRADE, cwd=root)
-    assert result.returncode == 0, result.stderr
-    return root
+    return desk_graded(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
 def copy_of_graded_desk_class(graded_desk_class):
     """A copy of the graded class of this module's own (the review test grades and merges in it), inside the
-    JupyterLab server's root (in git-ignored test-artifacts/), removed after the module."""
+    JupyterLab server's root (in git-ignored test-artifacts/) for the session's JupyterLab to open, removed after
+    the module."""
     import tempfile
 
     folder = REPO / "test-artifacts" / "browser-desk"
