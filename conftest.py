@@ -7,8 +7,9 @@ the CLI (`test_cli.py`: a solved, a blank and a missing submission of worksheet 
 that starts kernels or the grader (the SLOW set below) runs in the full suite and CI only.
 Under xdist, tests that
 share expensive state stay on one worker: each test module as a whole (its module fixtures are computed
-once), each notebook's nbval cells (they run in order in one kernel), every browser test (one JupyterLab
-and one Chromium per session) and the sandbox tests (they count processes and time budgets).
+once), each notebook's nbval cells (they run in order in one kernel), the browser tests in two groups (one
+JupyterLab and one Chromium per group; a notebook's tests in one) and the sandbox tests (they count
+processes and time budgets).
 """
 
 from __future__ import annotations
@@ -60,10 +61,17 @@ def pytest_collection_modifyitems(config, items):
             parts = path.parts
         if path.name in SLOW:
             item.add_marker(pytest.mark.slow)
-        group = "browser" if parts[:2] == ("tests", "browser") else "_".join(parts).replace(".", "_")
+        group = _browser_group(item) if parts[:2] == ("tests", "browser") else "_".join(parts).replace(".", "_")
         item.add_marker(pytest.mark.xdist_group(group))
         if getattr(config.option, "loadgroup", False) and "@" not in item.nodeid:  # set on xdist workers
             _put_in_group(item, group)
+
+
+def _browser_group(item: pytest.Item) -> str:
+    """The browser tests' two groups, by the notebook each opens (tests/browser/browser_course.py says which)."""
+    from browser_course import xdist_group  # tests/browser/ is on sys.path once its conftest.py is loaded
+
+    return xdist_group(item)
 
 
 def _put_in_group(item: pytest.Item, group: str) -> None:

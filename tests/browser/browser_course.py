@@ -107,6 +107,48 @@ def intended_errors(path: Path) -> dict[int, set[str]]:
     return allowed
 
 
+# Where the browser tests' own notebooks are written (git-ignored, inside the JupyterLab server's root).
+HARNESS_FOLDER = REPO / "test-artifacts" / "browser-harness"
+
+# The session fixtures that write a notebook of the tests' own, and where they write it.
+FIXTURE_NOTEBOOKS = {
+    "harness_notebook": HARNESS_FOLDER / "harness.ipynb",
+    "collapsed_notebook": HARNESS_FOLDER / "collapsed.ipynb",
+}
+
+# The browser tests run in two pytest-xdist groups (one JupyterLab and one Chromium each, on two workers):
+# the tests of these notebooks and modules in the second, all others in the first. A notebook's tests stay
+# in one group (its page is run once per worker). Balanced by measured time (benchmarks/README.md).
+SECOND_GROUP = (
+    "lectures/04_", "lectures/05_", "lectures/06_", "lectures/07_", "test-artifacts/browser-harness/collapsed",
+    "test_browser_report", "test_browser_review",
+)  # fmt: skip
+
+
+def notebook_of(item) -> str | None:
+    """The notebook (path inside the repository) that a browser test opens in the session's JupyterLab, or None.
+
+    Read from its `path` parameter, its `notebook` marker, its module's NOTEBOOK or LECTURE, or the fixture
+    that writes the notebook it opens."""
+    callspec = getattr(item, "callspec", None)
+    path = callspec.params.get("path") if callspec else None
+    marker = item.get_closest_marker("notebook")
+    if path is None and marker:
+        path = REPO / marker.args[0]
+    if path is None and "lab" in getattr(item, "fixturenames", ()):
+        path = getattr(item.module, "NOTEBOOK", None) or getattr(item.module, "LECTURE", None)
+    for fixture, written in FIXTURE_NOTEBOOKS.items():
+        if fixture in getattr(item, "fixturenames", ()):
+            path = written
+    return Path(path).resolve().relative_to(REPO).as_posix() if isinstance(path, (str, Path)) else None
+
+
+def xdist_group(item) -> str:
+    """The pytest-xdist group of a browser test: `browser-1` or `browser-2` (see SECOND_GROUP)."""
+    key = notebook_of(item) or Path(str(item.fspath)).stem
+    return "browser-2" if key.startswith(SECOND_GROUP) else "browser-1"
+
+
 # The harness notebook: the browser tests' check of themselves (see test_browser_harness.py).
 HARNESS_CELLS = [
     ("markdown", "# Harness check", {}),

@@ -36,7 +36,16 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from browser_course import HARNESS_CELLS, REPO, VIEWPORT, intended_errors, student_worksheets
+from browser_course import (
+    FIXTURE_NOTEBOOKS,
+    HARNESS_CELLS,
+    REPO,
+    VIEWPORT,
+    intended_errors,
+    notebook_of,
+    student_worksheets,
+    xdist_group,
+)
 
 CHROMIUM = Path(os.environ.get("COURSEGRAD_CHROMIUM", "/usr/bin/chromium"))
 LAUNCH_ARGS = [
@@ -71,18 +80,25 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "browser: end-to-end test in JupyterLab + headless Chromium (deselect with -m 'not browser')"
     )
+    config.addinivalue_line("markers", "notebook(path): the notebook (inside the repository) a browser test opens")
 
 
-# The harness checks itself first, then every notebook runs, then its sliders move.
-MODULE_ORDER = ("test_browser_harness", "test_browser_notebooks", "test_browser_explorers")
+# Per notebook: the harness checks itself first, then the notebook runs, then lecture 4's Try it (from the
+# sliders as Run All left them), then its sliders move, then the other modules' tests.
+MODULE_ORDER = ("test_browser_harness", "test_browser_notebooks", "test_browser_lectures_4_5", "test_browser_explorers")
 
 
 def pytest_collection_modifyitems(config, items):
+    """The browser tests in the order they run: by xdist group, then by notebook (its tests one after the other,
+    so it is opened and run once), then by module (MODULE_ORDER); parametrized order is kept."""
     slots = [i for i, item in enumerate(items) if item.get_closest_marker("browser")]
 
     def rank(item):
         name = item.path.stem
-        return MODULE_ORDER.index(name) if name in MODULE_ORDER else len(MODULE_ORDER)
+        notebook = notebook_of(item)
+        first = 0 if notebook == FIXTURE_NOTEBOOKS["harness_notebook"].relative_to(REPO).as_posix() else 1
+        module = MODULE_ORDER.index(name) if name in MODULE_ORDER else len(MODULE_ORDER)
+        return xdist_group(item), notebook is None, first, notebook or "", module
 
     ordered = sorted((items[i] for i in slots), key=rank)  # stable: parametrized order is kept
     for slot, item in zip(slots, ordered, strict=True):
@@ -279,7 +295,8 @@ def jupyter_lab(tmp_path_factory):
     server.start()
     yield server
     server.stop()
-    shutil.copy(server.log_path, artifacts_dir() / "jupyterlab.log")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # (each xdist worker of the two browser groups has its own)
+    shutil.copy(server.log_path, artifacts_dir() / (f"jupyterlab-{worker}.log" if worker else "jupyterlab.log"))
 
 
 # ---------------------------------------------------------------------------
@@ -332,6 +349,22 @@ CELLS_JS = """
     return info;
   });
 }
+"""
+
+# What Run All left in each cell's model (no page layout: cheap to read after every run): index, type,
+# source, executionCount and errors, as in CELLS_JS.
+RUN_STATE_JS = """
+() => window.jupyterapp.shell.currentWidget.content.widgets.map((cell, index) => {
+  const model = cell.model;
+  const info = {index, type: model.type, source: model.sharedModel.getSource(), executionCount: null, errors: []};
+  if (model.type !== 'code') return info;
+  info.executionCount = model.executionCount;
+  for (let i = 0; i < model.outputs.length; i++) {
+    const out = model.outputs.get(i).toJSON();
+    if (out.output_type === 'error') info.errors.push({ename: out.ename, evalue: out.evalue});
+  }
+  return info;
+})
 """
 
 # Before a run: watch the first code cell that will run (the first non-empty one at or after
@@ -485,29 +518,108 @@ OUTPUTS_SHOWN_JS = """
 """
 
 
-class NotebookPage:
-    """One notebook open in its own JupyterLab page (own workspace, own kernel)."""
+class LabApp:
+    """One JupyterLab page, loaded once, in which notebooks open one after the other (the way a student opens
+    them from the file browser): loading JupyterLab's app costs ~8 s of CPU, a notebook in it ~1 s.
 
-    def __init__(self, server: LabServer, context, path: Path):
-        self.server, self.context, self.path = server, context, path
+    One notebook is open at a time, so every selector and `shell.currentWidget` mean that notebook; what the
+    page logs goes to the console of the notebook open at that moment."""
+
+    def __init__(self, server: LabServer, context):
+        self.server = server
+        self.page = context.new_page()
+        self.loaded = False
+        self.current: NotebookPage | None = None
+        self.page.on("console", lambda m: self._log(f"[{m.type}] {m.text}"))
+        self.page.on("pageerror", lambda e: self._log(f"[pageerror] {e}"))
+
+    def _log(self, line: str) -> None:
+        if self.current is not None:
+            self.current.console.append(line)
+
+    def show(self, notebook: NotebookPage) -> None:
+        """Open `notebook` in the app: the first by its URL (a fresh workspace), the next ones by JupyterLab's
+        own open command, after the one open before was closed."""
+        if self.current is not None and self.current is not notebook:
+            self.current.close()
+        self.current = notebook
+        if not self.loaded:
+            notebook.load_page()
+            self.loaded = True
+            return
+        opened = self.page.evaluate(OPEN_IN_APP_JS, notebook.rel)
+        assert opened, f"JupyterLab did not open {notebook.rel}"
+
+    def close(self) -> None:
+        if self.current is not None:
+            self.current.close()
+        with suppress(Exception):
+            self.page.close()
+
+
+# Opens a notebook in the running app (as a double click in the file browser does) and makes it the current tab.
+OPEN_IN_APP_JS = """
+async (path) => {
+  const app = window.jupyterapp;
+  const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  if (!widget) return false;
+  await widget.context.ready;
+  app.shell.activateById(widget.id);
+  return app.shell.currentWidget === widget;
+}
+"""
+
+# Closes the current notebook tab without the "save your changes?" dialog (running cells makes it dirty; the
+# file on disk must stay as it is) and returns its kernel's id, for the server to shut it down.
+CLOSE_IN_APP_JS = """
+() => {
+  const widget = window.jupyterapp.shell.currentWidget;
+  if (!widget || !widget.context) return null;
+  const session = widget.sessionContext && widget.sessionContext.session;
+  const kernel = session && session.kernel ? session.kernel.id : null;
+  widget.context.model.dirty = false;
+  widget.dispose();
+  return kernel;
+}
+"""
+
+
+class NotebookPage:
+    """One notebook open in JupyterLab with its own kernel: in its own page (own workspace), or in the `app`
+    page that the session's notebooks share (one after the other)."""
+
+    def __init__(self, server: LabServer, context, path: Path, app: LabApp | None = None):
+        self.server, self.context, self.path, self.app = server, context, path, app
         self.rel = path.resolve().relative_to(server.root).as_posix()
         self.name = re.sub(r"[^A-Za-z0-9_.-]+", "_", self.rel.removesuffix(".ipynb"))
-        self.page = context.new_page()
         self.console: list[str] = []
-        self.page.on("console", lambda m: self.console.append(f"[{m.type}] {m.text}"))
-        self.page.on("pageerror", lambda e: self.console.append(f"[pageerror] {e}"))
+        if app is None:
+            self.page = context.new_page()
+            self.page.on("console", lambda m: self.console.append(f"[{m.type}] {m.text}"))
+            self.page.on("pageerror", lambda e: self.console.append(f"[pageerror] {e}"))
+        else:
+            self.page = app.page
         self.shots: list[Path] = []
         self.run_shots: list[Path] = []
         self.run_cells: list[dict] = []
         self.opened_outputs: list[dict] = []
+        self.moved = False  # a slider was moved: the explorers no longer show what Run All left
+        self.closed = False
 
     # -- opening and running ----------------------------------------------------------
-    def open(self) -> None:
+    def load_page(self) -> None:
+        """Load JupyterLab in this page with the notebook open (a fresh workspace: no tabs restored from another test)."""
         from urllib.parse import quote
 
-        workspace = f"test-{secrets.token_hex(4)}"  # a fresh workspace: no tabs restored from another test
+        workspace = f"test-{secrets.token_hex(4)}"
         url = f"{self.server.url}/lab/workspaces/{workspace}/tree/{quote(self.rel)}?reset&token={self.server.token}"
         self.page.goto(url, wait_until="domcontentloaded")
+
+    def open(self) -> None:
+        if self.app is None:
+            self.load_page()
+        else:
+            self.app.show(self)
         self.page.wait_for_selector(".jp-NotebookPanel .jp-Cell", timeout=KERNEL_READY_MS)
         self.page.wait_for_function(
             """() => { const p = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -561,7 +673,7 @@ class NotebookPage:
 
         Stops at the first error that is not in `allowed` (cell index -> error names)."""
         for _ in range(len(allowed) + 1):
-            cells = self.cells()
+            cells = self.page.evaluate(RUN_STATE_JS)
             stopped = _first_unrun_after_error(cells)
             if stopped is None:
                 return
@@ -577,6 +689,7 @@ class NotebookPage:
             "() => ![...document.querySelectorAll('.jp-NotebookPanel .jp-OutputArea')]"
             ".some(area => area.innerText.includes('Loading widget...'))",
             timeout=WIDGET_UPDATE_MS,
+            polling=100,  # (innerText lays the page out: not on every animation frame)
         )
 
     def cells(self) -> list[dict]:
@@ -640,6 +753,7 @@ class NotebookPage:
                 f"([area, before]) => ({OUTPUT_WITHOUT_SLIDERS_JS.strip()})(area) !== before",
                 arg=[area.element_handle(), before],
                 timeout=WIDGET_UPDATE_MS,
+                polling=50,  # (a copy of the output each time: not on every animation frame)
             )
         except Exception:
             return False
@@ -650,6 +764,7 @@ class NotebookPage:
         """Focus the slider's handle and press `key`, waiting after each press until its readout changes.
 
         `slider` is a locator of one `.widget-hslider`; returns the readout text before and after."""
+        self.moved = True
         readout = slider.locator(".widget-readout")
         first = readout.inner_text().strip()
         handle = slider.locator(".noUi-handle")
@@ -702,13 +817,22 @@ class NotebookPage:
         return paths
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         log = artifacts_dir() / f"{self.name}--console.log"
         log.write_text("\n".join(self.console) + "\n")
         kernel = None
-        with suppress(Exception):
-            kernel = self.kernel_id()
-        with suppress(Exception):
-            self.page.close()
+        if self.app is None:
+            with suppress(Exception):
+                kernel = self.kernel_id()
+            with suppress(Exception):
+                self.page.close()
+        else:
+            with suppress(Exception):
+                kernel = self.page.evaluate(CLOSE_IN_APP_JS)
+            if self.app.current is self:
+                self.app.current = None
         if kernel:
             self.server.shutdown_kernel(kernel)
 
@@ -723,18 +847,27 @@ def browser_context(browser):
 
 @pytest.fixture(scope="session")
 def lab(jupyter_lab, browser_context):
-    """Opens and runs each notebook once per session; slider tests reuse the executed page."""
+    """Opens and runs each notebook in the session's one JupyterLab page; the tests of one notebook follow each
+    other (see `pytest_collection_modifyitems`), so each notebook is opened and run once per session and the
+    slider tests reuse the executed page."""
+    app = LabApp(jupyter_lab, browser_context)
     opened: dict[Path, NotebookPage] = {}
 
     class Lab:
         server = jupyter_lab
 
         @staticmethod
-        def executed(path: Path) -> NotebookPage:
-            """The notebook opened and run (a student worksheet: run on past its intended errors)."""
+        def executed(path: Path, untouched: bool = False) -> NotebookPage:
+            """The notebook opened and run (a student worksheet: run on past its intended errors).
+
+            With `untouched`, run afresh if a slider was moved on it since (its explorers as Run All left them)."""
             path = path.resolve()
-            if path not in opened:
-                notebook = NotebookPage(jupyter_lab, browser_context, path)
+            notebook = opened.get(path)
+            if notebook is not None and (notebook.closed or (untouched and notebook.moved)):
+                notebook.close()
+                notebook = None
+            if notebook is None:
+                notebook = NotebookPage(jupyter_lab, browser_context, path, app=app)
                 opened[path] = notebook
                 notebook.open()
                 notebook.opened_outputs = notebook.outputs_shown()  # what a student sees before running anything
@@ -743,25 +876,24 @@ def lab(jupyter_lab, browser_context):
                     notebook.run_past_errors(intended_errors(path))
                 notebook.run_cells = notebook.cells()  # what the student sees before any slider moves
                 notebook.run_shots = notebook.screenshot("after-run-all")
-            return opened[path]
+            return notebook
 
         @staticmethod
-        def close(path: Path) -> None:
-            notebook = opened.pop(path.resolve(), None)
-            if notebook:
-                notebook.close()
+        def open(path: Path) -> NotebookPage:
+            """The notebook opened in the session's JupyterLab page with a new kernel, not run."""
+            notebook = NotebookPage(jupyter_lab, browser_context, path.resolve(), app=app)
+            notebook.open()
+            return notebook
 
     yield Lab
-    for notebook in opened.values():
-        notebook.close()
+    app.close()
 
 
 @pytest.fixture(scope="session")
 def harness_notebook():
     """A small notebook with known errors, sliders and a broken explorer, for the harness self-checks."""
-    folder = REPO / "test-artifacts" / "browser-harness"  # git-ignored, inside the server root
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "harness.ipynb"
+    path = FIXTURE_NOTEBOOKS["harness_notebook"]
+    path.parent.mkdir(parents=True, exist_ok=True)
     cells = [
         {"cell_type": kind, "metadata": meta, "source": source}
         | ({"outputs": [], "execution_count": None} if kind == "code" else {})
@@ -770,3 +902,27 @@ def harness_notebook():
     kernelspec = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     path.write_text(json.dumps({"cells": cells, "metadata": {"kernelspec": kernelspec}, "nbformat": 4, "nbformat_minor": 5}))
     return path
+
+
+@pytest.fixture(scope="session")
+def graded_desk_class(tmp_path_factory):
+    """`workflow_helpers.desk_class` graded once per run (`coursegrad grade` with DESK_GRADE, shared with the desk
+    tests) for the report and review tests: each copies it (`copy_of_graded_desk_class`) and works on its copy."""
+    sys.path.insert(0, str(REPO / "tests"))  # tests/: the generated class
+    from workflow_helpers import desk_graded
+
+    return desk_graded(tmp_path_factory)  # graded once per test run, shared with test_desk_*.py
+
+
+@pytest.fixture(scope="module")
+def copy_of_graded_desk_class(graded_desk_class):
+    """A copy of the graded class of this module's own (the review test grades and merges in it), inside the
+    JupyterLab server's root (in git-ignored test-artifacts/), removed after the module."""
+    import tempfile
+
+    folder = REPO / "test-artifacts" / "browser-desk"
+    folder.mkdir(parents=True, exist_ok=True)
+    copy = Path(tempfile.mkdtemp(dir=folder)) / "course"  # (no word the review test looks for on the page)
+    shutil.copytree(graded_desk_class, copy, symlinks=True)
+    yield copy
+    shutil.rmtree(copy.parent, ignore_errors=True)

@@ -98,8 +98,12 @@ def test_drawings_say_the_graph_before_and_after_backprop_and_the_current_step(p
     assert axe_violations(page) == []
 
 
+STEPPER_LECTURE = next(p for p in course_pages() if p.name.startswith("02_"))
+
+
+@pytest.mark.notebook(STEPPER_LECTURE)
 def test_the_stepper_works_from_the_keyboard_alone(lab):
-    notebook = lab.executed(next(p for p in course_pages() if p.name.startswith("02_")))
+    notebook = lab.executed(STEPPER_LECTURE)
     steppers = [e for e in notebook.explorers() if e["kind"] == "coursegrad-backprop-stepper"]
     assert steppers, "lecture 2 shows no backprop stepper"
     explorer = notebook.explorer(steppers[0])
@@ -124,7 +128,7 @@ def test_the_stepper_works_from_the_keyboard_alone(lab):
 
 
 def _stepper(lab):
-    notebook = lab.executed(next(p for p in course_pages() if p.name.startswith("02_")))
+    notebook = lab.executed(STEPPER_LECTURE)
     steppers = [e for e in notebook.explorers() if e["kind"] == "coursegrad-backprop-stepper"]
     return notebook, notebook.explorer(steppers[0])
 
@@ -152,6 +156,7 @@ def ax_property(node: dict, name: str):
     return next((p["value"].get("value") for p in node.get("properties", []) if p["name"] == name), None)
 
 
+@pytest.mark.notebook(STEPPER_LECTURE)
 def test_the_stepper_controls_have_names_a_screen_reader_announces(lab):
     from playwright.sync_api import expect
 
@@ -176,6 +181,7 @@ def test_the_stepper_controls_have_names_a_screen_reader_announces(lab):
     expect(explorer.get_by_role("button", name="Play")).to_have_count(1)
 
 
+@pytest.mark.notebook(STEPPER_LECTURE)
 def test_the_stepper_readout_is_a_live_region_that_follows_the_keyboard(lab):
     """A screen reader reads a polite live region when its text changes: the readout says the new step."""
     notebook, explorer = _stepper(lab)
@@ -200,11 +206,13 @@ def test_the_stepper_readout_is_a_live_region_that_follows_the_keyboard(lab):
 
 
 LECTURES = [p for p in course_pages() if p.parent.name == "lectures"]
+SLIDERS_LECTURE = next(p for p in LECTURES if p.name.startswith("04_"))
 
 
+@pytest.mark.notebook(SLIDERS_LECTURE)
 def test_every_explorer_slider_says_its_name_and_the_value_its_readout_shows(lab):
     """A log slider's handle holds the exponent (-2 for 0.01): it says the readout's value instead."""
-    notebook = lab.executed(next(p for p in LECTURES if p.name.startswith("04_")))
+    notebook = lab.executed(SLIDERS_LECTURE)
     for found in notebook.explorers():
         explorer = notebook.explorer(found)
         where = f"[data-coursegrad-test-id='{found['id']}']"

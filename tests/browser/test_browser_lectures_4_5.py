@@ -58,8 +58,8 @@ def _press(ex: Explorer, name: str, key: str, presses: int, target: float) -> No
 
 
 def test_lecture3_explorer_loss_menu_and_the_learning_rates_of_the_try_it(lab):
-    lab.close(NOTEBOOK)  # the Try it starts from the sliders as the notebook sets them, not as another test left them
-    notebook = lab.executed(NOTEBOOK)
+    # The Try it starts from the sliders as the notebook sets them, not as another test left them.
+    notebook = lab.executed(NOTEBOOK, untouched=True)
     ex = the_explorer(notebook, KIND)
     height = ex.height()
     menu = ex.box.locator(".coursegrad-dropdown-loss select")
@@ -67,13 +67,14 @@ def test_lecture3_explorer_loss_menu_and_the_learning_rates_of_the_try_it(lab):
     assert menu.input_value() == "squared error", "the loss menu should start at the squared error, the loss the text uses"
     _check_readout(ex, "as displayed")
 
-    _press(ex, "scale", "ArrowRight", 30, 1000.0)  # data scale 1 → 1000 in steps of 10^0.1
-    _press(ex, "lr", "ArrowLeft", 60, RAW_LR / 1000**2)  # learning rate 0.1 → 1e-7
+    # PageUp / PageDown move a slider 5 steps (noUiSlider's keyboard page): the same values, a fifth of the presses.
+    _press(ex, "scale", "PageUp", 6, 1000.0)  # data scale 1 → 1000 in 30 steps of 10^0.1
+    _press(ex, "lr", "PageDown", 12, RAW_LR / 1000**2)  # learning rate 0.1 → 1e-7 (60 steps)
     run = _check_readout(ex, "squared error, data ×1000, lr 0.1/1000²")
     assert run["same"], "at lr / 1000² the ×1000 run should be the raw run, step for step"
     assert_shows(ex.numbers(), "lr_power", 2.0, "the learning rate's divisor as a power of the scale")
 
-    _press(ex, "lr", "ArrowRight", 30, RAW_LR / 1000)  # 1e-7 → 1e-4
+    _press(ex, "lr", "PageUp", 6, RAW_LR / 1000)  # 1e-7 → 1e-4
     run = _check_readout(ex, "squared error, data ×1000, lr 0.1/1000")
     assert run["step"] == pytest.approx(run["reference_step"], rel=1e-9) and not run["same"]
     assert "blew up" in ex.box.locator(".coursegrad-readout").nth(1).inner_text()
@@ -84,7 +85,7 @@ def test_lecture3_explorer_loss_menu_and_the_learning_rates_of_the_try_it(lab):
     run = _check_readout(ex, "logistic, data ×1000, lr 0.1/1000")
     assert run["losses"][-1] < run["reference_losses"][-1], "with the logistic loss lr / 1000 learns, faster than the raw run"
 
-    _press(ex, "lr", "ArrowLeft", 30, RAW_LR / 1000**2)
+    _press(ex, "lr", "PageDown", 6, RAW_LR / 1000**2)
     assert _check_readout(ex, "logistic, data ×1000, lr 0.1/1000²")["same"]
     assert_same_size(height, ex.height())
     notebook.screenshot("lecture4-explorer-logistic")

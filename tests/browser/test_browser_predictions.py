@@ -17,7 +17,7 @@ import json
 
 import nbformat
 import pytest
-from browser_course import REPO, lecture_notebooks, notebook_id
+from browser_course import FIXTURE_NOTEBOOKS, lecture_notebooks, notebook_id
 
 from tools.notebooks import collapsed_placeholder_text, predict_cells, reveal_cell
 
@@ -31,9 +31,8 @@ def _lectures():
 @pytest.fixture(scope="session")
 def collapsed_notebook():
     """A prediction, its collapsed reveal (stored output 'hidden answer: 42'), and a cell whose output is shown."""
-    folder = REPO / "test-artifacts" / "browser-harness"  # git-ignored, inside the server root
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / "collapsed.ipynb"
+    path = FIXTURE_NOTEBOOKS["collapsed_notebook"]
+    path.parent.mkdir(parents=True, exist_ok=True)
     new = nbformat.v4
     nb = new.new_notebook(
         cells=[

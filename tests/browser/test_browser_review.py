@@ -9,12 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_course import VIEWPORT
 
-from conftest import LabServer, NotebookPage
+from conftest import NotebookPage
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests/: the generated class
-from workflow_helpers import cli, desk_graded  # noqa: E402
+from workflow_helpers import cli  # noqa: E402
 
 from coursegrad.grading import manual  # noqa: E402
 
@@ -23,22 +22,17 @@ WAIT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
-def review_lab(tmp_path_factory, browser):
-    """A JupyterLab of its own on the graded class, driven by the session's Chromium (one Playwright per session)."""
-    root = desk_graded(tmp_path_factory)  # graded once per run for every test that reads it
+def review_lab(copy_of_graded_desk_class, lab):
+    """The graded class with its review screen written, and the session's JupyterLab (the class is inside its root)."""
+    root = copy_of_graded_desk_class  # graded with workflow_helpers.DESK_GRADE
     written = cli("review", "grades", "--no-lab", cwd=root)
     assert written.returncode == 0, written.stderr
-    server = LabServer(tmp_path_factory.mktemp("lab-home"), root=root)
-    server.start()
-    try:
-        yield server, browser, root
-    finally:
-        server.stop()
+    return lab, root
 
 
-def open_screen(server, chromium, root) -> NotebookPage:
-    nb = NotebookPage(server, chromium.new_context(viewport=VIEWPORT), root / "grades" / "review.ipynb")
-    nb.open()
+def open_screen(lab, root) -> NotebookPage:
+    """The review screen opened in JupyterLab with a new kernel and run."""
+    nb = lab.open(root / "grades" / "review.ipynb")
     nb.run_all()
     nb.page.get_by_text("graded", exact=False).first.wait_for(timeout=WAIT_MS)
     return nb
@@ -61,8 +55,8 @@ def focused_class(page) -> str:
 
 
 def test_grade_three_answers_with_the_keyboard_reload_and_merge(review_lab):
-    server, chromium, root = review_lab
-    nb = open_screen(server, chromium, root)
+    lab, root = review_lab
+    nb = open_screen(lab, root)
     page, key = nb.page, nb.page.keyboard
     page.get_by_text("0 of 6 graded").wait_for(timeout=WAIT_MS)
     assert page.get_by_text("Why does backprop multiply?").count() >= 1  # the question, rubric, model answer shown
@@ -106,12 +100,12 @@ def test_grade_three_answers_with_the_keyboard_reload_and_merge(review_lab):
     assert got == {"ann": ("2", ""), "ben": ("1.5", "names the rule; quick, precise, good use of notation"),
                    "cat": ("0.5", ""), "dov": ("", "")}  # fmt: skip
     assert page.locator(".katex, mjx-container, .MathJax").count() >= 1, "the student's math is rendered"
-    nb.page.close()
+    nb.close()
 
-    again = open_screen(server, chromium, root)  # a fresh page and kernel: what was saved is what it shows
+    again = open_screen(lab, root)  # a fresh notebook tab and kernel: what was saved is what it shows
     again.page.get_by_text("3 of 6 graded").wait_for(timeout=WAIT_MS)
     assert points_box(again.page).input_value() == "2"  # ann's answer, first by question
-    again.page.close()
+    again.close()
 
     assert cli("merge", "grades", "-o", "grades", cwd=root).returncode == 0
     with open(root / "grades" / "gradebook.csv", newline="", encoding="utf-8") as f:
