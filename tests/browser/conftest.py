@@ -906,18 +906,18 @@ def harness_notebook():
 
 @pytest.fixture(scope="session")
 def graded_desk_class(tmp_path_factory):
-    """`workflow_helpers.desk_class` graded with DESK_GRADE (graded once per test run: `desk_graded`), this worker's copy."""
+    """`workflow_helpers.desk_class` graded once per run (`coursegrad grade` with DESK_GRADE, shared with the desk
+    tests) for the report and review tests: each copies it (`copy_of_graded_desk_class`) and works on its copy."""
     sys.path.insert(0, str(REPO / "tests"))  # tests/: the generated class
     from workflow_helpers import desk_graded
 
-    return desk_graded(tmp_path_factory)
+    return desk_graded(tmp_path_factory)  # graded once per test run, shared with test_desk_*.py
 
 
 @pytest.fixture(scope="module")
 def copy_of_graded_desk_class(graded_desk_class):
     """A copy of the graded class of this module's own (the review test grades and merges in it), inside the
-    JupyterLab server's root (in git-ignored test-artifacts/) for the session's JupyterLab to open, removed after
-    the module."""
+    JupyterLab server's root (in git-ignored test-artifacts/), removed after the module."""
     import tempfile
 
     folder = REPO / "test-artifacts" / "browser-desk"
