@@ -42,7 +42,7 @@ def _sources(paths: list[str]) -> list[Path]:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from coursegrad.grading import derive, release
+    from coursegrad.grading import derive, records, release
 
     stale = missing = 0
     for src in _sources(args.sources):
@@ -57,7 +57,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
             print(f"{'up to date' if current else 'OUT OF DATE'}: {out}")
             continue
         if changed:
-            derive.write_atomically(src, release.to_text(nb))
+            records.write_atomically(src, release.to_text(nb))
             print(f"wrote the items of {len(changed)} test cell(s) into {src}: {', '.join(changed)}")
         print(f"wrote {release.generate(src, out)}")
     if stale:

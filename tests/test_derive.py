@@ -16,7 +16,7 @@ import pytest
 
 from coursegrad import cli
 from coursegrad.grading import cells as C
-from coursegrad.grading import derive, release
+from coursegrad.grading import derive, records, release
 from coursegrad.grading.validate import derivation_problems
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -251,5 +251,5 @@ def test_write_atomically_keeps_the_files_mode(tmp_path):
     path = tmp_path / "n.ipynb"
     path.write_text("old")
     path.chmod(0o640)
-    derive.write_atomically(path, "new")
+    records.write_atomically(path, "new")
     assert path.read_text() == "new" and path.stat().st_mode & 0o777 == 0o640

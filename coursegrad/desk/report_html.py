@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import base64
 import io
-import os
 import statistics
-import tempfile
 from html import escape
 from pathlib import Path
 
 from coursegrad.desk.class_stats import QuestionStats, WorksheetStats, read
+from coursegrad.grading import records
 
 NAME = "report.html"
 COLORS = {"full": "#1b7837", "partial": "#e6ab02", "none": "#b2182b", "pending": "#6a6a6a"}  # colour-blind safe
@@ -42,11 +41,7 @@ def write(out: str | Path, sources: list = ()) -> Path | None:
         return None
     page = render(read(out, sources))
     path = Path(out) / NAME
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".html")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
-    os.replace(tmp, path)
-    return path
+    return records.write_atomically(path, page)
 
 
 def render(stats: list[WorksheetStats]) -> str:

@@ -35,11 +35,8 @@ from __future__ import annotations
 
 import ast
 import inspect
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from coursegrad.checking import ABS, REL
@@ -425,18 +422,3 @@ def update(nb: Any) -> tuple[list[str], list[Derived]]:
             cell.metadata["coursegrad"] = spec | kept(cell, derived.spec)
             changed.append(derived.grade_id)
     return changed, failed
-
-
-def write_atomically(path: str | Path, text: str) -> None:
-    """Replace the file at `path` by `text` in one step: a reader sees the old file or the new, never half of one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -85,16 +85,20 @@ def reference_path(out: str | Path, worksheet: str) -> Path:
     return Path(out) / RESULTS / f"{file_name(worksheet)}{REFERENCE}"
 
 
-def write_atomically(path: Path, text: str) -> Path:
+def write_atomically(path: str | Path, text: str) -> Path:
     """Write `text` to `path` so that a reader sees the old file or the new one, never half of one
-    (a temporary `.tmp-*.tmp` file, flushed to disk, renamed into place; removed if writing fails)."""
+    (a temporary `.tmp-*.tmp` file, flushed to disk, given the old file's mode, renamed into place; removed if
+    writing fails). Every file the grader and `generate` write whole goes through here."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        if path.exists():
+            os.chmod(tmp, path.stat().st_mode & 0o7777)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

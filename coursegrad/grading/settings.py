@@ -15,8 +15,9 @@ change how a run goes, never a grade.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+
+from coursegrad.grading import records
 
 NAME = "settings.json"
 DEFAULTS: dict = {"due": None, "late_penalty": "none", "extensions": [], "timeout": 30.0, "budget": 120.0}
@@ -54,12 +55,7 @@ def load(out: str | Path) -> dict | None:
 
 def save(out: str | Path, values: dict) -> Path:
     """Write `values` to `out/settings.json` atomically."""
-    path = Path(out) / NAME
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{NAME}.tmp")
-    tmp.write_text(json.dumps({k: values[k] for k in DEFAULTS}, indent=1) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-    return path
+    return records.write_atomically(Path(out) / NAME, json.dumps({k: values[k] for k in DEFAULTS}, indent=1) + "\n")
 
 
 def combine(given: dict, stored: dict | None) -> tuple[dict, list[str], list[str]]:
