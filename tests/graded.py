@@ -13,8 +13,7 @@ are two different results).
   (what a batch computes for it); keyed by the notebook's text, so the same notebook graded with the same
   options in two files (test_worksheet_items.py and test_nbgrader_compat.py) is graded once.
 - `validated`: `coursegrad validate SOURCE` run from the command line: (exit code, stdout, stderr).
-- `desk_graded`: `workflow_helpers.desk_class` graded once with `DESK_GRADE` (for the desk's tests, which
-  grade that same class in two files today): the folder and the command's output; copy it before changing it.
+- (`workflow_helpers.graded_once` shares a graded course folder the same way.)
 """
 
 from __future__ import annotations
@@ -87,17 +86,3 @@ def validated(tmp_path_factory, source: Path) -> tuple[int, str, str]:
         return done.returncode, done.stdout, done.stderr
 
     return shared(tmp_path_factory, f"validated-{source.stem}", run)
-
-
-def desk_graded(tmp_path_factory) -> tuple[Path, int, str, str]:
-    """The desk's class (`workflow_helpers.desk_class`) graded by `coursegrad grade` with `DESK_GRADE`, once per
-    session: (the course folder, exit code, stdout, stderr). The folder is shared: `shutil.copytree` it into the
-    test's own folder before writing anything (its records hold paths relative to the course folder)."""
-    from workflow_helpers import DESK_GRADE, cli, desk_class
-
-    def grade() -> tuple[Path, int, str, str]:
-        root = desk_class(tmp_path_factory.mktemp("desk-graded"))
-        done = cli(*DESK_GRADE, cwd=root)
-        return root, done.returncode, done.stdout, done.stderr
-
-    return shared(tmp_path_factory, "desk-graded", grade)

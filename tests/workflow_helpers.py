@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import nbformat
@@ -130,24 +129,18 @@ DESK_GRADE = ("grade", "submissions", "-o", "grades", "--timeout", "10", "-q", "
 
 def graded_once(tmp_path_factory, name: str, make, *grade: str) -> Path:
     """A course made by `make(folder)` and graded with `coursegrad ARGS` once per test run, shared by every module
-    and pytest-xdist worker that asks for the same `name`; returns a private copy (a folder named `name`).
+    and pytest-xdist worker that asks for the same `name` (`graded.shared`); returns a private copy (a folder named
+    `name`: the records hold paths relative to the course folder)."""
+    from graded import shared
 
-    Under xdist it is kept in the workers' common temporary folder (pytest-xdist's docs). It is graded in a
-    scratch folder and published by an atomic rename, so no lock is needed: two workers asking at the same
-    time both grade, and the first to finish is kept (the same grading: either is the one-run result)."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    shared = (tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()) / f"graded-once-{name}"
-    if not (shared / name).is_dir():
-        scratch = Path(tempfile.mkdtemp(prefix=f"graded-{name}-", dir=shared.parent))
-        root = make(scratch / name)
+    def grade_it() -> Path:
+        root = make(tmp_path_factory.mktemp(f"graded-once-{name}") / name)
         result = cli(*grade, cwd=root)
         assert result.returncode == 0, result.stderr
-        try:
-            os.rename(scratch, shared)
-        except OSError:  # another worker published it first
-            shutil.rmtree(scratch, ignore_errors=True)
+        return root
+
     mine = tmp_path_factory.mktemp(name) / name
-    shutil.copytree(shared / name, mine, symlinks=True)
+    shutil.copytree(shared(tmp_path_factory, f"graded-once-{name}", grade_it), mine, symlinks=True)
     return mine
 
 
